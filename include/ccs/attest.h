@@ -1,0 +1,266 @@
+/*
+ * ccs/attest.h - parse and verify attestation evidence.
+ *
+ * Intel DCAP quotes (SGX quote v3/v4, TDX quote v4/v5) are verified against
+ * Intel collateral (TCB Info, QE Identity, PCK and Root CA CRLs, issuer
+ * chains) and the pinned Intel SGX Root CA. Three separate steps:
+ *
+ *   ccs_dcap_quote_parse()      structure only; views into the caller's bytes
+ *   ccs_collateral_load*()      parse collateral (nothing verified yet)
+ *   ccs_dcap_verify()           every check, at a caller-given time, giving a
+ *                               result that names each failed check
+ *
+ * The verifier does no I/O: collateral comes from the caller, who may load it
+ * from a directory, a dcap-qvl collateral JSON object or a PCCS service
+ * (ccs_pccs_*, which lives beside the verifier).
+ */
+#ifndef CCS_ATTEST_H
+#define CCS_ATTEST_H
+
+#include "ccs/core.h"
+#include "ccs/crypto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ccs_tee {
+    CCS_TEE_UNKNOWN = 0,
+    CCS_TEE_SGX = 1,
+    CCS_TEE_TDX = 2,
+} ccs_tee;
+
+const char *ccs_tee_name(ccs_tee tee); /* "sgx", "tdx", "unknown" */
+
+/* ---- quote layout ------------------------------------------------------------ */
+
+#define CCS_DCAP_HEADER_LEN 48
+#define CCS_SGX_REPORT_LEN 384
+#define CCS_TDX_REPORT10_LEN 584
+#define CCS_TDX_REPORT15_LEN 648
+#define CCS_DCAP_TEE_TYPE_SGX 0x00000000u
+#define CCS_DCAP_TEE_TYPE_TDX 0x00000081u
+
+/* SGX REPORTBODY (SGX ECDSA Quote Library API, "Enclave Report Body"). */
+typedef struct ccs_sgx_report {
+    ccs_bytes raw; /* all 384 bytes */
+    ccs_bytes cpu_svn, isv_ext_prod_id, attributes, mr_enclave, mr_signer, config_id, isv_family_id,
+        report_data;
+    uint32_t misc_select;
+    uint16_t isv_prod_id, isv_svn, config_svn;
+} ccs_sgx_report;
+
+/* TDX TD report body (TDX DCAP Quoting Library API, "TD Quote Body"). */
+typedef struct ccs_tdx_report {
+    ccs_bytes raw; /* 584 (TDX 1.0) or 648 (TDX 1.5) bytes */
+    ccs_bytes tee_tcb_svn, mr_seam, mr_signer_seam, seam_attributes, td_attributes, xfam, mr_td,
+        mr_config_id, mr_owner, mr_owner_config, rtmr[4], report_data;
+    ccs_bytes tee_tcb_svn2, mr_service_td; /* empty for TDX 1.0 bodies */
+} ccs_tdx_report;
+
+/* A parsed DCAP quote: structure only, nothing verified. All views point into
+ * the bytes given to ccs_dcap_quote_parse, which must outlive this. */
+typedef struct ccs_dcap_quote {
+    ccs_tee tee;
+    uint16_t version;      /* 3, 4 or 5 */
+    uint16_t att_key_type; /* 2 = ECDSA-P256 */
+    uint32_t tee_type;
+    uint16_t qe_svn, pce_svn;
+    ccs_bytes qe_vendor_id, user_data;
+    uint16_t body_type; /* v5 body type; for v3/v4: 1 SGX, 2 TDX 1.0 */
+    ccs_bytes header, body;
+    ccs_bytes signed_data; /* header + (v5 type/size +) body: what the attestation key signs */
+    ccs_sgx_report sgx;    /* when tee == SGX */
+    ccs_tdx_report tdx;    /* when tee == TDX */
+    ccs_bytes signature, att_key; /* 64-byte r||s, 64-byte x||y */
+    ccs_sgx_report qe_report;
+    ccs_bytes qe_report_signature, qe_auth_data;
+    uint16_t cert_type;    /* innermost certification data type (5 = PCK chain) */
+    ccs_bytes cert_data;   /* PEM chain: PCK leaf, PCK Platform/Processor CA, Root CA */
+    size_t trailing;       /* bytes after the signature data (padding) */
+} ccs_dcap_quote;
+
+/* Parses a quote. Tolerates trailing bytes after the signature data (quoting
+ * stacks deliver quotes in padded buffers); everything the length fields
+ * cover must be present. Errors: CCS_ERR_TRUNCATED, CCS_ERR_UNSUPPORTED
+ * (version, key type, TEE type, body type, certification data type),
+ * CCS_ERR_FORMAT. */
+CCS_MUST_USE ccs_status ccs_dcap_quote_parse(ccs_bytes raw, ccs_dcap_quote *out);
+
+/* ---- collateral ---------------------------------------------------------------- */
+
+/* Raw collateral as served by Intel PCS / a PCCS. tcb_info and qe_identity are
+ * either the full response body ({"tcbInfo":{...},"signature":"hex"}) with the
+ * *_signature member empty, or the exact signed inner object text with the
+ * hex signature given separately (the dcap-qvl collateral layout). CRLs are
+ * DER, PEM, or hex of DER. Chains are PEM. */
+typedef struct ccs_collateral_raw {
+    ccs_bytes tcb_info, tcb_info_signature, tcb_info_issuer_chain;
+    ccs_bytes qe_identity, qe_identity_signature, qe_identity_issuer_chain;
+    ccs_bytes pck_crl, pck_crl_issuer_chain, root_ca_crl;
+} ccs_collateral_raw;
+
+typedef struct ccs_collateral ccs_collateral;
+
+/* Parses collateral (copies what it needs; raw may be freed afterwards).
+ * Nothing is verified until ccs_dcap_verify. CRLs are optional at parse time
+ * (verification then fails with a missing-collateral check). */
+CCS_MUST_USE ccs_status ccs_collateral_load(const ccs_collateral_raw *raw, ccs_collateral **out);
+/* A directory with tcb_info.json, qe_identity.json, tcb_info_issuer_chain.pem,
+ * qe_identity_issuer_chain.pem, pck_crl.der, pck_crl_issuer_chain.pem,
+ * root_ca_crl.der (missing CRL files are tolerated at load time). */
+CCS_MUST_USE ccs_status ccs_collateral_load_dir(const char *dir, ccs_collateral **out);
+/* The dcap-qvl collateral JSON object (keys tcb_info, tcb_info_signature,
+ * tcb_info_issuer_chain, qe_identity, ..., pck_crl, root_ca_crl as hex). */
+CCS_MUST_USE ccs_status ccs_collateral_load_dcapqvl(ccs_bytes json, ccs_collateral **out);
+/* A file: a directory, or a dcap-qvl JSON object. */
+CCS_MUST_USE ccs_status ccs_collateral_load_path(const char *path, ccs_collateral **out);
+void ccs_collateral_free(ccs_collateral *c);
+/* TEE the TCB Info is for (from its "id"), and its FMSPC (6 bytes). */
+ccs_tee ccs_collateral_tee(const ccs_collateral *c);
+CCS_MUST_USE ccs_status ccs_collateral_fmspc(const ccs_collateral *c, uint8_t out[static 6]);
+
+/* ---- verification ------------------------------------------------------------- */
+
+/* Intel TCB statuses (PCS API "tcbStatus"), plus NOT_SUPPORTED for "no TCB
+ * level matched" and UNKNOWN when evaluation could not run. */
+typedef enum ccs_tcb_status {
+    CCS_TCB_UNKNOWN = 0,
+    CCS_TCB_UP_TO_DATE,
+    CCS_TCB_SW_HARDENING_NEEDED,
+    CCS_TCB_CONFIGURATION_NEEDED,
+    CCS_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED,
+    CCS_TCB_OUT_OF_DATE,
+    CCS_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
+    CCS_TCB_REVOKED,
+    CCS_TCB_NOT_SUPPORTED,
+} ccs_tcb_status;
+
+#define CCS_TCB_BIT(s) (1u << (s))
+/* The default accepted set: UpToDate, SWHardeningNeeded, ConfigurationNeeded,
+ * ConfigurationAndSWHardeningNeeded. */
+#define CCS_TCB_ACCEPT_DEFAULT                                                         \
+    (CCS_TCB_BIT(CCS_TCB_UP_TO_DATE) | CCS_TCB_BIT(CCS_TCB_SW_HARDENING_NEEDED) |      \
+     CCS_TCB_BIT(CCS_TCB_CONFIGURATION_NEEDED) |                                       \
+     CCS_TCB_BIT(CCS_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED))
+
+/* Intel's spelling ("UpToDate", ...); "TCBLevelNotSupported", "Unknown". */
+const char *ccs_tcb_status_name(ccs_tcb_status s);
+CCS_MUST_USE ccs_status ccs_tcb_status_parse(const char *name, ccs_tcb_status *out);
+/* Parses a comma-separated list of status names into a CCS_TCB_BIT mask. */
+CCS_MUST_USE ccs_status ccs_tcb_status_parse_list(const char *list, unsigned *mask);
+
+typedef struct ccs_dcap_options {
+    ccs_time now;             /* the time of verification (required) */
+    unsigned accept_tcb;      /* CCS_TCB_BIT mask; 0 means CCS_TCB_ACCEPT_DEFAULT */
+    bool allow_debug;         /* accept debug enclaves / TDs */
+    ccs_bytes report_data;    /* if non-empty: must equal REPORTDATA (up to 64 bytes, prefix) */
+    /* Trust this root instead of the compiled-in Intel SGX Root CA. Only for
+     * test PKIs and the sim platform; never for production evidence. */
+    const ccs_x509 *insecure_root;
+} ccs_dcap_options;
+
+/* Stable names of the checks, reported in failed_checks. */
+#define CCS_CHECK_QUOTE_FORMAT "quote_format"
+#define CCS_CHECK_QUOTE_SIGNATURE "quote_signature"
+#define CCS_CHECK_QE_REPORT_SIGNATURE "qe_report_signature"
+#define CCS_CHECK_QE_REPORT_DATA "qe_report_data"
+#define CCS_CHECK_PCK_CHAIN "pck_chain"
+#define CCS_CHECK_PCK_EXTENSIONS "pck_extensions"
+#define CCS_CHECK_ROOT_CA_CRL "root_ca_crl"
+#define CCS_CHECK_PCK_CRL "pck_crl"
+#define CCS_CHECK_TCB_INFO "tcb_info"
+#define CCS_CHECK_TCB_INFO_SIGNATURE "tcb_info_signature"
+#define CCS_CHECK_TCB_INFO_WINDOW "tcb_info_validity"
+#define CCS_CHECK_QE_IDENTITY "qe_identity"
+#define CCS_CHECK_QE_IDENTITY_SIGNATURE "qe_identity_signature"
+#define CCS_CHECK_QE_IDENTITY_WINDOW "qe_identity_validity"
+#define CCS_CHECK_FMSPC "fmspc"
+#define CCS_CHECK_PCE_ID "pce_id"
+#define CCS_CHECK_TEE_TYPE "tee_type"
+#define CCS_CHECK_QE_IDENTITY_MATCH "qe_identity_match"
+#define CCS_CHECK_TDX_MODULE "tdx_module"
+#define CCS_CHECK_TCB_LEVEL "tcb_level"
+#define CCS_CHECK_TCB_STATUS "tcb_status"
+#define CCS_CHECK_DEBUG "debug"
+#define CCS_CHECK_REPORT_DATA "report_data"
+
+typedef struct ccs_failed_check {
+    const char *name; /* one of CCS_CHECK_* */
+    char message[200];
+} ccs_failed_check;
+
+#define CCS_DCAP_MAX_FAILED 24
+#define CCS_DCAP_MAX_ADVISORIES 64
+
+/* The result of a verification. Claims are copied (the quote bytes may be
+ * freed). Lower-case hex is produced by ccs_dcap_result_json. */
+typedef struct ccs_dcap_result {
+    bool pass;
+    ccs_tee tee;
+    uint16_t quote_version;
+    ccs_tcb_status tcb_status;          /* converged: platform, TDX module, QE */
+    ccs_tcb_status platform_tcb_status; /* from the TCB Info level */
+    ccs_tcb_status qe_tcb_status;       /* from the QE Identity level */
+    ccs_tcb_status tdx_module_tcb_status;
+    ccs_time tcb_date;                  /* earliest tcbDate of the matched levels; 0 if none */
+    char advisory_ids[CCS_DCAP_MAX_ADVISORIES][32];
+    size_t n_advisories;
+    ccs_failed_check failed[CCS_DCAP_MAX_FAILED];
+    size_t n_failed;
+    bool debug;
+    uint8_t fmspc[6];
+    uint8_t pce_id[2];
+    /* Claims: the body fields (SGX or TDX), copied. */
+    uint8_t report_data[64];
+    struct {
+        uint8_t mr_enclave[32], mr_signer[32], attributes[16], cpu_svn[16];
+        uint16_t isv_prod_id, isv_svn;
+        uint32_t misc_select;
+    } sgx;
+    struct {
+        uint8_t tee_tcb_svn[16], mr_seam[48], mr_signer_seam[48], seam_attributes[8], td_attributes[8],
+            xfam[8], mr_td[48], mr_config_id[48], mr_owner[48], mr_owner_config[48], rtmr[4][48];
+    } tdx;
+} ccs_dcap_result;
+
+/* Verifies a quote against collateral at opt->now. Returns CCS_OK when the
+ * verdict is pass, CCS_ERR_VERIFY when any check failed (each is listed in
+ * the result), CCS_ERR_INVALID_ARG/CCS_ERR_NOMEM otherwise. `out` is filled
+ * in all cases except invalid arguments. The collateral object caches what it
+ * verified (signatures, chains, PCK certificates), so repeated verification
+ * with the same collateral is fast; it is safe to share between threads. */
+CCS_MUST_USE ccs_status ccs_dcap_verify(ccs_bytes quote, ccs_collateral *coll, const ccs_dcap_options *opt,
+                                        ccs_dcap_result *out);
+
+/* The result as one JSON object (verdict, tee, quote_version, tcb_status,
+ * advisory_ids, failed_checks, claims ...). Caller frees with free(). */
+CCS_MUST_USE ccs_status ccs_dcap_result_json(const ccs_dcap_result *r, char **out);
+
+/* The compiled-in Intel SGX Root CA (DER). */
+ccs_bytes ccs_intel_sgx_root_ca_der(void);
+
+/* ---- PCCS / PCS collateral provider (does network I/O) ------------------------------ */
+
+typedef struct ccs_pccs ccs_pccs;
+
+/* base_url: e.g. "https://pccs.example:8081" (the "/sgx/certification/v4"
+ * and "/tdx/certification/v4" paths are appended). cache_path: an SQLite
+ * file for the on-disk cache, or NULL for no cache. */
+CCS_MUST_USE ccs_status ccs_pccs_new(const char *base_url, const char *cache_path, ccs_pccs **out);
+void ccs_pccs_free(ccs_pccs *p);
+/* Skip TLS certificate verification of the PCCS (self-signed local PCCS). */
+void ccs_pccs_insecure_skip_tls_verify(ccs_pccs *p, bool skip);
+/* Fetches (or reads from the cache, if still valid at `now`) the collateral
+ * for a TEE, FMSPC (6 bytes) and PCK CA ("platform" or "processor"). */
+CCS_MUST_USE ccs_status ccs_pccs_get_collateral(ccs_pccs *p, ccs_tee tee, const uint8_t fmspc[static 6],
+                                                const char *pck_ca, ccs_time now, ccs_collateral **out);
+/* Reads FMSPC and PCK CA type ("platform"/"processor") from a parsed quote's
+ * PCK certificate, for choosing collateral. */
+CCS_MUST_USE ccs_status ccs_dcap_quote_pck_info(const ccs_dcap_quote *q, uint8_t fmspc[static 6],
+                                                const char **pck_ca);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

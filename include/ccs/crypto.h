@@ -1,0 +1,121 @@
+/*
+ * ccs/crypto.h - thin, hard-to-misuse wrappers over OpenSSL 3. Only
+ * src/crypto includes OpenSSL headers; everything else calls these.
+ *
+ * Objects are opaque with _new/_free pairs (or _parse/_free); _free(NULL) is a
+ * no-op. Verification functions return CCS_OK only when the check passed;
+ * a signature that does not verify is CCS_ERR_SIGNATURE, never CCS_ERR_CRYPTO.
+ */
+#ifndef CCS_CRYPTO_H
+#define CCS_CRYPTO_H
+
+#include "ccs/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CCS_SHA256_LEN 32
+#define CCS_SHA384_LEN 48
+
+/* ---- digests ---------------------------------------------------------------- */
+
+void ccs_sha256(ccs_bytes in, uint8_t out[static CCS_SHA256_LEN]);
+void ccs_sha384(ccs_bytes in, uint8_t out[static CCS_SHA384_LEN]);
+/* SHA-256 over the concatenation of n views (no copy). */
+void ccs_sha256_v(const ccs_bytes *parts, size_t n, uint8_t out[static CCS_SHA256_LEN]);
+
+/* Constant-time equality (CRYPTO_memcmp) for MACs, tags, nonces, tokens. */
+bool ccs_ct_eq(ccs_bytes a, ccs_bytes b);
+/* Wipes memory the compiler cannot elide (OPENSSL_cleanse). */
+void ccs_wipe(void *p, size_t n);
+/* Cryptographically secure random bytes. */
+CCS_MUST_USE ccs_status ccs_random(void *out, size_t n);
+
+/* ---- public keys and ECDSA ----------------------------------------------- */
+
+typedef enum ccs_curve {
+    CCS_CURVE_P256 = 1, /* ECDSA with SHA-256 */
+    CCS_CURVE_P384 = 2, /* ECDSA with SHA-384 */
+} ccs_curve;
+
+typedef struct ccs_pubkey ccs_pubkey;
+
+/* An EC public key from raw affine coordinates x||y (64 bytes for P-256, 96
+ * for P-384) or the SEC1 uncompressed form 04||x||y. The point must be on the
+ * curve (CCS_ERR_KEY otherwise). */
+CCS_MUST_USE ccs_status ccs_pubkey_from_ec_raw(ccs_curve curve, ccs_bytes xy, ccs_pubkey **out);
+/* A public key from DER SubjectPublicKeyInfo. */
+CCS_MUST_USE ccs_status ccs_pubkey_from_spki(ccs_bytes der, ccs_pubkey **out);
+void ccs_pubkey_free(ccs_pubkey *k);
+/* Curve of an EC key, or 0 for other key types. */
+ccs_curve ccs_pubkey_curve(const ccs_pubkey *k);
+/* Raw x||y of an EC key into out (cap >= 96); *len gets 64 or 96. */
+CCS_MUST_USE ccs_status ccs_pubkey_ec_raw(const ccs_pubkey *k, uint8_t *out, size_t cap, size_t *len);
+
+/* Verifies an ECDSA signature over msg (hashed with the curve's digest).
+ * raw: r||s big-endian, each exactly the field size (IEEE P1363). */
+CCS_MUST_USE ccs_status ccs_ecdsa_verify_raw(const ccs_pubkey *k, ccs_bytes msg, ccs_bytes sig_rs);
+/* der: ASN.1 DER Ecdsa-Sig-Value; non-DER (BER) encodings are rejected. */
+CCS_MUST_USE ccs_status ccs_ecdsa_verify_der(const ccs_pubkey *k, ccs_bytes msg, ccs_bytes sig_der);
+/* Same as _raw but over a digest the caller computed (len = curve digest). */
+CCS_MUST_USE ccs_status ccs_ecdsa_verify_digest_raw(const ccs_pubkey *k, ccs_bytes digest, ccs_bytes sig_rs);
+
+/* ---- X.509 certificates, chains and CRLs ------------------------------------- */
+
+typedef struct ccs_x509 ccs_x509;
+typedef struct ccs_x509_chain ccs_x509_chain; /* ordered list, leaf first */
+typedef struct ccs_crl ccs_crl;
+
+CCS_MUST_USE ccs_status ccs_x509_parse_der(ccs_bytes der, ccs_x509 **out);
+CCS_MUST_USE ccs_status ccs_x509_parse_pem(ccs_bytes pem, ccs_x509 **out); /* first cert */
+void ccs_x509_free(ccs_x509 *c);
+/* DER encoding of the certificate (view valid while c lives). */
+ccs_bytes ccs_x509_der(const ccs_x509 *c);
+/* The subject public key (caller frees). */
+CCS_MUST_USE ccs_status ccs_x509_pubkey(const ccs_x509 *c, ccs_pubkey **out);
+/* Subject / issuer common name into out (NUL-terminated, truncation is an error). */
+CCS_MUST_USE ccs_status ccs_x509_subject_cn(const ccs_x509 *c, char *out, size_t cap);
+CCS_MUST_USE ccs_status ccs_x509_issuer_cn(const ccs_x509 *c, char *out, size_t cap);
+/* notBefore/notAfter as Unix seconds. */
+CCS_MUST_USE ccs_status ccs_x509_validity(const ccs_x509 *c, ccs_time *not_before, ccs_time *not_after);
+/* The DER contents (the extnValue OCTET STRING's content) of the extension
+ * with the given dotted OID; CCS_ERR_NOT_FOUND if absent, CCS_ERR_FORMAT if
+ * present twice. The view is valid while c lives. */
+CCS_MUST_USE ccs_status ccs_x509_extension(const ccs_x509 *c, const char *oid, ccs_bytes *out);
+/* True when both certificates have identical DER encodings. */
+bool ccs_x509_equal(const ccs_x509 *a, const ccs_x509 *b);
+
+/* Parses every PEM certificate in text (other text and NULs between blocks
+ * are ignored); at least one is required. */
+CCS_MUST_USE ccs_status ccs_x509_chain_parse_pem(ccs_bytes pem, ccs_x509_chain **out);
+void ccs_x509_chain_free(ccs_x509_chain *ch);
+size_t ccs_x509_chain_len(const ccs_x509_chain *ch);
+const ccs_x509 *ccs_x509_chain_get(const ccs_x509_chain *ch, size_t i);
+
+/* CRL from DER, or PEM (detected by "-----BEGIN"). */
+CCS_MUST_USE ccs_status ccs_crl_parse(ccs_bytes data, ccs_crl **out);
+void ccs_crl_free(ccs_crl *crl);
+/* thisUpdate / nextUpdate as Unix seconds (nextUpdate absent: CCS_ERR_FORMAT). */
+CCS_MUST_USE ccs_status ccs_crl_window(const ccs_crl *crl, ccs_time *this_update, ccs_time *next_update);
+/* Checks the CRL signature with the issuer's key and that issuer names match. */
+CCS_MUST_USE ccs_status ccs_crl_verify(const ccs_crl *crl, const ccs_x509 *issuer);
+/* CCS_ERR_REVOKED when cert's serial is listed (issuer name must match). */
+CCS_MUST_USE ccs_status ccs_crl_check(const ccs_crl *crl, const ccs_x509 *cert);
+
+/* Verifies that chain[0] (the leaf) chains through chain[1..] to the pinned
+ * root at time `at`, using OpenSSL's path validation (signatures, validity
+ * periods, CA basic constraints, key usage, name chaining). A root that
+ * appears in `chain` is ignored as a trust anchor: only `root` is trusted.
+ * If crls is non-NULL, each certificate below the root must be covered by a
+ * CRL from its issuer in crls, valid at `at`, and not list it.
+ * Errors: CCS_ERR_UNTRUSTED (does not reach the root), CCS_ERR_EXPIRED
+ * (certificate or CRL outside its window), CCS_ERR_REVOKED, CCS_ERR_SIGNATURE,
+ * CCS_ERR_CERT (anything else); ccs_error_detail() has OpenSSL's reason. */
+CCS_MUST_USE ccs_status ccs_x509_verify_chain(const ccs_x509_chain *chain, const ccs_x509 *root,
+                                              const ccs_crl *const *crls, size_t ncrls, ccs_time at);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

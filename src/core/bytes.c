@@ -1,0 +1,112 @@
+/* Byte views, owned buffers, overflow-checked sizes, whole-file I/O. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccs/core.h"
+
+bool ccs_bytes_eq(ccs_bytes a, ccs_bytes b) {
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+bool ccs_bytes_is_zero(ccs_bytes a) {
+    uint8_t acc = 0;
+    for (size_t i = 0; i < a.len; i++) acc |= a.ptr[i];
+    return acc == 0;
+}
+
+ccs_status ccs_size_add(size_t a, size_t b, size_t *out) {
+    if (__builtin_add_overflow(a, b, out)) CCS_BAIL(CCS_ERR_OVERFLOW, "size overflow");
+    return CCS_OK;
+}
+
+ccs_status ccs_size_mul(size_t a, size_t b, size_t *out) {
+    if (__builtin_mul_overflow(a, b, out)) CCS_BAIL(CCS_ERR_OVERFLOW, "size overflow");
+    return CCS_OK;
+}
+
+/* Wipe that the compiler may not drop (core must not include OpenSSL). */
+static void wipe(void *p, size_t n) {
+    volatile uint8_t *v = p;
+    while (n--) *v++ = 0;
+}
+
+ccs_status ccs_buf_reserve(ccs_buf *b, size_t extra) {
+    size_t need = 0;
+    CCS_ENSURE(b != NULL, CCS_ERR_INVALID_ARG, "buf is NULL");
+    CCS_TRY(ccs_size_add(b->len, extra, &need));
+    CCS_TRY(ccs_size_add(need, 1, &need)); /* room for a NUL terminator */
+    if (need <= b->cap) return CCS_OK;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2) { cap = need; break; }
+        cap *= 2;
+    }
+    uint8_t *p = malloc(cap);
+    CCS_ENSURE(p != NULL, CCS_ERR_NOMEM, "out of memory");
+    if (b->ptr) {
+        memcpy(p, b->ptr, b->len);
+        wipe(b->ptr, b->cap);
+        free(b->ptr);
+    }
+    b->ptr = p;
+    b->cap = cap;
+    return CCS_OK;
+}
+
+ccs_status ccs_buf_append(ccs_buf *b, const void *p, size_t n) {
+    CCS_TRY(ccs_buf_reserve(b, n));
+    if (n) memcpy(b->ptr + b->len, p, n);
+    b->len += n;
+    b->ptr[b->len] = 0;
+    return CCS_OK;
+}
+
+ccs_status ccs_buf_append_str(ccs_buf *b, const char *s) { return ccs_buf_append(b, s, strlen(s)); }
+
+ccs_status ccs_buf_set(ccs_buf *b, ccs_bytes src) {
+    b->len = 0;
+    return ccs_buf_append(b, src.ptr, src.len);
+}
+
+void ccs_buf_free(ccs_buf *b) {
+    if (b == NULL) return;
+    if (b->ptr) {
+        wipe(b->ptr, b->cap);
+        free(b->ptr);
+    }
+    b->ptr = NULL;
+    b->len = b->cap = 0;
+}
+
+ccs_status ccs_file_read(const char *path, size_t max, ccs_buf *out) {
+    FILE *f = fopen(path, "rb");
+    CCS_ENSURE(f != NULL, CCS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    uint8_t chunk[8192];
+    ccs_status st = CCS_OK;
+    out->len = 0;
+    for (;;) {
+        size_t n = fread(chunk, 1, sizeof chunk, f);
+        if (n == 0) break;
+        if (out->len + n > max) {
+            st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "%s is larger than %zu bytes", path, max);
+            break;
+        }
+        st = ccs_buf_append(out, chunk, n);
+        if (st != CCS_OK) break;
+    }
+    if (st == CCS_OK && ferror(f)) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "cannot read %s", path);
+    if (st == CCS_OK && out->ptr == NULL) st = ccs_buf_reserve(out, 0); /* empty file: valid NUL */
+    fclose(f);
+    return st;
+}
+
+ccs_status ccs_file_write(const char *path, ccs_bytes data) {
+    FILE *f = fopen(path, "wb");
+    CCS_ENSURE(f != NULL, CCS_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+    size_t n = data.len ? fwrite(data.ptr, 1, data.len, f) : 0;
+    int rc = fclose(f);
+    CCS_ENSURE(n == data.len && rc == 0, CCS_ERR_IO, "cannot write %s", path);
+    return CCS_OK;
+}

@@ -119,6 +119,9 @@ void ccs_collateral_free(ccs_collateral *c);
 /* TEE the TCB Info is for (from its "id"), and its FMSPC (6 bytes). */
 ccs_tee ccs_collateral_tee(const ccs_collateral *c);
 CCS_MUST_USE ccs_status ccs_collateral_fmspc(const ccs_collateral *c, uint8_t out[static 6]);
+/* The earliest nextUpdate among TCB Info, QE Identity and the CRLs that are
+ * present: the collateral must be refreshed by then. */
+ccs_time ccs_collateral_expiry(const ccs_collateral *c);
 
 /* ---- verification ------------------------------------------------------------- */
 

@@ -1,0 +1,17 @@
+/* Groups of tests in test_attest; each returns the number of failures. */
+#ifndef CCS_ATTEST_TESTS_H
+#define CCS_ATTEST_TESTS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+int ccs_test_quote(void);
+int ccs_test_collateral(void);
+int ccs_test_verify(void);
+int ccs_test_pccs(void);
+
+#endif

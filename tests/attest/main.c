@@ -1,0 +1,13 @@
+/* test_attest: every group of attest tests, one program (DESIGN.md). */
+#include <stdio.h>
+
+#include "attest_tests.h"
+
+int main(void) {
+    int failed = 0;
+    failed += ccs_test_quote();
+    failed += ccs_test_collateral();
+    failed += ccs_test_verify();
+    failed += ccs_test_pccs();
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,34 @@
+/* ccs: one program, `ccs <area> <verb> [options]`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: ccs <area> <verb> [options]\n"
+    "\n"
+    "CCS, a confidential-computing stack.\n"
+    "\n"
+    "areas:\n"
+    "  attest    verify attestation evidence (Intel SGX and TDX DCAP quotes)\n"
+    "\n"
+    "Run `ccs <area> --help` for the verbs of an area.\n"
+    "Exit status: 0 success/accepted, 1 verification or policy refused, 2 bad usage or unreadable input.\n";
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        puts("ccs 0.1.0");
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "attest") == 0) return ccs_cli_attest(argc - 1, argv + 1);
+    fprintf(stderr, "ccs: unknown area \"%s\"\n\n%s", argv[1], usage);
+    return CLI_USAGE;
+}

@@ -1,0 +1,44 @@
+# CCS top-level targets. Each installs what is missing, then builds.
+#   make demo    verify the bundled real SGX and TDX quotes
+#   make test    build and run the whole test suite (default preset)
+#   make asan    the suite under ASan+UBSan
+#   make fuzz    build the libFuzzer targets and run each briefly
+#   make bench   benchmarks, side by side with the peers
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 30
+
+.PHONY: all deps peers build demo test asan fuzz bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+peers:
+	@scripts/install-deps.sh --peers
+
+build: deps
+	@cmake --preset default >/dev/null
+	@cmake --build build/default -j$(JOBS)
+
+demo: build
+	@scripts/demo.sh build/default/ccs
+
+test: peers build
+	@ctest --preset default -j$(JOBS)
+
+asan: peers
+	@cmake --preset asan >/dev/null
+	@cmake --build build/asan -j$(JOBS)
+	@ctest --preset asan -j$(JOBS)
+
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build build/fuzz -j$(JOBS)
+	@scripts/fuzz.sh build/fuzz $(FUZZ_SECONDS)
+
+bench: peers build
+	@build/default/bench/bench_attest --peers peers
+
+clean:
+	rm -rf build

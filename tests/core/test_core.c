@@ -1,0 +1,194 @@
+/* core: reader, sizes, buffers, hex/base64, RFC 3339 time, JSON raw member. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ccs/core.h"
+
+static void test_reader(void **state) {
+    (void)state;
+    static const uint8_t in[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b};
+    ccs_reader r, c;
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+    uint64_t u64;
+    ccs_bytes b;
+    ccs_reader_init(&r, ccs_bytes_of(in, sizeof in));
+    assert_int_equal(ccs_reader_u8(&r, &u8), CCS_OK);
+    assert_int_equal(u8, 1);
+    assert_int_equal(ccs_reader_u16le(&r, &u16), CCS_OK);
+    assert_int_equal(u16, 0x0302);
+    assert_int_equal(ccs_reader_u32le(&r, &u32), CCS_OK);
+    assert_int_equal(u32, 0x07060504);
+    assert_int_equal(ccs_reader_remaining(&r), 4);
+    /* A failed read does not move the reader. */
+    assert_int_equal(ccs_reader_u64le(&r, &u64), CCS_ERR_TRUNCATED);
+    assert_int_equal(ccs_reader_remaining(&r), 4);
+    assert_int_equal(ccs_reader_sub(&r, 3, &c), CCS_OK);
+    assert_int_equal(ccs_reader_bytes(&c, 3, &b), CCS_OK);
+    assert_memory_equal(b.ptr, "\x08\x09\x0a", 3);
+    assert_int_equal(ccs_reader_expect_end(&c), CCS_OK);
+    assert_int_equal(ccs_reader_expect_end(&r), CCS_ERR_TRAILING);
+    assert_int_equal(ccs_reader_skip(&r, 2), CCS_ERR_TRUNCATED);
+    assert_int_equal(ccs_reader_skip(&r, SIZE_MAX), CCS_ERR_TRUNCATED);
+    assert_int_equal(ccs_reader_bytes(&r, 1, &b), CCS_OK);
+    assert_int_equal(ccs_reader_expect_end(&r), CCS_OK);
+    ccs_reader_init(&r, ccs_bytes_of(in, 8));
+    assert_int_equal(ccs_reader_u64le(&r, &u64), CCS_OK);
+    assert_true(u64 == 0x0807060504030201ull);
+    ccs_reader_init(&r, ccs_bytes_of(NULL, 0));
+    assert_int_equal(ccs_reader_bytes(&r, 0, &b), CCS_OK);
+    assert_int_equal(ccs_reader_u8(&r, &u8), CCS_ERR_TRUNCATED);
+}
+
+static void test_sizes(void **state) {
+    (void)state;
+    size_t out;
+    assert_int_equal(ccs_size_add(SIZE_MAX, 1, &out), CCS_ERR_OVERFLOW);
+    assert_int_equal(ccs_size_mul(SIZE_MAX / 2 + 1, 2, &out), CCS_ERR_OVERFLOW);
+    assert_int_equal(ccs_size_add(2, 3, &out), CCS_OK);
+    assert_int_equal(out, 5);
+    assert_int_equal(ccs_size_mul(4, 5, &out), CCS_OK);
+    assert_int_equal(out, 20);
+}
+
+static void test_buf(void **state) {
+    (void)state;
+    ccs_buf b = {0};
+    for (int i = 0; i < 1000; i++) assert_int_equal(ccs_buf_append(&b, "ab", 2), CCS_OK);
+    assert_int_equal(b.len, 2000);
+    assert_int_equal(b.ptr[b.len], 0);
+    assert_int_equal(ccs_buf_set(&b, ccs_bytes_str("xyz")), CCS_OK);
+    assert_string_equal((char *)b.ptr, "xyz");
+    ccs_buf_free(&b);
+    assert_null(b.ptr);
+    ccs_buf_free(NULL);
+    assert_int_equal(ccs_buf_reserve(&b, SIZE_MAX), CCS_ERR_OVERFLOW);
+}
+
+static void test_hex(void **state) {
+    (void)state;
+    char out[9];
+    ccs_buf b = {0};
+    uint8_t fixed[2];
+    assert_int_equal(ccs_hex_encode(ccs_bytes_of("\x00\xab\xcd\xff", 4), out, sizeof out), CCS_OK);
+    assert_string_equal(out, "00abcdff");
+    assert_int_equal(ccs_hex_encode(ccs_bytes_of("\x00\xab\xcd\xff", 4), out, 8), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_hex_decode("00ABcdFF", 8, &b), CCS_OK);
+    assert_memory_equal(b.ptr, "\x00\xab\xcd\xff", 4);
+    assert_int_equal(ccs_hex_decode("abc", 3, &b), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_hex_decode("zz", 2, &b), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_hex_decode_fixed("0a0b", 4, fixed, 2), CCS_OK);
+    assert_int_equal(ccs_hex_decode_fixed("0a0b0c", 6, fixed, 2), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_hex_decode_fixed("0a g", 4, fixed, 2), CCS_ERR_FORMAT);
+    ccs_buf_free(&b);
+}
+
+static void test_base64(void **state) {
+    (void)state;
+    /* RFC 4648 section 10 test vectors. */
+    static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    static const char *const enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    for (int i = 0; i < 7; i++) {
+        ccs_buf e = {0}, d = {0};
+        assert_int_equal(ccs_base64_encode(ccs_bytes_str(plain[i]), &e), CCS_OK);
+        assert_memory_equal(e.ptr ? (char *)e.ptr : "", enc[i], strlen(enc[i]));
+        assert_int_equal(e.len, strlen(enc[i]));
+        assert_int_equal(ccs_base64_decode(enc[i], strlen(enc[i]), &d), CCS_OK);
+        assert_int_equal(d.len, strlen(plain[i]));
+        if (d.len) assert_memory_equal(d.ptr, plain[i], d.len);
+        ccs_buf_free(&e);
+        ccs_buf_free(&d);
+    }
+    ccs_buf d = {0};
+    assert_int_equal(ccs_base64_decode("Zm9", 3, &d), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_base64_decode("Zm=v", 4, &d), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_base64_decode("Zh==", 4, &d), CCS_ERR_FORMAT); /* non-canonical */
+    assert_int_equal(ccs_base64_decode("Zm9v!A==", 8, &d), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_base64_decode("Zg==Zg==", 8, &d), CCS_ERR_FORMAT);
+    ccs_buf_free(&d);
+}
+
+static void test_time(void **state) {
+    (void)state;
+    ccs_time t;
+    char out[21];
+    assert_int_equal(ccs_time_parse("2025-06-19T11:00:00Z", &t), CCS_OK);
+    assert_int_equal(t, 1750330800);
+    assert_int_equal(ccs_time_parse("1970-01-01T00:00:00Z", &t), CCS_OK);
+    assert_int_equal(t, 0);
+    assert_int_equal(ccs_time_parse("2024-02-29T23:59:59.123Z", &t), CCS_OK);
+    assert_int_equal(t, 1709251199);
+    assert_int_equal(ccs_time_parse("2025-06-19T13:00:00+02:00", &t), CCS_OK);
+    assert_int_equal(t, 1750330800);
+    assert_int_equal(ccs_time_parse("2025-06-19T11:00:00", &t), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_time_parse("2023-02-29T00:00:00Z", &t), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_time_parse("2025-13-01T00:00:00Z", &t), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_time_parse("2025-06-19T24:00:00Z", &t), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_time_parse("2025-06-19T11:00:00Zx", &t), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_time_parse("2025-06-19", &t), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_time_parse("", &t), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_time_format(1750330800, out), CCS_OK);
+    assert_string_equal(out, "2025-06-19T11:00:00Z");
+    assert_int_equal(ccs_time_format(-1, out), CCS_OK);
+    assert_string_equal(out, "1969-12-31T23:59:59Z");
+    for (ccs_time x = 0; x < 5000000000; x += 86399 * 37) {
+        assert_int_equal(ccs_time_format(x, out), CCS_OK);
+        assert_int_equal(ccs_time_parse(out, &t), CCS_OK);
+        assert_int_equal(t, x);
+    }
+}
+
+static void test_json_raw_member(void **state) {
+    (void)state;
+    ccs_bytes v;
+    const char *doc = " {\"a\" : [1, {\"b\":\"x\\\"}\"}], \"tcbInfo\":{\"k\": -1.5e3, \"n\":null},\"s\":\"ab\"}\n";
+    assert_int_equal(ccs_json_raw_member(ccs_bytes_str(doc), "tcbInfo", &v), CCS_OK);
+    assert_int_equal(v.len, strlen("{\"k\": -1.5e3, \"n\":null}"));
+    assert_memory_equal(v.ptr, "{\"k\": -1.5e3, \"n\":null}", v.len);
+    assert_int_equal(ccs_json_raw_member(ccs_bytes_str(doc), "s", &v), CCS_OK);
+    assert_memory_equal(v.ptr, "\"ab\"", 4);
+    assert_int_equal(ccs_json_raw_member(ccs_bytes_str(doc), "zz", &v), CCS_ERR_NOT_FOUND);
+    assert_int_equal(ccs_json_raw_member(ccs_bytes_str("{\"a\":1,\"a\":2}"), "a", &v), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_json_raw_member(ccs_bytes_str("[1]"), "a", &v), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_json_raw_member(ccs_bytes_str("{\"a\":01}"), "a", &v), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_json_raw_member(ccs_bytes_str("{\"a\":tru}"), "a", &v), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_json_raw_member(ccs_bytes_str("{\"a\":1,}"), "a", &v), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_json_raw_member(ccs_bytes_str("{\"a\":1} x"), "a", &v), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_json_raw_member(ccs_bytes_str("{\"a\":\"\\q\"}"), "a", &v), CCS_ERR_FORMAT);
+    /* Nesting is bounded. */
+    char deep[300];
+    memset(deep, '[', sizeof deep);
+    memcpy(deep, "{\"a\":", 5);
+    assert_int_equal(ccs_json_raw_member(ccs_bytes_of(deep, sizeof deep), "a", &v), CCS_ERR_FORMAT);
+    /* Every truncation of a valid document fails. */
+    size_t n = strlen(doc) - 1;
+    for (size_t i = 0; i < n - 1; i++)
+        assert_int_not_equal(ccs_json_raw_member(ccs_bytes_of(doc, i), "s", &v), CCS_OK);
+}
+
+static void test_errors(void **state) {
+    (void)state;
+    ccs_error_clear();
+    assert_string_equal(ccs_error_detail(), "");
+    assert_int_equal(ccs_error_set(CCS_ERR_FORMAT, NULL, 0, "bad %s", "thing"), CCS_ERR_FORMAT);
+    assert_string_equal(ccs_error_detail(), "bad thing");
+    assert_int_equal(ccs_error_last(), CCS_ERR_FORMAT);
+    assert_string_equal(ccs_status_name(CCS_ERR_TRUNCATED), "truncated");
+    assert_string_equal(ccs_status_name(CCS_ERR_REVOKED), "revoked");
+    assert_string_equal(ccs_status_name((ccs_status)9999), "unknown");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reader), cmocka_unit_test(test_sizes),  cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_hex),    cmocka_unit_test(test_base64), cmocka_unit_test(test_time),
+        cmocka_unit_test(test_json_raw_member), cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}

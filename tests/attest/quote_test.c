@@ -5,6 +5,7 @@
 
 #include "attest_tests.h"
 #include "testutil.h"
+#include "pck.h"
 
 typedef struct qvec {
     const char *path;
@@ -166,6 +167,44 @@ static void test_null_and_empty(void **state) {
     assert_int_equal(ccs_dcap_quote_parse(ccs_bytes_of("", 0), NULL), CCS_ERR_INVALID_ARG);
 }
 
+/* PCK SGX extensions of the real SGX quote's PCK (fuzz corpus seed). */
+static ccs_buf read_pck_ext(void) {
+    ccs_buf b = {0};
+    if (ccs_file_read(CCS_TEST_DATA "/../../fuzz/corpus/dcap_quote/pck_ext.der", 4096, &b) != CCS_OK)
+        fail_msg("%s", ccs_error_detail());
+    return b;
+}
+
+static void test_pck_extensions(void **state) {
+    (void)state;
+    ccs_buf b = read_pck_ext();
+    pck_info p;
+    assert_int_equal(ccs_pck_parse_extensions(ccs_buf_view(&b), &p), CCS_OK);
+    assert_memory_equal(p.fmspc, "\x00\xa0\x67\x11\x00\x00", 6);
+    assert_memory_equal(p.pce_id, "\x00\x00", 2);
+    assert_int_equal(p.pcesvn, 13); /* the certified TCB, not the header PCE SVN 15 */
+    /* Truncation at every length, and a flipped length or tag byte, fail with
+     * a parse error (never success with other values, never a crash). */
+    for (size_t n = 0; n < b.len; n++) {
+        ccs_status st = ccs_pck_parse_extensions(ccs_bytes_of(b.ptr, n), &p);
+        if (st != CCS_ERR_TRUNCATED && st != CCS_ERR_FORMAT) fail_msg("prefix %zu: %s", n, ccs_status_name(st));
+    }
+    for (size_t i = 0; i < b.len; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            b.ptr[i] ^= (uint8_t)(1u << bit);
+            pck_info m;
+            ccs_status st = ccs_pck_parse_extensions(ccs_buf_view(&b), &m);
+            /* A flip inside a value may still parse; structure flips may not. */
+            assert_true(st == CCS_OK || st == CCS_ERR_TRUNCATED || st == CCS_ERR_FORMAT || st == CCS_ERR_TRAILING);
+            b.ptr[i] ^= (uint8_t)(1u << bit);
+        }
+    }
+    /* Trailing bytes after the outer SEQUENCE. */
+    assert_int_equal(ccs_buf_append(&b, "\x00", 1), CCS_OK);
+    assert_int_equal(ccs_pck_parse_extensions(ccs_buf_view(&b), &p), CCS_ERR_TRAILING);
+    ccs_buf_free(&b);
+}
+
 int ccs_test_quote(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vectors_parse),
@@ -175,6 +214,7 @@ int ccs_test_quote(void) {
         cmocka_unit_test(test_bad_signature_data),
         cmocka_unit_test(test_trailing_inside_signature_data),
         cmocka_unit_test(test_null_and_empty),
+        cmocka_unit_test(test_pck_extensions),
     };
     return cmocka_run_group_tests_name("attest_quote", tests, NULL, NULL);
 }

@@ -13,5 +13,6 @@ int ccs_test_quote(void);
 int ccs_test_collateral(void);
 int ccs_test_verify(void);
 int ccs_test_pccs(void);
+int ccs_test_synth(void);
 
 #endif

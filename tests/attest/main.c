@@ -9,5 +9,6 @@ int main(void) {
     failed += ccs_test_collateral();
     failed += ccs_test_verify();
     failed += ccs_test_pccs();
+    failed += ccs_test_synth();
     return failed ? 1 : 0;
 }

@@ -67,6 +67,8 @@ typedef struct ccs_x509 ccs_x509;
 typedef struct ccs_x509_chain ccs_x509_chain; /* ordered list, leaf first */
 typedef struct ccs_crl ccs_crl;
 
+/* Parse errors: CCS_ERR_TRUNCATED (input ends inside the DER), CCS_ERR_TRAILING
+ * (bytes after it), CCS_ERR_FORMAT (anything else; also PEM without a cert). */
 CCS_MUST_USE ccs_status ccs_x509_parse_der(ccs_bytes der, ccs_x509 **out);
 CCS_MUST_USE ccs_status ccs_x509_parse_pem(ccs_bytes pem, ccs_x509 **out); /* first cert */
 void ccs_x509_free(ccs_x509 *c);
@@ -98,9 +100,11 @@ CCS_MUST_USE ccs_status ccs_crl_parse(ccs_bytes data, ccs_crl **out);
 void ccs_crl_free(ccs_crl *crl);
 /* thisUpdate / nextUpdate as Unix seconds (nextUpdate absent: CCS_ERR_FORMAT). */
 CCS_MUST_USE ccs_status ccs_crl_window(const ccs_crl *crl, ccs_time *this_update, ccs_time *next_update);
-/* Checks the CRL signature with the issuer's key and that issuer names match. */
+/* Checks the CRL signature with the issuer's key (CCS_ERR_SIGNATURE) and that
+ * issuer names match (CCS_ERR_MISMATCH). */
 CCS_MUST_USE ccs_status ccs_crl_verify(const ccs_crl *crl, const ccs_x509 *issuer);
-/* CCS_ERR_REVOKED when cert's serial is listed (issuer name must match). */
+/* CCS_ERR_REVOKED when cert's serial is listed; CCS_ERR_MISMATCH when the CRL
+ * is not from cert's issuer (by name). */
 CCS_MUST_USE ccs_status ccs_crl_check(const ccs_crl *crl, const ccs_x509 *cert);
 
 /* Verifies that chain[0] (the leaf) chains through chain[1..] to the pinned
@@ -110,8 +114,10 @@ CCS_MUST_USE ccs_status ccs_crl_check(const ccs_crl *crl, const ccs_x509 *cert);
  * If crls is non-NULL, each certificate below the root must be covered by a
  * CRL from its issuer in crls, valid at `at`, and not list it.
  * Errors: CCS_ERR_UNTRUSTED (does not reach the root), CCS_ERR_EXPIRED
- * (certificate or CRL outside its window), CCS_ERR_REVOKED, CCS_ERR_SIGNATURE,
- * CCS_ERR_CERT (anything else); ccs_error_detail() has OpenSSL's reason. */
+ * (certificate or CRL outside its window; as in OpenSSL, the notAfter /
+ * nextUpdate second itself is outside), CCS_ERR_REVOKED, CCS_ERR_SIGNATURE,
+ * CCS_ERR_NOT_FOUND (crls given but one is missing), CCS_ERR_CERT (anything
+ * else); ccs_error_detail() has OpenSSL's reason and the failing depth. */
 CCS_MUST_USE ccs_status ccs_x509_verify_chain(const ccs_x509_chain *chain, const ccs_x509 *root,
                                               const ccs_crl *const *crls, size_t ncrls, ccs_time at);
 

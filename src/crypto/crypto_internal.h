@@ -1,0 +1,59 @@
+/*
+ * crypto_internal.h - private to src/crypto: the layouts of the opaque
+ * objects declared in ccs/crypto.h and small helpers shared by its files.
+ */
+#ifndef CCS_CRYPTO_INTERNAL_H
+#define CCS_CRYPTO_INTERNAL_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "ccs/crypto.h"
+
+/* Upper bound on certificates in one PEM chain (Intel's are 2 or 3). */
+#define CCS_X509_CHAIN_MAX 16
+
+/* A public key. EC keys (P-256/P-384) hold only a ready low-level EC_KEY, so
+ * that verification goes straight to ECDSA_do_verify without EVP/provider
+ * dispatch (the quote verifier's hot path); other key types hold only an
+ * EVP_PKEY. */
+struct ccs_pubkey {
+    struct ec_key_st *ec; /* EC_KEY, NULL for non-EC keys */
+    EVP_PKEY *pkey;       /* non-EC keys only */
+    ccs_curve curve;      /* 0 for non-EC keys */
+    size_t field_len;     /* 32 or 48 for EC keys */
+};
+
+struct ccs_x509 {
+    X509 *x;
+    unsigned char *der; /* i2d_X509 encoding, OPENSSL_malloc'd */
+    size_t der_len;
+};
+
+struct ccs_x509_chain {
+    ccs_x509 *certs[CCS_X509_CHAIN_MAX];
+    size_t n;
+};
+
+struct ccs_crl {
+    X509_CRL *crl;
+};
+
+/* Records a failure of an OpenSSL call: the message plus OpenSSL's reason
+ * (the last entry of the thread's error queue), then clears that queue so it
+ * does not grow across calls. Returns st. */
+ccs_status ccs__ossl_fail(ccs_status st, const char *file, int line, const char *what);
+#define CCS_OSSL_BAIL(st, what) return ccs__ossl_fail((st), CCS_HERE, (what))
+
+/* Status for a failed d2i: CCS_ERR_TRUNCATED when OpenSSL says the input ran
+ * out (header or content longer than the data), CCS_ERR_FORMAT otherwise.
+ * Peeks at, but does not clear, the error queue. */
+ccs_status ccs__d2i_status(void);
+
+/* ASN1_TIME (UTCTime or GeneralizedTime) to Unix seconds. */
+ccs_status ccs__asn1_time(const ASN1_TIME *t, ccs_time *out);
+
+/* Wraps an X509 (takes ownership of one reference) into a ccs_x509. */
+ccs_status ccs__x509_wrap(X509 *x, ccs_x509 **out);
+
+#endif

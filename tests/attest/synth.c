@@ -24,12 +24,13 @@
 #define SERIAL_ROOT 1
 #define SERIAL_CA 2
 #define SERIAL_TCB_SIGNER 3
+#define SERIAL_DECOY_CA 4
 #define SERIAL_PCK 0x1001 /* + pck_key */
 #define SGX_EXT_OID "1.2.840.113741.1.13.1"
 
 struct synth_ctx {
     EVP_PKEY *root_key, *ca_key, *pck_key[2], *tcb_key, *att_key[2], *rogue_key;
-    X509 *root, *ca;
+    X509 *root, *ca, *decoy_ca;
 };
 
 const uint8_t synth_fmspc[6] = {0x00, 0x90, 0x6E, 0xD5, 0x00, 0x00};
@@ -226,6 +227,7 @@ static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *is
     add_ext(x, &v3, NID_key_usage,
             kind == CERT_LEAF ? "critical,digitalSignature,nonRepudiation" : "critical,keyCertSign,cRLSign");
     add_ext(x, &v3, NID_subject_key_identifier, "hash");
+    add_ext(x, &v3, NID_authority_key_identifier, "keyid:always");
     if (ext != NULL) {
         ASN1_OBJECT *obj = OBJ_txt2obj(SGX_EXT_OID, 1);
         ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
@@ -307,6 +309,8 @@ int synth_ctx_new(synth_ctx **out) {
                         SYNTH_T + 20 * 365 * SYNTH_DAY, CERT_ROOT, NULL);
     c->ca = make_cert("Intel SGX PCK Platform CA", c->ca_key, c->root, c->root_key, SERIAL_CA,
                       SYNTH_T - 5 * 365 * SYNTH_DAY, SYNTH_T + 15 * 365 * SYNTH_DAY, CERT_CA, NULL);
+    c->decoy_ca = make_cert("Intel SGX PCK Platform CA", c->rogue_key, c->root, c->root_key, SERIAL_DECOY_CA,
+                            SYNTH_T - 2 * 365 * SYNTH_DAY, SYNTH_T + 15 * 365 * SYNTH_DAY, CERT_CA, NULL);
     *out = c;
     return 0;
 }
@@ -323,6 +327,7 @@ void synth_ctx_free(synth_ctx *c) {
     EVP_PKEY_free(c->rogue_key);
     X509_free(c->root);
     X509_free(c->ca);
+    X509_free(c->decoy_ca);
     free(c);
 }
 
@@ -502,6 +507,18 @@ static void qe_identity_json(const synth_config *cfg, ccs_buf *b) {
     put_str(b, "}");
 }
 
+/* Re-spaces compact JSON: `":` becomes `": ` and `,"` / `,{` get a newline. */
+static void prettify(ccs_buf *b) {
+    ccs_buf o = {0};
+    for (size_t i = 0; i < b->len; i++) {
+        put_u8(&o, b->ptr[i]);
+        if (b->ptr[i] == ':' && i > 0 && b->ptr[i - 1] == '"') put_u8(&o, ' ');
+        if (b->ptr[i] == ',' && i + 1 < b->len && (b->ptr[i + 1] == '"' || b->ptr[i + 1] == '{')) put_str(&o, "\n  ");
+    }
+    ccs_buf_free(b);
+    *b = o;
+}
+
 /* body: the signed inner object; doc: {"<key>":body,"signature":"hex"}; sig: hex. */
 static void sign_json(EVP_PKEY *k, const char *key, const ccs_buf *body, ccs_buf *doc, ccs_buf *sig_hex) {
     uint8_t sig[64];
@@ -628,6 +645,7 @@ int synth_build(synth_ctx *ctx, const synth_config *cfg, synth_out *out) {
     X509 *signer = make_cert("Intel SGX TCB Signing", ctx->tcb_key, ctx->root, ctx->root_key, SERIAL_TCB_SIGNER,
                              cfg->tcb_signer_not_before, cfg->tcb_signer_not_after, CERT_LEAF, NULL);
     put_pem(&out->pck_chain, pck);
+    if (cfg->pck_decoy_ca) put_pem(&out->pck_chain, ctx->decoy_ca);
     put_pem(&out->pck_chain, ctx->ca);
     put_pem(&out->pck_chain, ctx->root);
     put_pem(&out->tcb_chain, signer);
@@ -653,8 +671,10 @@ int synth_build(synth_ctx *ctx, const synth_config *cfg, synth_out *out) {
 
     /* Signed collateral JSON. */
     tcb_info_json(cfg, &out->tcb_info_body);
+    if (cfg->json_pretty) prettify(&out->tcb_info_body);
     sign_json(ctx->tcb_key, "tcbInfo", &out->tcb_info_body, &out->tcb_info, &out->tcb_info_sig);
     qe_identity_json(cfg, &out->qe_identity_body);
+    if (cfg->json_pretty) prettify(&out->qe_identity_body);
     sign_json(ctx->tcb_key, "enclaveIdentity", &out->qe_identity_body, &out->qe_identity, &out->qe_identity_sig);
 
     build_quote(ctx, cfg, &out->pck_chain, out);

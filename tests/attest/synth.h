@@ -80,9 +80,18 @@ typedef struct synth_config {
     ccs_time root_crl_this, root_crl_next;
     bool root_crl_revoke_ca;         /* list the Platform CA */
     bool root_crl_revoke_tcb_signer; /* list the TCB Signing certificate */
+    /* Put a second, unrevoked "Intel SGX PCK Platform CA" (same name, its
+     * own key, signed by the root) into the quote's chain right after the
+     * leaf, before the CA that really issued the leaf. With
+     * pck_crl_rogue_signer the PCK CRL is signed by that decoy's key. */
+    bool pck_decoy_ca;
     /* Re-sign until the DER of the PCK CRL ends in 0x00 and that of the Root
      * CA CRL in 0x0a (bytes a text trimmer might wrongly strip). */
     bool crl_awkward_tail;
+
+    /* Spread the signed JSON bodies over lines ("key": value, newlines after
+     * commas), as a server may serve them: only the exact bytes are signed. */
+    bool json_pretty;
 
     /* TCB Info. */
     const char *tcb_id; /* "SGX" / "TDX" */

@@ -72,8 +72,9 @@ static void put_fmt(ccs_buf *b, const char *fmt, ...) {
     put(b, tmp, (size_t)n);
 }
 /* Upper-case hex, as Intel's JSON writes it. */
+static bool g_lower_hex; /* set during one build (builds are not concurrent) */
 static void put_hex(ccs_buf *b, const uint8_t *p, size_t n) {
-    static const char digits[] = "0123456789ABCDEF";
+    const char *digits = g_lower_hex ? "0123456789abcdef" : "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         char x[2] = {digits[p[i] >> 4], digits[p[i] & 15]};
         put(b, x, 2);
@@ -670,10 +671,12 @@ int synth_build(synth_ctx *ctx, const synth_config *cfg, synth_out *out) {
     }
 
     /* Signed collateral JSON. */
+    g_lower_hex = cfg->json_lower_hex;
     tcb_info_json(cfg, &out->tcb_info_body);
     if (cfg->json_pretty) prettify(&out->tcb_info_body);
     sign_json(ctx->tcb_key, "tcbInfo", &out->tcb_info_body, &out->tcb_info, &out->tcb_info_sig);
     qe_identity_json(cfg, &out->qe_identity_body);
+    g_lower_hex = false;
     if (cfg->json_pretty) prettify(&out->qe_identity_body);
     sign_json(ctx->tcb_key, "enclaveIdentity", &out->qe_identity_body, &out->qe_identity, &out->qe_identity_sig);
 

@@ -92,6 +92,7 @@ typedef struct synth_config {
     /* Spread the signed JSON bodies over lines ("key": value, newlines after
      * commas), as a server may serve them: only the exact bytes are signed. */
     bool json_pretty;
+    bool json_lower_hex; /* fmspc, pceId, mrsigner, masks ... in lower case */
 
     /* TCB Info. */
     const char *tcb_id; /* "SGX" / "TDX" */

@@ -202,6 +202,10 @@ static void test_json_pretty(void **state) {
     tdx_cfg(&c);
     c.json_pretty = true;
     verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, NULL);
+    /* Hex in either case (FMSPC, PCE ID, MRSIGNER, masks). */
+    c.json_lower_hex = true;
+    c.pck_fmspc[1] = c.tcb_fmspc[1] = 0xAB;
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, NULL);
 }
 
 /* Quotes delivered in padded buffers verify (shared specs section 2). */
@@ -429,6 +433,9 @@ static void test_wrong_tee_collateral(void **state) {
     verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_TCB_INFO), NULL);
     sgx_cfg(&c);
     c.qe_id = "TD_QE";
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_QE_IDENTITY), NULL);
+    tdx_cfg(&c);
+    c.qe_id = "QE";
     verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_QE_IDENTITY), NULL);
 }
 
@@ -777,6 +784,8 @@ static void flip_qe_reserved(synth_out *o) { o->quote.ptr[o->qe_report_off + 24]
 static void flip_qe_report_data(synth_out *o) { o->quote.ptr[o->qe_report_off + 320 + 3] ^= 1; }
 static void flip_qe_report_data_tail(synth_out *o) { o->quote.ptr[o->qe_report_off + 320 + 40] ^= 1; }
 static void flip_qe_auth(synth_out *o) { o->quote.ptr[o->qe_auth_off + 7] ^= 1; }
+static void truncate_quote(synth_out *o) { o->quote.len -= 1; }
+static void bad_sig_len(synth_out *o) { o->quote.ptr[o->att_key_off - 64 - 4] += 1; }
 static void flip_quote_sig(synth_out *o) { o->quote.ptr[o->att_key_off - 64 + 10] ^= 1; }
 
 /* Changes a digit of tcbEvaluationDataNumber ("...":17 -> 18) in place. */
@@ -813,6 +822,11 @@ static void test_tamper_quote(void **state) {
                     FAILS(CCS_CHECK_QE_REPORT_SIGNATURE, CCS_CHECK_QE_REPORT_DATA), NULL);
         vo.tamper = flip_qe_auth;
         verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_QE_REPORT_DATA), NULL);
+        /* Structure: the verdict names the format, nothing else runs. */
+        vo.tamper = truncate_quote;
+        verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_QUOTE_FORMAT), NULL);
+        vo.tamper = bad_sig_len;
+        verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_QUOTE_FORMAT), NULL);
         /* Another valid key in place of the attestation key. */
         c.swap_att_key = true;
         verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE,

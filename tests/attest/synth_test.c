@@ -184,7 +184,8 @@ static void test_untrusted_root(void **state) {
     synth_config c;
     vopt vo = {.intel_root = true};
     const char *const *want =
-        FAILS(CCS_CHECK_PCK_CHAIN, CCS_CHECK_ROOT_CA_CRL, CCS_CHECK_TCB_INFO_SIGNATURE, CCS_CHECK_QE_IDENTITY_SIGNATURE);
+        FAILS(CCS_CHECK_PCK_CHAIN, CCS_CHECK_ROOT_CA_CRL, CCS_CHECK_TCB_INFO_SIGNATURE,
+              CCS_CHECK_QE_IDENTITY_SIGNATURE);
     sgx_cfg(&c);
     verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, want, NULL);
     tdx_cfg(&c);
@@ -927,7 +928,8 @@ static void test_cache_root_switch(void **state) {
     synth_config c;
     loaded l;
     const char *const *untrusted =
-        FAILS(CCS_CHECK_PCK_CHAIN, CCS_CHECK_ROOT_CA_CRL, CCS_CHECK_TCB_INFO_SIGNATURE, CCS_CHECK_QE_IDENTITY_SIGNATURE);
+        FAILS(CCS_CHECK_PCK_CHAIN, CCS_CHECK_ROOT_CA_CRL, CCS_CHECK_TCB_INFO_SIGNATURE,
+              CCS_CHECK_QE_IDENTITY_SIGNATURE);
     sgx_cfg(&c);
     load(&c, &l);
     verify_with(&l.o, l.coll, l.o.root, SYNTH_T, CCS_OK, CCS_TCB_UP_TO_DATE, NONE);

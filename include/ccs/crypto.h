@@ -69,7 +69,12 @@ typedef struct ccs_crl ccs_crl;
 
 /* Parse errors: CCS_ERR_TRUNCATED (input ends inside the DER), CCS_ERR_TRAILING
  * (bytes after it), CCS_ERR_FORMAT (anything else; also PEM without a cert). */
+/* Decoded certificates are kept in a process-wide, thread-safe cache keyed
+ * by the SHA-256 of their DER (OpenSSL 3.0 decoding is slower than an ECDSA
+ * verification); only decoding is cached, never a verification result. */
 CCS_MUST_USE ccs_status ccs_x509_parse_der(ccs_bytes der, ccs_x509 **out);
+/* Empties the decoded-certificate cache (benchmarks, memory pressure). */
+void ccs_x509_cache_clear(void);
 CCS_MUST_USE ccs_status ccs_x509_parse_pem(ccs_bytes pem, ccs_x509 **out); /* first cert */
 void ccs_x509_free(ccs_x509 *c);
 /* DER encoding of the certificate (view valid while c lives). */

@@ -300,7 +300,9 @@ static ccs_status parse_signed(ccs_bytes doc, ccs_bytes sig_hex, const char *key
 static ccs_status load_crl(ccs_bytes data, const char *what, ccs_crl **out) {
     ccs_buf der = {0};
     ccs_status st;
-    while (data.len && (data.ptr[data.len - 1] == '\n' || data.ptr[data.len - 1] == 0)) data.len--;
+    /* Trim text forms only: a DER CRL (0x30 ...) may well end in a 0x00 or 0x0a byte. */
+    while (data.len && data.ptr[0] != 0x30 && (data.ptr[data.len - 1] == '\n' || data.ptr[data.len - 1] == 0))
+        data.len--;
     CCS_ENSURE(data.len > 0, CCS_ERR_FORMAT, "collateral: %s is empty", what);
     if (data.ptr[0] != 0x30 && data.ptr[0] != '-' && ccs_hex_decode((const char *)data.ptr, data.len, &der) == CCS_OK)
         data = ccs_buf_view(&der);
@@ -338,9 +340,8 @@ void ccs_collateral_free(ccs_collateral *c) {
     if (c == NULL) return;
     free_tcb(&c->tcb);
     free_qe(&c->qe);
+    if (c->qe_chain != c->tcb_chain) ccs_x509_chain_free(c->qe_chain);
     ccs_x509_chain_free(c->tcb_chain);
-    ccs_x509_chain_free(c->qe_chain);
-    ccs_x509_chain_free(c->pck_crl_chain);
     ccs_crl_free(c->pck_crl);
     ccs_crl_free(c->root_crl);
     for (size_t i = 0; i < PCK_CACHE_SIZE; i++) {
@@ -367,8 +368,15 @@ static ccs_status load_parts(const ccs_collateral_raw *raw, ccs_collateral *c) {
     json_decref(doc);
     CCS_TRY(st);
     CCS_TRY(load_chain(raw->tcb_info_issuer_chain, "TCB Info issuer chain", &c->tcb_chain));
-    CCS_TRY(load_chain(raw->qe_identity_issuer_chain, "QE Identity issuer chain", &c->qe_chain));
-    CCS_TRY(load_chain(raw->pck_crl_issuer_chain, "PCK CRL issuer chain", &c->pck_crl_chain));
+    /* Intel serves the same TCB Signing chain for both documents: parse and
+     * verify it once. */
+    if (ccs_bytes_eq(raw->qe_identity_issuer_chain, raw->tcb_info_issuer_chain))
+        c->qe_chain = c->tcb_chain;
+    else
+        CCS_TRY(load_chain(raw->qe_identity_issuer_chain, "QE Identity issuer chain", &c->qe_chain));
+    /* The PCK CRL issuer chain is not needed: the CRL is verified with the CA
+     * certificate of the quote's own PCK chain, which is verified to the
+     * pinned root (so a CRL from another CA is refused). */
     if (raw->pck_crl.len) CCS_TRY(load_crl(raw->pck_crl, "PCK CRL", &c->pck_crl));
     if (raw->root_ca_crl.len) CCS_TRY(load_crl(raw->root_ca_crl, "Root CA CRL", &c->root_crl));
     return CCS_OK;

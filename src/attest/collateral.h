@@ -89,16 +89,18 @@ typedef struct pck_entry {
     ccs_x509_chain *chain;
     ccs_pubkey *leaf_key;
     ccs_time lo, hi;  /* chain validity intersection */
+    int pck_crl_sig;  /* PCK CRL signed by this chain's CA: 0 unknown, 1 yes, -1 no */
+    char pck_crl_msg[160];
 } pck_entry;
 
 struct ccs_collateral {
     tcb_info tcb;
     qe_identity qe;
-    ccs_x509_chain *tcb_chain, *qe_chain, *pck_crl_chain;
+    ccs_x509_chain *tcb_chain, *qe_chain; /* qe_chain == tcb_chain when identical */
     ccs_crl *pck_crl, *root_crl;
     /* caches (guarded by lock) */
     pthread_mutex_t lock;
-    verified_span tcb_span, qe_span, root_crl_span;
+    verified_span tcb_span, qe_span, root_crl_span, signing_chain_span;
     pck_entry pck[PCK_CACHE_SIZE];
     size_t pck_next;
 };

@@ -19,7 +19,7 @@ void ccs_check_tcb_info_content(vctx *v) {
                   ti->fmspc[1], ti->fmspc[2], ti->fmspc[3], ti->fmspc[4], ti->fmspc[5]);
     if (v->pck_ok && memcmp(ti->pce_id, v->pck.pce_id, 2) != 0)
         ccs_vfail(v, CCS_CHECK_PCE_ID, "TCB Info PCE ID differs from the PCK's");
-    if (v->res->n_failed != before) v->tcb_info_ok = false;
+    if (v->res->n_failed != before) v->tcb_info_ok = false; /* for another platform */
 }
 
 /* ---- QE identity -------------------------------------------------------------------- */
@@ -74,6 +74,7 @@ void ccs_check_qe_identity(vctx *v) {
         ccs_vfail(v, CCS_CHECK_QE_IDENTITY_MATCH, "QE MISCSELECT differs from the QE Identity");
     if (!masked_eq(rep->attributes.ptr, qe->attributes_mask, qe->attributes, 16))
         ccs_vfail(v, CCS_CHECK_QE_IDENTITY_MATCH, "QE ATTRIBUTES differ from the QE Identity");
+    if (!v->qe_identity_ok) return; /* no status from an unauthentic identity */
     const isv_level *lv = isv_match(qe->levels, qe->n_levels, rep->isv_svn);
     if (lv == NULL) {
         v->res->qe_tcb_status = CCS_TCB_NOT_SUPPORTED;
@@ -166,7 +167,9 @@ static ccs_tcb_status converge(ccs_tcb_status platform, ccs_tcb_status other) {
 void ccs_evaluate_tcb(vctx *v) {
     ccs_dcap_result *r = v->res;
     unsigned accept = v->opt->accept_tcb ? v->opt->accept_tcb : CCS_TCB_ACCEPT_DEFAULT;
-    if (!v->pck_ok || v->c->tcb.tee != v->q->tee) return; /* already failed; nothing to evaluate */
+    /* Only authentic TCB Info for this TEE, FMSPC and PCE ID is evaluated;
+     * otherwise the check that failed says why and the status stays Unknown. */
+    if (!v->pck_ok || !v->tcb_info_ok) return;
     if (v->q->tee == CCS_TEE_TDX) check_tdx_module(v);
     const tcb_level *lv = platform_level(v);
     if (lv == NULL) {

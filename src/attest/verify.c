@@ -106,7 +106,13 @@ static ccs_status check_signed_once(vctx *v, ccs_x509_chain *chain, ccs_bytes bo
     ccs_pubkey *key = NULL;
     CCS_ENSURE(chain != NULL, CCS_ERR_NOT_FOUND, "issuer chain is missing from the collateral");
     const ccs_x509 *leaf = ccs_x509_chain_get(chain, 0);
-    CCS_TRY(ccs_x509_verify_chain(chain, v->root, NULL, 0, v->opt->now));
+    verified_span *cs = &v->c->signing_chain_span;
+    bool shared = chain == v->c->tcb_chain;
+    if (!(shared && span_holds(cs, v))) {
+        CCS_TRY(ccs_x509_verify_chain(chain, v->root, NULL, 0, v->opt->now));
+        chain_window(chain, v->root, lo, hi);
+        if (shared) span_record(cs, v, CCS_OK, *lo, *hi);
+    }
     CCS_TRY(ccs_x509_subject_cn(leaf, cn, sizeof cn));
     CCS_ENSURE(strcmp(cn, TCB_SIGNING_CN) == 0, CCS_ERR_CERT, "signer is \"%s\", not the TCB Signing certificate", cn);
     if (v->c->root_crl) CCS_TRY(ccs_crl_check(v->c->root_crl, leaf));
@@ -145,12 +151,12 @@ static void verify_collateral_signatures(vctx *v) {
                                 CCS_CHECK_TCB_INFO_SIGNATURE, "TCB Info");
     bool qe_sig = check_signed(v, &c->qe_span, c->qe_chain, &c->qe.signed_bytes, c->qe.signature,
                                CCS_CHECK_QE_IDENTITY_SIGNATURE, "QE Identity");
-    size_t before = v->res->n_failed;
+    /* A stale but authentic document still yields a status (reported, and
+     * the verdict fails on the window); an unauthentic one yields none. */
     check_window(v, c->tcb.issue_date, c->tcb.next_update, CCS_CHECK_TCB_INFO_WINDOW, "TCB Info");
-    v->tcb_info_ok = tcb_sig && v->res->n_failed == before;
-    before = v->res->n_failed;
     check_window(v, c->qe.issue_date, c->qe.next_update, CCS_CHECK_QE_IDENTITY_WINDOW, "QE Identity");
-    v->qe_identity_ok = qe_sig && v->res->n_failed == before;
+    v->tcb_info_ok = tcb_sig;
+    v->qe_identity_ok = qe_sig;
 }
 
 /* ---- PCK chain and CRLs -------------------------------------------------------------- */
@@ -168,8 +174,15 @@ static ccs_status pck_verify_chain(vctx *v, const uint8_t key[32], pck_entry **o
     ccs_x509_chain *chain = NULL;
     ccs_pubkey *leaf_key = NULL;
     ccs_status st = ccs_x509_chain_parse_pem(v->q->cert_data, &chain);
-    if (st == CCS_OK && ccs_x509_chain_len(chain) < 2)
-        st = ccs_error_set(CCS_ERR_CERT, CCS_HERE, "PCK chain needs the PCK and its CA certificate");
+    /* Intel's profile: PCK, its CA, and optionally the root. Nothing else may
+     * ride along: revocation is judged on chain[1], so chain[1] must be the
+     * only candidate issuer on the validated path (a second CA of the same
+     * name, e.g. after a re-key, must not stand in for a revoked one). */
+    size_t n = st == CCS_OK ? ccs_x509_chain_len(chain) : 0;
+    if (st == CCS_OK && (n < 2 || n > 3))
+        st = ccs_error_set(CCS_ERR_CERT, CCS_HERE, "PCK chain has %zu certificates, expected PCK, CA and root", n);
+    if (st == CCS_OK && n == 3 && !ccs_x509_equal(ccs_x509_chain_get(chain, 2), v->root))
+        st = ccs_error_set(CCS_ERR_UNTRUSTED, CCS_HERE, "PCK chain ends at a root other than the trusted root");
     if (st == CCS_OK) st = ccs_x509_verify_chain(chain, v->root, NULL, 0, v->opt->now);
     if (st == CCS_OK) st = ccs_x509_pubkey(ccs_x509_chain_get(chain, 0), &leaf_key);
     if (st != CCS_OK) {
@@ -194,7 +207,7 @@ static ccs_status pck_verify_chain(vctx *v, const uint8_t key[32], pck_entry **o
 /* The PCK CRL comes from the CA that issued the PCK (Platform or Processor):
  * verified with that CA's key, current, and not listing the PCK. The Root
  * CA CRL must not list that CA. */
-static void check_pck_revocation(vctx *v, const pck_entry *e) {
+static void check_pck_revocation(vctx *v, pck_entry *e) {
     const ccs_x509 *leaf = ccs_x509_chain_get(e->chain, 0), *ca = ccs_x509_chain_get(e->chain, 1);
     ccs_collateral *c = v->c;
     ccs_time lo, hi;
@@ -204,8 +217,12 @@ static void check_pck_revocation(vctx *v, const pck_entry *e) {
         ccs_vfail(v, CCS_CHECK_PCK_CRL, "PCK CRL is missing from the collateral");
         return;
     }
-    if (ccs_crl_verify(c->pck_crl, ca) != CCS_OK) {
-        ccs_vfail(v, CCS_CHECK_PCK_CRL, "PCK CRL was not issued by the PCK's CA: %s", ccs_error_detail());
+    if (e->pck_crl_sig == 0) { /* signatures do not depend on time: once per chain */
+        e->pck_crl_sig = ccs_crl_verify(c->pck_crl, ca) == CCS_OK ? 1 : -1;
+        snprintf(e->pck_crl_msg, sizeof e->pck_crl_msg, "%s", ccs_error_detail());
+    }
+    if (e->pck_crl_sig < 0) {
+        ccs_vfail(v, CCS_CHECK_PCK_CRL, "PCK CRL was not issued by the PCK's CA: %s", e->pck_crl_msg);
         return;
     }
     if (ccs_crl_window(c->pck_crl, &lo, &hi) != CCS_OK || v->opt->now < lo || v->opt->now > hi)
@@ -214,8 +231,18 @@ static void check_pck_revocation(vctx *v, const pck_entry *e) {
         ccs_vfail(v, CCS_CHECK_PCK_CRL, "the PCK certificate is revoked: %s", ccs_error_detail());
 }
 
+/* The validated path is PCK <- chain[1] <- root: the PCK names chain[1] as
+ * its issuer, and chain[1] is a PCK CA (not the root under another name). */
+static ccs_status check_pck_issuer(const pck_entry *e) {
+    char issuer[128], ca[128];
+    CCS_TRY(ccs_x509_issuer_cn(ccs_x509_chain_get(e->chain, 0), issuer, sizeof issuer));
+    CCS_TRY(ccs_x509_subject_cn(ccs_x509_chain_get(e->chain, 1), ca, sizeof ca));
+    CCS_ENSURE(strcmp(issuer, ca) == 0, CCS_ERR_CERT, "PCK issuer \"%s\" is not the chain's CA \"%s\"", issuer, ca);
+    return CCS_OK;
+}
+
 /* PCK chain, revocation, QE report signature; returns the PCK key's entry. */
-static const pck_entry *verify_pck(vctx *v) {
+static pck_entry *verify_pck(vctx *v) {
     uint8_t key[32];
     pck_entry *e;
     ccs_sha256(v->q->cert_data, key);
@@ -227,7 +254,8 @@ static const pck_entry *verify_pck(vctx *v) {
             return NULL;
         }
     }
-    if (ccs_pck_info_from_cert(ccs_x509_chain_get(e->chain, 0), &v->pck) != CCS_OK) {
+    if (ccs_pck_info_from_cert(ccs_x509_chain_get(e->chain, 0), &v->pck) != CCS_OK ||
+        check_pck_issuer(e) != CCS_OK) {
         ccs_vfail(v, CCS_CHECK_PCK_EXTENSIONS, "PCK certificate SGX extensions: %s", ccs_error_detail());
         return e;
     }
@@ -331,7 +359,7 @@ ccs_status ccs_dcap_verify(ccs_bytes quote, ccs_collateral *coll, const ccs_dcap
     }
     copy_claims(&v);
     pthread_mutex_lock(&coll->lock);
-    const pck_entry *e = verify_pck(&v);
+    pck_entry *e = verify_pck(&v);
     if (root_crl_ok(&v) && e != NULL) check_pck_revocation(&v, e);
     if (e == NULL) verify_qe_report(&v, NULL);
     else verify_qe_report(&v, e->leaf_key);

@@ -53,6 +53,11 @@ ccs_status ccs__d2i_status(void);
 /* ASN1_TIME (UTCTime or GeneralizedTime) to Unix seconds. */
 ccs_status ccs__asn1_time(const ASN1_TIME *t, ccs_time *out);
 
+/* The decoded-certificate cache (x509_cache.c): get returns a new reference
+ * or NULL; put takes its own reference. */
+X509 *ccs__x509_cache_get(const uint8_t key[32]);
+void ccs__x509_cache_put(const uint8_t key[32], X509 *x);
+
 /* Wraps an X509 (takes ownership of one reference) into a ccs_x509. */
 ccs_status ccs__x509_wrap(X509 *x, ccs_x509 **out);
 

@@ -5,6 +5,7 @@
 
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -39,14 +40,20 @@ ccs_status ccs_x509_parse_der(ccs_bytes der, ccs_x509 **out) {
     CCS_ENSURE(der.ptr != NULL || der.len == 0, CCS_ERR_INVALID_ARG, "x509: NULL input");
     CCS_ENSURE(der.len > 0, CCS_ERR_TRUNCATED, "x509: empty input");
     CCS_ENSURE(der.len <= LONG_MAX, CCS_ERR_OVERFLOW, "x509: input too large");
+    uint8_t key[SHA256_DIGEST_LENGTH];
+    SHA256(der.ptr, der.len, key);
+    X509 *x = ccs__x509_cache_get(key);
+    if (x != NULL) return ccs__x509_wrap(x, out);
     const unsigned char *p = der.ptr;
-    X509 *x = d2i_X509(NULL, &p, (long)der.len);
+    x = d2i_X509(NULL, &p, (long)der.len);
     if (x == NULL) CCS_OSSL_BAIL(ccs__d2i_status(), "x509: malformed DER certificate");
     if ((size_t)(p - der.ptr) != der.len) {
         X509_free(x);
         CCS_BAIL(CCS_ERR_TRAILING, "x509: %zu bytes after the certificate", der.len - (size_t)(p - der.ptr));
     }
-    return ccs__x509_wrap(x, out);
+    ccs_status st = ccs__x509_wrap(x, out);
+    if (st == CCS_OK) ccs__x509_cache_put(key, (*out)->x);
+    return st;
 }
 
 void ccs_x509_free(ccs_x509 *c) {

@@ -328,6 +328,39 @@ static void test_result_json(void **state) {
     ccs_buf_free(&q);
 }
 
+/* Vectors without their own collateral: against another platform's TDX
+ * collateral at a time their PCK chains are valid, every signature, chain
+ * and CRL check passes; only the FMSPC binding (and the debug policy for the
+ * debug TD) fails. */
+static void test_parse_only_vectors_signatures(void **state) {
+    (void)state;
+    static const char *const quotes[] = {"tdx/gotdx-cos113-v4-padded/quote.bin", "tdx/trustee-tdx-q4-v4/quote.bin",
+                                         "tdx/trustee-tdx-q5-v5/quote.bin", "tdx/trustee-azure-tdx-v4/quote.bin",
+                                         "tdx/trustee-tdx-q6-v4/quote.bin"};
+    static const char *const fmspc_only[] = {CCS_CHECK_FMSPC};
+    static const char *const fmspc_debug[] = {CCS_CHECK_FMSPC, CCS_CHECK_DEBUG};
+    ccs_collateral *c = tu_collateral_dir(TDX4);
+    for (size_t i = 0; i < sizeof quotes / sizeof quotes[0]; i++) {
+        ccs_buf q = tu_read(quotes[i]);
+        ccs_dcap_options opt = {.now = T_SGX_ASOF};
+        ccs_dcap_result r;
+        bool debug_td = strstr(quotes[i], "q4") != NULL;
+        assert_int_equal(ccs_dcap_verify(ccs_buf_view(&q), c, &opt, &r), CCS_ERR_VERIFY);
+        if (!tu_failed_exactly(&r, debug_td ? fmspc_debug : fmspc_only, debug_td ? 2 : 1)) {
+            print_message("%s:\n", quotes[i]);
+            tu_print_failed(&r);
+            fail();
+        }
+        assert_int_equal(r.debug, debug_td);
+        assert_int_equal(r.tcb_status, CCS_TCB_UNKNOWN); /* TCB Info is another platform's */
+        opt.allow_debug = true;
+        assert_int_equal(ccs_dcap_verify(ccs_buf_view(&q), c, &opt, &r), CCS_ERR_VERIFY);
+        assert_true(tu_failed_exactly(&r, fmspc_only, 1));
+        ccs_buf_free(&q);
+    }
+    ccs_collateral_free(c);
+}
+
 int ccs_test_verify(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_vectors),     cmocka_unit_test(test_flip_sgx_quote),
@@ -335,6 +368,7 @@ int ccs_test_verify(void) {
         cmocka_unit_test(test_windows),          cmocka_unit_test(test_policy_options),
         cmocka_unit_test(test_trustee_q6),       cmocka_unit_test(test_wrong_tee_collateral),
         cmocka_unit_test(test_garbage_quote_gives_result), cmocka_unit_test(test_result_json),
+        cmocka_unit_test(test_parse_only_vectors_signatures),
     };
     return cmocka_run_group_tests_name("attest_verify", tests, NULL, NULL);
 }

@@ -360,7 +360,9 @@ ccs_status ccs_dcap_verify(ccs_bytes quote, ccs_collateral *coll, const ccs_dcap
     copy_claims(&v);
     pthread_mutex_lock(&coll->lock);
     pck_entry *e = verify_pck(&v);
-    if (root_crl_ok(&v) && e != NULL) check_pck_revocation(&v, e);
+    /* Both CRLs are judged even when one fails, so every failure is named. */
+    root_crl_ok(&v);
+    if (e != NULL) check_pck_revocation(&v, e);
     if (e == NULL) verify_qe_report(&v, NULL);
     else verify_qe_report(&v, e->leaf_key);
     verify_collateral_signatures(&v);

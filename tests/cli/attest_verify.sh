@@ -204,6 +204,16 @@ want_rc 1
 want_failed report_data
 end_case
 
+begin "SGX v3 with an empty --report-data: usage error (never 'no check')"
+verify_sgx --report-data "" --json
+want_usage_error
+end_case
+
+begin "--pccs-cache with --collateral: usage error"
+verify_sgx --pccs-cache "$WORK/never.db" --json
+want_usage_error
+end_case
+
 begin "SGX quote with --tee tdx: usage error"
 verify_sgx --tee tdx --json
 want_usage_error

@@ -87,8 +87,10 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
             break;
         case O_RD:
             a->report_data.len = 0;
-            if (ccs_hex_decode(optarg, strlen(optarg), &a->report_data) != CCS_OK || a->report_data.len > 64)
-                return usage_error("--report-data must be at most 64 bytes of hex", optarg);
+            /* Empty would mean "no check": refuse it rather than fail open. */
+            if (ccs_hex_decode(optarg, strlen(optarg), &a->report_data) != CCS_OK || a->report_data.len == 0 ||
+                a->report_data.len > 64)
+                return usage_error("--report-data must be 1 to 64 bytes of hex", optarg);
             a->opt.report_data = ccs_buf_view(&a->report_data);
             break;
         case O_ACCEPT:
@@ -106,6 +108,8 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
     if (optind < argc) return usage_error("unexpected argument", argv[optind]);
     if (!a->evidence) return usage_error("--evidence is required", NULL);
     if (!a->collateral == !a->pccs) return usage_error("give exactly one of --collateral and --pccs", NULL);
+    if (a->collateral && (a->pccs_cache || a->insecure_tls))
+        return usage_error("--pccs-cache and --insecure-skip-tls-verify need --pccs", NULL);
     if (strcmp(a->tee, "auto") && strcmp(a->tee, "sgx") && strcmp(a->tee, "tdx"))
         return usage_error("--tee must be auto, sgx or tdx", a->tee);
     return CLI_OK;
@@ -147,7 +151,8 @@ static int load_collateral(const verify_args *a, ccs_bytes quote, ccs_collateral
         const char *ca = NULL;
         ccs_pccs *p = NULL;
         st = ccs_dcap_quote_parse(quote, &q);
-        if (st == CCS_OK) st = ccs_dcap_quote_pck_info(&q, fmspc, &ca);
+        if (st != CCS_OK) return CLI_REFUSED; /* judged below as quote_format, nothing fetched */
+        st = ccs_dcap_quote_pck_info(&q, fmspc, &ca);
         if (st == CCS_OK) st = ccs_pccs_new(a->pccs, a->pccs_cache, &p);
         if (st == CCS_OK) {
             ccs_pccs_insecure_skip_tls_verify(p, a->insecure_tls);
@@ -172,6 +177,24 @@ static int check_tee(const verify_args *a, ccs_bytes quote) {
     return CLI_OK;
 }
 
+/* A quote that does not parse, reported like every other failed check. */
+static void report_unparsable(const verify_args *a, ccs_bytes quote) {
+    ccs_dcap_quote q;
+    ccs_dcap_result res;
+    memset(&res, 0, sizeof res);
+    if (ccs_dcap_quote_parse(quote, &q) == CCS_OK) return; /* not reached: it failed before */
+    res.n_failed = 1;
+    res.failed[0].name = CCS_CHECK_QUOTE_FORMAT;
+    snprintf(res.failed[0].message, sizeof res.failed[0].message, "%s", ccs_error_detail());
+    if (a->json) {
+        char *js = NULL;
+        if (ccs_dcap_result_json(&res, &js) == CCS_OK) puts(js);
+        free(js);
+    } else {
+        print_human(&res, a->evidence);
+    }
+}
+
 static int run_verify(verify_args *a) {
     ccs_buf quote = {0};
     ccs_collateral *coll = NULL;
@@ -181,7 +204,13 @@ static int run_verify(verify_args *a) {
         fprintf(stderr, "ccs attest verify: cannot read evidence: %s\n", ccs_error_detail());
         return CLI_USAGE;
     }
-    if (check_tee(a, ccs_buf_view(&quote)) == CLI_OK && load_collateral(a, ccs_buf_view(&quote), &coll) == CLI_OK) {
+    int lc = check_tee(a, ccs_buf_view(&quote)) == CLI_OK ? load_collateral(a, ccs_buf_view(&quote), &coll) : CLI_USAGE;
+    if (lc == CLI_REFUSED) {
+        /* The quote does not parse: no collateral could be chosen for it. The
+         * verdict is the same as with --collateral: quote_format. */
+        report_unparsable(a, ccs_buf_view(&quote));
+        rc = CLI_REFUSED;
+    } else if (lc == CLI_OK) {
         ccs_status st = ccs_dcap_verify(ccs_buf_view(&quote), coll, &a->opt, &res);
         rc = st == CCS_OK ? CLI_OK : CLI_REFUSED;
         if (st != CCS_OK && st != CCS_ERR_VERIFY) {

@@ -869,7 +869,8 @@ static void test_cache_repeat_and_expiry(void **state) {
     synth_config c;
     loaded l, fresh;
     const ccs_time later = SYNTH_T + 60 * SYNTH_DAY;
-    const char *const *stale = FAILS(CCS_CHECK_ROOT_CA_CRL, CCS_CHECK_TCB_INFO_WINDOW, CCS_CHECK_QE_IDENTITY_WINDOW);
+    const char *const *stale =
+        FAILS(CCS_CHECK_ROOT_CA_CRL, CCS_CHECK_PCK_CRL, CCS_CHECK_TCB_INFO_WINDOW, CCS_CHECK_QE_IDENTITY_WINDOW);
     sgx_cfg(&c);
     load(&c, &l);
     verify_with(&l.o, l.coll, l.o.root, SYNTH_T, CCS_OK, CCS_TCB_UP_TO_DATE, NONE);

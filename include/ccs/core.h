@@ -170,6 +170,9 @@ CCS_MUST_USE ccs_status ccs_time_parse(const char *s, ccs_time *out);
 /* Formats as "YYYY-MM-DDThh:mm:ssZ"; out must hold 21 bytes. */
 CCS_MUST_USE ccs_status ccs_time_format(ccs_time t, char out[static 21]);
 ccs_time ccs_time_now(void);
+/* Unix seconds of a proleptic Gregorian UTC date and time (no range checks;
+ * month 1-12, day 1-31). Independent of the process time zone. */
+ccs_time ccs_time_from_civil(int64_t year, unsigned month, unsigned day, unsigned hour, unsigned min, unsigned sec);
 
 /* ---- JSON (jansson) ------------------------------------------------------- */
 

@@ -14,6 +14,10 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+ccs_time ccs_time_from_civil(int64_t year, unsigned month, unsigned day, unsigned hour, unsigned min, unsigned sec) {
+    return days_from_civil(year, month, day) * 86400 + (int64_t)hour * 3600 + (int64_t)min * 60 + sec;
+}
+
 static bool digits(const char *s, int n, int *out) {
     int v = 0;
     for (int i = 0; i < n; i++) {

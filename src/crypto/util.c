@@ -54,23 +54,12 @@ ccs_status ccs__d2i_status(void) {
     return CCS_ERR_FORMAT;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil), so no dependence on the process time zone. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 ccs_status ccs__asn1_time(const ASN1_TIME *t, ccs_time *out) {
     struct tm tm;
     CCS_ENSURE(t != NULL, CCS_ERR_FORMAT, "time field absent");
     memset(&tm, 0, sizeof tm);
     if (ASN1_TIME_to_tm(t, &tm) != 1) CCS_OSSL_BAIL(CCS_ERR_FORMAT, "malformed ASN.1 time");
-    int64_t days = days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
-    *out = days * 86400 + (int64_t)tm.tm_hour * 3600 + (int64_t)tm.tm_min * 60 + tm.tm_sec;
+    *out = ccs_time_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday,
+                               (unsigned)tm.tm_hour, (unsigned)tm.tm_min, (unsigned)tm.tm_sec);
     return CCS_OK;
 }

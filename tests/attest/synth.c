@@ -25,12 +25,14 @@
 #define SERIAL_CA 2
 #define SERIAL_TCB_SIGNER 3
 #define SERIAL_DECOY_CA 4
+#define SERIAL_PROCESSOR_CA 5
+#define SERIAL_OTHER_ROOT 6
 #define SERIAL_PCK 0x1001 /* + pck_key */
 #define SGX_EXT_OID "1.2.840.113741.1.13.1"
 
 struct synth_ctx {
-    EVP_PKEY *root_key, *ca_key, *pck_key[2], *tcb_key, *att_key[2], *rogue_key;
-    X509 *root, *ca, *decoy_ca;
+    EVP_PKEY *root_key, *ca_key, *pck_key[2], *tcb_key, *att_key[2], *rogue_key, *processor_key, *other_root_key;
+    X509 *root, *ca, *decoy_ca, *processor_ca, *other_root;
 };
 
 const uint8_t synth_fmspc[6] = {0x00, 0x90, 0x6E, 0xD5, 0x00, 0x00};
@@ -306,12 +308,19 @@ int synth_ctx_new(synth_ctx **out) {
     c->att_key[0] = gen_key();
     c->att_key[1] = gen_key();
     c->rogue_key = gen_key();
+    c->processor_key = gen_key();
+    c->other_root_key = gen_key();
     c->root = make_cert("Intel SGX Root CA", c->root_key, NULL, c->root_key, SERIAL_ROOT, SYNTH_T - 5 * 365 * SYNTH_DAY,
                         SYNTH_T + 20 * 365 * SYNTH_DAY, CERT_ROOT, NULL);
     c->ca = make_cert("Intel SGX PCK Platform CA", c->ca_key, c->root, c->root_key, SERIAL_CA,
                       SYNTH_T - 5 * 365 * SYNTH_DAY, SYNTH_T + 15 * 365 * SYNTH_DAY, CERT_CA, NULL);
     c->decoy_ca = make_cert("Intel SGX PCK Platform CA", c->rogue_key, c->root, c->root_key, SERIAL_DECOY_CA,
                             SYNTH_T - 2 * 365 * SYNTH_DAY, SYNTH_T + 15 * 365 * SYNTH_DAY, CERT_CA, NULL);
+    c->processor_ca = make_cert("Intel SGX PCK Processor CA", c->processor_key, c->root, c->root_key,
+                                SERIAL_PROCESSOR_CA, SYNTH_T - 5 * 365 * SYNTH_DAY, SYNTH_T + 15 * 365 * SYNTH_DAY,
+                                CERT_CA, NULL);
+    c->other_root = make_cert("Intel SGX Root CA", c->other_root_key, NULL, c->other_root_key, SERIAL_OTHER_ROOT,
+                              SYNTH_T - 5 * 365 * SYNTH_DAY, SYNTH_T + 20 * 365 * SYNTH_DAY, CERT_ROOT, NULL);
     *out = c;
     return 0;
 }
@@ -326,9 +335,13 @@ void synth_ctx_free(synth_ctx *c) {
     EVP_PKEY_free(c->att_key[0]);
     EVP_PKEY_free(c->att_key[1]);
     EVP_PKEY_free(c->rogue_key);
+    EVP_PKEY_free(c->processor_key);
+    EVP_PKEY_free(c->other_root_key);
     X509_free(c->root);
     X509_free(c->ca);
     X509_free(c->decoy_ca);
+    X509_free(c->processor_ca);
+    X509_free(c->other_root);
     free(c);
 }
 
@@ -369,6 +382,7 @@ void synth_config_default(synth_config *cfg, ccs_tee tee) {
     cfg->pck_crl_this = cfg->root_crl_this = SYNTH_T - SYNTH_DAY;
     cfg->pck_crl_next = cfg->root_crl_next = SYNTH_T + 30 * SYNTH_DAY;
 
+    cfg->tcb_info_version = 3;
     cfg->tcb_id = tee == CCS_TEE_TDX ? "TDX" : "SGX";
     cfg->tcb_issue = SYNTH_T - SYNTH_DAY;
     cfg->tcb_next = SYNTH_T + 30 * SYNTH_DAY;
@@ -436,9 +450,18 @@ static void put_isv_levels(ccs_buf *b, const synth_isv_level *lv, size_t n) {
     put_str(b, "]");
 }
 
+/* TCB Info v2 (SGX only): the components are members of "tcb". */
+static void put_components_v2(ccs_buf *b, const uint8_t c[16]) {
+    for (int i = 0; i < 16; i++) put_fmt(b, "%s\"sgxtcbcomp%02dsvn\":%u", i ? "," : "", i + 1, c[i]);
+}
+
 static void tcb_info_json(const synth_config *cfg, ccs_buf *b) {
-    bool tdx = strcmp(cfg->tcb_id, "TDX") == 0;
-    put_fmt(b, "{\"id\":\"%s\",\"version\":3,\"issueDate\":", cfg->tcb_id);
+    bool v2 = cfg->tcb_info_version == 2;
+    bool tdx = !v2 && strcmp(cfg->tcb_id, "TDX") == 0;
+    if (v2)
+        put_str(b, "{\"version\":2,\"issueDate\":");
+    else
+        put_fmt(b, "{\"id\":\"%s\",\"version\":%d,\"issueDate\":", cfg->tcb_id, cfg->tcb_info_version);
     put_time(b, cfg->tcb_issue);
     put_str(b, ",\"nextUpdate\":");
     put_time(b, cfg->tcb_next);
@@ -468,7 +491,10 @@ static void tcb_info_json(const synth_config *cfg, ccs_buf *b) {
     for (size_t i = 0; i < cfg->n_levels; i++) {
         const synth_tcb_level *lv = &cfg->levels[i];
         put_str(b, i ? ",{\"tcb\":{" : "{\"tcb\":{");
-        put_components(b, "sgxtcbcomponents", lv->sgx);
+        if (v2)
+            put_components_v2(b, lv->sgx);
+        else
+            put_components(b, "sgxtcbcomponents", lv->sgx);
         put_fmt(b, ",\"pcesvn\":%u", lv->pcesvn);
         if (tdx) {
             put_str(b, ",");
@@ -635,36 +661,53 @@ int synth_build(synth_ctx *ctx, const synth_config *cfg, synth_out *out) {
     ccs_buf ext = {0};
     memset(out, 0, sizeof *out);
     if (cfg->pck_key < 0 || cfg->pck_key > 1 || cfg->n_levels > SYNTH_MAX_LEVELS ||
-        cfg->n_qe_levels > SYNTH_MAX_LEVELS || cfg->n_module_levels > SYNTH_MAX_LEVELS)
+        cfg->n_qe_levels > SYNTH_MAX_LEVELS || cfg->n_module_levels > SYNTH_MAX_LEVELS ||
+        (cfg->tcb_info_version != 2 && cfg->tcb_info_version != 3))
         return -1;
+
+    /* The PCK's CA, and the CA whose CRL is served. */
+    X509 *ca = cfg->pck_processor_ca ? ctx->processor_ca : ctx->ca;
+    EVP_PKEY *ca_key = cfg->pck_processor_ca ? ctx->processor_key : ctx->ca_key;
+    long ca_serial = cfg->pck_processor_ca ? SERIAL_PROCESSOR_CA : SERIAL_CA;
+    X509 *crl_ca = cfg->pck_crl_from_platform ? ctx->ca : ca;
+    EVP_PKEY *crl_key = cfg->pck_crl_from_platform ? ctx->ca_key : ca_key;
 
     /* Certificates that depend on the configuration. */
     sgx_extension(cfg, &ext);
-    X509 *pck = make_cert("Intel SGX PCK Certificate", ctx->pck_key[cfg->pck_key], ctx->ca, ctx->ca_key,
+    X509 *pck = make_cert("Intel SGX PCK Certificate", ctx->pck_key[cfg->pck_key], ca, ca_key,
                           SERIAL_PCK + cfg->pck_key, cfg->pck_not_before, cfg->pck_not_after, CERT_LEAF, &ext);
     ccs_buf_free(&ext);
     X509 *signer = make_cert("Intel SGX TCB Signing", ctx->tcb_key, ctx->root, ctx->root_key, SERIAL_TCB_SIGNER,
                              cfg->tcb_signer_not_before, cfg->tcb_signer_not_after, CERT_LEAF, NULL);
     put_pem(&out->pck_chain, pck);
     if (cfg->pck_decoy_ca) put_pem(&out->pck_chain, ctx->decoy_ca);
-    put_pem(&out->pck_chain, ctx->ca);
-    put_pem(&out->pck_chain, ctx->root);
+    put_pem(&out->pck_chain, ca);
+    switch (cfg->pck_chain_shape) {
+    case SYNTH_CHAIN_FULL: put_pem(&out->pck_chain, ctx->root); break;
+    case SYNTH_CHAIN_NO_ROOT: break;
+    case SYNTH_CHAIN_EXTRA:
+        put_pem(&out->pck_chain, ctx->root);
+        put_pem(&out->pck_chain, signer);
+        break;
+    case SYNTH_CHAIN_OTHER_ROOT: put_pem(&out->pck_chain, ctx->other_root); break;
+    default: NEED(!"a known pck_chain_shape");
+    }
     put_pem(&out->tcb_chain, signer);
     put_pem(&out->tcb_chain, ctx->root);
     NEED(ccs_buf_set(&out->qe_chain, ccs_buf_view(&out->tcb_chain)) == CCS_OK);
-    put_pem(&out->pck_crl_chain, ctx->ca);
+    put_pem(&out->pck_crl_chain, crl_ca);
     put_pem(&out->pck_crl_chain, ctx->root);
 
     /* CRLs. */
     if (cfg->pck_crl_present) {
         long rev = SERIAL_PCK + cfg->pck_key;
-        make_crl(&out->pck_crl, ctx->ca, cfg->pck_crl_rogue_signer ? ctx->rogue_key : ctx->ca_key, cfg->pck_crl_this,
+        make_crl(&out->pck_crl, crl_ca, cfg->pck_crl_rogue_signer ? ctx->rogue_key : crl_key, cfg->pck_crl_this,
                  cfg->pck_crl_next, &rev, cfg->pck_crl_revoke_pck ? 1 : 0, cfg->crl_awkward_tail ? 0x00 : -1);
     }
     if (cfg->root_crl_present) {
         long rev[2];
         size_t n = 0;
-        if (cfg->root_crl_revoke_ca) rev[n++] = SERIAL_CA;
+        if (cfg->root_crl_revoke_ca) rev[n++] = ca_serial;
         if (cfg->root_crl_revoke_tcb_signer) rev[n++] = SERIAL_TCB_SIGNER;
         make_crl(&out->root_crl, ctx->root, ctx->root_key, cfg->root_crl_this, cfg->root_crl_next, rev, n,
                  cfg->crl_awkward_tail ? 0x0a : -1);

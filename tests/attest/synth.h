@@ -1,8 +1,10 @@
 /*
  * synth.h - a synthetic Intel DCAP test PKI and evidence, built at test time
  * with OpenSSL 3: a root CA, a PCK Platform CA, PCK leaves carrying the SGX
- * extension, a TCB Signing certificate, Root CA and PCK CRLs, signed TCB Info
- * and QE Identity JSON, and SGX v3 / TDX v4 / TDX v5 quotes.
+ * extension (issued by the PCK Platform CA or the PCK Processor CA), a TCB
+ * Signing certificate, Root CA and PCK CRLs, signed TCB Info (version 3, or
+ * version 2 for SGX) and QE Identity JSON, and SGX v3 / v4 / v5 and TDX v4 /
+ * v5 quotes.
  *
  * Every knob has a default that makes the evidence valid at SYNTH_T; a test
  * changes the knobs of the case it covers. Verify with
@@ -18,7 +20,8 @@
 
 #define SYNTH_MAX_LEVELS 6
 
-/* Keys and the long-lived CA certificates (root, Platform CA), generated once
+/* Keys and the long-lived CA certificates (root, Platform and Processor CA,
+ * an unrelated self-signed root), generated once
  * and reused by every build so that evidence from several builds shares one
  * PKI (and a collateral object can be reused across quotes). */
 typedef struct synth_ctx synth_ctx;
@@ -43,8 +46,10 @@ typedef struct synth_isv_level {
 
 typedef struct synth_config {
     ccs_tee tee;
-    uint16_t version;   /* 3 (SGX), 4 or 5 (TDX) */
-    uint16_t body_type; /* v5 only: 2 (TDX 1.0 body) or 3 (TDX 1.5 body) */
+    uint16_t version;   /* 3, 4 or 5 (SGX); 4 or 5 (TDX). v4 and v5 wrap the QE
+                           report in certification data type 6. */
+    uint16_t body_type; /* v5 TDX only: 2 (TDX 1.0 body) or 3 (TDX 1.5 body);
+                           a v5 SGX quote always has body type 1 */
 
     /* The enclave (SGX) or TD (TDX) report body. */
     uint8_t attributes[16]; /* SGX ATTRIBUTES (DEBUG = byte 0 bit 1) */
@@ -68,6 +73,20 @@ typedef struct synth_config {
     uint8_t pck_pce_id[2];
     uint8_t pck_fmspc[6];
     ccs_time pck_not_before, pck_not_after;
+    /* Issue the PCK from the "Intel SGX PCK Processor CA" (its own key, signed
+     * by the root) instead of the Platform CA: the quote's chain, the PCK CRL
+     * and its issuer chain are then the Processor CA's. */
+    bool pck_processor_ca;
+    /* With pck_processor_ca: serve the Platform CA's (valid) PCK CRL and
+     * issuer chain instead, i.e. the CRL of a CA that did not issue the PCK. */
+    bool pck_crl_from_platform;
+    /* The PEM chain in the quote. */
+    enum {
+        SYNTH_CHAIN_FULL = 0,   /* PCK, CA, root */
+        SYNTH_CHAIN_NO_ROOT,    /* PCK, CA */
+        SYNTH_CHAIN_EXTRA,      /* PCK, CA, root, TCB Signing certificate */
+        SYNTH_CHAIN_OTHER_ROOT, /* PCK, CA, another self-signed "Intel SGX Root CA" */
+    } pck_chain_shape;
     /* The TCB Signing certificate. */
     ccs_time tcb_signer_not_before, tcb_signer_not_after;
 
@@ -78,7 +97,7 @@ typedef struct synth_config {
     bool pck_crl_rogue_signer; /* right issuer name, signed by another key */
     bool root_crl_present;
     ccs_time root_crl_this, root_crl_next;
-    bool root_crl_revoke_ca;         /* list the Platform CA */
+    bool root_crl_revoke_ca;         /* list the PCK's CA (Platform or Processor) */
     bool root_crl_revoke_tcb_signer; /* list the TCB Signing certificate */
     /* Put a second, unrevoked "Intel SGX PCK Platform CA" (same name, its
      * own key, signed by the root) into the quote's chain right after the
@@ -95,7 +114,9 @@ typedef struct synth_config {
     bool json_lower_hex; /* fmspc, pceId, mrsigner, masks ... in lower case */
 
     /* TCB Info. */
-    const char *tcb_id; /* "SGX" / "TDX" */
+    int tcb_info_version; /* 3; or 2: no "id", no TDX parts, components as
+                             "sgxtcbcomp01svn".."sgxtcbcomp16svn" in "tcb" */
+    const char *tcb_id;   /* "SGX" / "TDX" (version 3) */
     ccs_time tcb_issue, tcb_next;
     uint8_t tcb_fmspc[6], tcb_pce_id[2];
     int tcb_eval_num;

@@ -841,6 +841,212 @@ static void test_tamper_collateral(void **state) {
     verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_TCB_INFO_SIGNATURE), NULL);
 }
 
+/* ---- quote and collateral versions, PCK CAs and chains ------------------------------------------- */
+
+/* Parses the quote of cfg (structure only) for the header fields the result
+ * does not carry. */
+static void parse_built(const synth_config *cfg, ccs_tee tee, uint16_t version, uint16_t body_type) {
+    synth_out o;
+    ccs_dcap_quote q;
+    assert_int_equal(synth_build(g_ctx, cfg, &o), 0);
+    assert_int_equal(ccs_dcap_quote_parse(ccs_buf_view(&o.quote), &q), CCS_OK);
+    assert_int_equal(q.tee, tee);
+    assert_int_equal(q.version, version);
+    assert_int_equal(q.body_type, body_type);
+    assert_int_equal(q.cert_type, 5);
+    assert_int_equal(q.qe_auth_data.len, 32);
+    assert_int_equal(q.trailing, 0);
+    synth_out_free(&o);
+}
+
+/* SGX quote v4: header version 4, TEE type 0, the 384-byte enclave body, and
+ * signature data whose certification data is type 6 (QE report, its
+ * signature, auth data, nested type 5 PCK chain). */
+static void test_sgx_v4(void **state) {
+    (void)state;
+    synth_config c;
+    ccs_dcap_result r;
+    sgx_cfg(&c);
+    c.version = 4;
+    parse_built(&c, CCS_TEE_SGX, 4, 1);
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, &r);
+    assert_int_equal(r.tee, CCS_TEE_SGX);
+    assert_int_equal(r.quote_version, 4);
+    assert_memory_equal(r.sgx.mr_enclave, c.mr_enclave, 32);
+    assert_memory_equal(r.report_data, c.report_data, 64);
+    vopt vo = {.tamper = flip_body};
+    verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_QUOTE_SIGNATURE), NULL);
+    vo.tamper = flip_qe_auth; /* auth data inside the type-6 certification data */
+    verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_QE_REPORT_DATA), NULL);
+    vo.tamper = flip_qe_reserved;
+    verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_QE_REPORT_SIGNATURE), NULL);
+    vo.tamper = truncate_quote;
+    verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_QUOTE_FORMAT), NULL);
+}
+
+/* Header TEE type TDX (0x81) over an SGX v5 quote's body type 1. */
+static void set_tee_tdx(synth_out *o) {
+    o->quote.ptr[4] = 0x81;
+    o->quote.ptr[5] = o->quote.ptr[6] = o->quote.ptr[7] = 0;
+}
+
+/* Quote v5 with body type 1: the SGX enclave body behind u16 type 1 and u32
+ * size 384, then type-6 signature data. */
+static void test_sgx_v5(void **state) {
+    (void)state;
+    synth_config c;
+    ccs_dcap_result r;
+    sgx_cfg(&c);
+    c.version = 5;
+    parse_built(&c, CCS_TEE_SGX, 5, 1);
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, &r);
+    assert_int_equal(r.tee, CCS_TEE_SGX);
+    assert_int_equal(r.quote_version, 5);
+    assert_memory_equal(r.sgx.mr_signer, c.mr_signer, 32);
+    assert_memory_equal(r.report_data, c.report_data, 64);
+    /* The body type and size are signed with the body. */
+    vopt vo = {.tamper = flip_body};
+    verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_QUOTE_SIGNATURE), NULL);
+    /* Body type 1 under a TDX TEE type does not parse. */
+    vo.tamper = set_tee_tdx;
+    verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_QUOTE_FORMAT), &r);
+    assert_non_null(strstr(r.failed[0].message, "body type"));
+}
+
+/* TCB Info version 2 (SGX only): no "id", components as sgxtcbcompNNsvn
+ * members of "tcb", signed over the exact bytes served. */
+static void test_tcb_info_v2(void **state) {
+    (void)state;
+    synth_config c;
+    ccs_dcap_result r;
+    sgx_cfg(&c);
+    c.tcb_info_version = 2;
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, &r);
+    assert_int_equal(r.platform_tcb_status, CCS_TCB_UP_TO_DATE);
+    assert_int_equal(r.n_advisories, 0);
+    /* The same evidence from a v2 document spread over lines. */
+    c.json_pretty = true;
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, NULL);
+    c.json_pretty = false;
+    /* Component 16 above the PCK's in the top level: the next level is chosen. */
+    c.levels[0].sgx[15] = 1;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_OUT_OF_DATE, FAILS(CCS_CHECK_TCB_STATUS), &r);
+    assert_int_equal(r.platform_tcb_status, CCS_TCB_OUT_OF_DATE);
+    assert_advisories(&r, FAILS("INTEL-SA-00106", "INTEL-SA-00115"));
+    assert_int_equal(r.tcb_date, at("2018-01-04T00:00:00Z"));
+    /* Component 1 likewise. */
+    sgx_cfg(&c);
+    c.tcb_info_version = 2;
+    c.levels[0].sgx[0] = 4;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_OUT_OF_DATE, FAILS(CCS_CHECK_TCB_STATUS), NULL);
+    /* pcesvn below the top level's (13) but not the second's (5). */
+    sgx_cfg(&c);
+    c.tcb_info_version = 2;
+    c.pck_pcesvn = 12;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_OUT_OF_DATE, FAILS(CCS_CHECK_TCB_STATUS), NULL);
+    /* A middle level of three, SWHardeningNeeded. */
+    sgx_cfg(&c);
+    c.tcb_info_version = 2;
+    c.n_levels = 3;
+    c.levels[2] = c.levels[1];
+    c.levels[1] = c.levels[0];
+    c.levels[1].sgx[7] = 2; /* PCK has 3 */
+    c.levels[1].status = "SWHardeningNeeded";
+    c.levels[1].advisories = "INTEL-SA-00615";
+    c.levels[0].sgx[7] = 4;
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_SW_HARDENING_NEEDED, NONE, &r);
+    assert_advisories(&r, FAILS("INTEL-SA-00615"));
+    /* Below every level. */
+    c.pck_pcesvn = 4;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_NOT_SUPPORTED, FAILS(CCS_CHECK_TCB_LEVEL), NULL);
+    /* Tampered: the signature covers the v2 bytes. */
+    sgx_cfg(&c);
+    c.tcb_info_version = 2;
+    vopt vo = {.tamper = flip_tcb_info};
+    verify_case(&c, &vo, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_TCB_INFO_SIGNATURE), NULL);
+    /* Version 2 predates TDX: given to a TD quote, it is for the wrong TEE. */
+    tdx_cfg(&c);
+    c.tcb_info_version = 2;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_TCB_INFO), &r);
+    assert_int_equal(r.platform_tcb_status, CCS_TCB_UNKNOWN);
+}
+
+/* A PCK issued by the "Intel SGX PCK Processor CA": its CRL is the
+ * Processor CA's, and the Platform CA's CRL does not speak for it. */
+static void test_pck_processor_ca(void **state) {
+    (void)state;
+    synth_config c;
+    synth_out o;
+    ccs_dcap_quote q;
+    uint8_t fmspc[6];
+    const char *pck_ca = NULL;
+    sgx_cfg(&c);
+    c.pck_processor_ca = true;
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, NULL);
+    /* Collateral selection reads the CA type from the PCK. */
+    assert_int_equal(synth_build(g_ctx, &c, &o), 0);
+    assert_int_equal(ccs_dcap_quote_parse(ccs_buf_view(&o.quote), &q), CCS_OK);
+    assert_int_equal(ccs_dcap_quote_pck_info(&q, fmspc, &pck_ca), CCS_OK);
+    assert_string_equal(pck_ca, "processor");
+    assert_memory_equal(fmspc, synth_fmspc, 6);
+    synth_out_free(&o);
+    /* The Platform CA's CRL (valid, but another CA's) instead. */
+    c.pck_crl_from_platform = true;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_PCK_CRL), NULL);
+    /* The Processor CA's name, another key. */
+    c.pck_crl_from_platform = false;
+    c.pck_crl_rogue_signer = true;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_PCK_CRL), NULL);
+    /* Revocation by the Processor CA's CRL and of the Processor CA by the root. */
+    sgx_cfg(&c);
+    c.pck_processor_ca = true;
+    c.pck_crl_revoke_pck = true;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_PCK_CRL), NULL);
+    sgx_cfg(&c);
+    c.pck_processor_ca = true;
+    c.root_crl_revoke_ca = true;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_ROOT_CA_CRL), NULL);
+    /* A TD quote, and an SGX v4 quote, with a Processor CA PCK. */
+    tdx_cfg(&c);
+    c.pck_processor_ca = true;
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, NULL);
+    c.pck_crl_from_platform = true;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_PCK_CRL), NULL);
+    sgx_cfg(&c);
+    c.version = 4;
+    c.pck_processor_ca = true;
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, NULL);
+}
+
+/* The quote's PCK chain: PCK, CA and optionally the trusted root; nothing
+ * more, and no other root. */
+static void test_pck_chain_shape(void **state) {
+    (void)state;
+    synth_config c;
+    ccs_dcap_result r;
+    sgx_cfg(&c);
+    c.pck_chain_shape = SYNTH_CHAIN_NO_ROOT;
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, NULL);
+    c.pck_chain_shape = SYNTH_CHAIN_EXTRA;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_PCK_CHAIN), &r);
+    assert_non_null(strstr(r.failed[0].message, "4 certificates"));
+    c.pck_chain_shape = SYNTH_CHAIN_OTHER_ROOT;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_PCK_CHAIN), &r);
+    assert_non_null(strstr(r.failed[0].message, "root"));
+    tdx_cfg(&c);
+    c.pck_chain_shape = SYNTH_CHAIN_EXTRA;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_PCK_CHAIN), NULL);
+    c.pck_chain_shape = SYNTH_CHAIN_OTHER_ROOT;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_PCK_CHAIN), NULL);
+    /* With a Processor CA PCK as well. */
+    sgx_cfg(&c);
+    c.pck_processor_ca = true;
+    c.pck_chain_shape = SYNTH_CHAIN_OTHER_ROOT;
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_PCK_CHAIN), NULL);
+    c.pck_chain_shape = SYNTH_CHAIN_NO_ROOT;
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, NULL);
+}
+
 /* ---- caching ------------------------------------------------------------------------------------ */
 
 typedef struct loaded {
@@ -1044,6 +1250,11 @@ int ccs_test_synth(void) {
         cmocka_unit_test(test_report_data),
         cmocka_unit_test(test_tamper_quote),
         cmocka_unit_test(test_tamper_collateral),
+        cmocka_unit_test(test_sgx_v4),
+        cmocka_unit_test(test_sgx_v5),
+        cmocka_unit_test(test_tcb_info_v2),
+        cmocka_unit_test(test_pck_processor_ca),
+        cmocka_unit_test(test_pck_chain_shape),
         cmocka_unit_test(test_cache_repeat_and_expiry),
         cmocka_unit_test(test_cache_cert_expiry),
         cmocka_unit_test(test_cache_root_switch),

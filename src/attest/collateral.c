@@ -347,6 +347,7 @@ void ccs_collateral_free(ccs_collateral *c) {
     for (size_t i = 0; i < PCK_CACHE_SIZE; i++) {
         ccs_x509_chain_free(c->pck[i].chain);
         ccs_pubkey_free(c->pck[i].leaf_key);
+        ccs_buf_free(&c->pck[i].cert_data);
     }
     pthread_mutex_destroy(&c->lock);
     free(c);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "ccs/attest.h"
+#include "pck.h"
 
 typedef struct adv_list {
     char (*ids)[32];
@@ -82,15 +83,27 @@ typedef struct verified_span {
 
 #define PCK_CACHE_SIZE 32
 
+/* A time-independent verdict remembered with its message. */
+typedef struct memo {
+    int state; /* 0 not yet known, 1 ok, -1 failed */
+    char msg[160];
+} memo;
+
+/* A verified PCK chain, keyed by the exact certification-data bytes and the
+ * trusted root. Everything here but the validity window [lo, hi] holds at any
+ * time, so it is computed once per entry. */
 typedef struct pck_entry {
     bool used;
-    uint8_t key[32]; /* SHA-256 of the certification data */
+    ccs_buf cert_data;
     uint8_t root[32];
     ccs_x509_chain *chain;
     ccs_pubkey *leaf_key;
-    ccs_time lo, hi;  /* chain validity intersection */
-    int pck_crl_sig;  /* PCK CRL signed by this chain's CA: 0 unknown, 1 yes, -1 no */
-    char pck_crl_msg[160];
+    ccs_time lo, hi;      /* chain validity intersection */
+    memo extensions;      /* SGX extensions parse, issuer is chain[1] */
+    pck_info info;
+    memo ca_not_revoked;  /* Root CA CRL does not list chain[1] */
+    memo pck_crl_signed;  /* PCK CRL issued and signed by chain[1] */
+    memo pck_not_revoked; /* PCK CRL does not list the PCK */
 } pck_entry;
 
 struct ccs_collateral {

@@ -51,7 +51,7 @@ static void narrow(ccs_time *lo, ccs_time *hi, ccs_time a, ccs_time b) {
 }
 
 /* Intersection of the validity periods of the chain and the root. */
-static void chain_window(const ccs_x509_chain *ch, const ccs_x509 *root, ccs_time *lo, ccs_time *hi) {
+void ccs_chain_window(const ccs_x509_chain *ch, const ccs_x509 *root, ccs_time *lo, ccs_time *hi) {
     ccs_time a, b;
     *lo = INT64_MIN;
     *hi = INT64_MAX;
@@ -110,7 +110,7 @@ static ccs_status check_signed_once(vctx *v, ccs_x509_chain *chain, ccs_bytes bo
     bool shared = chain == v->c->tcb_chain;
     if (!(shared && span_holds(cs, v))) {
         CCS_TRY(ccs_x509_verify_chain(chain, v->root, NULL, 0, v->opt->now));
-        chain_window(chain, v->root, lo, hi);
+        ccs_chain_window(chain, v->root, lo, hi);
         if (shared) span_record(cs, v, CCS_OK, *lo, *hi);
     }
     CCS_TRY(ccs_x509_subject_cn(leaf, cn, sizeof cn));
@@ -120,7 +120,7 @@ static ccs_status check_signed_once(vctx *v, ccs_x509_chain *chain, ccs_bytes bo
     ccs_status st = ccs_ecdsa_verify_raw(key, body, ccs_bytes_of(sig, 64));
     ccs_pubkey_free(key);
     CCS_TRY(st);
-    chain_window(chain, v->root, lo, hi);
+    ccs_chain_window(chain, v->root, lo, hi);
     return CCS_OK;
 }
 
@@ -157,112 +157,6 @@ static void verify_collateral_signatures(vctx *v) {
     check_window(v, c->qe.issue_date, c->qe.next_update, CCS_CHECK_QE_IDENTITY_WINDOW, "QE Identity");
     v->tcb_info_ok = tcb_sig;
     v->qe_identity_ok = qe_sig;
-}
-
-/* ---- PCK chain and CRLs -------------------------------------------------------------- */
-
-static pck_entry *pck_lookup(vctx *v, const uint8_t key[32]) {
-    for (size_t i = 0; i < PCK_CACHE_SIZE; i++) {
-        pck_entry *e = &v->c->pck[i];
-        if (e->used && memcmp(e->key, key, 32) == 0 && memcmp(e->root, v->root_id, 32) == 0) return e;
-    }
-    return NULL;
-}
-
-/* Verifies the PCK chain from the quote and stores it in the cache. */
-static ccs_status pck_verify_chain(vctx *v, const uint8_t key[32], pck_entry **out) {
-    ccs_x509_chain *chain = NULL;
-    ccs_pubkey *leaf_key = NULL;
-    ccs_status st = ccs_x509_chain_parse_pem(v->q->cert_data, &chain);
-    /* Intel's profile: PCK, its CA, and optionally the root. Nothing else may
-     * ride along: revocation is judged on chain[1], so chain[1] must be the
-     * only candidate issuer on the validated path (a second CA of the same
-     * name, e.g. after a re-key, must not stand in for a revoked one). */
-    size_t n = st == CCS_OK ? ccs_x509_chain_len(chain) : 0;
-    if (st == CCS_OK && (n < 2 || n > 3))
-        st = ccs_error_set(CCS_ERR_CERT, CCS_HERE, "PCK chain has %zu certificates, expected PCK, CA and root", n);
-    if (st == CCS_OK && n == 3 && !ccs_x509_equal(ccs_x509_chain_get(chain, 2), v->root))
-        st = ccs_error_set(CCS_ERR_UNTRUSTED, CCS_HERE, "PCK chain ends at a root other than the trusted root");
-    if (st == CCS_OK) st = ccs_x509_verify_chain(chain, v->root, NULL, 0, v->opt->now);
-    if (st == CCS_OK) st = ccs_x509_pubkey(ccs_x509_chain_get(chain, 0), &leaf_key);
-    if (st != CCS_OK) {
-        ccs_x509_chain_free(chain);
-        return st;
-    }
-    pck_entry *e = &v->c->pck[v->c->pck_next];
-    v->c->pck_next = (v->c->pck_next + 1) % PCK_CACHE_SIZE;
-    ccs_x509_chain_free(e->chain);
-    ccs_pubkey_free(e->leaf_key);
-    memset(e, 0, sizeof *e);
-    e->used = true;
-    memcpy(e->key, key, 32);
-    memcpy(e->root, v->root_id, 32);
-    e->chain = chain;
-    e->leaf_key = leaf_key;
-    chain_window(chain, v->root, &e->lo, &e->hi);
-    *out = e;
-    return CCS_OK;
-}
-
-/* The PCK CRL comes from the CA that issued the PCK (Platform or Processor):
- * verified with that CA's key, current, and not listing the PCK. The Root
- * CA CRL must not list that CA. */
-static void check_pck_revocation(vctx *v, pck_entry *e) {
-    const ccs_x509 *leaf = ccs_x509_chain_get(e->chain, 0), *ca = ccs_x509_chain_get(e->chain, 1);
-    ccs_collateral *c = v->c;
-    ccs_time lo, hi;
-    if (c->root_crl && ccs_crl_check(c->root_crl, ca) != CCS_OK)
-        ccs_vfail(v, CCS_CHECK_ROOT_CA_CRL, "the PCK CA certificate is revoked: %s", ccs_error_detail());
-    if (c->pck_crl == NULL) {
-        ccs_vfail(v, CCS_CHECK_PCK_CRL, "PCK CRL is missing from the collateral");
-        return;
-    }
-    if (e->pck_crl_sig == 0) { /* signatures do not depend on time: once per chain */
-        e->pck_crl_sig = ccs_crl_verify(c->pck_crl, ca) == CCS_OK ? 1 : -1;
-        snprintf(e->pck_crl_msg, sizeof e->pck_crl_msg, "%s", ccs_error_detail());
-    }
-    if (e->pck_crl_sig < 0) {
-        ccs_vfail(v, CCS_CHECK_PCK_CRL, "PCK CRL was not issued by the PCK's CA: %s", e->pck_crl_msg);
-        return;
-    }
-    if (ccs_crl_window(c->pck_crl, &lo, &hi) != CCS_OK || v->opt->now < lo || v->opt->now > hi)
-        ccs_vfail(v, CCS_CHECK_PCK_CRL, "PCK CRL is not current at the verification time");
-    if (ccs_crl_check(c->pck_crl, leaf) != CCS_OK)
-        ccs_vfail(v, CCS_CHECK_PCK_CRL, "the PCK certificate is revoked: %s", ccs_error_detail());
-}
-
-/* The validated path is PCK <- chain[1] <- root: the PCK names chain[1] as
- * its issuer, and chain[1] is a PCK CA (not the root under another name). */
-static ccs_status check_pck_issuer(const pck_entry *e) {
-    char issuer[128], ca[128];
-    CCS_TRY(ccs_x509_issuer_cn(ccs_x509_chain_get(e->chain, 0), issuer, sizeof issuer));
-    CCS_TRY(ccs_x509_subject_cn(ccs_x509_chain_get(e->chain, 1), ca, sizeof ca));
-    CCS_ENSURE(strcmp(issuer, ca) == 0, CCS_ERR_CERT, "PCK issuer \"%s\" is not the chain's CA \"%s\"", issuer, ca);
-    return CCS_OK;
-}
-
-/* PCK chain, revocation, QE report signature; returns the PCK key's entry. */
-static pck_entry *verify_pck(vctx *v) {
-    uint8_t key[32];
-    pck_entry *e;
-    ccs_sha256(v->q->cert_data, key);
-    e = pck_lookup(v, key);
-    if (e == NULL || v->opt->now < e->lo || v->opt->now > e->hi) {
-        ccs_status st = pck_verify_chain(v, key, &e);
-        if (st != CCS_OK) {
-            ccs_vfail(v, CCS_CHECK_PCK_CHAIN, "PCK certificate chain: %s", ccs_error_detail());
-            return NULL;
-        }
-    }
-    if (ccs_pck_info_from_cert(ccs_x509_chain_get(e->chain, 0), &v->pck) != CCS_OK ||
-        check_pck_issuer(e) != CCS_OK) {
-        ccs_vfail(v, CCS_CHECK_PCK_EXTENSIONS, "PCK certificate SGX extensions: %s", ccs_error_detail());
-        return e;
-    }
-    v->pck_ok = true;
-    memcpy(v->res->fmspc, v->pck.fmspc, 6);
-    memcpy(v->res->pce_id, v->pck.pce_id, 2);
-    return e;
 }
 
 /* ---- quote signatures ---------------------------------------------------------------- */
@@ -359,10 +253,10 @@ ccs_status ccs_dcap_verify(ccs_bytes quote, ccs_collateral *coll, const ccs_dcap
     }
     copy_claims(&v);
     pthread_mutex_lock(&coll->lock);
-    pck_entry *e = verify_pck(&v);
+    pck_entry *e = ccs_verify_pck(&v);
     /* Both CRLs are judged even when one fails, so every failure is named. */
     root_crl_ok(&v);
-    if (e != NULL) check_pck_revocation(&v, e);
+    if (e != NULL) ccs_check_pck_revocation(&v, e);
     if (e == NULL) verify_qe_report(&v, NULL);
     else verify_qe_report(&v, e->leaf_key);
     verify_collateral_signatures(&v);

@@ -243,6 +243,16 @@ CCS_MUST_USE ccs_status ccs_dcap_result_json(const ccs_dcap_result *r, char **ou
 /* The compiled-in Intel SGX Root CA (DER). */
 ccs_bytes ccs_intel_sgx_root_ca_der(void);
 
+/* ---- evidence formats ----------------------------------------------------------- */
+
+/* The format of a piece of evidence, from its bytes: "sgx", "tdx" (DCAP
+ * quotes), "snp", "csv", "tpm", or "unknown". A guess for dispatching only:
+ * the chosen verifier still parses strictly. */
+const char *ccs_evidence_kind(ccs_bytes evidence);
+/* Per-format recognisers used by ccs_evidence_kind (NULL when not that format). */
+const char *ccs_evidence_kind_csv(ccs_bytes evidence);
+const char *ccs_evidence_kind_tpm(ccs_bytes evidence);
+
 /* ---- PCCS / PCS collateral provider (does network I/O) ------------------------------ */
 
 typedef struct ccs_pccs ccs_pccs;

@@ -32,6 +32,18 @@ void ccs_wipe(void *p, size_t n);
 /* Cryptographically secure random bytes. */
 CCS_MUST_USE ccs_status ccs_random(void *out, size_t n);
 
+/* ---- key derivation and authenticated encryption ------------------------------- */
+
+/* HKDF-SHA-256 (RFC 5869): out_len bytes (at most 8160). */
+CCS_MUST_USE ccs_status ccs_hkdf_sha256(ccs_bytes salt, ccs_bytes ikm, ccs_bytes info, uint8_t *out, size_t out_len);
+/* AES-256-GCM with a 12-byte nonce and a 16-byte tag. Seal appends the
+ * ciphertext (same length as pt) to ct; open appends the plaintext to pt and
+ * fails with CCS_ERR_SIGNATURE, appending nothing, when the tag is wrong. */
+CCS_MUST_USE ccs_status ccs_aes256gcm_seal(const uint8_t key[static 32], const uint8_t nonce[static 12], ccs_bytes aad,
+                                           ccs_bytes pt, ccs_buf *ct, uint8_t tag[static 16]);
+CCS_MUST_USE ccs_status ccs_aes256gcm_open(const uint8_t key[static 32], const uint8_t nonce[static 12], ccs_bytes aad,
+                                           ccs_bytes ct, const uint8_t tag[static 16], ccs_buf *pt);
+
 /* ---- public keys and ECDSA ----------------------------------------------- */
 
 typedef enum ccs_curve {

@@ -2,10 +2,42 @@
 #ifndef CCS_CLI_H
 #define CCS_CLI_H
 
+#include "ccs/attest.h"
+
 /* Exit statuses shared by every command. */
 enum { CLI_OK = 0, CLI_REFUSED = 1, CLI_USAGE = 2 };
 
 int ccs_cli_attest(int argc, char **argv);
 int ccs_cli_attest_parse(int argc, char **argv);
+int ccs_cli_tee(int argc, char **argv);
+
+/* Options of `ccs attest verify`, shared by every evidence format. */
+typedef struct verify_args {
+    const char *evidence, *collateral, *pccs, *pccs_cache, *tee;
+    const char *trust_sim; /* --trust-sim DIR: trust the sim root (insecure) */
+    bool json, insecure_tls;
+    ccs_dcap_options opt;  /* now, report_data, accept_tcb, allow_debug */
+    ccs_buf report_data;
+} verify_args;
+
+/* One evidence format's verifier: reads what it needs from `a`, prints the
+ * result (JSON with --json), returns CLI_OK / CLI_REFUSED / CLI_USAGE. */
+typedef int (*cli_verify_fn)(const verify_args *a, ccs_bytes evidence);
+
+typedef struct cli_format {
+    const char *name;    /* the --tee value */
+    const char *family;  /* formats sharing a verifier share a family */
+    cli_verify_fn verify;
+} cli_format;
+
+/* The formats `ccs attest verify` knows (formats.c). */
+const cli_format *ccs_cli_format(const char *name);
+bool ccs_cli_same_format(const char *a, const char *b);
+const char *ccs_cli_format_list(void);
+
+int ccs_cli_verify_usage_error(const char *msg, const char *arg);
+void ccs_cli_print_hex_row(const char *name, const uint8_t *p, size_t n);
+
+int ccs_cli_verify_dcap(const verify_args *a, ccs_bytes quote);
 
 #endif

@@ -1,0 +1,83 @@
+/*
+ * ccs/tee.h - the platform backends that produce evidence, derive sealing
+ * keys and report measurements: sim (SGX- and TDX-shaped, works everywhere),
+ * tpm (TPM 2.0 through tss2 ESYS), and the hardware collectors sgx, tdx
+ * (configfs-tsm), snp (/dev/sev-guest or configfs-tsm) and csv
+ * (/dev/csv-guest). One interface for all of them.
+ */
+#ifndef CCS_TEE_H
+#define CCS_TEE_H
+
+#include "ccs/attest.h"
+#include "ccs/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ccs_platform {
+    CCS_PLATFORM_NONE = 0,
+    CCS_PLATFORM_SIM_SGX,
+    CCS_PLATFORM_SIM_TDX,
+    CCS_PLATFORM_SGX,
+    CCS_PLATFORM_TDX,
+    CCS_PLATFORM_SNP,
+    CCS_PLATFORM_CSV,
+    CCS_PLATFORM_TPM,
+} ccs_platform;
+
+/* "sim-sgx", "sim-tdx", "sgx", "tdx", "snp", "csv", "tpm". */
+const char *ccs_platform_name(ccs_platform p);
+CCS_MUST_USE ccs_status ccs_platform_parse(const char *name, ccs_platform *out);
+
+typedef struct ccs_tee_config {
+    ccs_platform platform; /* NONE: detect the first available hardware platform */
+    /* sim: the state directory; NULL means $CCS_SIM_DIR, else
+     * ~/.local/share/ccs/sim. */
+    const char *sim_dir;
+    /* sim: the measurement the sim platform reports (MRENCLAVE / MRTD);
+     * empty means the built-in default. */
+    ccs_bytes sim_measurement;
+    /* tpm: a TCTI configuration, e.g. "swtpm:host=127.0.0.1,port=2321";
+     * NULL means the tss2 default (device, then tabrmd). */
+    const char *tpm_tcti;
+    /* hardware collectors: a prefix for /sys and /dev paths (tests replay
+     * recorded kernel output under a directory); NULL means "/". */
+    const char *root;
+} ccs_tee_config;
+
+typedef struct ccs_backend ccs_backend;
+
+/* Opens a backend. A hardware backend on a machine without that TEE fails
+ * with CCS_ERR_UNSUPPORTED and a "not available on this machine" message. */
+CCS_MUST_USE ccs_status ccs_backend_open(const ccs_tee_config *cfg, ccs_backend **out);
+void ccs_backend_free(ccs_backend *b);
+ccs_platform ccs_backend_platform(const ccs_backend *b);
+
+/* Produces evidence over report_data (at most 64 bytes; shorter input is
+ * zero-padded to 64). The evidence is the format ccs attest verify reads
+ * for the platform (DCAP quote, SNP report, CSV report, TPM JSON). */
+CCS_MUST_USE ccs_status ccs_backend_evidence(ccs_backend *b, ccs_bytes report_data, ccs_buf *evidence);
+
+typedef enum ccs_seal_policy {
+    CCS_SEAL_MEASUREMENT = 1, /* bound to the measurement (MRENCLAVE-like) */
+    CCS_SEAL_SIGNER = 2,      /* bound to the signer (MRSIGNER-like) */
+} ccs_seal_policy;
+
+/* A 32-byte sealing key for a policy and a caller label (key separation). */
+CCS_MUST_USE ccs_status ccs_backend_seal_key(ccs_backend *b, ccs_seal_policy policy, ccs_bytes label,
+                                             uint8_t key[static 32]);
+/* Current measurements as a JSON object (caller frees with free()). */
+CCS_MUST_USE ccs_status ccs_backend_measurements(ccs_backend *b, char **json);
+
+/* Seals plaintext under the backend's key for `policy` (AES-256-GCM, a
+ * versioned blob carrying the policy, a random nonce and the tag); unseal
+ * fails with CCS_ERR_SIGNATURE under any other measurement/signer. */
+CCS_MUST_USE ccs_status ccs_seal(ccs_backend *b, ccs_seal_policy policy, ccs_bytes plaintext, ccs_bytes aad,
+                                 ccs_buf *blob);
+CCS_MUST_USE ccs_status ccs_unseal(ccs_backend *b, ccs_bytes blob, ccs_bytes aad, ccs_buf *plaintext);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

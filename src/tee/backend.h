@@ -1,0 +1,29 @@
+/* The backend interface behind ccs/tee.h (private to src/tee). Each
+ * backend file defines one `const backend_ops`; backend.c lists them. */
+#ifndef CCS_TEE_BACKEND_H
+#define CCS_TEE_BACKEND_H
+
+#include "ccs/tee.h"
+
+typedef struct backend_ops {
+    ccs_platform platform;
+    /* True when the platform is usable here (for detection); may be NULL for
+     * backends that are never auto-detected (sim, tpm). */
+    bool (*available)(const ccs_tee_config *cfg);
+    ccs_status (*open)(const ccs_tee_config *cfg, void **state);
+    void (*close)(void *state);
+    /* report_data is always exactly 64 bytes here. */
+    ccs_status (*evidence)(void *state, const uint8_t report_data[64], ccs_buf *out);
+    /* May be NULL: the platform offers no sealing key (CCS_ERR_UNSUPPORTED). */
+    ccs_status (*seal_key)(void *state, ccs_seal_policy policy, ccs_bytes label, uint8_t key[32]);
+    ccs_status (*measurements)(void *state, char **json);
+} backend_ops;
+
+/* Joins cfg->root (or "/") and an absolute path into out. */
+ccs_status ccs_tee_path(const ccs_tee_config *cfg, const char *abs, char *out, size_t cap);
+
+/* Checks of what a kernel interface returned (exposed for replay tests). */
+CCS_MUST_USE ccs_status ccs_tdx_check_outblob(ccs_bytes outblob, const uint8_t report_data[64]);
+CCS_MUST_USE ccs_status ccs_sgx_check_quote(ccs_bytes quote, const uint8_t report_data[64]);
+
+#endif

@@ -1,0 +1,200 @@
+/* Hardware collectors on a machine without the hardware: they refuse with
+ * CCS_ERR_UNSUPPORTED; and their handling of what the kernel returns is
+ * exercised by replaying recorded evidence through a directory laid out
+ * like /sys/kernel/config/tsm and /dev/attestation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "ccs/tee.h"
+#include "tee_tests.h"
+
+#define TDX_QUOTE CCS_TEST_DATA "/attestation/tdx/dcapqvl-tdx-v4-uptodate/quote.bin"
+#define SGX_QUOTE CCS_TEST_DATA "/attestation/sgx/dcapqvl-sgx-v3/quote.bin"
+
+static ccs_buf read_file(const char *path) {
+    ccs_buf b = {0};
+    if (ccs_file_read(path, 1u << 20, &b) != CCS_OK) fail_msg("%s: %s", path, ccs_error_detail());
+    return b;
+}
+
+static void mkdirs(const char *path) {
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        mkdir(tmp, 0700);
+        *p = '/';
+    }
+    mkdir(tmp, 0700);
+}
+
+static void write_file(const char *dir, const char *name, ccs_bytes data) {
+    char p[2200];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    assert_int_equal(ccs_file_write(p, data), CCS_OK);
+}
+
+static void test_unavailable_here(void **state) {
+    (void)state;
+    static const ccs_platform hw[] = {CCS_PLATFORM_TDX, CCS_PLATFORM_SGX};
+    ccs_tee_config cfg = {.root = CCS_TEST_TMP "/empty-root"};
+    mkdirs(cfg.root);
+    for (size_t i = 0; i < sizeof hw / sizeof hw[0]; i++) {
+        ccs_backend *b = NULL;
+        cfg.platform = hw[i];
+        assert_int_equal(ccs_backend_open(&cfg, &b), CCS_ERR_UNSUPPORTED);
+        assert_null(b);
+        assert_non_null(strstr(ccs_error_detail(), "not available on this machine"));
+    }
+    cfg.platform = CCS_PLATFORM_NONE;
+    ccs_backend *b = NULL;
+    assert_int_equal(ccs_backend_open(&cfg, &b), CCS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(ccs_error_detail(), "no TEE found"));
+}
+
+static void test_platform_names(void **state) {
+    (void)state;
+    ccs_platform p;
+    assert_int_equal(ccs_platform_parse("sim-sgx", &p), CCS_OK);
+    assert_int_equal(p, CCS_PLATFORM_SIM_SGX);
+    assert_string_equal(ccs_platform_name(CCS_PLATFORM_TDX), "tdx");
+    assert_int_equal(ccs_platform_parse("sgx2", &p), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_platform_parse(NULL, &p), CCS_ERR_INVALID_ARG);
+}
+
+/* configfs-tsm as the kernel lays it out after mkdir: provider, generation,
+ * outblob (here, the recorded quote). */
+static const char *fake_tsm(const char *root, const char *provider, ccs_bytes outblob) {
+    static char entry[1100];
+    char dev[1100];
+    snprintf(entry, sizeof entry, "%s/sys/kernel/config/tsm/report/ccs-%ld", root, (long)getpid());
+    mkdirs(entry);
+    snprintf(dev, sizeof dev, "%s/dev", root);
+    mkdirs(dev);
+    write_file(dev, "tdx_guest", ccs_bytes_str(""));
+    write_file(entry, "provider", ccs_bytes_str(provider));
+    write_file(entry, "generation", ccs_bytes_str("7\n"));
+    write_file(entry, "outblob", outblob);
+    return entry;
+}
+
+static void test_tdx_replay(void **state) {
+    (void)state;
+    ccs_buf quote = read_file(TDX_QUOTE);
+    const char *root = CCS_TEST_TMP "/tdx-root";
+    const char *entry = fake_tsm(root, "tdx_guest\n", ccs_buf_view(&quote));
+    ccs_tee_config cfg = {.platform = CCS_PLATFORM_TDX, .root = root};
+    ccs_backend *b = NULL;
+    ccs_buf ev = {0}, in = {0};
+    uint8_t rd[64];
+    char p[1200];
+    assert_int_equal(ccs_backend_open(&cfg, &b), CCS_OK);
+    assert_int_equal(ccs_backend_platform(b), CCS_PLATFORM_TDX);
+    /* The recorded quote carries its own report data: ask for exactly that. */
+    ccs_dcap_quote q;
+    assert_int_equal(ccs_dcap_quote_parse(ccs_buf_view(&quote), &q), CCS_OK);
+    memcpy(rd, q.tdx.report_data.ptr, 64);
+    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_OK);
+    assert_true(ccs_bytes_eq(ccs_buf_view(&ev), ccs_buf_view(&quote)));
+    snprintf(p, sizeof p, "%s/inblob", entry);
+    in = read_file(p);
+    assert_int_equal(in.len, 64);
+    assert_memory_equal(in.ptr, rd, 64);
+    /* Other report data than the quote carries: refused. */
+    rd[0] ^= 1;
+    ev.len = 0;
+    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_ERR_MISMATCH);
+    /* Report data longer than 64 bytes is a caller error. */
+    uint8_t big[65] = {0};
+    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(big, 65), &ev), CCS_ERR_INVALID_ARG);
+    /* No sealing key on TDX. */
+    uint8_t key[32];
+    assert_int_equal(ccs_backend_seal_key(b, CCS_SEAL_MEASUREMENT, ccs_bytes_str("x"), key), CCS_ERR_UNSUPPORTED);
+    ccs_backend_free(b);
+    ccs_buf_free(&in);
+    ccs_buf_free(&ev);
+    ccs_buf_free(&quote);
+}
+
+static void test_tdx_wrong_provider_and_garbage(void **state) {
+    (void)state;
+    ccs_buf quote = read_file(SGX_QUOTE);
+    const char *root = CCS_TEST_TMP "/tdx-root2";
+    fake_tsm(root, "sev_guest\n", ccs_buf_view(&quote));
+    ccs_tee_config cfg = {.platform = CCS_PLATFORM_TDX, .root = root};
+    ccs_backend *b = NULL;
+    ccs_buf ev = {0};
+    uint8_t rd[64] = {0};
+    assert_int_equal(ccs_backend_open(&cfg, &b), CCS_OK);
+    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(ccs_error_detail(), "sev_guest"));
+    ccs_backend_free(b);
+    /* The right provider but an SGX quote, then truncated bytes. */
+    fake_tsm(root, "tdx_guest", ccs_buf_view(&quote));
+    assert_int_equal(ccs_backend_open(&cfg, &b), CCS_OK);
+    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_ERR_FORMAT);
+    ccs_backend_free(b);
+    fake_tsm(root, "tdx_guest", ccs_bytes_of(quote.ptr, 100));
+    assert_int_equal(ccs_backend_open(&cfg, &b), CCS_OK);
+    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_ERR_TRUNCATED);
+    ccs_backend_free(b);
+    ccs_buf_free(&quote);
+}
+
+/* Gramine-style /dev/attestation inside an SGX enclave. */
+static void test_sgx_replay(void **state) {
+    (void)state;
+    ccs_buf quote = read_file(SGX_QUOTE);
+    char att[1024];
+    const char *root = CCS_TEST_TMP "/sgx-root";
+    snprintf(att, sizeof att, "%s/dev/attestation/keys", root);
+    mkdirs(att);
+    snprintf(att, sizeof att, "%s/dev/attestation", root);
+    write_file(att, "quote", ccs_buf_view(&quote));
+    write_file(att, "keys/_sgx_mrenclave", ccs_bytes_of("0123456789abcdef", 16));
+    write_file(att, "keys/_sgx_mrsigner", ccs_bytes_of("fedcba9876543210", 16));
+    ccs_tee_config cfg = {.platform = CCS_PLATFORM_SGX, .root = root};
+    ccs_backend *b = NULL;
+    ccs_buf ev = {0};
+    ccs_dcap_quote q;
+    uint8_t rd[64], k1[32], k2[32], k3[32];
+    assert_int_equal(ccs_dcap_quote_parse(ccs_buf_view(&quote), &q), CCS_OK);
+    memcpy(rd, q.sgx.report_data.ptr, 64);
+    assert_int_equal(ccs_backend_open(&cfg, &b), CCS_OK);
+    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_OK);
+    assert_true(ccs_bytes_eq(ccs_buf_view(&ev), ccs_buf_view(&quote)));
+    /* Sealing keys: distinct per policy and per label, stable per input. */
+    assert_int_equal(ccs_backend_seal_key(b, CCS_SEAL_MEASUREMENT, ccs_bytes_str("a"), k1), CCS_OK);
+    assert_int_equal(ccs_backend_seal_key(b, CCS_SEAL_SIGNER, ccs_bytes_str("a"), k2), CCS_OK);
+    assert_int_equal(ccs_backend_seal_key(b, CCS_SEAL_MEASUREMENT, ccs_bytes_str("b"), k3), CCS_OK);
+    assert_memory_not_equal(k1, k2, 32);
+    assert_memory_not_equal(k1, k3, 32);
+    assert_int_equal(ccs_backend_seal_key(b, CCS_SEAL_MEASUREMENT, ccs_bytes_str("a"), k3), CCS_OK);
+    assert_memory_equal(k1, k3, 32);
+    assert_int_equal(ccs_backend_seal_key(b, (ccs_seal_policy)9, ccs_bytes_str("a"), k3), CCS_ERR_INVALID_ARG);
+    /* A short EGETKEY result is refused. */
+    write_file(att, "keys/_sgx_mrsigner", ccs_bytes_of("short", 5));
+    assert_int_equal(ccs_backend_seal_key(b, CCS_SEAL_SIGNER, ccs_bytes_str("a"), k2), CCS_ERR_FORMAT);
+    char *js = NULL;
+    assert_int_equal(ccs_backend_measurements(b, &js), CCS_ERR_MISMATCH); /* zero report data vs the recorded one */
+    free(js);
+    ccs_backend_free(b);
+    ccs_buf_free(&ev);
+    ccs_buf_free(&quote);
+}
+
+int ccs_test_collectors(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unavailable_here),
+        cmocka_unit_test(test_platform_names),
+        cmocka_unit_test(test_tdx_replay),
+        cmocka_unit_test(test_tdx_wrong_provider_and_garbage),
+        cmocka_unit_test(test_sgx_replay),
+    };
+    return cmocka_run_group_tests_name("tee_collectors", tests, NULL, NULL);
+}

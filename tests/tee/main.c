@@ -1,0 +1,8 @@
+/* test_tee: every group of tee tests, one program (DESIGN.md). */
+#include "tee_tests.h"
+
+int main(void) {
+    int failed = 0;
+    failed += ccs_test_collectors();
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,14 @@
+/* Groups of tests in test_tee; each returns the number of failures. */
+#ifndef CCS_TEE_TESTS_H
+#define CCS_TEE_TESTS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+int ccs_test_collectors(void);
+
+#endif

@@ -1,0 +1,13 @@
+/* Groups of tests in test_kbs; each returns the number of failures. Add a
+ * group: declare it here and call it from main.c. */
+#ifndef CCS_KBS_TESTS_H
+#define CCS_KBS_TESTS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#endif

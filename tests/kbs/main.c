@@ -1,0 +1,7 @@
+/* test_kbs: every group of kbs tests, one program (DESIGN.md). */
+#include "kbs_tests.h"
+
+int main(void) {
+    int failed = 0;
+    return failed ? 1 : 0;
+}

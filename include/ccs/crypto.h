@@ -138,6 +138,70 @@ CCS_MUST_USE ccs_status ccs_crl_check(const ccs_crl *crl, const ccs_x509 *cert);
 CCS_MUST_USE ccs_status ccs_x509_verify_chain(const ccs_x509_chain *chain, const ccs_x509 *root,
                                               const ccs_crl *const *crls, size_t ncrls, ccs_time at);
 
+/* ---- private keys, signing, building certificates and CRLs ------------------------
+ * For the sim platform's PKI (src/tee/sim*) and tests: not on any verification
+ * path. Private keys are wiped when freed and saved with mode 0600. */
+
+typedef struct ccs_privkey ccs_privkey;
+
+/* A fresh EC key pair on `curve`. */
+CCS_MUST_USE ccs_status ccs_privkey_generate(ccs_curve curve, ccs_privkey **out);
+void ccs_privkey_free(ccs_privkey *k); /* wipes the private scalar; NULL ok */
+ccs_curve ccs_privkey_curve(const ccs_privkey *k);
+/* The public half (caller frees). */
+CCS_MUST_USE ccs_status ccs_privkey_public(const ccs_privkey *k, ccs_pubkey **out);
+/* Unencrypted PKCS#8 PEM ("PRIVATE KEY"), appended to out (wipe it after use). */
+CCS_MUST_USE ccs_status ccs_privkey_to_pem(const ccs_privkey *k, ccs_buf *out);
+/* An EC private key from PEM (PKCS#8 or SEC1 "EC PRIVATE KEY"), unencrypted. */
+CCS_MUST_USE ccs_status ccs_privkey_from_pem(ccs_bytes pem, ccs_privkey **out);
+/* Writes the PEM to path, created or replaced with mode 0600. */
+CCS_MUST_USE ccs_status ccs_privkey_save(const ccs_privkey *k, const char *path);
+CCS_MUST_USE ccs_status ccs_privkey_load(const char *path, ccs_privkey **out);
+
+/* ECDSA over msg, hashed with the curve's digest. raw: r||s big-endian
+ * (64 or 96 bytes) appended to sig; der: an Ecdsa-Sig-Value appended to sig. */
+CCS_MUST_USE ccs_status ccs_ecdsa_sign_raw(const ccs_privkey *k, ccs_bytes msg, ccs_buf *sig);
+CCS_MUST_USE ccs_status ccs_ecdsa_sign_der(const ccs_privkey *k, ccs_bytes msg, ccs_buf *sig);
+
+/* keyUsage bits for ccs_x509_spec.key_usage. */
+#define CCS_KU_DIGITAL_SIGNATURE 0x01u
+#define CCS_KU_NON_REPUDIATION 0x02u
+#define CCS_KU_KEY_CERT_SIGN 0x04u
+#define CCS_KU_CRL_SIGN 0x08u
+
+/* An extension by dotted OID with the given DER contents (the extnValue). */
+typedef struct ccs_x509_ext {
+    const char *oid;
+    ccs_bytes der;
+    bool critical;
+} ccs_x509_ext;
+
+typedef struct ccs_x509_spec {
+    const char *subject_cn, *subject_o; /* subject (and, self-signed, issuer) name: CN, O */
+    uint64_t serial;                    /* > 0 */
+    ccs_time not_before, not_after;
+    bool ca;                            /* critical basicConstraints CA:TRUE (else CA:FALSE) */
+    int path_len;                       /* CA only: pathLenConstraint, or -1 for none */
+    unsigned key_usage;                 /* CCS_KU_* bits (critical); 0: no keyUsage */
+    const ccs_x509_ext *exts;           /* further extensions, added in order */
+    size_t n_exts;
+} ccs_x509_spec;
+
+/* Builds a v3 certificate for subject_key, with subject/authority key
+ * identifiers, signed by issuer_key (ECDSA with SHA-256 for P-256, SHA-384
+ * for P-384). issuer NULL: self-signed (issuer_key must be subject_key). */
+CCS_MUST_USE ccs_status ccs_x509_build(const ccs_x509_spec *spec, const ccs_privkey *subject_key,
+                                       const ccs_x509 *issuer, const ccs_privkey *issuer_key, ccs_x509 **out);
+/* A v2 CRL (with CRL number and authority key identifier) issued by
+ * issuer/issuer_key, listing the given serials; DER appended to der. */
+CCS_MUST_USE ccs_status ccs_crl_build(const ccs_x509 *issuer, const ccs_privkey *issuer_key, ccs_time this_update,
+                                      ccs_time next_update, uint64_t crl_number, const uint64_t *revoked,
+                                      size_t n_revoked, ccs_buf *der);
+/* PEM ("-----BEGIN <label>-----", 64-column base64) of der, appended to out. */
+CCS_MUST_USE ccs_status ccs_pem_encode(const char *label, ccs_bytes der, ccs_buf *out);
+/* The certificate as PEM, appended to out. */
+CCS_MUST_USE ccs_status ccs_x509_to_pem(const ccs_x509 *c, ccs_buf *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,6 +44,22 @@ CCS_MUST_USE ccs_status ccs_aes256gcm_seal(const uint8_t key[static 32], const u
 CCS_MUST_USE ccs_status ccs_aes256gcm_open(const uint8_t key[static 32], const uint8_t nonce[static 12], ccs_bytes aad,
                                            ccs_bytes ct, const uint8_t tag[static 16], ccs_buf *pt);
 
+/* ---- SM2/SM3 (Chinese national standards) ------------------------------------ */
+
+#define CCS_SM3_LEN 32
+
+/* SM3 digest (GB/T 32905-2016). */
+void ccs_sm3(ccs_bytes in, uint8_t out[static CCS_SM3_LEN]);
+/* HMAC (RFC 2104) with SM3. */
+CCS_MUST_USE ccs_status ccs_hmac_sm3(ccs_bytes key, ccs_bytes msg, uint8_t out[static CCS_SM3_LEN]);
+/* Verifies an SM2 signature (GB/T 32918.2) with SM3 over
+ * SM3(Z_A || msg), Z_A computed from user_id (the signer's distinguishing
+ * ID; no default is assumed) and the public key. pub_xy: x||y, 64 bytes
+ * big-endian; sig_rs: r||s, 64 bytes big-endian. CCS_OK, CCS_ERR_SIGNATURE
+ * (does not verify, or r/s outside [1, n-1]), CCS_ERR_KEY (not a point on
+ * the SM2 curve), CCS_ERR_INVALID_ARG. */
+CCS_MUST_USE ccs_status ccs_sm2_verify(ccs_bytes pub_xy, ccs_bytes user_id, ccs_bytes msg, ccs_bytes sig_rs);
+
 /* ---- public keys and ECDSA ----------------------------------------------- */
 
 typedef enum ccs_curve {
@@ -72,6 +88,38 @@ CCS_MUST_USE ccs_status ccs_ecdsa_verify_raw(const ccs_pubkey *k, ccs_bytes msg,
 CCS_MUST_USE ccs_status ccs_ecdsa_verify_der(const ccs_pubkey *k, ccs_bytes msg, ccs_bytes sig_der);
 /* Same as _raw but over a digest the caller computed (len = curve digest). */
 CCS_MUST_USE ccs_status ccs_ecdsa_verify_digest_raw(const ccs_pubkey *k, ccs_bytes digest, ccs_bytes sig_rs);
+
+/* ---- signatures with a chosen hash and scheme (sig.c) ------------------------ */
+
+typedef enum ccs_hash_alg {
+    CCS_HASH_SHA256 = 1,
+    CCS_HASH_SHA384 = 2,
+    CCS_HASH_SHA512 = 3,
+} ccs_hash_alg;
+
+typedef enum ccs_sig_scheme {
+    CCS_SIG_ECDSA_RAW = 1, /* r||s, each the field size (P-256/SHA-256, P-384/SHA-384 only) */
+    CCS_SIG_ECDSA_DER = 2, /* DER Ecdsa-Sig-Value (same pairings) */
+    CCS_SIG_RSA_PKCS1 = 3, /* RSASSA-PKCS1-v1_5 (RFC 8017 section 8.2), at least 2048 bits */
+    CCS_SIG_RSA_PSS = 4,   /* RSASSA-PSS, MGF1 with the same hash, salt length = digest length */
+} ccs_sig_scheme;
+
+/* Digest length of alg (0 for an unknown one). */
+size_t ccs_hash_len(ccs_hash_alg alg);
+/* out gets ccs_hash_len(alg) bytes (cap must be at least that); len may be NULL. */
+CCS_MUST_USE ccs_status ccs_digest(ccs_hash_alg alg, ccs_bytes in, uint8_t *out, size_t cap, size_t *len);
+/* Verifies sig over msg (hashed with `hash`) under scheme. CCS_ERR_SIGNATURE
+ * when it does not verify, CCS_ERR_KEY when the key does not fit the scheme,
+ * CCS_ERR_UNSUPPORTED for an unknown scheme/hash or an ECDSA curve/hash pair
+ * other than P-256/SHA-256 and P-384/SHA-384. */
+CCS_MUST_USE ccs_status ccs_pubkey_verify(const ccs_pubkey *k, ccs_sig_scheme scheme, ccs_hash_alg hash,
+                                          ccs_bytes msg, ccs_bytes sig);
+/* A public key from a PEM "PUBLIC KEY" (SubjectPublicKeyInfo) block. */
+CCS_MUST_USE ccs_status ccs_pubkey_from_pem(ccs_bytes pem, ccs_pubkey **out);
+/* The DER SubjectPublicKeyInfo of a key (replaces der's contents). */
+CCS_MUST_USE ccs_status ccs_pubkey_spki(const ccs_pubkey *k, ccs_buf *der);
+/* True when both keys have the same SubjectPublicKeyInfo. */
+bool ccs_pubkey_equal(const ccs_pubkey *a, const ccs_pubkey *b);
 
 /* ---- X.509 certificates, chains and CRLs ------------------------------------- */
 

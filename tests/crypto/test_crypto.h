@@ -26,5 +26,6 @@ int test_group_wycheproof(void);
 int test_group_x509_intel(void);
 int test_group_revocation(void);
 int test_group_parsers(void);
+int test_group_rsa(void);
 
 #endif

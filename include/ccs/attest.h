@@ -253,6 +253,135 @@ const char *ccs_evidence_kind(ccs_bytes evidence);
 const char *ccs_evidence_kind_csv(ccs_bytes evidence);
 const char *ccs_evidence_kind_tpm(ccs_bytes evidence);
 
+/* ---- AMD SEV-SNP ------------------------------------------------------------------ */
+
+/* The SNP ATTESTATION_REPORT (SEV-SNP Firmware ABI #56860, "ATTESTATION_REPORT
+ * Structure"; shared specs section 3), versions 2 to 5, verified with the VCEK
+ * or VLEK that signed it, the VCEK -> ASK -> ARK (VLEK -> ASVK -> ARK) chain
+ * and the ARK of the report's product, compiled in. Parse, then verify:
+ *
+ *   ccs_snp_report_parse()      structure only; views into the caller's bytes
+ *   ccs_snp_collateral_load*()  the VCEK/VLEK and its issuing chain (not verified)
+ *   ccs_snp_verify()            every check at a caller-given time */
+
+#define CCS_SNP_REPORT_LEN 0x4A0
+#define CCS_SNP_SIGNED_LEN 0x2A0 /* bytes 0x000..0x29F are signed */
+
+typedef enum ccs_snp_product {
+    CCS_SNP_PRODUCT_UNKNOWN = 0,
+    CCS_SNP_PRODUCT_MILAN = 1,
+    CCS_SNP_PRODUCT_GENOA = 2,
+    CCS_SNP_PRODUCT_TURIN = 3,
+} ccs_snp_product;
+
+/* "Milan", "Genoa", "Turin", "unknown". */
+const char *ccs_snp_product_name(ccs_snp_product p);
+/* The pinned ARK certificate (DER) of a product; empty for UNKNOWN. */
+ccs_bytes ccs_snp_ark_der(ccs_snp_product p);
+
+/* signer_info bits 2-4 (SIGNING_KEY). */
+typedef enum ccs_snp_key {
+    CCS_SNP_KEY_VCEK = 0,
+    CCS_SNP_KEY_VLEK = 1,
+    CCS_SNP_KEY_NONE = 7,
+} ccs_snp_key;
+
+/* A TCB_VERSION taken apart. Milan/Genoa: byte 0 boot loader, 1 TEE, 6 SNP,
+ * 7 microcode. Turin: 0 FMC, 1 boot loader, 2 TEE, 3 SNP, 7 microcode. */
+typedef struct ccs_snp_tcb {
+    uint8_t fmc; /* Turin only; 0 otherwise */
+    uint8_t bootloader, tee, snp, microcode;
+} ccs_snp_tcb;
+
+/* Decodes a TCB_VERSION with the layout of a product (UNKNOWN: Milan's). */
+ccs_snp_tcb ccs_snp_tcb_decode(uint64_t raw, ccs_snp_product p);
+
+/* A parsed report: structure only, nothing verified. Views point into the
+ * bytes given to ccs_snp_report_parse, which must outlive this. */
+typedef struct ccs_snp_report {
+    ccs_bytes raw, signed_data; /* all 0x4A0 bytes; the first 0x2A0 */
+    uint32_t version, guest_svn, vmpl, signature_algo, signer_info;
+    uint64_t policy, current_tcb, platform_info, reported_tcb, committed_tcb, launch_tcb;
+    uint64_t launch_mit_vector, current_mit_vector; /* version 5; 0 before */
+    ccs_bytes family_id, image_id, report_data, measurement, host_data, id_key_digest, author_key_digest,
+        report_id, report_id_ma, chip_id;
+    uint8_t cpuid_family, cpuid_model, cpuid_stepping; /* version 3+; 0 in version 2 */
+    uint8_t current_build, current_minor, current_major, committed_build, committed_minor, committed_major;
+    ccs_snp_key signing_key;
+    bool author_key_en, mask_chip_key;
+    ccs_bytes sig_r, sig_s; /* 72 bytes each, little-endian */
+} ccs_snp_report;
+
+/* Parses a report of exactly 0x4A0 bytes. Errors: CCS_ERR_TRUNCATED /
+ * CCS_ERR_TRAILING (length), CCS_ERR_UNSUPPORTED (version, signature
+ * algorithm, signing key), CCS_ERR_FORMAT (a reserved field or policy bit
+ * that is not as the ABI requires). */
+CCS_MUST_USE ccs_status ccs_snp_report_parse(ccs_bytes raw, ccs_snp_report *out);
+/* The product named by the report's CPUID family/model (version 3+), or
+ * UNKNOWN (version 2, or a CPU this code does not know). */
+ccs_snp_product ccs_snp_report_product(const ccs_snp_report *r);
+
+typedef struct ccs_snp_collateral ccs_snp_collateral;
+
+/* The signing key's certificate (VCEK or VLEK, DER or one PEM certificate)
+ * and its issuing chain as AMD KDS serves it (PEM: ASK or ASVK, then
+ * optionally the ARK). Copies what it needs. Nothing is verified here; the
+ * object caches what ccs_snp_verify verified and is safe to share between
+ * threads. Errors: CCS_ERR_FORMAT/TRUNCATED/TRAILING for unparsable input. */
+CCS_MUST_USE ccs_status ccs_snp_collateral_load(ccs_bytes key_cert, ccs_bytes cert_chain, ccs_snp_collateral **out);
+/* A directory with vcek.der (or vlek.der; .pem accepted too) and
+ * cert_chain.pem. CCS_ERR_NOT_FOUND when either is missing. */
+CCS_MUST_USE ccs_status ccs_snp_collateral_load_dir(const char *dir, ccs_snp_collateral **out);
+void ccs_snp_collateral_free(ccs_snp_collateral *c);
+
+typedef struct ccs_snp_options {
+    ccs_time now;                /* the time of verification (required) */
+    bool allow_debug;            /* accept policy bit 19 (DEBUG) */
+    bool allow_migration_agent;  /* accept policy bit 18 (MIGRATE_MA) */
+    bool refuse_smt;             /* refuse policy bit 16 (SMT allowed) */
+    ccs_bytes report_data;       /* if non-empty: REPORT_DATA prefix (rest must be zero) */
+    const ccs_snp_tcb *min_tcb;  /* if set: each reported_tcb component must be >= */
+} ccs_snp_options;
+
+/* Stable names of the SNP checks (with CCS_CHECK_REPORT_DATA). */
+#define CCS_CHECK_SNP_REPORT_FORMAT "report_format"
+#define CCS_CHECK_SNP_REPORT_SIGNATURE "report_signature"
+#define CCS_CHECK_SNP_SIGNING_KEY "signing_key"
+#define CCS_CHECK_SNP_VCEK_CHAIN "vcek_chain"
+#define CCS_CHECK_SNP_VCEK_PRODUCT "vcek_product"
+#define CCS_CHECK_SNP_VCEK_TCB "vcek_tcb"
+#define CCS_CHECK_SNP_VCEK_HWID "vcek_hwid"
+#define CCS_CHECK_SNP_POLICY_DEBUG "policy_debug"
+#define CCS_CHECK_SNP_POLICY_MIGRATION "policy_migration_agent"
+#define CCS_CHECK_SNP_POLICY_SMT "policy_smt"
+#define CCS_CHECK_SNP_MIN_TCB "min_tcb"
+
+/* The result of an SNP verification; claims are copied. */
+typedef struct ccs_snp_result {
+    bool pass;
+    uint32_t report_version;
+    ccs_failed_check failed[CCS_DCAP_MAX_FAILED];
+    size_t n_failed;
+    ccs_snp_product product;
+    ccs_snp_key signing_key;
+    bool debug;
+    uint64_t policy, platform_info;
+    uint32_t vmpl, guest_svn;
+    ccs_snp_tcb reported_tcb, current_tcb, committed_tcb, launch_tcb;
+    uint8_t measurement[48], host_data[32], report_data[64], family_id[16], image_id[16], chip_id[64],
+        id_key_digest[48], author_key_digest[48], report_id[32];
+} ccs_snp_result;
+
+/* Verifies a report at opt->now. Returns CCS_OK when the verdict is pass,
+ * CCS_ERR_VERIFY when any check failed (each is listed in the result),
+ * CCS_ERR_INVALID_ARG otherwise; `out` is filled except for invalid
+ * arguments. */
+CCS_MUST_USE ccs_status ccs_snp_verify(ccs_bytes report, ccs_snp_collateral *coll, const ccs_snp_options *opt,
+                                       ccs_snp_result *out);
+/* The result as one JSON object (verdict, tee "snp", report_version,
+ * failed_checks, claims). Caller frees with free(). */
+CCS_MUST_USE ccs_status ccs_snp_result_json(const ccs_snp_result *r, char **out);
+
 /* ---- PCCS / PCS collateral provider (does network I/O) ------------------------------ */
 
 typedef struct ccs_pccs ccs_pccs;

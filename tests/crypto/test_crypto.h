@@ -26,6 +26,7 @@ int test_group_wycheproof(void);
 int test_group_x509_intel(void);
 int test_group_revocation(void);
 int test_group_parsers(void);
+int test_group_sm(void);
 int test_group_rsa(void);
 
 #endif

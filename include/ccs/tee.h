@@ -35,9 +35,13 @@ typedef struct ccs_tee_config {
     /* sim: the state directory; NULL means $CCS_SIM_DIR, else
      * ~/.local/share/ccs/sim. */
     const char *sim_dir;
-    /* sim: the measurement the sim platform reports (MRENCLAVE / MRTD);
-     * empty means the built-in default. */
+    /* sim: the bytes the sim platform "measures": MRENCLAVE =
+     * SHA-256(sim_measurement), MRTD = SHA-384(sim_measurement) (e.g. the
+     * contents of an enclave or VM image); empty means the built-in default. */
     ccs_bytes sim_measurement;
+    /* sim: the bytes that identify the signer: MRSIGNER = SHA-256(sim_signer)
+     * (SGX), MROWNER = SHA-384(sim_signer) (TDX); empty: the built-in default. */
+    ccs_bytes sim_signer;
     /* tpm: a TCTI configuration, e.g. "swtpm:host=127.0.0.1,port=2321";
      * NULL means the tss2 default (device, then tabrmd). */
     const char *tpm_tcti;
@@ -76,6 +80,28 @@ CCS_MUST_USE ccs_status ccs_backend_measurements(ccs_backend *b, char **json);
 CCS_MUST_USE ccs_status ccs_seal(ccs_backend *b, ccs_seal_policy policy, ccs_bytes plaintext, ccs_bytes aad,
                                  ccs_buf *blob);
 CCS_MUST_USE ccs_status ccs_unseal(ccs_backend *b, ccs_bytes blob, ccs_bytes aad, ccs_buf *plaintext);
+
+/* ---- the sim platform (docs/tee.md) -------------------------------------------------
+ * A locally generated PKI shaped like Intel's (root CA, PCK Platform CA, PCK
+ * certificates with the SGX extension, TCB Signing certificate), signed sim
+ * TCB Info and QE Identity, CRLs, attestation keys and sealing secrets, all
+ * in one directory. Its evidence is refused unless the verifier is told to
+ * trust the sim root: that is INSECURE, for development and tests only. */
+
+/* The sim state directory: dir, else $CCS_SIM_DIR, else
+ * $HOME/.local/share/ccs/sim. */
+CCS_MUST_USE ccs_status ccs_sim_dir(const char *dir, char *out, size_t cap);
+/* Creates the sim PKI, collateral (valid for a year from now) and per-platform
+ * secrets in dir (created with mode 0700; keys and secrets 0600). Fails with
+ * CCS_ERR_INVALID_ARG when dir already holds a sim, unless force. */
+CCS_MUST_USE ccs_status ccs_sim_init(const char *dir, ccs_time now, bool force);
+/* Re-signs the sim collateral (TCB Info, QE Identity, CRLs) valid for a year
+ * from now, keeping every key and certificate. */
+CCS_MUST_USE ccs_status ccs_sim_refresh(const char *dir, ccs_time now);
+/* INSECURE: loads the sim root CA of dir (for ccs_dcap_options.insecure_root)
+ * and the sim collateral for tee (dir/sgx or dir/tdx). Either output may be
+ * NULL when not wanted. */
+CCS_MUST_USE ccs_status ccs_sim_trust_load(const char *dir, ccs_tee tee, ccs_x509 **root, ccs_collateral **coll);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,10 @@
 #ifndef CCS_KBS_INTERNAL_H
 #define CCS_KBS_INTERNAL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "ccs/core.h"
@@ -152,6 +156,230 @@ CCS_MUST_USE ccs_status ccs_kbs_jwe_encrypt(const json_t *tee_pubkey, ccs_bytes 
 CCS_MUST_USE ccs_status ccs_kbs_jwe_decrypt(const json_t *jwe, const json_t *private_jwk, ccs_buf *pt);
 
 /* ==== end of tokens and encryption ============================================ */
+
+/* ==== store (store*.c) ======================================================= */
+
+/*
+ * The KBS store: one SQLite file (WAL, synchronous=FULL) holding resources,
+ * policies, reference values and sessions, so a restart keeps sessions and
+ * secrets. A call returns only after its transaction is durable: an
+ * acknowledged write survives SIGKILL and power loss.
+ *
+ * Threads: one store may be shared by several threads; every call takes the
+ * store's mutex, so calls are serialised on its single connection. Several
+ * processes may open the same file (transactions are BEGIN IMMEDIATE with a
+ * busy timeout).
+ *
+ * Bad input (an invalid path component, an invalid policy) is refused before
+ * anything is written; a failed call changes nothing stored. Resource values
+ * are secrets: they are never put in error messages, and the buffers that
+ * carried them are wiped.
+ */
+typedef struct ccs_kbs_store ccs_kbs_store;
+
+/* PRAGMA user_version of the schema this build writes. A file with a newer
+ * version is refused (CCS_ERR_UNSUPPORTED). */
+#define CCS_KBS_STORE_SCHEMA_VERSION 1
+
+/* Limits on what the store accepts. */
+#define CCS_KBS_COMPONENT_MAX 128          /* one path component */
+#define CCS_KBS_RESOURCE_MAX (16u << 20)   /* one resource value */
+#define CCS_KBS_POLICY_MAX (1u << 20)      /* one policy document */
+#define CCS_KBS_REFVAL_MAX (1u << 20)      /* one reference-value set (JSON text) */
+#define CCS_KBS_SESSION_FIELD_MAX (256u << 10) /* token, tee-pubkey, claims */
+
+/* Opens (creating if needed) the store at path. */
+CCS_MUST_USE ccs_status ccs_kbs_store_open(const char *path, ccs_kbs_store **out);
+void ccs_kbs_store_close(ccs_kbs_store *s); /* NULL ok */
+
+/* A path component (repository, type, tag): [A-Za-z0-9._-]{1,128}, not "."
+ * and not containing "..". */
+bool ccs_kbs_component_valid(const char *c);
+/* Splits "repo/type/tag" (exactly three valid components) into the three
+ * buffers (each CCS_KBS_COMPONENT_MAX + 1 bytes). CCS_ERR_FORMAT otherwise. */
+CCS_MUST_USE ccs_status ccs_kbs_resource_path_split(const char *path, char repo[static CCS_KBS_COMPONENT_MAX + 1],
+                                                    char type[static CCS_KBS_COMPONENT_MAX + 1],
+                                                    char tag[static CCS_KBS_COMPONENT_MAX + 1]);
+
+/* A list of strings; the caller frees it with ccs_kbs_strlist_free. */
+typedef struct ccs_kbs_strlist {
+    char **v;
+    size_t n;
+} ccs_kbs_strlist;
+void ccs_kbs_strlist_free(ccs_kbs_strlist *l); /* leaves l empty; NULL ok */
+
+/* ---- resources (secrets) ---- */
+/* Creates or replaces repo/type/tag. Empty values are allowed; values over
+ * CCS_KBS_RESOURCE_MAX are refused. */
+CCS_MUST_USE ccs_status ccs_kbs_resource_put(ccs_kbs_store *s, const char *repo, const char *type, const char *tag,
+                                             ccs_bytes value, ccs_time now);
+/* Appends the value to out (wipe it with ccs_buf_free). CCS_ERR_NOT_FOUND if
+ * absent. */
+CCS_MUST_USE ccs_status ccs_kbs_resource_get(ccs_kbs_store *s, const char *repo, const char *type, const char *tag,
+                                             ccs_buf *out);
+/* CCS_ERR_NOT_FOUND if absent. */
+CCS_MUST_USE ccs_status ccs_kbs_resource_delete(ccs_kbs_store *s, const char *repo, const char *type,
+                                                const char *tag);
+/* Every "repo/type/tag", sorted; repo NULL lists all repositories. */
+CCS_MUST_USE ccs_status ccs_kbs_resource_list(ccs_kbs_store *s, const char *repo, ccs_kbs_strlist *out);
+
+/* ---- policies ---- */
+typedef enum ccs_kbs_policy_kind {
+    CCS_KBS_POLICY_ATTESTATION = 0,
+    CCS_KBS_POLICY_RESOURCE = 1,
+} ccs_kbs_policy_kind;
+const char *ccs_kbs_policy_kind_name(ccs_kbs_policy_kind k); /* "attestation", "resource" */
+
+/* Parses the policy first (ccs_kbs_attestation_policy_parse or
+ * ccs_kbs_resource_policy_parse); an invalid policy is CCS_ERR_FORMAT with
+ * the parser's message and nothing is stored. */
+CCS_MUST_USE ccs_status ccs_kbs_policy_set(ccs_kbs_store *s, ccs_kbs_policy_kind kind, const char *json,
+                                           ccs_time now);
+/* The stored text (caller frees with free()). CCS_ERR_NOT_FOUND if none. */
+CCS_MUST_USE ccs_status ccs_kbs_policy_get(ccs_kbs_store *s, ccs_kbs_policy_kind kind, char **json);
+
+/* ---- reference values ---- */
+/* A set is named "<tee>.<name>" in policies, e.g. "sgx.mrenclave". tee:
+ * [a-z0-9-]{1,32}; name: a path component. values_json: a JSON string or a
+ * non-empty array of strings (at most 4096, each at most 1024 bytes); it is
+ * stored as a compact array. */
+CCS_MUST_USE ccs_status ccs_kbs_refval_set(ccs_kbs_store *s, const char *tee, const char *name,
+                                           const char *values_json, ccs_time now);
+/* The stored array as JSON text (caller frees). CCS_ERR_NOT_FOUND if absent. */
+CCS_MUST_USE ccs_status ccs_kbs_refval_get(ccs_kbs_store *s, const char *tee, const char *name, char **values_json);
+CCS_MUST_USE ccs_status ccs_kbs_refval_delete(ccs_kbs_store *s, const char *tee, const char *name);
+
+/* ---- sessions (RCAR, kbs-session-id cookie) ---- */
+#define CCS_KBS_SESSION_ID_LEN 64 /* hex of 32 random bytes */
+#define CCS_KBS_TEE_NAME_MAX 32
+
+typedef enum ccs_kbs_session_state {
+    CCS_KBS_SESSION_CHALLENGED = 0,
+    CCS_KBS_SESSION_ATTESTED = 1,
+} ccs_kbs_session_state;
+
+typedef struct ccs_kbs_session {
+    char id[CCS_KBS_SESSION_ID_LEN + 1];
+    char tee[CCS_KBS_TEE_NAME_MAX + 1];
+    char nonce[48];        /* base64 of 32 random bytes (44 characters) */
+    bool nonce_used;
+    ccs_kbs_session_state state;
+    ccs_time created, expires;
+    char *token;           /* the EAR JWT; NULL until attested */
+    char *tee_pubkey;      /* JWK text; NULL until attested */
+    char *claims;          /* appraised claims JSON; NULL until attested */
+} ccs_kbs_session;
+/* Frees and wipes the strings (the token is a bearer credential). */
+void ccs_kbs_session_clear(ccs_kbs_session *se);
+
+/* A new challenged session for tee with a fresh random id and nonce, expiring
+ * at now + ttl seconds (ttl > 0). */
+CCS_MUST_USE ccs_status ccs_kbs_session_create(ccs_kbs_store *s, const char *tee, ccs_time now, int64_t ttl,
+                                               ccs_kbs_session *out);
+/* CCS_ERR_FORMAT for a malformed id, CCS_ERR_NOT_FOUND if absent,
+ * CCS_ERR_EXPIRED if expires <= now (the session is then unusable). */
+CCS_MUST_USE ccs_status ccs_kbs_session_get(ccs_kbs_store *s, const char *id, ccs_time now, ccs_kbs_session *out);
+
+/* The status of consuming a nonce twice: distinct from not-found, expired and
+ * mismatch, so the server can tell a replay. */
+#define CCS_KBS_NONCE_REUSED CCS_ERR_POLICY
+/* Atomically checks that nonce equals the session's (constant time) and marks
+ * it consumed. CCS_ERR_NOT_FOUND / CCS_ERR_EXPIRED as for get,
+ * CCS_ERR_MISMATCH if the nonce differs (nothing changes),
+ * CCS_KBS_NONCE_REUSED if it was already consumed. */
+CCS_MUST_USE ccs_status ccs_kbs_session_consume_nonce(ccs_kbs_store *s, const char *id, const char *nonce,
+                                                      ccs_time now);
+/* challenged -> attested, after the nonce was consumed; stores the token,
+ * the TEE public key (JWK) and the appraised claims. CCS_ERR_POLICY if the
+ * nonce was not consumed or the session is already attested. */
+CCS_MUST_USE ccs_status ccs_kbs_session_mark_attested(ccs_kbs_store *s, const char *id, ccs_time now,
+                                                      const char *tee_pubkey, const char *token,
+                                                      const char *claims);
+CCS_MUST_USE ccs_status ccs_kbs_session_delete(ccs_kbs_store *s, const char *id); /* NOT_FOUND if absent */
+/* Deletes every session with expires <= now; *removed (may be NULL) counts them. */
+CCS_MUST_USE ccs_status ccs_kbs_session_purge_expired(ccs_kbs_store *s, ccs_time now, size_t *removed);
+
+/* ==== policies (policy*.c) =================================================== */
+
+/* The AR4SI trustworthiness vector (draft-ietf-rats-ar4si section 2.3):
+ * 0 no claim, 2..31 affirming, 32..95 warning, 96..127 contraindicated;
+ * the EAR status (ccs_kbs_ear_status above) is the worst tier. */
+#define CCS_AR4SI_NONE 0
+#define CCS_AR4SI_AFFIRMING 2
+#define CCS_AR4SI_WARNING 32
+#define CCS_AR4SI_CONTRAINDICATED 96
+#define CCS_AR4SI_UNRECOGNIZED 97     /* unrecognised instance / hardware */
+#define CCS_AR4SI_CRYPTO_FAILED 99    /* cryptographic validation failed */
+
+typedef struct ccs_kbs_tvector {
+    int8_t instance_identity, configuration, executables, file_system, hardware, runtime_opaque, storage_opaque,
+        sourced_data;
+} ccs_kbs_tvector;
+/* The worst tier among the vector's claims; a vector of only "no claim"
+ * (all 0) is CONTRAINDICATED: nothing was affirmed. */
+ccs_kbs_ear_status ccs_kbs_tvector_status(const ccs_kbs_tvector *tv);
+/* {"instance-identity":2,...}: the non-zero claims under their AR4SI names
+ * (for ccs_kbs_ear.trust_vector). NULL when out of memory; caller decrefs. */
+json_t *ccs_kbs_tvector_json(const ccs_kbs_tvector *tv);
+
+/* ---- attestation policy ---- */
+typedef struct ccs_kbs_attestation_policy ccs_kbs_attestation_policy;
+
+/* Parses and validates; CCS_ERR_FORMAT with "<json path>: <reason>" in
+ * ccs_error_detail(), e.g. "tees.sgx.alow_debug: unknown key". */
+CCS_MUST_USE ccs_status ccs_kbs_attestation_policy_parse(const char *json, ccs_kbs_attestation_policy **out);
+void ccs_kbs_attestation_policy_free(ccs_kbs_attestation_policy *p);
+
+/* Looks up the reference-value set named ref ("sgx.mrenclave"): on success
+ * *values_json is a JSON array of strings the caller frees with free().
+ * CCS_ERR_NOT_FOUND when no such set exists. */
+typedef ccs_status (*ccs_kbs_refval_lookup)(void *ctx, const char *ref, char **values_json);
+/* A lookup backed by the store (ctx is the ccs_kbs_store). */
+ccs_status ccs_kbs_store_refval_lookup(void *ctx, const char *ref, char **values_json);
+
+typedef struct ccs_kbs_appraisal {
+    bool allow;
+    char *tee;                 /* the TEE appraised (from the claims or the caller) */
+    ccs_kbs_ear_status status; /* tier of tv; CONTRAINDICATED whenever !allow */
+    ccs_kbs_tvector tv;
+    ccs_kbs_strlist reasons;   /* every failed check: field, expected vs actual */
+} ccs_kbs_appraisal;
+void ccs_kbs_appraisal_clear(ccs_kbs_appraisal *a);
+
+/* Appraises a verifier result ({"verdict","tee","tcb_status","claims":{...}},
+ * the shape of `ccs attest verify --json`) against the policy. tee, if not
+ * NULL, names the policy entry to use instead of the result's "tee" (the KBS
+ * passes "sim-sgx"/"sim-tdx" for evidence it verified against the sim root).
+ * Returns CCS_OK with out->allow false and the reasons for a refusal; an error
+ * status only when the appraisal itself could not run (bad claims JSON is a
+ * refusal, not an error). */
+CCS_MUST_USE ccs_status ccs_kbs_attestation_policy_evaluate(const ccs_kbs_attestation_policy *p,
+                                                            const char *claims_json, const char *tee,
+                                                            ccs_kbs_refval_lookup lookup, void *lookup_ctx,
+                                                            ccs_kbs_appraisal *out);
+
+/* ---- resource policy ---- */
+typedef struct ccs_kbs_resource_policy ccs_kbs_resource_policy;
+
+CCS_MUST_USE ccs_status ccs_kbs_resource_policy_parse(const char *json, ccs_kbs_resource_policy **out);
+void ccs_kbs_resource_policy_free(ccs_kbs_resource_policy *p);
+
+/* Who asks, from a verified token (ccs_kbs_ear: tee, status, tee_claims).
+ * claims is the verifier's claims object; may be NULL. */
+typedef struct ccs_kbs_subject {
+    const char *tee;
+    ccs_kbs_ear_status status;
+    const json_t *claims;
+} ccs_kbs_subject;
+
+/* First rule whose pattern matches path ("repo/type/tag") decides; no match
+ * is a denial. *allow is the decision; *reason (caller frees, may be NULL
+ * to ignore) says which rule decided and why. Errors only for bad arguments
+ * (a malformed path or subject is a denial). */
+CCS_MUST_USE ccs_status ccs_kbs_resource_policy_allows(const ccs_kbs_resource_policy *p, const char *path,
+                                                       const ccs_kbs_subject *who, bool *allow, char **reason);
+
+/* ==== end of store and policies =============================================== */
 
 #ifdef __cplusplus
 }

@@ -250,6 +250,31 @@ CCS_MUST_USE ccs_status ccs_pem_encode(const char *label, ccs_bytes der, ccs_buf
 /* The certificate as PEM, appended to out. */
 CCS_MUST_USE ccs_status ccs_x509_to_pem(const ccs_x509 *c, ccs_buf *out);
 
+/* ---- RSA-OAEP key transport and raw key material for JOSE (rsa_oaep.c) -------
+ * For the KBS resource JWE (RFC 7518 4.3: "RSA-OAEP" is SHA-1 with MGF1-SHA-1,
+ * "RSA-OAEP-256" SHA-256 with MGF1-SHA-256). Keys come as the big-endian
+ * integers of a JWK; moduli of 2048..8192 bits. */
+
+typedef enum ccs_oaep_hash {
+    CCS_OAEP_SHA1 = 1,
+    CCS_OAEP_SHA256 = 2,
+} ccs_oaep_hash;
+
+typedef struct ccs_rsa_private_raw {
+    ccs_bytes n, e, d, p, q, dp, dq, qi;
+} ccs_rsa_private_raw;
+
+/* Encrypts pt (a content key) to the public key (n, e); appended to ct. */
+CCS_MUST_USE ccs_status ccs_rsa_oaep_encrypt(ccs_bytes n, ccs_bytes e, ccs_oaep_hash hash, ccs_bytes pt, ccs_buf *ct);
+/* Decrypts; CCS_ERR_SIGNATURE (nothing appended) when it does not decrypt. */
+CCS_MUST_USE ccs_status ccs_rsa_oaep_decrypt(const ccs_rsa_private_raw *k, ccs_oaep_hash hash, ccs_bytes ct,
+                                             ccs_buf *pt);
+/* The private scalar d and public x||y of an unencrypted EC private key in
+ * PEM (PKCS#8 or SEC1), P-256 or P-384; *field_len gets 32 or 48. The caller
+ * wipes d. */
+CCS_MUST_USE ccs_status ccs_ec_private_pem_raw(ccs_bytes pem, ccs_curve *curve, uint8_t d[static 48],
+                                               uint8_t xy[static 96], size_t *field_len);
+
 #ifdef __cplusplus
 }
 #endif

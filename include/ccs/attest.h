@@ -382,6 +382,111 @@ CCS_MUST_USE ccs_status ccs_snp_verify(ccs_bytes report, ccs_snp_collateral *col
  * failed_checks, claims). Caller frees with free(). */
 CCS_MUST_USE ccs_status ccs_snp_result_json(const ccs_snp_result *r, char **out);
 
+/* ---- TPM 2.0 quotes (tpm*.c) ------------------------------------------------------ */
+
+/* TPM 2.0 evidence is a JSON object (docs/attest.md "TPM 2.0"):
+ *   {"tpms_attest": base64 TPMS_ATTEST, "signature": base64 TPMT_SIGNATURE,
+ *    "ak_public": PEM SubjectPublicKeyInfo, "pcrs": {"sha256": {"0": hex, ...}},
+ *    "event_log": base64 TCG PC Client crypto-agile log (optional)}
+ * Steps as for DCAP: ccs_tpm_attest_parse() (structure only), then
+ * ccs_tpm_verify() (every check, a result naming each failed one). */
+
+#define CCS_TPM_PCRS 24
+#define CCS_TPM_MAX_BANKS 4
+#define CCS_TPM_GENERATED_VALUE 0xff544347u /* TPM_GENERATED_VALUE */
+#define CCS_TPM_ST_ATTEST_QUOTE 0x8018u
+#define CCS_TPM_ALG_SHA1 0x0004u
+#define CCS_TPM_ALG_SHA256 0x000bu
+#define CCS_TPM_ALG_SHA384 0x000cu
+#define CCS_TPM_ALG_SHA512 0x000du
+
+/* A parsed TPMS_ATTEST of type TPM_ST_ATTEST_QUOTE (TPM 2.0 Part 2,
+ * section 10.12.12); copied out of the input. */
+typedef struct ccs_tpm_attest {
+    uint32_t magic;
+    uint16_t type;
+    uint8_t qualified_signer[68];
+    size_t qualified_signer_len;
+    uint8_t extra_data[64];
+    size_t extra_data_len;
+    uint64_t clock;
+    uint32_t reset_count, restart_count;
+    bool safe;
+    uint64_t firmware_version;
+    size_t n_banks;
+    struct {
+        uint16_t hash_alg; /* CCS_TPM_ALG_* */
+        uint32_t mask;     /* bit i: PCR i selected */
+    } banks[CCS_TPM_MAX_BANKS];
+    uint8_t pcr_digest[64];
+    size_t pcr_digest_len;
+} ccs_tpm_attest;
+
+/* Parses a marshalled TPMS_ATTEST: magic TPM_GENERATED_VALUE, type
+ * TPM_ST_ATTEST_QUOTE, known PCR banks (at most CCS_TPM_MAX_BANKS, PCRs
+ * 0-23), no trailing bytes. Errors: CCS_ERR_FORMAT, CCS_ERR_TRUNCATED,
+ * CCS_ERR_TRAILING, CCS_ERR_UNSUPPORTED. */
+CCS_MUST_USE ccs_status ccs_tpm_attest_parse(ccs_bytes raw, ccs_tpm_attest *out);
+
+/* The TPM nonce (extraData) for 64 bytes of report data: SHA-256 of the
+ * report data zero-padded to 64 bytes (32 bytes fit every TPM's TPM2B_DATA;
+ * 64 need SHA-512 support). report_data.len must be at most 64. */
+CCS_MUST_USE ccs_status ccs_tpm_nonce(ccs_bytes report_data, uint8_t out[static 32]);
+
+typedef struct ccs_tpm_options {
+    ccs_bytes nonce; /* the expected extraData (required, exact) */
+    /* How the AK is trusted (one of the two; neither fails ak_trust):
+     * the AK public key itself, or a certificate chain (AK certificate
+     * first) verified to ak_root at `now`. */
+    const ccs_pubkey *ak;
+    const ccs_x509_chain *ak_chain;
+    const ccs_x509 *ak_root;
+    ccs_time now;
+} ccs_tpm_options;
+
+/* Stable names of the TPM checks, reported in failed_checks. */
+#define CCS_TPM_CHECK_EVIDENCE_FORMAT "evidence_format"
+#define CCS_TPM_CHECK_ATTEST_FORMAT "attest_format"
+#define CCS_TPM_CHECK_SIGNATURE "signature"
+#define CCS_TPM_CHECK_NONCE "nonce"
+#define CCS_TPM_CHECK_PCR_DIGEST "pcr_digest"
+#define CCS_TPM_CHECK_EVENT_LOG "event_log"
+#define CCS_TPM_CHECK_AK_TRUST "ak_trust"
+#define CCS_TPM_MAX_FAILED 8
+
+typedef struct ccs_tpm_result {
+    bool pass;
+    ccs_failed_check failed[CCS_TPM_MAX_FAILED];
+    size_t n_failed;
+    bool parsed;            /* attest holds the parsed TPMS_ATTEST */
+    ccs_tpm_attest attest;
+    uint16_t sig_alg, sig_hash; /* TPM_ALG_ECDSA/RSASSA/RSAPSS and its hash */
+    /* Claims: the PCR values the quote covers (only those). */
+    size_t n_banks;
+    struct {
+        uint16_t hash_alg;
+        uint32_t mask;
+        uint8_t value[CCS_TPM_PCRS][64];
+    } pcrs[CCS_TPM_MAX_BANKS];
+    bool has_event_log;
+    size_t n_events;        /* events in the log */
+    uint32_t replayed_mask; /* sha256 PCRs whose value the log reproduces */
+} ccs_tpm_result;
+
+/* Verifies TPM evidence (the JSON object above). CCS_OK when the verdict is
+ * pass, CCS_ERR_VERIFY when a check failed (named in the result),
+ * CCS_ERR_INVALID_ARG otherwise. */
+CCS_MUST_USE ccs_status ccs_tpm_verify(ccs_bytes evidence, const ccs_tpm_options *opt, ccs_tpm_result *out);
+/* The result as JSON: verdict, tee "tpm", failed_checks, claims. */
+CCS_MUST_USE ccs_status ccs_tpm_result_json(const ccs_tpm_result *r, char **out);
+
+/* Replays a TCG PC Client crypto-agile event log (TCG PC Client Platform
+ * Firmware Profile, section 10) into the sha256 bank: pcrs[i] end as the
+ * replayed values (initial zeros; StartupLocality honoured), *touched gets
+ * the extended PCRs, *n_events the number of events. */
+CCS_MUST_USE ccs_status ccs_tpm_eventlog_replay(ccs_bytes log, uint8_t pcrs[CCS_TPM_PCRS][32], uint32_t *touched,
+                                                size_t *n_events);
+
 /* ---- PCCS / PCS collateral provider (does network I/O) ------------------------------ */
 
 typedef struct ccs_pccs ccs_pccs;

@@ -7,12 +7,15 @@
 #include "backend.h"
 
 extern const backend_ops ccs_backend_tdx, ccs_backend_sgx;
+extern const backend_ops ccs_backend_sim_sgx, ccs_backend_sim_tdx;
 
 /* Detection order: the confidential-VM platforms first (their guest devices
  * are unambiguous), then SGX; sim and tpm are only opened by name. */
 static const backend_ops *const backends[] = {
     &ccs_backend_tdx,
     &ccs_backend_sgx,
+    &ccs_backend_sim_sgx, /* available == NULL: opened by name only */
+    &ccs_backend_sim_tdx,
 };
 
 struct ccs_backend {

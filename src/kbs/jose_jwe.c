@@ -1,0 +1,207 @@
+/* The resource response: a flattened JSON JWE (RFC 7516 7.2.2) wrapped to the
+ * tee-pubkey (specs/kbs-image-ratls.md 1.1, protocol >= 0.2.0), enc A256GCM.
+ * libjose does ECDH-ES+A256KW and the content encryption; it has no RSA-OAEP,
+ * so that key wrap goes through src/crypto (ccs_rsa_oaep_*) beside it. The
+ * KBS response type has no unprotected header, so the ephemeral key "epk" is
+ * moved into the protected header before the content is encrypted (the
+ * protected header is the AAD, RFC 7516 5.1 step 14). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jose/jose.h>
+
+#include "jose_internal.h"
+
+#define CEK_LEN 32
+#define A256KW_LEN (CEK_LEN + 8)
+
+static json_t *public_copy(const json_t *jwk) {
+    if (strcmp(json_string_value(json_object_get(jwk, "kty")), "EC") == 0)
+        return json_pack("{s:s,s:O,s:O,s:O}", "kty", "EC", "crv", json_object_get(jwk, "crv"), "x",
+                         json_object_get(jwk, "x"), "y", json_object_get(jwk, "y"));
+    return json_pack("{s:s,s:O,s:O}", "kty", "RSA", "n", json_object_get(jwk, "n"), "e", json_object_get(jwk, "e"));
+}
+
+static ccs_status wrap_ec(const json_t *key, json_t *jwe, json_t *cek) {
+    CCS_ENSURE(jose_jwe_enc_jwk(NULL, jwe, NULL, key, cek), CCS_ERR_CRYPTO, "jwe: ECDH-ES+A256KW failed (libjose)");
+    json_t *prot = json_object_get(jwe, "protected");
+    json_t *epk = json_object_get(json_object_get(jwe, "header"), "epk");
+    CCS_ENSURE(json_is_object(prot) && json_is_object(epk), CCS_ERR_INTERNAL, "jwe: libjose gave no epk");
+    CCS_ENSURE(json_object_set(prot, "epk", epk) == 0 && json_object_del(jwe, "header") == 0, CCS_ERR_NOMEM,
+               "jwe: no memory");
+    return CCS_OK;
+}
+
+static ccs_status wrap_rsa(const json_t *key, ccs_oaep_hash hash, json_t *jwe, json_t *cek) {
+    uint8_t k[CEK_LEN];
+    ccs_buf n = {0}, e = {0}, ek = {0}, b64 = {0};
+    ccs_status st = ccs_random(k, sizeof k);
+    if (st == CCS_OK) st = ccs__kbs_b64_member(key, "n", 256, 1024, &n);
+    if (st == CCS_OK) st = ccs__kbs_b64_member(key, "e", 1, 8, &e);
+    if (st == CCS_OK) st = ccs_rsa_oaep_encrypt(ccs_buf_view(&n), ccs_buf_view(&e), hash, ccs_bytes_of(k, CEK_LEN), &ek);
+    if (st == CCS_OK) st = ccs_kbs_b64url_encode(ccs_buf_view(&ek), &b64);
+    if (st == CCS_OK && (json_object_set_new(jwe, "encrypted_key", json_string((const char *)b64.ptr)) != 0 ||
+                         json_object_set_new(cek, "kty", json_string("oct")) != 0 ||
+                         json_object_set_new(cek, "k", jose_b64_enc(k, CEK_LEN)) != 0))
+        st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    ccs_wipe(k, sizeof k);
+    ccs_buf_free(&n);
+    ccs_buf_free(&e);
+    ccs_buf_free(&ek);
+    ccs_buf_free(&b64);
+    return st;
+}
+
+ccs_status ccs_kbs_jwe_encrypt(const json_t *tee_pubkey, ccs_bytes pt, json_t **out) {
+    CCS_ENSURE(out != NULL && (pt.ptr != NULL || pt.len == 0), CCS_ERR_INVALID_ARG, "jwe: bad arguments");
+    CCS_ENSURE(pt.len <= CCS_KBS_JWE_MAX, CCS_ERR_INVALID_ARG, "jwe: resource of %zu bytes is too large", pt.len);
+    *out = NULL;
+    CCS_TRY(ccs_kbs_jwk_check_public(tee_pubkey));
+    const char *kty = json_string_value(json_object_get(tee_pubkey, "kty"));
+    const char *kalg = json_string_value(json_object_get(tee_pubkey, "alg"));
+    bool ec = strcmp(kty, "EC") == 0, oaep256 = kalg != NULL && strcmp(kalg, "RSA-OAEP-256") == 0;
+    const char *alg = ec ? "ECDH-ES+A256KW" : oaep256 ? "RSA-OAEP-256" : "RSA-OAEP";
+    json_t *key = public_copy(tee_pubkey);
+    json_t *jwe = json_pack("{s:{s:s,s:s}}", "protected", "alg", alg, "enc", "A256GCM");
+    json_t *cek = json_object();
+    ccs_status st = key && jwe && cek ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    if (st == CCS_OK)
+        st = ec ? wrap_ec(key, jwe, cek) : wrap_rsa(key, oaep256 ? CCS_OAEP_SHA256 : CCS_OAEP_SHA1, jwe, cek);
+    if (st == CCS_OK && !jose_jwe_enc_cek(NULL, jwe, cek, pt.len ? pt.ptr : (const void *)"", pt.len))
+        st = ccs_error_set(CCS_ERR_CRYPTO, CCS_HERE, "jwe: A256GCM encryption failed (libjose)");
+    if (st == CCS_OK && json_object_size(jwe) != 5)
+        st = ccs_error_set(CCS_ERR_INTERNAL, CCS_HERE, "jwe: unexpected members from libjose");
+    ccs__kbs_wipe_jwk(cek);
+    json_decref(cek);
+    json_decref(key);
+    if (st != CCS_OK) {
+        json_decref(jwe);
+        return st;
+    }
+    *out = jwe;
+    return CCS_OK;
+}
+
+/* ---- decryption (agent side and tests) ---- */
+
+static const char *const MEMBERS[] = {"protected", "encrypted_key", "iv", "ciphertext", "tag", "aad"};
+
+/* The members, their sizes and the protected header, before any crypto. */
+static ccs_status check_jwe(const json_t *jwe, const json_t *priv, json_t **hdr_out) {
+    CCS_ENSURE(json_is_object(jwe), CCS_ERR_FORMAT, "jwe: not a JSON object");
+    const char *name;
+    const json_t *v;
+    json_object_foreach((json_t *)jwe, name, v) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof MEMBERS / sizeof *MEMBERS; i++) known = known || strcmp(name, MEMBERS[i]) == 0;
+        CCS_ENSURE(known, CCS_ERR_FORMAT, "jwe: member \"%s\" not allowed (flattened JWE with a protected header only)",
+                   name);
+    }
+    ccs_buf b = {0};
+    json_t *hdr = NULL;
+    ccs_status st = ccs__kbs_b64_member(jwe, "protected", 2, 4096, &b);
+    if (st == CCS_OK) st = ccs_kbs_json_object_parse(ccs_buf_view(&b), &hdr);
+    if (st != CCS_OK) st = ccs__kbs_rethrow(st, "jwe: protected header");
+    const char *alg = json_string_value(json_object_get(hdr, "alg"));
+    const char *enc = json_string_value(json_object_get(hdr, "enc"));
+    const char *kty = json_string_value(json_object_get(priv, "kty"));
+    bool ec = alg && strcmp(alg, "ECDH-ES+A256KW") == 0;
+    bool rsa = alg && (strcmp(alg, "RSA-OAEP") == 0 || strcmp(alg, "RSA-OAEP-256") == 0);
+    if (st == CCS_OK && (alg == NULL || enc == NULL))
+        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "jwe: protected header needs \"alg\" and \"enc\"");
+    else if (st == CCS_OK && !ec && !rsa)
+        st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "jwe: alg \"%s\" (ECDH-ES+A256KW, RSA-OAEP, RSA-OAEP-256)",
+                           alg);
+    else if (st == CCS_OK && strcmp(enc, "A256GCM") != 0)
+        st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "jwe: enc \"%s\" (A256GCM only)", enc);
+    else if (st == CCS_OK && (json_object_get(hdr, "zip") || json_object_get(hdr, "crit")))
+        st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "jwe: \"zip\" and \"crit\" are refused");
+    else if (st == CCS_OK && (kty == NULL || strcmp(kty, ec ? "EC" : "RSA") != 0 || !json_object_get(priv, "d")))
+        st = ccs_error_set(CCS_ERR_KEY, CCS_HERE, "jwe: %s needs a private %s JWK", alg, ec ? "EC" : "RSA");
+    if (st == CCS_OK && ec) {
+        const json_t *epk = json_object_get(hdr, "epk");
+        const char *crv = json_string_value(json_object_get(epk, "crv"));
+        const char *kcrv = json_string_value(json_object_get(priv, "crv"));
+        const char *ekty = json_string_value(json_object_get(epk, "kty"));
+        size_t fl = ccs__kbs_ec_field_len(crv);
+        if (!json_is_object(epk) || fl == 0 || kcrv == NULL || strcmp(crv, kcrv) != 0 ||
+            ekty == NULL || strcmp(ekty, "EC") != 0)
+            st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "jwe: \"epk\" missing or not an EC key on the key's curve");
+        if (st == CCS_OK) st = ccs__kbs_b64_member(epk, "x", fl, fl, &b);
+        if (st == CCS_OK) st = ccs__kbs_b64_member(epk, "y", fl, fl, &b);
+        if (st == CCS_OK) st = ccs__kbs_b64_member(jwe, "encrypted_key", A256KW_LEN, A256KW_LEN, &b);
+    } else if (st == CCS_OK) {
+        st = ccs__kbs_b64_member(jwe, "encrypted_key", 256, 1024, &b); /* the exact size: ccs_rsa_oaep_decrypt */
+    }
+    if (st == CCS_OK) st = ccs__kbs_b64_member(jwe, "iv", 12, 12, &b);
+    if (st == CCS_OK) st = ccs__kbs_b64_member(jwe, "tag", 16, 16, &b);
+    if (st == CCS_OK) st = ccs__kbs_b64_member(jwe, "ciphertext", 0, CCS_KBS_JWE_MAX, &b);
+    if (st == CCS_OK && json_object_get(jwe, "aad")) st = ccs__kbs_b64_member(jwe, "aad", 0, 65536, &b);
+    ccs_buf_free(&b);
+    if (st != CCS_OK) {
+        json_decref(hdr);
+        return st;
+    }
+    *hdr_out = hdr;
+    return CCS_OK;
+}
+
+/* RSA-OAEP: unwrap the CEK through src/crypto. A failed unwrap carries on
+ * with a random CEK so that it fails like a wrong tag (RFC 7516 11.5). */
+static ccs_status unwrap_rsa(const json_t *jwe, const json_t *priv, bool sha256, json_t **cek) {
+    static const char *const names[] = {"n", "e", "d", "p", "q", "dp", "dq", "qi"};
+    ccs_buf part[8] = {{0}}, ek = {0}, k = {0};
+    ccs_status st = CCS_OK;
+    for (size_t i = 0; st == CCS_OK && i < 8; i++) st = ccs__kbs_b64_member(priv, names[i], 1, 1024, &part[i]);
+    if (st != CCS_OK) st = ccs__kbs_rethrow(CCS_ERR_KEY, "jwe: private RSA JWK");
+    if (st == CCS_OK) st = ccs__kbs_b64_member(jwe, "encrypted_key", 1, 1024, &ek);
+    if (st == CCS_OK) {
+        ccs_rsa_private_raw raw = {ccs_buf_view(&part[0]), ccs_buf_view(&part[1]), ccs_buf_view(&part[2]),
+                                   ccs_buf_view(&part[3]), ccs_buf_view(&part[4]), ccs_buf_view(&part[5]),
+                                   ccs_buf_view(&part[6]), ccs_buf_view(&part[7])};
+        ccs_status dst = ccs_rsa_oaep_decrypt(&raw, sha256 ? CCS_OAEP_SHA256 : CCS_OAEP_SHA1, ccs_buf_view(&ek), &k);
+        if (dst == CCS_ERR_KEY || dst == CCS_ERR_NOMEM || dst == CCS_ERR_CRYPTO) st = dst;
+        if (st == CCS_OK && (dst != CCS_OK || k.len != CEK_LEN)) {
+            k.len = 0;
+            st = ccs_buf_reserve(&k, CEK_LEN + 1);
+            if (st == CCS_OK) st = ccs_random(k.ptr, CEK_LEN);
+            k.len = CEK_LEN;
+        }
+    }
+    if (st == CCS_OK) {
+        *cek = json_pack("{s:s,s:o}", "kty", "oct", "k", jose_b64_enc(k.ptr, k.len));
+        if (*cek == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    }
+    for (size_t i = 0; i < 8; i++) ccs_buf_free(&part[i]);
+    ccs_buf_free(&ek);
+    ccs_buf_free(&k);
+    return st;
+}
+
+ccs_status ccs_kbs_jwe_decrypt(const json_t *jwe, const json_t *private_jwk, ccs_buf *pt) {
+    CCS_ENSURE(json_is_object(private_jwk) && pt != NULL, CCS_ERR_INVALID_ARG, "jwe: bad arguments");
+    json_t *hdr = NULL, *cek = NULL;
+    CCS_TRY(check_jwe(jwe, private_jwk, &hdr));
+    const char *alg = json_string_value(json_object_get(hdr, "alg"));
+    ccs_status st = CCS_OK;
+    size_t len = 0;
+    uint8_t *out = NULL;
+    if (strcmp(alg, "ECDH-ES+A256KW") == 0) {
+        out = jose_jwe_dec(NULL, jwe, NULL, private_jwk, &len);
+    } else {
+        st = unwrap_rsa(jwe, private_jwk, strcmp(alg, "RSA-OAEP-256") == 0, &cek);
+        if (st == CCS_OK) out = jose_jwe_dec_cek(NULL, jwe, cek, &len);
+    }
+    if (st == CCS_OK && out == NULL)
+        st = ccs_error_set(CCS_ERR_SIGNATURE, CCS_HERE,
+                           "jwe: does not decrypt (%s with this key; wrong key, or the JWE was altered)", alg);
+    if (st == CCS_OK) st = ccs_buf_append(pt, out, len);
+    if (out != NULL) {
+        ccs_wipe(out, len);
+        free(out);
+    }
+    ccs__kbs_wipe_jwk(cek);
+    json_decref(cek);
+    json_decref(hdr);
+    return st;
+}

@@ -1,0 +1,130 @@
+/* JOSE plumbing shared by token.c and jose_jwe.c: strict base64url (RFC 7515
+ * section 2) through libjose, untrusted JSON parsing, and the public-key
+ * checks for tee-pubkey JWKs (RFC 7518 section 6). */
+#include <stdio.h>
+#include <string.h>
+
+#include <jose/jose.h>
+
+#include "jose_internal.h"
+
+static bool b64url_char(uint8_t c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+ccs_status ccs_kbs_b64url_decode(const char *in, size_t len, ccs_buf *out) {
+    CCS_ENSURE(in != NULL || len == 0, CCS_ERR_INVALID_ARG, "base64url: NULL input");
+    CCS_ENSURE(len % 4 != 1, CCS_ERR_FORMAT, "base64url: impossible length %zu", len);
+    for (size_t i = 0; i < len; i++)
+        CCS_ENSURE(b64url_char((uint8_t)in[i]), CCS_ERR_FORMAT, "base64url: character 0x%02x at %zu not allowed",
+                   (uint8_t)in[i], i);
+    size_t n = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
+    CCS_TRY(ccs_buf_reserve(out, n + 1));
+    if (n > 0 && jose_b64_dec_buf(in, len, out->ptr + out->len, n) != n)
+        CCS_BAIL(CCS_ERR_FORMAT, "base64url: undecodable");
+    /* Canonical: the unused low bits of the last character are zero, so
+     * there is exactly one encoding per value (no malleable tokens). */
+    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    if (len % 4) {
+        size_t idx = (size_t)(strchr(alpha, in[len - 1]) - alpha);
+        unsigned unused = len % 4 == 2 ? 0x0F : 0x03;
+        CCS_ENSURE((idx & unused) == 0, CCS_ERR_FORMAT, "base64url: non-canonical final character");
+    }
+    out->len += n;
+    out->ptr[out->len] = 0;
+    return CCS_OK;
+}
+
+ccs_status ccs_kbs_b64url_encode(ccs_bytes in, ccs_buf *out) {
+    size_t n = jose_b64_enc_buf(in.ptr, in.len, NULL, 0);
+    CCS_ENSURE(n != SIZE_MAX, CCS_ERR_INTERNAL, "base64url: cannot size");
+    CCS_TRY(ccs_buf_reserve(out, n + 1));
+    if (jose_b64_enc_buf(in.ptr, in.len, out->ptr + out->len, n) != n)
+        CCS_BAIL(CCS_ERR_INTERNAL, "base64url: encoding failed");
+    out->len += n;
+    out->ptr[out->len] = 0;
+    return CCS_OK;
+}
+
+ccs_status ccs_kbs_json_object_parse(ccs_bytes text, json_t **out) {
+    json_error_t err;
+    *out = NULL;
+    json_t *v = json_loadb((const char *)text.ptr, text.len, JSON_REJECT_DUPLICATES, &err);
+    CCS_ENSURE(v != NULL, CCS_ERR_FORMAT, "JSON: %s (at %d)", err.text, err.position);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        CCS_BAIL(CCS_ERR_FORMAT, "JSON: not an object");
+    }
+    *out = v;
+    return CCS_OK;
+}
+
+ccs_status ccs__kbs_b64_member(const json_t *obj, const char *name, size_t min, size_t max, ccs_buf *out) {
+    const json_t *v = json_object_get(obj, name);
+    CCS_ENSURE(v != NULL, CCS_ERR_FORMAT, "member \"%s\" missing", name);
+    CCS_ENSURE(json_is_string(v), CCS_ERR_FORMAT, "member \"%s\" is not a string", name);
+    size_t before = out->len;
+    ccs_status st = ccs_kbs_b64url_decode(json_string_value(v), json_string_length(v), out);
+    if (st != CCS_OK) return ccs__kbs_rethrow(st, name);
+    size_t n = out->len - before;
+    if (n < min || n > max) {
+        out->len = before;
+        CCS_BAIL(CCS_ERR_FORMAT, "member \"%s\": %zu bytes (%zu..%zu expected)", name, n, min, max);
+    }
+    return CCS_OK;
+}
+
+size_t ccs__kbs_ec_field_len(const char *crv) {
+    if (crv == NULL) return 0;
+    if (strcmp(crv, "P-256") == 0) return 32;
+    if (strcmp(crv, "P-384") == 0) return 48;
+    if (strcmp(crv, "P-521") == 0) return 66;
+    return 0;
+}
+
+static const char *const PRIVATE_MEMBERS[] = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"};
+
+bool ccs__kbs_jwk_has_private(const json_t *jwk) {
+    for (size_t i = 0; i < sizeof PRIVATE_MEMBERS / sizeof *PRIVATE_MEMBERS; i++)
+        if (json_object_get(jwk, PRIVATE_MEMBERS[i]) != NULL) return true;
+    return false;
+}
+
+ccs_status ccs_kbs_jwk_check_public(const json_t *jwk) {
+    CCS_ENSURE(json_is_object(jwk), CCS_ERR_KEY, "tee-pubkey: not a JSON object");
+    const char *kty = json_string_value(json_object_get(jwk, "kty"));
+    const char *alg = json_string_value(json_object_get(jwk, "alg"));
+    CCS_ENSURE(kty != NULL, CCS_ERR_KEY, "tee-pubkey: no \"kty\"");
+    CCS_ENSURE(json_object_get(jwk, "alg") == NULL || alg != NULL, CCS_ERR_KEY, "tee-pubkey: \"alg\" not a string");
+    CCS_ENSURE(!ccs__kbs_jwk_has_private(jwk), CCS_ERR_KEY, "tee-pubkey: has private key members");
+    ccs_buf b = {0};
+    ccs_status st = CCS_OK;
+    if (strcmp(kty, "EC") == 0) {
+        size_t fl = ccs__kbs_ec_field_len(json_string_value(json_object_get(jwk, "crv")));
+        if (fl == 0)
+            st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "tee-pubkey: EC curve must be P-256, P-384 or P-521");
+        else if (alg != NULL && strcmp(alg, "ECDH-ES+A256KW") != 0)
+            st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "tee-pubkey: EC key for \"%s\" (ECDH-ES+A256KW only)",
+                               alg);
+        if (st == CCS_OK) st = ccs__kbs_b64_member(jwk, "x", fl, fl, &b);
+        if (st == CCS_OK) st = ccs__kbs_b64_member(jwk, "y", fl, fl, &b);
+    } else if (strcmp(kty, "RSA") == 0) {
+        if (alg != NULL && strcmp(alg, "RSA-OAEP") != 0 && strcmp(alg, "RSA-OAEP-256") != 0)
+            st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE,
+                               "tee-pubkey: RSA key for \"%s\" (RSA-OAEP or RSA-OAEP-256 only; RSA1_5 is refused)",
+                               alg);
+        if (st == CCS_OK) st = ccs__kbs_b64_member(jwk, "n", 256, 1024, &b);
+        if (st == CCS_OK) st = ccs__kbs_b64_member(jwk, "e", 1, 8, &b);
+    } else {
+        st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "tee-pubkey: key type \"%s\" (EC or RSA only)", kty);
+    }
+    ccs_buf_free(&b);
+    if (st != CCS_OK && st != CCS_ERR_UNSUPPORTED) return ccs__kbs_rethrow(CCS_ERR_KEY, "tee-pubkey");
+    return st;
+}
+
+ccs_status ccs__kbs_rethrow(ccs_status st, const char *prefix) {
+    char detail[400];
+    snprintf(detail, sizeof detail, "%s", ccs_error_detail());
+    return ccs_error_set(st, CCS_HERE, "%s: %s", prefix, detail);
+}

@@ -487,6 +487,124 @@ CCS_MUST_USE ccs_status ccs_tpm_result_json(const ccs_tpm_result *r, char **out)
 CCS_MUST_USE ccs_status ccs_tpm_eventlog_replay(ccs_bytes log, uint8_t pcrs[CCS_TPM_PCRS][32], uint32_t *touched,
                                                 size_t *n_events);
 
+/* ---- Hygon CSV ---------------------------------------------------------------------- */
+
+/* The Hygon CSV attestation report v1 (shared specs section 4; the layouts in
+ * tests/data/attestation/csv/MANIFEST.md), verified along the SM2 chain
+ * HRK (compiled in) -> HSK -> CEK (per chip, from Hygon KDS) -> PEK (in the
+ * report) -> report, plus the HMAC-SM3 over the signer block keyed with the
+ * guest's mnonce. Certificates carry no dates: no "as of" time is needed.
+ *
+ *   ccs_csv_report_parse()     structure, with the anonce masking undone
+ *   ccs_csv_verify()           every check, a result naming each failed one
+ *
+ * Evidence is the raw report (2548 bytes, or the firmware's 4096-byte buffer)
+ * or the CoCo trustee JSON object (attestation_report.data as a byte array,
+ * cert_chain.pek, serial_number). The trustee form was serialized after its
+ * signer block was unmasked and its reserved bytes zeroed, so its HMAC cannot
+ * be checked (docs/attest.md "Hygon CSV"). */
+
+#define CCS_CSV_REPORT_LEN 2548    /* TeeInfo 336 + PEK 2084 + SN 64 + reserved 32 + HMAC 32 */
+#define CCS_CSV_REPORT_BUF_LEN 4096 /* the buffer the firmware fills */
+#define CCS_CSV_SIGNED_LEN 180     /* the PEK signs report bytes [0, 180) as stored */
+#define CCS_CSV_CA_CERT_LEN 832    /* "ca" format: HRK, HSK */
+#define CCS_CSV_CERT_LEN 2084      /* "csv" format: CEK, PEK */
+
+typedef enum ccs_csv_form {
+    CCS_CSV_FORM_RAW = 1,     /* firmware output: PEK and SN masked, HMAC checkable */
+    CCS_CSV_FORM_TRUSTEE = 2, /* trustee JSON: PEK and SN unmasked, reserved zeroed */
+} ccs_csv_form;
+
+/* A parsed report: structure only, nothing verified. Copied out of the input
+ * (the trustee form is not a byte string); masked fields are unmasked here. */
+typedef struct ccs_csv_report {
+    ccs_csv_form form;
+    uint8_t raw[CCS_CSV_REPORT_LEN]; /* as delivered: what the PEK signature and HMAC cover */
+    size_t trailing;                 /* bytes after the report in its buffer (ignored) */
+    uint32_t anonce;
+    uint8_t user_pubkey_digest[32], vm_id[16], vm_version[16], report_data[64], mnonce[16], measure[32];
+    uint32_t policy, sig_usage, sig_algo;
+    uint8_t sig_rs[64];              /* r||s, big-endian */
+    uint8_t pek[CCS_CSV_CERT_LEN];   /* the PEK certificate, unmasked */
+    char chip_id[65];                /* the chip serial number, unmasked, NUL-terminated */
+    uint8_t mac[32];
+    char serial_number[65];          /* trustee form: its "serial_number"; "" otherwise */
+} ccs_csv_report;
+
+/* Parses raw or trustee-JSON evidence. Errors: CCS_ERR_TRUNCATED,
+ * CCS_ERR_TRAILING (more than 4096 bytes), CCS_ERR_UNSUPPORTED (a v2
+ * extended report, another signature algorithm), CCS_ERR_FORMAT. */
+CCS_MUST_USE ccs_status ccs_csv_report_parse(ccs_bytes evidence, ccs_csv_report *out);
+
+/* The HSK and CEK of the report's chip (Hygon KDS serves them by chip SN,
+ * offline as hsk_cek.cert = HSK || CEK) and optionally the HRK, which must
+ * be byte-identical to the compiled-in Hygon HRK (an empty hrk means that
+ * one). An empty hsk or cek is reported as missing collateral. */
+typedef struct ccs_csv_certs {
+    ccs_bytes hrk, hsk, cek;
+} ccs_csv_certs;
+
+/* The compiled-in Hygon Root Key certificate (832 bytes). */
+ccs_bytes ccs_csv_hygon_hrk(void);
+/* Reads a directory: hrk.cert (optional), hsk_cek.cert, else hsk.cert and
+ * cek.cert (absent files give empty views). The bytes live in *store
+ * (caller frees with ccs_buf_free). CCS_ERR_FORMAT when hsk_cek.cert is not
+ * 832 + 2084 bytes; CCS_ERR_IO when dir cannot be read. */
+CCS_MUST_USE ccs_status ccs_csv_certs_load_dir(const char *dir, ccs_buf *store, ccs_csv_certs *out);
+
+typedef struct ccs_csv_options {
+    bool allow_debug;      /* accept a guest whose policy allows debugging (NODBG clear) */
+    ccs_bytes report_data; /* if non-empty: REPORT_DATA prefix after unmasking (rest must be zero) */
+    ccs_bytes mnonce;      /* if non-empty: the 16-byte mnonce the verifier gave the guest */
+    /* Pass evidence whose HMAC cannot be checked (the trustee form). The
+     * PEK and chip SN are then not integrity-protected by the report. */
+    bool insecure_unchecked_hmac;
+} ccs_csv_options;
+
+/* Stable names of the CSV checks. */
+#define CCS_CHECK_CSV_REPORT_FORMAT "report_format"
+#define CCS_CHECK_CSV_HRK "hrk"
+#define CCS_CHECK_CSV_CHAIN "csv_chain"
+#define CCS_CHECK_CSV_PEK_SIGNATURE "pek_signature"
+#define CCS_CHECK_CSV_REPORT_SIGNATURE "report_signature"
+#define CCS_CHECK_CSV_REPORT_HMAC "report_hmac"
+#define CCS_CHECK_CSV_MNONCE "mnonce"
+#define CCS_CHECK_CSV_CHIP_ID "chip_id"
+#define CCS_CHECK_CSV_DEBUG "debug"
+#define CCS_CHECK_CSV_REPORT_DATA "report_data"
+
+typedef enum ccs_csv_hmac_state {
+    CCS_CSV_HMAC_NOT_RUN = 0,
+    CCS_CSV_HMAC_VALID,
+    CCS_CSV_HMAC_INVALID,
+    CCS_CSV_HMAC_NOT_CHECKABLE, /* trustee form: the firmware's HMAC input is lost */
+} ccs_csv_hmac_state;
+
+/* The result of a CSV verification; claims are copied and unmasked. */
+typedef struct ccs_csv_result {
+    bool pass;
+    uint32_t report_version; /* 1 */
+    ccs_csv_form form;
+    ccs_failed_check failed[CCS_DCAP_MAX_FAILED];
+    size_t n_failed;
+    ccs_csv_hmac_state hmac;
+    bool debug;
+    uint32_t policy;
+    uint8_t measurement[32], report_data[64], user_pubkey_digest[32], vm_id[16], vm_version[16], mnonce[16];
+    char chip_id[65];
+    uint8_t pek_fw_major, pek_fw_minor, cek_fw_major, cek_fw_minor; /* cek_*: 0 without a CEK */
+} ccs_csv_result;
+
+/* Verifies evidence (raw or trustee JSON). Returns CCS_OK when the verdict
+ * is pass, CCS_ERR_VERIFY when any check failed (each is listed in the
+ * result), CCS_ERR_INVALID_ARG otherwise; `out` is filled except for invalid
+ * arguments. */
+CCS_MUST_USE ccs_status ccs_csv_verify(ccs_bytes evidence, const ccs_csv_certs *certs, const ccs_csv_options *opt,
+                                       ccs_csv_result *out);
+/* The result as one JSON object (verdict, tee "csv", report_version,
+ * failed_checks, claims). Caller frees with free(). */
+CCS_MUST_USE ccs_status ccs_csv_result_json(const ccs_csv_result *r, char **out);
+
 /* ---- PCCS / PCS collateral provider (does network I/O) ------------------------------ */
 
 typedef struct ccs_pccs ccs_pccs;

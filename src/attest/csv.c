@@ -1,0 +1,204 @@
+/* Hygon CSV report verification (shared specs section 4): the pinned HRK,
+ * HRK -> HSK -> CEK -> PEK -> report with SM2/SM3 (the signer's user ID as
+ * the distinguishing ID), the HMAC-SM3 over the signer block keyed with the
+ * mnonce, then the caller's expectations. Every check that can run does, so
+ * the result names every failure; the verdict passes only when none failed. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "csv.h"
+
+#define HMAC_OFF 336
+#define HMAC_END 2516
+#define POLICY_NODBG 0x1u
+
+typedef struct cctx {
+    const ccs_csv_report *rep;
+    const ccs_csv_certs *certs;
+    const ccs_csv_options *opt;
+    ccs_csv_result *res;
+    csv_cert hrk, hsk, cek, pek;
+    bool hrk_ok, cek_ok, pek_parsed;
+} cctx;
+
+static void cfail(cctx *c, const char *check, const char *fmt, ...) CCS_PRINTF(3, 4);
+static void cfail(cctx *c, const char *check, const char *fmt, ...) {
+    ccs_csv_result *r = c->res;
+    if (r->n_failed >= CCS_DCAP_MAX_FAILED) return;
+    ccs_failed_check *f = &r->failed[r->n_failed++];
+    va_list ap;
+    f->name = check;
+    va_start(ap, fmt);
+    vsnprintf(f->message, sizeof f->message, fmt, ap);
+    va_end(ap);
+}
+
+/* The root: only the compiled-in Hygon HRK, which must sign itself. */
+static void check_hrk(cctx *c) {
+    ccs_bytes pinned = ccs_csv_hygon_hrk(), given = c->certs->hrk.len ? c->certs->hrk : pinned;
+    if (!ccs_bytes_eq(given, pinned)) {
+        cfail(c, CCS_CHECK_CSV_HRK, "the given HRK is not the Hygon Root Key (refused: only the built-in HRK is trusted)");
+        return;
+    }
+    if (ccs_csv_ca_cert_parse(pinned, &c->hrk) != CCS_OK || c->hrk.key_usage != CSV_USAGE_HRK ||
+        memcmp(c->hrk.key_id, c->hrk.signer_id, 16) != 0 || ccs_csv_cert_verify(&c->hrk, &c->hrk) != CCS_OK) {
+        cfail(c, CCS_CHECK_CSV_HRK, "the built-in HRK does not verify: %s", ccs_error_detail());
+        return;
+    }
+    c->hrk_ok = true;
+}
+
+static ccs_status chain_once(cctx *c) {
+    CCS_TRY(ccs_csv_ca_cert_parse(c->certs->hsk, &c->hsk));
+    CCS_ENSURE(c->hsk.key_usage == CSV_USAGE_HSK, CCS_ERR_CERT, "HSK has key usage 0x%x, not 0x13", c->hsk.key_usage);
+    CCS_ENSURE(memcmp(c->hsk.signer_id, c->hrk.key_id, 16) == 0, CCS_ERR_CERT, "HSK is not issued by the HRK (signer id)");
+    ccs_status st = ccs_csv_cert_verify(&c->hsk, &c->hrk);
+    CCS_ENSURE(st == CCS_OK, st, "HRK -> HSK signature: %s", ccs_error_detail());
+    CCS_TRY(ccs_csv_cert_parse(c->certs->cek, &c->cek));
+    CCS_ENSURE(c->cek.key_usage == CSV_USAGE_CEK, CCS_ERR_CERT, "CEK has key usage 0x%x, not 0x1004", c->cek.key_usage);
+    CCS_ENSURE(memcmp(c->cek.signer_id, c->hsk.key_id, 16) == 0, CCS_ERR_CERT, "CEK is not issued by the HSK (signer id)");
+    st = ccs_csv_cert_verify(&c->cek, &c->hsk);
+    CCS_ENSURE(st == CCS_OK, st, "HSK -> CEK signature: %s", ccs_error_detail());
+    return CCS_OK;
+}
+
+/* HRK -> HSK -> CEK. The HSK and CEK are per chip (Hygon KDS); without them
+ * the chain, and so the PEK, cannot be verified. */
+static void check_chain(cctx *c) {
+    if (c->certs->hsk.len == 0 || c->certs->cek.len == 0) {
+        cfail(c, CCS_CHECK_CSV_CHAIN, "missing collateral: HSK/CEK for chip %s (fetch from Hygon KDS)",
+              c->rep->chip_id);
+        return;
+    }
+    if (!c->hrk_ok) {
+        cfail(c, CCS_CHECK_CSV_CHAIN, "not verified: no trusted HRK");
+        return;
+    }
+    if (chain_once(c) != CCS_OK) {
+        cfail(c, CCS_CHECK_CSV_CHAIN, "%s", ccs_error_detail());
+        return;
+    }
+    c->res->cek_fw_major = c->cek.fw_major;
+    c->res->cek_fw_minor = c->cek.fw_minor;
+    c->cek_ok = true;
+}
+
+/* CEK -> PEK (the PEK's slot made by the CEK; its OCA slot has no
+ * certificate to check against and is not used). */
+static void check_pek(cctx *c) {
+    if (!c->pek_parsed || !c->cek_ok) return; /* reported as report_format / csv_chain */
+    if (ccs_csv_cert_verify(&c->pek, &c->cek) != CCS_OK)
+        cfail(c, CCS_CHECK_CSV_PEK_SIGNATURE, "the PEK is not signed by the chip's CEK: %s", ccs_error_detail());
+}
+
+static void check_report_signature(cctx *c) {
+    if (!c->pek_parsed) return;
+    ccs_status st = ccs_sm2_verify(ccs_bytes_of(c->pek.pub_xy, 64), c->pek.user_id,
+                                   ccs_bytes_of(c->rep->raw, CCS_CSV_SIGNED_LEN), ccs_bytes_of(c->rep->sig_rs, 64));
+    if (st != CCS_OK) cfail(c, CCS_CHECK_CSV_REPORT_SIGNATURE, "report is not signed by its PEK: %s", ccs_error_detail());
+}
+
+/* HMAC-SM3(mnonce, signer block as the firmware delivered it). The mnonce
+ * is in the report itself, so this binds the PEK and chip SN to the report
+ * only for a verifier that also checks the mnonce it chose (opt->mnonce). */
+static void check_hmac(cctx *c) {
+    uint8_t mac[CCS_SM3_LEN];
+    ccs_csv_result *r = c->res;
+    if (c->rep->form == CCS_CSV_FORM_TRUSTEE) {
+        r->hmac = CCS_CSV_HMAC_NOT_CHECKABLE;
+        if (!c->opt->insecure_unchecked_hmac)
+            cfail(c, CCS_CHECK_CSV_REPORT_HMAC,
+                  "not checkable: the trustee JSON form carries the signer block unmasked with its reserved bytes "
+                  "zeroed (use the raw report, or insecure_unchecked_hmac)");
+        return;
+    }
+    if (ccs_hmac_sm3(ccs_bytes_of(c->rep->mnonce, 16), ccs_bytes_of(c->rep->raw + HMAC_OFF, HMAC_END - HMAC_OFF),
+                     mac) != CCS_OK ||
+        !ccs_ct_eq(ccs_bytes_of(mac, sizeof mac), ccs_bytes_of(c->rep->mac, 32))) {
+        r->hmac = CCS_CSV_HMAC_INVALID;
+        cfail(c, CCS_CHECK_CSV_REPORT_HMAC, "the HMAC over the PEK, chip SN and reserved bytes does not verify");
+        return;
+    }
+    r->hmac = CCS_CSV_HMAC_VALID;
+}
+
+static void check_expectations(cctx *c) {
+    const ccs_csv_options *o = c->opt;
+    ccs_csv_result *r = c->res;
+    if (c->rep->form == CCS_CSV_FORM_TRUSTEE && strcmp(c->rep->serial_number, c->rep->chip_id) != 0)
+        cfail(c, CCS_CHECK_CSV_CHIP_ID, "serial_number \"%s\" is not the report's chip SN \"%s\"",
+              c->rep->serial_number, c->rep->chip_id);
+    if (o->mnonce.len && (o->mnonce.len != 16 || !ccs_ct_eq(o->mnonce, ccs_bytes_of(r->mnonce, 16))))
+        cfail(c, CCS_CHECK_CSV_MNONCE, "the report's mnonce is not the expected one");
+    if (r->debug && !o->allow_debug) cfail(c, CCS_CHECK_CSV_DEBUG, "the guest policy allows debugging (NODBG clear)");
+    if (o->report_data.len == 0) return;
+    /* Expected data is a prefix of the unmasked REPORT_DATA; the rest must be zero. */
+    if (o->report_data.len > 64 || memcmp(r->report_data, o->report_data.ptr, o->report_data.len) != 0 ||
+        !ccs_bytes_is_zero(ccs_bytes_of(r->report_data + o->report_data.len, 64 - o->report_data.len)))
+        cfail(c, CCS_CHECK_CSV_REPORT_DATA, "report data does not match the expected value");
+}
+
+static void copy_claims(cctx *c) {
+    const ccs_csv_report *p = c->rep;
+    ccs_csv_result *r = c->res;
+    r->report_version = 1;
+    r->form = p->form;
+    r->policy = p->policy;
+    r->debug = (p->policy & POLICY_NODBG) == 0;
+    memcpy(r->measurement, p->measure, 32);
+    memcpy(r->report_data, p->report_data, 64);
+    memcpy(r->user_pubkey_digest, p->user_pubkey_digest, 32);
+    memcpy(r->vm_id, p->vm_id, 16);
+    memcpy(r->vm_version, p->vm_version, 16);
+    memcpy(r->mnonce, p->mnonce, 16);
+    memcpy(r->chip_id, p->chip_id, sizeof r->chip_id);
+}
+
+static void parse_pek(cctx *c) {
+    if (ccs_csv_cert_parse(ccs_bytes_of(c->rep->pek, sizeof c->rep->pek), &c->pek) != CCS_OK) {
+        cfail(c, CCS_CHECK_CSV_REPORT_FORMAT, "PEK certificate: %s", ccs_error_detail());
+        return;
+    }
+    if (c->pek.key_usage != CSV_USAGE_PEK) {
+        cfail(c, CCS_CHECK_CSV_REPORT_FORMAT, "PEK certificate has key usage 0x%x, not 0x1002", c->pek.key_usage);
+        return;
+    }
+    c->res->pek_fw_major = c->pek.fw_major;
+    c->res->pek_fw_minor = c->pek.fw_minor;
+    c->pek_parsed = true;
+}
+
+ccs_status ccs_csv_verify(ccs_bytes evidence, const ccs_csv_certs *certs, const ccs_csv_options *opt,
+                          ccs_csv_result *out) {
+    static const ccs_csv_certs none;
+    static const ccs_csv_options defaults;
+    ccs_csv_report rep;
+    cctx c;
+    CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
+    CCS_ENSURE(opt == NULL || (opt->mnonce.len == 0 || opt->mnonce.len == 16), CCS_ERR_INVALID_ARG,
+               "the expected mnonce must be 16 bytes");
+    CCS_ENSURE(opt == NULL || opt->report_data.len <= 64, CCS_ERR_INVALID_ARG, "expected report data exceeds 64 bytes");
+    memset(out, 0, sizeof *out);
+    memset(&c, 0, sizeof c);
+    c.rep = &rep;
+    c.certs = certs ? certs : &none;
+    c.opt = opt ? opt : &defaults;
+    c.res = out;
+    if (ccs_csv_report_parse(evidence, &rep) != CCS_OK) {
+        cfail(&c, CCS_CHECK_CSV_REPORT_FORMAT, "%s", ccs_error_detail());
+        return ccs_error_set(CCS_ERR_VERIFY, CCS_HERE, "CSV report does not parse");
+    }
+    copy_claims(&c);
+    parse_pek(&c);
+    check_hrk(&c);
+    check_chain(&c);
+    check_pek(&c);
+    check_report_signature(&c);
+    check_hmac(&c);
+    check_expectations(&c);
+    out->pass = out->n_failed == 0;
+    if (!out->pass)
+        return ccs_error_set(CCS_ERR_VERIFY, CCS_HERE, "%s: %s", out->failed[0].name, out->failed[0].message);
+    return CCS_OK;
+}

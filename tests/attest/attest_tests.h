@@ -14,6 +14,7 @@ int ccs_test_collateral(void);
 int ccs_test_verify(void);
 int ccs_test_pccs(void);
 int ccs_test_synth(void);
+int ccs_test_snp(void);
 int ccs_test_csv(void);
 
 #endif

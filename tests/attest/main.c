@@ -10,6 +10,7 @@ int main(void) {
     failed += ccs_test_verify();
     failed += ccs_test_pccs();
     failed += ccs_test_synth();
+    failed += ccs_test_snp();
     failed += ccs_test_csv();
     return failed ? 1 : 0;
 }

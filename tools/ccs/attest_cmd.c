@@ -22,7 +22,7 @@ static const char verify_usage[] =
     "usage: ccs attest verify --evidence FILE [--tee auto|sgx|tdx]\n"
     "                         (--collateral DIR|FILE | --pccs URL [--pccs-cache FILE])\n"
     "                         [--at RFC3339] [--report-data HEX] [--accept-tcb LIST]\n"
-    "                         [--allow-debug] [--json]\n"
+    "                         [--allow-debug] [--json] [--trust-sim DIR]\n"
     "\n"
     "Verifies a DCAP quote (SGX v3/v4, TDX v4/v5): quote and QE report signatures,\n"
     "the PCK chain to the pinned Intel SGX Root CA, CRLs, TCB Info and QE Identity,\n"
@@ -42,6 +42,10 @@ static const char verify_usage[] =
     "                       ConfigurationAndSWHardeningNeeded)\n"
     "  --allow-debug        accept debug enclaves and TDs\n"
     "  --json               print one JSON object\n"
+    "  --trust-sim DIR      INSECURE: trust the sim root CA of the sim platform in DIR\n"
+    "                       (`ccs tee sim init`) instead of Intel's, and take the sim\n"
+    "                       collateral from DIR/sgx or DIR/tdx unless --collateral/--pccs\n"
+    "                       is given; for development and tests only\n"
     "\n"
     "Exit status: 0 pass, 1 fail, 2 bad usage or unreadable input.\n";
 
@@ -51,7 +55,7 @@ int ccs_cli_verify_usage_error(const char *msg, const char *arg) {
     return CLI_USAGE;
 }
 
-enum { O_EVIDENCE = 256, O_TEE, O_COLL, O_PCCS, O_CACHE, O_AT, O_RD, O_ACCEPT, O_DEBUG, O_JSON, O_INSECURE, O_HELP };
+enum { O_EVIDENCE = 256, O_TEE, O_COLL, O_PCCS, O_CACHE, O_AT, O_RD, O_ACCEPT, O_DEBUG, O_JSON, O_INSECURE, O_HELP, O_TRUST_SIM };
 
 static int parse_verify_args(int argc, char **argv, verify_args *a) {
     static const struct option opts[] = {
@@ -61,6 +65,7 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
         {"report-data", required_argument, 0, O_RD},    {"accept-tcb", required_argument, 0, O_ACCEPT},
         {"allow-debug", no_argument, 0, O_DEBUG},       {"json", no_argument, 0, O_JSON},
         {"insecure-skip-tls-verify", no_argument, 0, O_INSECURE}, {"help", no_argument, 0, O_HELP},
+        {"trust-sim", required_argument, 0, O_TRUST_SIM},
         {0, 0, 0, 0},
     };
     int c;
@@ -93,6 +98,7 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
         case O_DEBUG: a->opt.allow_debug = true; break;
         case O_JSON: a->json = true; break;
         case O_INSECURE: a->insecure_tls = true; break;
+        case O_TRUST_SIM: a->trust_sim = optarg; break;
         case 'h':
         case O_HELP: fputs(verify_usage, stdout); return -1;
         default: return ccs_cli_verify_usage_error("unknown or incomplete option", argv[optind - 1]);
@@ -100,7 +106,9 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
     }
     if (optind < argc) return ccs_cli_verify_usage_error("unexpected argument", argv[optind]);
     if (!a->evidence) return ccs_cli_verify_usage_error("--evidence is required", NULL);
-    if (!a->collateral == !a->pccs) return ccs_cli_verify_usage_error("give exactly one of --collateral and --pccs", NULL);
+    if (a->collateral && a->pccs) return ccs_cli_verify_usage_error("give exactly one of --collateral and --pccs", NULL);
+    if (!a->collateral && !a->pccs && !a->trust_sim)
+        return ccs_cli_verify_usage_error("give exactly one of --collateral and --pccs (or --trust-sim DIR)", NULL);
     if (a->collateral && (a->pccs_cache || a->insecure_tls))
         return ccs_cli_verify_usage_error("--pccs-cache and --insecure-skip-tls-verify need --pccs", NULL);
     if (strcmp(a->tee, "auto") != 0 && ccs_cli_format(a->tee) == NULL)

@@ -11,6 +11,7 @@ static const char usage[] =
     "\n"
     "areas:\n"
     "  attest    verify attestation evidence (Intel SGX and TDX DCAP quotes)\n"
+    "  tee       produce evidence, seal data, measurements; the sim platform\n"
     "\n"
     "Run `ccs <area> --help` for the verbs of an area.\n"
     "Exit status: 0 success/accepted, 1 verification or policy refused, 2 bad usage or unreadable input.\n";
@@ -29,6 +30,7 @@ int main(int argc, char **argv) {
         return CLI_OK;
     }
     if (strcmp(argv[1], "attest") == 0) return ccs_cli_attest(argc - 1, argv + 1);
+    if (strcmp(argv[1], "tee") == 0) return ccs_cli_tee(argc - 1, argv + 1);
     fprintf(stderr, "ccs: unknown area \"%s\"\n\n%s", argv[1], usage);
     return CLI_USAGE;
 }

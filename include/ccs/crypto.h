@@ -118,6 +118,8 @@ CCS_MUST_USE ccs_status ccs_pubkey_verify(const ccs_pubkey *k, ccs_sig_scheme sc
 CCS_MUST_USE ccs_status ccs_pubkey_from_pem(ccs_bytes pem, ccs_pubkey **out);
 /* The DER SubjectPublicKeyInfo of a key (replaces der's contents). */
 CCS_MUST_USE ccs_status ccs_pubkey_spki(const ccs_pubkey *k, ccs_buf *der);
+/* The key as a PEM "PUBLIC KEY" block (replaces pem's contents). */
+CCS_MUST_USE ccs_status ccs_pubkey_pem(const ccs_pubkey *k, ccs_buf *pem);
 /* True when both keys have the same SubjectPublicKeyInfo. */
 bool ccs_pubkey_equal(const ccs_pubkey *a, const ccs_pubkey *b);
 

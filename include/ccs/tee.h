@@ -45,6 +45,9 @@ typedef struct ccs_tee_config {
     /* tpm: a TCTI configuration, e.g. "swtpm:host=127.0.0.1,port=2321";
      * NULL means the tss2 default (device, then tabrmd). */
     const char *tpm_tcti;
+    /* tpm: the PCRs to quote, "BANK:LIST" with LIST of indexes and ranges,
+     * e.g. "sha256:0-7,16,23"; NULL means "sha256:0-7,16,23". */
+    const char *tpm_pcrs;
     /* hardware collectors: a prefix for /sys and /dev paths (tests replay
      * recorded kernel output under a directory); NULL means "/". */
     const char *root;
@@ -73,6 +76,11 @@ CCS_MUST_USE ccs_status ccs_backend_seal_key(ccs_backend *b, ccs_seal_policy pol
                                              uint8_t key[static 32]);
 /* Current measurements as a JSON object (caller frees with free()). */
 CCS_MUST_USE ccs_status ccs_backend_measurements(ccs_backend *b, char **json);
+/* Extends a runtime measurement register with a measured event. tpm: PCR
+ * `index` of the sha256 bank by SHA-256(data), recorded (EV_IPL, data as
+ * the event) in the crypto-agile event log that evidence from this handle
+ * carries. CCS_ERR_UNSUPPORTED where the platform has no such register. */
+CCS_MUST_USE ccs_status ccs_backend_extend(ccs_backend *b, unsigned index, ccs_bytes data);
 
 /* Seals plaintext under the backend's key for `policy` (AES-256-GCM, a
  * versioned blob carrying the policy, a random nonce and the tag); unseal

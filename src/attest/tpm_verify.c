@@ -150,27 +150,25 @@ static void check_pcrs(const tpm_evidence *e, ccs_tpm_result *r) {
         for (size_t j = 0; j < a->n_banks; j++)
             if (a->banks[j].hash_alg == e->banks[i].alg) quoted = a->banks[j].mask;
         if (e->banks[i].mask & ~quoted)
-            { fail(r, CCS_TPM_CHECK_PCR_DIGEST, "PCR values in bank %s not covered by the quote (mask 0x%06x)",
-                        ccs_tpm_alg_name(e->banks[i].alg), e->banks[i].mask & ~quoted); return; }
+            fail(r, CCS_TPM_CHECK_PCR_DIGEST, "PCR values in bank %s not covered by the quote (mask 0x%06x)",
+                 ccs_tpm_alg_name(e->banks[i].alg), e->banks[i].mask & ~quoted);
     }
     ccs_buf cat = {0};
+    bool missing = false;
     for (size_t j = 0; j < a->n_banks; j++) {
         int b = bank_of(e, a->banks[j].hash_alg);
         size_t len = ccs_tpm_alg_len(a->banks[j].hash_alg);
-        for (unsigned i = 0; i < CCS_TPM_PCRS; i++) {
-            if (!(a->banks[j].mask & (1u << i))) continue;
-            if (b < 0 || !(e->banks[b].mask & (1u << i))) {
-                ccs_buf_free(&cat);
-                { fail(r, CCS_TPM_CHECK_PCR_DIGEST, "the quote covers PCR %s:%u but the evidence has no value",
-                            ccs_tpm_alg_name(a->banks[j].hash_alg), i); return; }
-            }
-            if (ccs_buf_append(&cat, e->banks[b].value[i], len) != CCS_OK) {
-                ccs_buf_free(&cat);
-                { fail(r, CCS_TPM_CHECK_PCR_DIGEST, "out of memory"); return; }
-            }
+        uint32_t have = b < 0 ? 0 : e->banks[b].mask & a->banks[j].mask;
+        if (have != a->banks[j].mask && !missing) {
+            missing = true;
+            fail(r, CCS_TPM_CHECK_PCR_DIGEST, "the quote covers PCRs %s mask 0x%06x that the evidence lacks",
+                 ccs_tpm_alg_name(a->banks[j].hash_alg), a->banks[j].mask & ~have);
         }
+        for (unsigned i = 0; i < CCS_TPM_PCRS; i++)
+            if ((have & (1u << i)) && ccs_buf_append(&cat, e->banks[b].value[i], len) != CCS_OK) missing = true;
+        /* Claims: only values the quote covers (judged by the digest below). */
         r->pcrs[j].hash_alg = a->banks[j].hash_alg;
-        r->pcrs[j].mask = a->banks[j].mask;
+        r->pcrs[j].mask = have;
         if (b >= 0) memcpy(r->pcrs[j].value, e->banks[b].value, sizeof r->pcrs[j].value);
     }
     r->n_banks = a->n_banks;
@@ -178,8 +176,8 @@ static void check_pcrs(const tpm_evidence *e, ccs_tpm_result *r) {
     size_t mdlen = 0;
     ccs_status st = ccs_digest(h, ccs_buf_view(&cat), md, sizeof md, &mdlen);
     ccs_buf_free(&cat);
-    if (st != CCS_OK || mdlen != a->pcr_digest_len || !ccs_ct_eq(ccs_bytes_of(md, mdlen),
-                                                                 ccs_bytes_of(a->pcr_digest, a->pcr_digest_len)))
+    if (!missing && (st != CCS_OK || mdlen != a->pcr_digest_len ||
+                     !ccs_ct_eq(ccs_bytes_of(md, mdlen), ccs_bytes_of(a->pcr_digest, a->pcr_digest_len))))
         fail(r, CCS_TPM_CHECK_PCR_DIGEST, "pcrDigest does not match the supplied PCR values");
 }
 

@@ -147,3 +147,21 @@ bool ccs_pubkey_equal(const ccs_pubkey *a, const ccs_pubkey *b) {
     ccs_buf_free(&db);
     return eq;
 }
+
+ccs_status ccs_pubkey_pem(const ccs_pubkey *k, ccs_buf *pem) {
+    ccs_buf der = {0}, b64 = {0};
+    CCS_ENSURE(pem != NULL, CCS_ERR_INVALID_ARG, "pubkey: NULL output");
+    ccs_status st = ccs_pubkey_spki(k, &der);
+    if (st == CCS_OK) st = ccs_base64_encode(ccs_buf_view(&der), &b64);
+    pem->len = 0;
+    if (st == CCS_OK) st = ccs_buf_append_str(pem, "-----BEGIN PUBLIC KEY-----\n");
+    for (size_t i = 0; st == CCS_OK && i < b64.len; i += 64) {
+        size_t n = b64.len - i < 64 ? b64.len - i : 64;
+        st = ccs_buf_append(pem, b64.ptr + i, n);
+        if (st == CCS_OK) st = ccs_buf_append_str(pem, "\n");
+    }
+    if (st == CCS_OK) st = ccs_buf_append_str(pem, "-----END PUBLIC KEY-----\n");
+    ccs_buf_free(&der);
+    ccs_buf_free(&b64);
+    return st;
+}

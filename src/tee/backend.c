@@ -8,6 +8,7 @@
 
 extern const backend_ops ccs_backend_tdx, ccs_backend_sgx;
 extern const backend_ops ccs_backend_sim_sgx, ccs_backend_sim_tdx;
+extern const backend_ops ccs_backend_tpm;
 
 /* Detection order: the confidential-VM platforms first (their guest devices
  * are unambiguous), then SGX; sim and tpm are only opened by name. */
@@ -16,6 +17,7 @@ static const backend_ops *const backends[] = {
     &ccs_backend_sgx,
     &ccs_backend_sim_sgx, /* available == NULL: opened by name only */
     &ccs_backend_sim_tdx,
+    &ccs_backend_tpm, /* available == NULL: opened by name only */
 };
 
 struct ccs_backend {
@@ -111,4 +113,11 @@ ccs_status ccs_backend_seal_key(ccs_backend *b, ccs_seal_policy policy, ccs_byte
 ccs_status ccs_backend_measurements(ccs_backend *b, char **json) {
     CCS_ENSURE(b != NULL && json != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
     return b->ops->measurements(b->state, json);
+}
+
+ccs_status ccs_backend_extend(ccs_backend *b, unsigned index, ccs_bytes data) {
+    CCS_ENSURE(b != NULL && (data.ptr != NULL || data.len == 0), CCS_ERR_INVALID_ARG, "invalid argument");
+    CCS_ENSURE(b->ops->extend != NULL, CCS_ERR_UNSUPPORTED, "%s has no measurement registers to extend",
+               ccs_platform_name(b->ops->platform));
+    return b->ops->extend(b->state, index, data);
 }

@@ -17,6 +17,8 @@ typedef struct backend_ops {
     /* May be NULL: the platform offers no sealing key (CCS_ERR_UNSUPPORTED). */
     ccs_status (*seal_key)(void *state, ccs_seal_policy policy, ccs_bytes label, uint8_t key[32]);
     ccs_status (*measurements)(void *state, char **json);
+    /* May be NULL: no runtime measurement registers (CCS_ERR_UNSUPPORTED). */
+    ccs_status (*extend)(void *state, unsigned index, ccs_bytes data);
 } backend_ops;
 
 /* Joins cfg->root (or "/") and an absolute path into out. */

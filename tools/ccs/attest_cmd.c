@@ -40,12 +40,21 @@ static const char verify_usage[] =
     "  --accept-tcb LIST    comma-separated TCB statuses to accept (default:\n"
     "                       UpToDate,SWHardeningNeeded,ConfigurationNeeded,\n"
     "                       ConfigurationAndSWHardeningNeeded)\n"
-    "  --allow-debug        accept debug enclaves and TDs\n"
+    "  --allow-debug        accept debug enclaves and TDs (SEV-SNP: policy bit 19)\n"
+    "  --allow-migration-agent  snp: accept a guest policy allowing a migration agent\n"
+    "  --refuse-smt         snp: refuse a guest policy allowing SMT (bit 16)\n"
+    "  --min-tcb LIST       snp: minimum reported TCB, e.g. bl=3,tee=0,snp=8,ucode=115\n"
+    "                       (fmc=N too on Turin); unnamed components are 0\n"
     "  --json               print one JSON object\n"
     "  --trust-sim DIR      INSECURE: trust the sim root CA of the sim platform in DIR\n"
     "                       (`ccs tee sim init`) instead of Intel's, and take the sim\n"
     "                       collateral from DIR/sgx or DIR/tdx unless --collateral/--pccs\n"
     "                       is given; for development and tests only\n"
+    "\n"
+    "AMD SEV-SNP (--tee snp; the raw 1184-byte report): --collateral DIR holds\n"
+    "vcek.der (or vlek.der) and cert_chain.pem (ASK or ASVK, then ARK) from AMD KDS;\n"
+    "the chain must end at the built-in ARK of the report's product (Milan, Genoa,\n"
+    "Turin). --report-data and --at apply; --accept-tcb does not.\n"
     "\n"
     "Exit status: 0 pass, 1 fail, 2 bad usage or unreadable input.\n";
 
@@ -57,6 +66,8 @@ int ccs_cli_verify_usage_error(const char *msg, const char *arg) {
 
 enum { O_EVIDENCE = 256, O_TEE, O_COLL, O_PCCS, O_CACHE, O_AT, O_RD, O_ACCEPT, O_DEBUG, O_JSON, O_INSECURE, O_HELP, O_TRUST_SIM };
 
+enum { O_SNP_MA = 500, O_SNP_SMT, O_SNP_MIN_TCB }; /* AMD SEV-SNP */
+
 static int parse_verify_args(int argc, char **argv, verify_args *a) {
     static const struct option opts[] = {
         {"evidence", required_argument, 0, O_EVIDENCE}, {"tee", required_argument, 0, O_TEE},
@@ -65,6 +76,8 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
         {"report-data", required_argument, 0, O_RD},    {"accept-tcb", required_argument, 0, O_ACCEPT},
         {"allow-debug", no_argument, 0, O_DEBUG},       {"json", no_argument, 0, O_JSON},
         {"insecure-skip-tls-verify", no_argument, 0, O_INSECURE}, {"help", no_argument, 0, O_HELP},
+        {"allow-migration-agent", no_argument, 0, O_SNP_MA}, {"refuse-smt", no_argument, 0, O_SNP_SMT},
+        {"min-tcb", required_argument, 0, O_SNP_MIN_TCB},
         {"trust-sim", required_argument, 0, O_TRUST_SIM},
         {0, 0, 0, 0},
     };
@@ -98,6 +111,13 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
         case O_DEBUG: a->opt.allow_debug = true; break;
         case O_JSON: a->json = true; break;
         case O_INSECURE: a->insecure_tls = true; break;
+        case O_SNP_MA: a->snp_allow_migration_agent = true; break;
+        case O_SNP_SMT: a->snp_refuse_smt = true; break;
+        case O_SNP_MIN_TCB:
+            if (ccs_cli_parse_snp_tcb(optarg, &a->snp_min_tcb) != 0)
+                return ccs_cli_verify_usage_error("--min-tcb must be like bl=3,tee=0,snp=8,ucode=115", optarg);
+            a->snp_has_min_tcb = true;
+            break;
         case O_TRUST_SIM: a->trust_sim = optarg; break;
         case 'h':
         case O_HELP: fputs(verify_usage, stdout); return -1;

@@ -18,6 +18,9 @@ typedef struct verify_args {
     bool json, insecure_tls;
     ccs_dcap_options opt;  /* now, report_data, accept_tcb, allow_debug */
     ccs_buf report_data;
+    /* SEV-SNP policy: --allow-migration-agent, --refuse-smt, --min-tcb */
+    bool snp_allow_migration_agent, snp_refuse_smt, snp_has_min_tcb;
+    ccs_snp_tcb snp_min_tcb;
 } verify_args;
 
 /* One evidence format's verifier: reads what it needs from `a`, prints the
@@ -39,5 +42,8 @@ int ccs_cli_verify_usage_error(const char *msg, const char *arg);
 void ccs_cli_print_hex_row(const char *name, const uint8_t *p, size_t n);
 
 int ccs_cli_verify_dcap(const verify_args *a, ccs_bytes quote);
+int ccs_cli_verify_snp(const verify_args *a, ccs_bytes evidence);
+/* Parses --min-tcb "bl=N,tee=N,snp=N,ucode=N[,fmc=N]"; 0 on success. */
+int ccs_cli_parse_snp_tcb(const char *s, ccs_snp_tcb *out);
 
 #endif

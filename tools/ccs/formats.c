@@ -8,6 +8,7 @@
 static const cli_format formats[] = {
     {"sgx", "dcap", ccs_cli_verify_dcap},
     {"tdx", "dcap", ccs_cli_verify_dcap},
+    {"snp", "snp", ccs_cli_verify_snp},
 };
 
 const cli_format *ccs_cli_format(const char *name) {

@@ -27,5 +27,12 @@ ccs_status ccs_tee_path(const ccs_tee_config *cfg, const char *abs, char *out, s
 /* Checks of what a kernel interface returned (exposed for replay tests). */
 CCS_MUST_USE ccs_status ccs_tdx_check_outblob(ccs_bytes outblob, const uint8_t report_data[64]);
 CCS_MUST_USE ccs_status ccs_sgx_check_quote(ccs_bytes quote, const uint8_t report_data[64]);
+/* Hygon CSV (csv.c): the /dev/csv-guest request buffer (user_data || mnonce
+ * || SM3(user_data || mnonce), zero-padded to 4096 bytes), and the check of
+ * the returned report: it parses, carries our report data and mnonce, and
+ * its HMAC verifies with that mnonce. */
+void ccs_csv_build_request(const uint8_t user_data[64], const uint8_t mnonce[16],
+                           uint8_t buf[static CCS_CSV_REPORT_BUF_LEN]);
+CCS_MUST_USE ccs_status ccs_csv_check_report(ccs_bytes report, const uint8_t user_data[64], const uint8_t mnonce[16]);
 
 #endif

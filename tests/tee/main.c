@@ -7,5 +7,6 @@ int main(void) {
     failed += ccs_test_tpm();
     failed += ccs_test_sim();
     failed += ccs_test_seal();
+    failed += ccs_test_csv_collector();
     return failed ? 1 : 0;
 }

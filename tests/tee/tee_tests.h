@@ -13,5 +13,6 @@ int ccs_test_collectors(void);
 int ccs_test_tpm(void); /* tpm_test.c: swtpm */
 int ccs_test_sim(void);  /* sim_test.c */
 int ccs_test_seal(void); /* seal_test.c */
+int ccs_test_csv_collector(void); /* csv_test.c */
 
 #endif

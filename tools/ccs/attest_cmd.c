@@ -45,11 +45,18 @@ static const char verify_usage[] =
     "  --refuse-smt         snp: refuse a guest policy allowing SMT (bit 16)\n"
     "  --min-tcb LIST       snp: minimum reported TCB, e.g. bl=3,tee=0,snp=8,ucode=115\n"
     "                       (fmc=N too on Turin); unnamed components are 0\n"
+    "  --mnonce HEX         csv: the 16-byte mnonce the guest was given; the report's\n"
+    "                       HMAC binds its PEK and chip SN only when this is checked\n"
+    "  --insecure-unchecked-hmac  csv: pass trustee JSON evidence, whose HMAC is lost\n"
     "  --json               print one JSON object\n"
     "  --trust-sim DIR      INSECURE: trust the sim root CA of the sim platform in DIR\n"
     "                       (`ccs tee sim init`) instead of Intel's, and take the sim\n"
     "                       collateral from DIR/sgx or DIR/tdx unless --collateral/--pccs\n"
     "                       is given; for development and tests only\n"
+    "\n"
+    "Hygon CSV (--tee csv; raw report or trustee JSON): --collateral DIR holds\n"
+    "hsk_cek.cert (or hsk.cert and cek.cert) from Hygon KDS for the report's chip,\n"
+    "and optionally hrk.cert, which must be the built-in Hygon HRK.\n"
     "\n"
     "AMD SEV-SNP (--tee snp; the raw 1184-byte report): --collateral DIR holds\n"
     "vcek.der (or vlek.der) and cert_chain.pem (ASK or ASVK, then ARK) from AMD KDS;\n"
@@ -65,6 +72,7 @@ int ccs_cli_verify_usage_error(const char *msg, const char *arg) {
 }
 
 enum { O_EVIDENCE = 256, O_TEE, O_COLL, O_PCCS, O_CACHE, O_AT, O_RD, O_ACCEPT, O_DEBUG, O_JSON, O_INSECURE, O_HELP, O_TRUST_SIM };
+enum { O_MNONCE = 400, O_CSV_HMAC }; /* Hygon CSV */
 
 enum { O_SNP_MA = 500, O_SNP_SMT, O_SNP_MIN_TCB }; /* AMD SEV-SNP */
 
@@ -79,6 +87,7 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
         {"allow-migration-agent", no_argument, 0, O_SNP_MA}, {"refuse-smt", no_argument, 0, O_SNP_SMT},
         {"min-tcb", required_argument, 0, O_SNP_MIN_TCB},
         {"trust-sim", required_argument, 0, O_TRUST_SIM},
+        {"mnonce", required_argument, 0, O_MNONCE}, {"insecure-unchecked-hmac", no_argument, 0, O_CSV_HMAC},
         {0, 0, 0, 0},
     };
     int c;
@@ -119,6 +128,12 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
             a->snp_has_min_tcb = true;
             break;
         case O_TRUST_SIM: a->trust_sim = optarg; break;
+        case O_MNONCE:
+            a->mnonce.len = 0;
+            if (ccs_hex_decode(optarg, strlen(optarg), &a->mnonce) != CCS_OK || a->mnonce.len != 16)
+                return ccs_cli_verify_usage_error("--mnonce must be 16 bytes of hex", optarg);
+            break;
+        case O_CSV_HMAC: a->insecure_csv_hmac = true; break;
         case 'h':
         case O_HELP: fputs(verify_usage, stdout); return -1;
         default: return ccs_cli_verify_usage_error("unknown or incomplete option", argv[optind - 1]);
@@ -167,6 +182,7 @@ static int cmd_verify(int argc, char **argv) {
     if (rc == CLI_OK) rc = run_verify(&a);
     else if (rc < 0) rc = CLI_OK; /* --help */
     ccs_buf_free(&a.report_data);
+    ccs_buf_free(&a.mnonce);
     return rc;
 }
 

@@ -21,6 +21,8 @@ typedef struct verify_args {
     /* SEV-SNP policy: --allow-migration-agent, --refuse-smt, --min-tcb */
     bool snp_allow_migration_agent, snp_refuse_smt, snp_has_min_tcb;
     ccs_snp_tcb snp_min_tcb;
+    ccs_buf mnonce;         /* --mnonce HEX (Hygon CSV): the mnonce the guest was given */
+    bool insecure_csv_hmac; /* --insecure-unchecked-hmac (Hygon CSV trustee JSON) */
 } verify_args;
 
 /* One evidence format's verifier: reads what it needs from `a`, prints the
@@ -45,5 +47,6 @@ int ccs_cli_verify_dcap(const verify_args *a, ccs_bytes quote);
 int ccs_cli_verify_snp(const verify_args *a, ccs_bytes evidence);
 /* Parses --min-tcb "bl=N,tee=N,snp=N,ucode=N[,fmc=N]"; 0 on success. */
 int ccs_cli_parse_snp_tcb(const char *s, ccs_snp_tcb *out);
+int ccs_cli_verify_csv(const verify_args *a, ccs_bytes evidence);
 
 #endif

@@ -9,6 +9,7 @@ static const cli_format formats[] = {
     {"sgx", "dcap", ccs_cli_verify_dcap},
     {"tdx", "dcap", ccs_cli_verify_dcap},
     {"snp", "snp", ccs_cli_verify_snp},
+    {"csv", "csv", ccs_cli_verify_csv},
 };
 
 const cli_format *ccs_cli_format(const char *name) {

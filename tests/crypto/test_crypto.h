@@ -26,6 +26,8 @@ int test_group_wycheproof(void);
 int test_group_x509_intel(void);
 int test_group_revocation(void);
 int test_group_parsers(void);
+int test_group_build(void);     /* test_build.c */
+int test_group_kdf_aead(void);  /* test_kdf_aead.c */
 int test_group_sm(void);
 int test_group_rsa(void);
 

@@ -24,6 +24,8 @@ int main(void) {
     failed += test_group_x509_intel();
     failed += test_group_revocation();
     failed += test_group_parsers();
+    failed += test_group_build();
+    failed += test_group_kdf_aead();
     failed += test_group_sm();
     failed += test_group_rsa();
     return failed == 0 ? 0 : 1;

@@ -1,0 +1,427 @@
+/*
+ * The KBS store (SQLite): opening, the schema, the shared helpers, policies
+ * and reference values. Resources are in store_resource.c, sessions in
+ * store_session.c. Formats: docs/kbs.md "Storage".
+ *
+ * Durability: journal_mode=WAL with synchronous=FULL, so a COMMIT that has
+ * returned is on disk (WAL is fsynced at every commit) and survives SIGKILL
+ * and power loss. secure_delete overwrites the pages of deleted secrets.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "store_db.h"
+
+#define STORE_BUSY_TIMEOUT_MS 5000
+#define REFVAL_MAX_ITEMS 4096
+#define REFVAL_ITEM_MAX 1024
+
+static const char *const sql_schema[] = {
+    "CREATE TABLE IF NOT EXISTS resources ("
+    " repository TEXT NOT NULL, type TEXT NOT NULL, tag TEXT NOT NULL, value BLOB NOT NULL,"
+    " created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    " PRIMARY KEY (repository, type, tag)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS policies ("
+    " kind TEXT PRIMARY KEY CHECK (kind IN ('attestation', 'resource')),"
+    " body TEXT NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS reference_values ("
+    " tee TEXT NOT NULL, name TEXT NOT NULL, vals TEXT NOT NULL, updated INTEGER NOT NULL,"
+    " PRIMARY KEY (tee, name)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS sessions ("
+    " id TEXT PRIMARY KEY, tee TEXT NOT NULL, nonce TEXT NOT NULL,"
+    " nonce_used INTEGER NOT NULL DEFAULT 0 CHECK (nonce_used IN (0, 1)),"
+    " state TEXT NOT NULL CHECK (state IN ('challenged', 'attested')),"
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+    " token TEXT, tee_pubkey TEXT, claims TEXT) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires)",
+};
+
+/* ---- helpers (store_db.h) ---- */
+
+void store_lock(ccs_kbs_store *s) { (void)pthread_mutex_lock(&s->lock); }
+void store_unlock(ccs_kbs_store *s) { (void)pthread_mutex_unlock(&s->lock); }
+
+ccs_status store_fail(sqlite3 *db, const char *what) {
+    CCS_BAIL(CCS_ERR_IO, "KBS store: %s: %s", what, sqlite3_errmsg(db));
+}
+
+ccs_status store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt) {
+    *stmt = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, stmt, NULL) != SQLITE_OK) {
+        sqlite3_finalize(*stmt);
+        *stmt = NULL;
+        return store_fail(db, "preparing a statement");
+    }
+    return CCS_OK;
+}
+
+static ccs_status db_exec(sqlite3 *db, const char *sql) {
+    sqlite3_stmt *st = NULL;
+    CCS_TRY(store_prepare(db, sql, &st));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return store_fail(db, sql);
+    return CCS_OK;
+}
+
+ccs_status store_begin(sqlite3 *db) { return db_exec(db, "BEGIN IMMEDIATE"); }
+
+ccs_status store_finish(sqlite3 *db, ccs_status st) {
+    if (st == CCS_OK) {
+        st = db_exec(db, "COMMIT");
+        if (st == CCS_OK) return CCS_OK;
+    }
+    if (!sqlite3_get_autocommit(db)) {
+        sqlite3_stmt *rb = NULL;
+        /* Quietly: the first error is the one worth reporting. */
+        if (sqlite3_prepare_v2(db, "ROLLBACK", -1, &rb, NULL) == SQLITE_OK) (void)sqlite3_step(rb);
+        sqlite3_finalize(rb);
+    }
+    return st;
+}
+
+ccs_status store_bind_text(sqlite3 *db, sqlite3_stmt *st, int i, const char *v) {
+    int rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+    if (rc != SQLITE_OK) return store_fail(db, "binding a parameter");
+    return CCS_OK;
+}
+
+ccs_status store_bind_i64(sqlite3 *db, sqlite3_stmt *st, int i, int64_t v) {
+    if (sqlite3_bind_int64(st, i, v) != SQLITE_OK) return store_fail(db, "binding a parameter");
+    return CCS_OK;
+}
+
+ccs_status store_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, int *changes) {
+    if (sqlite3_step(st) != SQLITE_DONE) return store_fail(db, what);
+    if (changes) *changes = sqlite3_changes(db);
+    return CCS_OK;
+}
+
+ccs_status store_column_strdup(sqlite3_stmt *st, int col, char **out) {
+    *out = NULL;
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) return CCS_OK;
+    const unsigned char *t = sqlite3_column_text(st, col);
+    int n = sqlite3_column_bytes(st, col);
+    CCS_ENSURE(t != NULL && n >= 0, CCS_ERR_NOMEM, "out of memory");
+    *out = malloc((size_t)n + 1);
+    CCS_ENSURE(*out != NULL, CCS_ERR_NOMEM, "out of memory");
+    memcpy(*out, t, (size_t)n);
+    (*out)[n] = '\0';
+    return CCS_OK;
+}
+
+bool store_tee_valid(const char *tee) {
+    size_t n = 0;
+    if (tee == NULL) return false;
+    for (; tee[n]; n++) {
+        char c = tee[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') || n >= CCS_KBS_TEE_NAME_MAX)
+            return false;
+    }
+    return n > 0;
+}
+
+bool ccs_kbs_component_valid(const char *c) {
+    size_t n = 0;
+    if (c == NULL) return false;
+    for (; c[n]; n++) {
+        char ch = c[n];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+                  ch == '_' || ch == '-';
+        if (!ok || n >= CCS_KBS_COMPONENT_MAX) return false;
+    }
+    return n > 0 && strcmp(c, ".") != 0 && strstr(c, "..") == NULL;
+}
+
+void ccs_kbs_strlist_free(ccs_kbs_strlist *l) {
+    if (l == NULL) return;
+    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+/* ---- open / close ---- */
+
+static ccs_status db_user_version(sqlite3 *db, int *out) {
+    sqlite3_stmt *st = NULL;
+    CCS_TRY(store_prepare(db, "PRAGMA user_version", &st));
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) return store_fail(db, "reading the schema version");
+    return CCS_OK;
+}
+
+/* Inside a transaction: creates the schema of a new file, or checks the
+ * version of an existing one. */
+static ccs_status schema_setup(sqlite3 *db) {
+    int version = 0;
+    CCS_TRY(db_user_version(db, &version));
+    if (version == CCS_KBS_STORE_SCHEMA_VERSION) return CCS_OK;
+    CCS_ENSURE(version == 0, CCS_ERR_UNSUPPORTED,
+               "KBS store: schema version %d is not supported (this build reads version %d)", version,
+               CCS_KBS_STORE_SCHEMA_VERSION);
+    for (size_t i = 0; i < sizeof sql_schema / sizeof sql_schema[0]; i++) CCS_TRY(db_exec(db, sql_schema[i]));
+    /* PRAGMA takes no parameters; the value is a compile-time constant. */
+    return db_exec(db, "PRAGMA user_version = 1");
+}
+
+/* The file holds secrets: create it owner-only before SQLite opens it (the
+ * -wal and -shm files take the database file's mode). */
+static ccs_status create_private(const char *path) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    CCS_ENSURE(fd >= 0, CCS_ERR_IO, "KBS store: cannot open %s: %s", path, strerror(errno));
+    close(fd);
+    return CCS_OK;
+}
+
+static ccs_status configure(sqlite3 *db) {
+    sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+    sqlite3_stmt *st = NULL;
+    /* journal_mode answers with the mode in effect: insist on WAL. */
+    CCS_TRY(store_prepare(db, "PRAGMA journal_mode = WAL", &st));
+    bool wal = sqlite3_step(st) == SQLITE_ROW &&
+               sqlite3_stricmp((const char *)sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "",
+                               "wal") == 0;
+    sqlite3_finalize(st);
+    CCS_ENSURE(wal, CCS_ERR_IO, "KBS store: the database cannot use WAL mode");
+    CCS_TRY(db_exec(db, "PRAGMA synchronous = FULL"));
+    CCS_TRY(db_exec(db, "PRAGMA foreign_keys = ON"));
+    return db_exec(db, "PRAGMA secure_delete = ON");
+}
+
+ccs_status ccs_kbs_store_open(const char *path, ccs_kbs_store **out) {
+    CCS_ENSURE(path != NULL && out != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
+    *out = NULL;
+    CCS_TRY(create_private(path));
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        ccs_status st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "KBS store: cannot open %s: %s", path,
+                                      db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return st;
+    }
+    ccs_status st = configure(db);
+    if (st == CCS_OK) st = store_begin(db);
+    if (st == CCS_OK) st = store_finish(db, schema_setup(db));
+    ccs_kbs_store *s = st == CCS_OK ? calloc(1, sizeof *s) : NULL;
+    if (st == CCS_OK && s == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
+    if (st == CCS_OK && pthread_mutex_init(&s->lock, NULL) != 0)
+        st = ccs_error_set(CCS_ERR_INTERNAL, CCS_HERE, "KBS store: cannot create its mutex");
+    if (st != CCS_OK) {
+        free(s);
+        sqlite3_close(db);
+        return st;
+    }
+    s->db = db;
+    *out = s;
+    return CCS_OK;
+}
+
+void ccs_kbs_store_close(ccs_kbs_store *s) {
+    if (s == NULL) return;
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+/* ---- policies ---- */
+
+const char *ccs_kbs_policy_kind_name(ccs_kbs_policy_kind k) {
+    return k == CCS_KBS_POLICY_ATTESTATION ? "attestation" : k == CCS_KBS_POLICY_RESOURCE ? "resource" : "unknown";
+}
+
+static ccs_status policy_validate(ccs_kbs_policy_kind kind, const char *json) {
+    if (kind == CCS_KBS_POLICY_ATTESTATION) {
+        ccs_kbs_attestation_policy *p = NULL;
+        CCS_TRY(ccs_kbs_attestation_policy_parse(json, &p));
+        ccs_kbs_attestation_policy_free(p);
+        return CCS_OK;
+    }
+    ccs_kbs_resource_policy *p = NULL;
+    CCS_TRY(ccs_kbs_resource_policy_parse(json, &p));
+    ccs_kbs_resource_policy_free(p);
+    return CCS_OK;
+}
+
+static ccs_status policy_write(sqlite3 *db, ccs_kbs_policy_kind kind, const char *json, ccs_time now) {
+    sqlite3_stmt *st = NULL;
+    CCS_TRY(store_prepare(db, "INSERT OR REPLACE INTO policies (kind, body, updated) VALUES (?1, ?2, ?3)", &st));
+    ccs_status r = store_bind_text(db, st, 1, ccs_kbs_policy_kind_name(kind));
+    if (r == CCS_OK) r = store_bind_text(db, st, 2, json);
+    if (r == CCS_OK) r = store_bind_i64(db, st, 3, now);
+    if (r == CCS_OK) r = store_step_done(db, st, "writing a policy", NULL);
+    sqlite3_finalize(st);
+    return r;
+}
+
+ccs_status ccs_kbs_policy_set(ccs_kbs_store *s, ccs_kbs_policy_kind kind, const char *json, ccs_time now) {
+    CCS_ENSURE(s != NULL && json != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
+    CCS_ENSURE(kind == CCS_KBS_POLICY_ATTESTATION || kind == CCS_KBS_POLICY_RESOURCE, CCS_ERR_INVALID_ARG,
+               "KBS store: unknown policy kind");
+    CCS_ENSURE(strlen(json) <= CCS_KBS_POLICY_MAX, CCS_ERR_FORMAT, "%s policy: larger than %u bytes",
+               ccs_kbs_policy_kind_name(kind), CCS_KBS_POLICY_MAX);
+    /* Validate before touching the database: a bad policy changes nothing. */
+    CCS_TRY(policy_validate(kind, json));
+    store_lock(s);
+    ccs_status st = store_begin(s->db);
+    if (st == CCS_OK) st = store_finish(s->db, policy_write(s->db, kind, json, now));
+    store_unlock(s);
+    return st;
+}
+
+ccs_status ccs_kbs_policy_get(ccs_kbs_store *s, ccs_kbs_policy_kind kind, char **json) {
+    CCS_ENSURE(s != NULL && json != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
+    *json = NULL;
+    store_lock(s);
+    sqlite3_stmt *st = NULL;
+    ccs_status r = store_prepare(s->db, "SELECT body FROM policies WHERE kind = ?1", &st);
+    if (r == CCS_OK) r = store_bind_text(s->db, st, 1, ccs_kbs_policy_kind_name(kind));
+    if (r == CCS_OK) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            r = store_column_strdup(st, 0, json);
+        else if (rc == SQLITE_DONE)
+            r = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "KBS store: no %s policy is set",
+                              ccs_kbs_policy_kind_name(kind));
+        else
+            r = store_fail(s->db, "reading a policy");
+    }
+    sqlite3_finalize(st);
+    store_unlock(s);
+    return r;
+}
+
+/* ---- reference values ---- */
+
+/* Checks values_json and returns it as a compact array (caller frees). */
+static ccs_status refval_normalise(const char *values_json, char **out) {
+    json_error_t jerr;
+    json_t *v = json_loads(values_json, JSON_REJECT_DUPLICATES, &jerr);
+    CCS_ENSURE(v != NULL, CCS_ERR_FORMAT, "reference values: not JSON: %s (line %d)", jerr.text, jerr.line);
+    json_t *arr = json_is_string(v) ? json_pack("[O]", v) : json_incref(v);
+    json_decref(v);
+    ccs_status st = CCS_OK;
+    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > REFVAL_MAX_ITEMS)
+        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE,
+                           "reference values: expected a string or an array of 1 to %d strings", REFVAL_MAX_ITEMS);
+    for (size_t i = 0; st == CCS_OK && i < json_array_size(arr); i++) {
+        const json_t *e = json_array_get(arr, i);
+        if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > REFVAL_ITEM_MAX ||
+            strlen(json_string_value(e)) != json_string_length(e))
+            st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE,
+                               "reference values: [%zu]: expected a non-empty string of at most %d bytes", i,
+                               REFVAL_ITEM_MAX);
+    }
+    if (st == CCS_OK) {
+        *out = json_dumps(arr, JSON_COMPACT);
+        if (*out == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
+    }
+    json_decref(arr);
+    return st;
+}
+
+static ccs_status refval_key_check(const char *tee, const char *name) {
+    CCS_ENSURE(store_tee_valid(tee), CCS_ERR_FORMAT, "reference values: TEE name must be [a-z0-9-]{1,%d}",
+               CCS_KBS_TEE_NAME_MAX);
+    CCS_ENSURE(ccs_kbs_component_valid(name), CCS_ERR_FORMAT,
+               "reference values: name must be [A-Za-z0-9._-]{1,%d}, not \".\" and without \"..\"",
+               CCS_KBS_COMPONENT_MAX);
+    return CCS_OK;
+}
+
+static ccs_status refval_write(sqlite3 *db, const char *tee, const char *name, const char *vals, ccs_time now) {
+    sqlite3_stmt *st = NULL;
+    CCS_TRY(store_prepare(
+        db, "INSERT OR REPLACE INTO reference_values (tee, name, vals, updated) VALUES (?1, ?2, ?3, ?4)", &st));
+    ccs_status r = store_bind_text(db, st, 1, tee);
+    if (r == CCS_OK) r = store_bind_text(db, st, 2, name);
+    if (r == CCS_OK) r = store_bind_text(db, st, 3, vals);
+    if (r == CCS_OK) r = store_bind_i64(db, st, 4, now);
+    if (r == CCS_OK) r = store_step_done(db, st, "writing reference values", NULL);
+    sqlite3_finalize(st);
+    return r;
+}
+
+ccs_status ccs_kbs_refval_set(ccs_kbs_store *s, const char *tee, const char *name, const char *values_json,
+                              ccs_time now) {
+    CCS_ENSURE(s != NULL && values_json != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
+    CCS_TRY(refval_key_check(tee, name));
+    CCS_ENSURE(strlen(values_json) <= CCS_KBS_REFVAL_MAX, CCS_ERR_FORMAT,
+               "reference values: larger than %u bytes", CCS_KBS_REFVAL_MAX);
+    char *vals = NULL;
+    CCS_TRY(refval_normalise(values_json, &vals));
+    store_lock(s);
+    ccs_status st = store_begin(s->db);
+    if (st == CCS_OK) st = store_finish(s->db, refval_write(s->db, tee, name, vals, now));
+    store_unlock(s);
+    free(vals);
+    return st;
+}
+
+ccs_status ccs_kbs_refval_get(ccs_kbs_store *s, const char *tee, const char *name, char **values_json) {
+    CCS_ENSURE(s != NULL && values_json != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
+    *values_json = NULL;
+    CCS_TRY(refval_key_check(tee, name));
+    store_lock(s);
+    sqlite3_stmt *st = NULL;
+    ccs_status r = store_prepare(s->db, "SELECT vals FROM reference_values WHERE tee = ?1 AND name = ?2", &st);
+    if (r == CCS_OK) r = store_bind_text(s->db, st, 1, tee);
+    if (r == CCS_OK) r = store_bind_text(s->db, st, 2, name);
+    if (r == CCS_OK) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            r = store_column_strdup(st, 0, values_json);
+        else if (rc == SQLITE_DONE)
+            r = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "no reference value set %s.%s", tee, name);
+        else
+            r = store_fail(s->db, "reading reference values");
+    }
+    sqlite3_finalize(st);
+    store_unlock(s);
+    return r;
+}
+
+static ccs_status refval_remove(sqlite3 *db, const char *tee, const char *name) {
+    sqlite3_stmt *st = NULL;
+    int changes = 0;
+    CCS_TRY(store_prepare(db, "DELETE FROM reference_values WHERE tee = ?1 AND name = ?2", &st));
+    ccs_status r = store_bind_text(db, st, 1, tee);
+    if (r == CCS_OK) r = store_bind_text(db, st, 2, name);
+    if (r == CCS_OK) r = store_step_done(db, st, "deleting reference values", &changes);
+    sqlite3_finalize(st);
+    if (r == CCS_OK && changes == 0)
+        r = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "no reference value set %s.%s", tee, name);
+    return r;
+}
+
+ccs_status ccs_kbs_refval_delete(ccs_kbs_store *s, const char *tee, const char *name) {
+    CCS_ENSURE(s != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
+    CCS_TRY(refval_key_check(tee, name));
+    store_lock(s);
+    ccs_status st = store_begin(s->db);
+    if (st == CCS_OK) st = store_finish(s->db, refval_remove(s->db, tee, name));
+    store_unlock(s);
+    return st;
+}
+
+/* "sgx.mrenclave" -> tee "sgx", name "mrenclave" (split at the first dot). */
+ccs_status ccs_kbs_store_refval_lookup(void *ctx, const char *ref, char **values_json) {
+    char tee[CCS_KBS_TEE_NAME_MAX + 1];
+    CCS_ENSURE(ctx != NULL && ref != NULL && values_json != NULL, CCS_ERR_INVALID_ARG, "NULL argument");
+    const char *dot = strchr(ref, '.');
+    CCS_ENSURE(dot != NULL && (size_t)(dot - ref) <= CCS_KBS_TEE_NAME_MAX, CCS_ERR_NOT_FOUND,
+               "no reference value set %s", ref);
+    memcpy(tee, ref, (size_t)(dot - ref));
+    tee[dot - ref] = '\0';
+    return ccs_kbs_refval_get((ccs_kbs_store *)ctx, tee, dot + 1, values_json);
+}

@@ -1,0 +1,222 @@
+/* Building keys, certificates and CRLs (ccs_privkey_*, ccs_x509_build,
+ * ccs_crl_build, PEM writers), checked with the verification side: a built
+ * chain verifies with ccs_x509_verify_chain, a built CRL revokes, and
+ * signatures verify with ccs_ecdsa_verify_raw/_der. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "test_crypto.h"
+
+#define T0 ((ccs_time)1750330800)
+#define DAY ((ccs_time)86400)
+
+typedef struct pki {
+    ccs_privkey *root_key, *ca_key, *leaf_key;
+    ccs_x509 *root, *ca, *leaf;
+} pki;
+
+static const uint8_t ext_der[] = {0x30, 0x03, 0x02, 0x01, 0x07};
+
+static void build(pki *p) {
+    ccs_x509_ext ext = {"1.2.840.113741.1.13.1", ccs_bytes_of(ext_der, sizeof ext_der), false};
+    ccs_x509_spec root = {"Test Root", "CCS tests", 1, T0 - DAY, T0 + 10 * 365 * DAY, true, 1,
+                          CCS_KU_KEY_CERT_SIGN | CCS_KU_CRL_SIGN, NULL, 0};
+    ccs_x509_spec ca = {"Test CA", "CCS tests", 2, T0 - DAY, T0 + 5 * 365 * DAY, true, 0,
+                        CCS_KU_KEY_CERT_SIGN | CCS_KU_CRL_SIGN, NULL, 0};
+    ccs_x509_spec leaf = {"Test Leaf", NULL, 0x1234567890ULL, T0 - DAY, T0 + 365 * DAY, false, -1,
+                          CCS_KU_DIGITAL_SIGNATURE, &ext, 1};
+    assert_int_equal(ccs_privkey_generate(CCS_CURVE_P256, &p->root_key), CCS_OK);
+    assert_int_equal(ccs_privkey_generate(CCS_CURVE_P384, &p->ca_key), CCS_OK);
+    assert_int_equal(ccs_privkey_generate(CCS_CURVE_P256, &p->leaf_key), CCS_OK);
+    assert_int_equal(ccs_x509_build(&root, p->root_key, NULL, p->root_key, &p->root), CCS_OK);
+    assert_int_equal(ccs_x509_build(&ca, p->ca_key, p->root, p->root_key, &p->ca), CCS_OK);
+    assert_int_equal(ccs_x509_build(&leaf, p->leaf_key, p->ca, p->ca_key, &p->leaf), CCS_OK);
+}
+
+static void pki_free(pki *p) {
+    ccs_privkey_free(p->root_key);
+    ccs_privkey_free(p->ca_key);
+    ccs_privkey_free(p->leaf_key);
+    ccs_x509_free(p->root);
+    ccs_x509_free(p->ca);
+    ccs_x509_free(p->leaf);
+}
+
+static ccs_x509_chain *chain_of(const pki *p) {
+    ccs_buf pem = {0};
+    ccs_x509_chain *ch = NULL;
+    assert_int_equal(ccs_x509_to_pem(p->leaf, &pem), CCS_OK);
+    assert_int_equal(ccs_x509_to_pem(p->ca, &pem), CCS_OK);
+    assert_int_equal(ccs_x509_chain_parse_pem(ccs_buf_view(&pem), &ch), CCS_OK);
+    ccs_buf_free(&pem);
+    return ch;
+}
+
+static void test_chain_verifies(void **state) {
+    (void)state;
+    pki p = {0};
+    char cn[64];
+    ccs_bytes ext;
+    build(&p);
+    ccs_x509_chain *ch = chain_of(&p);
+    assert_int_equal(ccs_x509_chain_len(ch), 2);
+    assert_int_equal(ccs_x509_verify_chain(ch, p.root, NULL, 0, T0), CCS_OK);
+    assert_int_equal(ccs_x509_verify_chain(ch, p.root, NULL, 0, T0 + 2 * 365 * DAY), CCS_ERR_EXPIRED);
+    assert_int_equal(ccs_x509_verify_chain(ch, p.ca, NULL, 0, T0), CCS_ERR_UNTRUSTED);
+    assert_int_equal(ccs_x509_subject_cn(p.leaf, cn, sizeof cn), CCS_OK);
+    assert_string_equal(cn, "Test Leaf");
+    assert_int_equal(ccs_x509_issuer_cn(p.leaf, cn, sizeof cn), CCS_OK);
+    assert_string_equal(cn, "Test CA");
+    assert_int_equal(ccs_x509_extension(p.leaf, "1.2.840.113741.1.13.1", &ext), CCS_OK);
+    assert_int_equal(ext.len, sizeof ext_der);
+    assert_memory_equal(ext.ptr, ext_der, sizeof ext_der);
+    /* The PEM of the root parses back to the same certificate. */
+    ccs_buf pem = {0};
+    ccs_x509 *again = NULL;
+    assert_int_equal(ccs_x509_to_pem(p.root, &pem), CCS_OK);
+    assert_int_equal(ccs_x509_parse_pem(ccs_buf_view(&pem), &again), CCS_OK);
+    assert_true(ccs_x509_equal(again, p.root));
+    ccs_x509_free(again);
+    ccs_buf_free(&pem);
+    ccs_x509_chain_free(ch);
+    pki_free(&p);
+}
+
+static void test_crl_revokes(void **state) {
+    (void)state;
+    pki p = {0};
+    ccs_buf der = {0}, empty = {0};
+    ccs_crl *crl = NULL, *ok_crl = NULL, *root_crl = NULL;
+    ccs_time a, b;
+    build(&p);
+    uint64_t serials[] = {7, 0x1234567890ULL};
+    assert_int_equal(ccs_crl_build(p.ca, p.ca_key, T0 - DAY, T0 + 30 * DAY, 1, serials, 2, &der), CCS_OK);
+    assert_int_equal(ccs_crl_parse(ccs_buf_view(&der), &crl), CCS_OK);
+    assert_int_equal(ccs_crl_verify(crl, p.ca), CCS_OK);
+    assert_int_equal(ccs_crl_verify(crl, p.root), CCS_ERR_MISMATCH);
+    assert_int_equal(ccs_crl_window(crl, &a, &b), CCS_OK);
+    assert_int_equal(a, T0 - DAY);
+    assert_int_equal(b, T0 + 30 * DAY);
+    assert_int_equal(ccs_crl_check(crl, p.leaf), CCS_ERR_REVOKED);
+    assert_int_equal(ccs_crl_build(p.ca, p.ca_key, T0 - DAY, T0 + 30 * DAY, 2, NULL, 0, &empty), CCS_OK);
+    assert_int_equal(ccs_crl_parse(ccs_buf_view(&empty), &ok_crl), CCS_OK);
+    assert_int_equal(ccs_crl_check(ok_crl, p.leaf), CCS_OK);
+    der.len = 0;
+    assert_int_equal(ccs_crl_build(p.root, p.root_key, T0 - DAY, T0 + 30 * DAY, 1, NULL, 0, &der), CCS_OK);
+    assert_int_equal(ccs_crl_parse(ccs_buf_view(&der), &root_crl), CCS_OK);
+    ccs_x509_chain *ch = chain_of(&p);
+    const ccs_crl *revoking[] = {crl, root_crl}, *clean[] = {ok_crl, root_crl};
+    assert_int_equal(ccs_x509_verify_chain(ch, p.root, revoking, 2, T0), CCS_ERR_REVOKED);
+    assert_int_equal(ccs_x509_verify_chain(ch, p.root, clean, 2, T0), CCS_OK);
+    assert_int_equal(ccs_x509_verify_chain(ch, p.root, clean, 2, T0 + 31 * DAY), CCS_ERR_EXPIRED);
+    assert_int_equal(ccs_crl_build(p.ca, p.ca_key, T0, T0, 1, NULL, 0, &der), CCS_ERR_INVALID_ARG);
+    ccs_x509_chain_free(ch);
+    ccs_crl_free(crl);
+    ccs_crl_free(ok_crl);
+    ccs_crl_free(root_crl);
+    ccs_buf_free(&der);
+    ccs_buf_free(&empty);
+    pki_free(&p);
+}
+
+static void sign_verify(ccs_curve curve) {
+    ccs_privkey *k = NULL;
+    ccs_pubkey *pub = NULL;
+    ccs_buf raw = {0}, der = {0};
+    ccs_bytes msg = ccs_bytes_str("attested message");
+    assert_int_equal(ccs_privkey_generate(curve, &k), CCS_OK);
+    assert_int_equal(ccs_privkey_curve(k), curve);
+    assert_int_equal(ccs_privkey_public(k, &pub), CCS_OK);
+    assert_int_equal(ccs_pubkey_curve(pub), curve);
+    assert_int_equal(ccs_ecdsa_sign_raw(k, msg, &raw), CCS_OK);
+    assert_int_equal(raw.len, curve == CCS_CURVE_P256 ? 64 : 96);
+    assert_int_equal(ccs_ecdsa_verify_raw(pub, msg, ccs_buf_view(&raw)), CCS_OK);
+    assert_int_equal(ccs_ecdsa_sign_der(k, msg, &der), CCS_OK);
+    assert_int_equal(ccs_ecdsa_verify_der(pub, msg, ccs_buf_view(&der)), CCS_OK);
+    assert_int_equal(ccs_ecdsa_verify_raw(pub, ccs_bytes_str("another message"), ccs_buf_view(&raw)),
+                     CCS_ERR_SIGNATURE);
+    raw.ptr[5] ^= 1;
+    assert_int_equal(ccs_ecdsa_verify_raw(pub, msg, ccs_buf_view(&raw)), CCS_ERR_SIGNATURE);
+    ccs_buf_free(&raw);
+    ccs_buf_free(&der);
+    ccs_pubkey_free(pub);
+    ccs_privkey_free(k);
+}
+
+static void test_sign_p256(void **state) {
+    (void)state;
+    sign_verify(CCS_CURVE_P256);
+}
+
+static void test_sign_p384(void **state) {
+    (void)state;
+    sign_verify(CCS_CURVE_P384);
+}
+
+static void test_key_files(void **state) {
+    (void)state;
+    char path[512];
+    struct stat sb;
+    ccs_privkey *k = NULL, *back = NULL;
+    ccs_pubkey *pub = NULL;
+    ccs_buf sig = {0};
+    snprintf(path, sizeof path, "%s/build_test.key", CCS_TEST_TMP);
+    assert_int_equal(ccs_privkey_generate(CCS_CURVE_P256, &k), CCS_OK);
+    assert_int_equal(ccs_file_write(path, ccs_bytes_str("old, world-readable")), CCS_OK);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(ccs_privkey_save(k, path), CCS_OK);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(ccs_privkey_load(path, &back), CCS_OK);
+    assert_int_equal(ccs_ecdsa_sign_raw(back, ccs_bytes_str("m"), &sig), CCS_OK);
+    assert_int_equal(ccs_privkey_public(k, &pub), CCS_OK);
+    assert_int_equal(ccs_ecdsa_verify_raw(pub, ccs_bytes_str("m"), ccs_buf_view(&sig)), CCS_OK);
+    ccs_privkey *bad = NULL;
+    assert_int_equal(
+        ccs_privkey_from_pem(ccs_bytes_str("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), &bad),
+        CCS_ERR_FORMAT);
+    assert_null(bad);
+    assert_int_equal(ccs_privkey_load(CCS_TEST_TMP "/no-such.key", &bad), CCS_ERR_IO);
+    ccs_privkey_free(k);
+    ccs_buf_free(&sig);
+    ccs_pubkey_free(pub);
+    ccs_privkey_free(back);
+    ccs_privkey_free(NULL);
+}
+
+static void test_bad_specs(void **state) {
+    (void)state;
+    ccs_privkey *k = NULL, *other = NULL;
+    ccs_x509 *c = NULL;
+    assert_int_equal(ccs_privkey_generate(CCS_CURVE_P256, &k), CCS_OK);
+    assert_int_equal(ccs_privkey_generate(CCS_CURVE_P256, &other), CCS_OK);
+    ccs_x509_spec s = {"x", NULL, 0, T0, T0 + DAY, false, -1, 0, NULL, 0};
+    assert_int_equal(ccs_x509_build(&s, k, NULL, k, &c), CCS_ERR_INVALID_ARG); /* serial 0 */
+    s.serial = 1;
+    s.not_after = T0;
+    assert_int_equal(ccs_x509_build(&s, k, NULL, k, &c), CCS_ERR_INVALID_ARG);
+    s.not_after = T0 + DAY;
+    assert_int_equal(ccs_x509_build(&s, k, NULL, other, &c), CCS_ERR_INVALID_ARG); /* self-signed, other key */
+    s.subject_cn = "";
+    assert_int_equal(ccs_x509_build(&s, k, NULL, k, &c), CCS_ERR_INVALID_ARG);
+    ccs_x509_ext bad = {"not.an.oid", ccs_bytes_of(ext_der, sizeof ext_der), false};
+    s.subject_cn = "x";
+    s.exts = &bad;
+    s.n_exts = 1;
+    assert_int_equal(ccs_x509_build(&s, k, NULL, k, &c), CCS_ERR_INVALID_ARG);
+    assert_null(c);
+    ccs_privkey *none = NULL;
+    assert_int_equal(ccs_privkey_generate((ccs_curve)9, &none), CCS_ERR_UNSUPPORTED);
+    assert_null(none);
+    ccs_privkey_free(k);
+    ccs_privkey_free(other);
+}
+
+int test_group_build(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chain_verifies), cmocka_unit_test(test_crl_revokes), cmocka_unit_test(test_sign_p256),
+        cmocka_unit_test(test_sign_p384),      cmocka_unit_test(test_key_files),   cmocka_unit_test(test_bad_specs),
+    };
+    return cmocka_run_group_tests_name("crypto/build", tests, NULL, NULL);
+}

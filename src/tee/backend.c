@@ -9,12 +9,14 @@
 extern const backend_ops ccs_backend_tdx, ccs_backend_sgx;
 extern const backend_ops ccs_backend_sim_sgx, ccs_backend_sim_tdx;
 extern const backend_ops ccs_backend_tpm;
+extern const backend_ops ccs_backend_snp;
 extern const backend_ops ccs_backend_csv;
 
 /* Detection order: the confidential-VM platforms first (their guest devices
  * are unambiguous), then SGX; sim and tpm are only opened by name. */
 static const backend_ops *const backends[] = {
     &ccs_backend_tdx,
+    &ccs_backend_snp,
     &ccs_backend_csv,
     &ccs_backend_sgx,
     &ccs_backend_sim_sgx, /* available == NULL: opened by name only */

@@ -27,6 +27,12 @@ ccs_status ccs_tee_path(const ccs_tee_config *cfg, const char *abs, char *out, s
 /* Checks of what a kernel interface returned (exposed for replay tests). */
 CCS_MUST_USE ccs_status ccs_tdx_check_outblob(ccs_bytes outblob, const uint8_t report_data[64]);
 CCS_MUST_USE ccs_status ccs_sgx_check_quote(ccs_bytes quote, const uint8_t report_data[64]);
+/* AMD SEV-SNP (snp.c): the report from configfs-tsm (outblob) parses and
+ * carries our report data; the SNP_GET_REPORT ioctl response (MSG_REPORT_RSP:
+ * status, report_size, 24 reserved bytes, report, padding) is checked the
+ * same way and the report copied out. */
+CCS_MUST_USE ccs_status ccs_snp_check_report(ccs_bytes report, const uint8_t report_data[64]);
+CCS_MUST_USE ccs_status ccs_snp_parse_report_resp(ccs_bytes resp, const uint8_t report_data[64], ccs_buf *report);
 /* Hygon CSV (csv.c): the /dev/csv-guest request buffer (user_data || mnonce
  * || SM3(user_data || mnonce), zero-padded to 4096 bytes), and the check of
  * the returned report: it parses, carries our report data and mnonce, and

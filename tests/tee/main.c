@@ -4,6 +4,7 @@
 int main(void) {
     int failed = 0;
     failed += ccs_test_collectors();
+    failed += ccs_test_snp_collector();
     failed += ccs_test_tpm();
     failed += ccs_test_sim();
     failed += ccs_test_seal();

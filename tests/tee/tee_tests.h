@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 int ccs_test_collectors(void);
+int ccs_test_snp_collector(void); /* snp_test.c */
 int ccs_test_tpm(void); /* tpm_test.c: swtpm */
 int ccs_test_sim(void);  /* sim_test.c */
 int ccs_test_seal(void); /* seal_test.c */

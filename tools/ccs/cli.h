@@ -44,6 +44,7 @@ int ccs_cli_verify_usage_error(const char *msg, const char *arg);
 void ccs_cli_print_hex_row(const char *name, const uint8_t *p, size_t n);
 
 int ccs_cli_verify_dcap(const verify_args *a, ccs_bytes quote);
+int ccs_cli_verify_tpm(const verify_args *a, ccs_bytes evidence); /* attest_tpm.c */
 int ccs_cli_verify_snp(const verify_args *a, ccs_bytes evidence);
 /* Parses --min-tcb "bl=N,tee=N,snp=N,ucode=N[,fmc=N]"; 0 on success. */
 int ccs_cli_parse_snp_tcb(const char *s, ccs_snp_tcb *out);

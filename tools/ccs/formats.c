@@ -8,6 +8,7 @@
 static const cli_format formats[] = {
     {"sgx", "dcap", ccs_cli_verify_dcap},
     {"tdx", "dcap", ccs_cli_verify_dcap},
+    {"tpm", "tpm", ccs_cli_verify_tpm},
     {"snp", "snp", ccs_cli_verify_snp},
     {"csv", "csv", ccs_cli_verify_csv},
 };

@@ -160,7 +160,8 @@ static ccs_status unwrap_rsa(const json_t *jwe, const json_t *priv, bool sha256,
                                    ccs_buf_view(&part[3]), ccs_buf_view(&part[4]), ccs_buf_view(&part[5]),
                                    ccs_buf_view(&part[6]), ccs_buf_view(&part[7])};
         ccs_status dst = ccs_rsa_oaep_decrypt(&raw, sha256 ? CCS_OAEP_SHA256 : CCS_OAEP_SHA1, ccs_buf_view(&ek), &k);
-        if (dst == CCS_ERR_KEY || dst == CCS_ERR_NOMEM || dst == CCS_ERR_CRYPTO) st = dst;
+        /* Size and key errors are public facts, not padding results. */
+        if (dst == CCS_ERR_KEY || dst == CCS_ERR_FORMAT || dst == CCS_ERR_NOMEM || dst == CCS_ERR_CRYPTO) st = dst;
         if (st == CCS_OK && (dst != CCS_OK || k.len != CEK_LEN)) {
             k.len = 0;
             st = ccs_buf_reserve(&k, CEK_LEN + 1);
@@ -178,28 +179,47 @@ static ccs_status unwrap_rsa(const json_t *jwe, const json_t *priv, bool sha256,
     return st;
 }
 
+/* A256GCM with AAD = ASCII(protected) [|| "." || ASCII(aad)] (RFC 7516 5.2
+ * step 14-15). Through src/crypto: libjose 11 returns no plaintext at all for
+ * an empty ciphertext. */
+static ccs_status open_content(const json_t *jwe, const json_t *cek, ccs_buf *pt) {
+    ccs_buf k = {0}, iv = {0}, tag = {0}, ct = {0}, aad = {0};
+    ccs_status st = ccs__kbs_b64_member(cek, "k", 32, 32, &k);
+    if (st == CCS_OK) st = ccs__kbs_b64_member(jwe, "iv", 12, 12, &iv);
+    if (st == CCS_OK) st = ccs__kbs_b64_member(jwe, "tag", 16, 16, &tag);
+    if (st == CCS_OK) st = ccs__kbs_b64_member(jwe, "ciphertext", 0, CCS_KBS_JWE_MAX, &ct);
+    if (st == CCS_OK) st = ccs_buf_append_str(&aad, json_string_value(json_object_get(jwe, "protected")));
+    const json_t *extra = json_object_get(jwe, "aad");
+    if (st == CCS_OK && extra != NULL) st = ccs_buf_append_str(&aad, ".");
+    if (st == CCS_OK && extra != NULL) st = ccs_buf_append_str(&aad, json_string_value(extra));
+    if (st == CCS_OK) {
+        st = ccs_aes256gcm_open(k.ptr, iv.ptr, ccs_buf_view(&aad), ccs_buf_view(&ct), tag.ptr, pt);
+        if (st == CCS_ERR_SIGNATURE)
+            st = ccs_error_set(st, CCS_HERE, "jwe: does not decrypt (wrong key, or the JWE was altered)");
+    }
+    ccs_buf_free(&k);
+    ccs_buf_free(&iv);
+    ccs_buf_free(&tag);
+    ccs_buf_free(&ct);
+    ccs_buf_free(&aad);
+    return st;
+}
+
 ccs_status ccs_kbs_jwe_decrypt(const json_t *jwe, const json_t *private_jwk, ccs_buf *pt) {
     CCS_ENSURE(json_is_object(private_jwk) && pt != NULL, CCS_ERR_INVALID_ARG, "jwe: bad arguments");
     json_t *hdr = NULL, *cek = NULL;
     CCS_TRY(check_jwe(jwe, private_jwk, &hdr));
     const char *alg = json_string_value(json_object_get(hdr, "alg"));
     ccs_status st = CCS_OK;
-    size_t len = 0;
-    uint8_t *out = NULL;
     if (strcmp(alg, "ECDH-ES+A256KW") == 0) {
-        out = jose_jwe_dec(NULL, jwe, NULL, private_jwk, &len);
+        cek = jose_jwe_dec_jwk(NULL, jwe, NULL, private_jwk);
+        if (cek == NULL)
+            st = ccs_error_set(CCS_ERR_SIGNATURE, CCS_HERE,
+                               "jwe: the content key does not unwrap (ECDH-ES+A256KW: wrong key, or altered)");
     } else {
         st = unwrap_rsa(jwe, private_jwk, strcmp(alg, "RSA-OAEP-256") == 0, &cek);
-        if (st == CCS_OK) out = jose_jwe_dec_cek(NULL, jwe, cek, &len);
     }
-    if (st == CCS_OK && out == NULL)
-        st = ccs_error_set(CCS_ERR_SIGNATURE, CCS_HERE,
-                           "jwe: does not decrypt (%s with this key; wrong key, or the JWE was altered)", alg);
-    if (st == CCS_OK) st = ccs_buf_append(pt, out, len);
-    if (out != NULL) {
-        ccs_wipe(out, len);
-        free(out);
-    }
+    if (st == CCS_OK) st = open_content(jwe, cek, pt);
     ccs__kbs_wipe_jwk(cek);
     json_decref(cek);
     json_decref(hdr);

@@ -18,10 +18,6 @@ ccs_status ccs_kbs_b64url_decode(const char *in, size_t len, ccs_buf *out) {
     for (size_t i = 0; i < len; i++)
         CCS_ENSURE(b64url_char((uint8_t)in[i]), CCS_ERR_FORMAT, "base64url: character 0x%02x at %zu not allowed",
                    (uint8_t)in[i], i);
-    size_t n = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
-    CCS_TRY(ccs_buf_reserve(out, n + 1));
-    if (n > 0 && jose_b64_dec_buf(in, len, out->ptr + out->len, n) != n)
-        CCS_BAIL(CCS_ERR_FORMAT, "base64url: undecodable");
     /* Canonical: the unused low bits of the last character are zero, so
      * there is exactly one encoding per value (no malleable tokens). */
     static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -30,6 +26,10 @@ ccs_status ccs_kbs_b64url_decode(const char *in, size_t len, ccs_buf *out) {
         unsigned unused = len % 4 == 2 ? 0x0F : 0x03;
         CCS_ENSURE((idx & unused) == 0, CCS_ERR_FORMAT, "base64url: non-canonical final character");
     }
+    size_t n = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
+    CCS_TRY(ccs_buf_reserve(out, n + 1));
+    if (n > 0 && jose_b64_dec_buf(in, len, out->ptr + out->len, n) != n)
+        CCS_BAIL(CCS_ERR_FORMAT, "base64url: undecodable");
     out->len += n;
     out->ptr[out->len] = 0;
     return CCS_OK;

@@ -37,7 +37,7 @@ static ccs_status wrap_jwk(json_t *jwk, ccs_kbs_token_key **out) {
     if (st == CCS_OK) st = ccs__kbs_b64_member(jwk, "y", 32, 32, &b);
     if (st == CCS_OK) st = ccs__kbs_b64_member(jwk, "d", 32, 32, &b);
     ccs_buf_free(&b);
-    if (st == CCS_OK && !jose_jwk_prm(NULL, jwk, true, "sign"))
+    if (st == CCS_OK && !jose_jwk_prm(NULL, jwk, false, "sign"))
         st = ccs_error_set(CCS_ERR_KEY, CCS_HERE, "token key: the JWK does not allow signing");
     ccs_kbs_token_key *k = st == CCS_OK ? calloc(1, sizeof *k) : NULL;
     if (st == CCS_OK && k == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "token key: no memory");

@@ -10,4 +10,7 @@
 
 #include <cmocka.h>
 
+/* JCS, report-data binding, EAR/JWT/admin tokens, resource JWE (jose_test.c). */
+int ccs_test_jose(void);
+
 #endif

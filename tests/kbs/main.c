@@ -3,5 +3,6 @@
 
 int main(void) {
     int failed = 0;
+    failed += ccs_test_jose();
     return failed ? 1 : 0;
 }

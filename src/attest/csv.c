@@ -109,8 +109,8 @@ static void check_hmac(cctx *c) {
         r->hmac = CCS_CSV_HMAC_NOT_CHECKABLE;
         if (!c->opt->insecure_unchecked_hmac)
             cfail(c, CCS_CHECK_CSV_REPORT_HMAC,
-                  "not checkable: the trustee JSON form carries the signer block unmasked with its reserved bytes "
-                  "zeroed (use the raw report, or insecure_unchecked_hmac)");
+                  "not checkable: trustee JSON carries the signer block unmasked, reserved bytes zeroed; verify the "
+                  "raw report (or accept this insecurely: --insecure-unchecked-hmac)");
         return;
     }
     if (ccs_hmac_sm3(ccs_bytes_of(c->rep->mnonce, 16), ccs_bytes_of(c->rep->raw + HMAC_OFF, HMAC_END - HMAC_OFF),

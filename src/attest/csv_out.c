@@ -49,12 +49,10 @@ static json_t *firmware(const ccs_csv_result *r) {
 }
 
 static json_t *claims(const ccs_csv_result *r) {
-    char pol[11];
     json_t *c = json_object();
     HEX(c, "measurement", r->measurement);
     HEX(c, "report_data", r->report_data);
-    snprintf(pol, sizeof pol, "0x%08x", r->policy);
-    json_object_set_new(c, "policy", json_string(pol));
+    json_object_set_new(c, "policy", json_integer(r->policy));
     json_object_set_new(c, "policy_flags", policy_flags(r->policy));
     json_object_set_new(c, "debug", json_boolean(r->debug));
     HEX(c, "user_pubkey_digest", r->user_pubkey_digest);

@@ -310,7 +310,7 @@ static void test_json_and_detect(void **state) {
     assert_non_null(strstr(js, "\"verdict\": \"pass\""));
     assert_non_null(strstr(js, "\"tee\": \"csv\""));
     assert_non_null(strstr(js, "\"chip_id\": \"NZA9T14052605\""));
-    assert_non_null(strstr(js, "\"policy\": \"0x40000001\""));
+    assert_non_null(strstr(js, "\"policy\": 1073741825"));
     assert_non_null(strstr(js, "\"nodbg\": true"));
     assert_non_null(strstr(js, "\"report_hmac\": \"valid\""));
     free(js);

@@ -137,7 +137,9 @@ static void test_jwe_refused_keys(void **state) {
     json_object_set_new(ecpub, "y", json_string("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
     assert_true(ccs_kbs_jwe_encrypt(ecpub, pt, &jwe) != CCS_OK); /* (0,0) is not on the curve */
     assert_null(jwe);
-    assert_status(ccs_kbs_jwe_encrypt(json_string("x"), pt, &jwe), CCS_ERR_KEY);
+    json_t *str = json_string("x");
+    assert_status(ccs_kbs_jwe_encrypt(str, pt, &jwe), CCS_ERR_KEY);
+    json_decref(str);
     json_decref(ecpub);
     json_decref(okp);
     json_decref(k1);

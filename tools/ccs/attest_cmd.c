@@ -63,6 +63,11 @@ static const char verify_usage[] =
     "the chain must end at the built-in ARK of the report's product (Milan, Genoa,\n"
     "Turin). --report-data and --at apply; --accept-tcb does not.\n"
     "\n"
+    "TPM 2.0 (--tee tpm; the JSON evidence of `ccs tee quote --platform tpm`):\n"
+    "--collateral DIR holds ak.pem (the trusted AK public key) or ak_chain.pem (AK\n"
+    "certificate first) with ak_root.pem; --report-data HEX is required: the nonce\n"
+    "expected in extraData is SHA-256 of it zero-padded to 64 bytes.\n"
+    "\n"
     "Exit status: 0 pass, 1 fail, 2 bad usage or unreadable input.\n";
 
 int ccs_cli_verify_usage_error(const char *msg, const char *arg) {

@@ -41,4 +41,9 @@ print(line(hdr)); print("  ".join("-" * k for k in w))
 for r in rows: print(line(r))
 PY
 echo
+echo "Sim round trip (ccs tee sim init; quote; verify with --trust-sim: INSECURE, development only):"
+"$ccs" tee sim init --sim-dir "$tmp/sim" >/dev/null &&
+  "$ccs" tee quote --platform sim-tdx --sim-dir "$tmp/sim" --report-data c0ffee -o "$tmp/sim.quote" >/dev/null &&
+  "$ccs" attest verify --evidence "$tmp/sim.quote" --trust-sim "$tmp/sim" --report-data c0ffee | head -4
+echo
 echo "Verify your own quote:  $ccs attest verify --evidence QUOTE --collateral DIR|FILE [--json]"

@@ -155,9 +155,12 @@ static ccs_status check_matcher(eval *e, const pol_matcher *m) {
         tv_raise(slot, CCS_AR4SI_AFFIRMING);
         return CCS_OK;
     }
+    if (missing && m->values.n == 0)
+        return deny(e, slot, CCS_AR4SI_CONTRAINDICATED, "%s: reference value set %s does not exist", m->key, m->ref);
     if (missing)
-        CCS_TRY(deny(e, slot, CCS_AR4SI_CONTRAINDICATED, "%s: reference value set %s does not exist", m->key,
-                     m->ref));
+        return deny(e, slot, CCS_AR4SI_CONTRAINDICATED,
+                    "%s %s is not among the policy's values (reference value set %s does not exist)", m->key,
+                    shown(actual, buf), m->ref);
     if (m->ref && m->values.n)
         return deny(e, slot, CCS_AR4SI_CONTRAINDICATED,
                     "%s %s is neither among the policy's values nor in reference value set %s", m->key,

@@ -306,7 +306,7 @@ ccs_status ccs_kbs_policy_get(ccs_kbs_store *s, ccs_kbs_policy_kind kind, char *
 /* Checks values_json and returns it as a compact array (caller frees). */
 static ccs_status refval_normalise(const char *values_json, char **out) {
     json_error_t jerr;
-    json_t *v = json_loads(values_json, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *v = json_loads(values_json, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     CCS_ENSURE(v != NULL, CCS_ERR_FORMAT, "reference values: not JSON: %s (line %d)", jerr.text, jerr.line);
     json_t *arr = json_is_string(v) ? json_pack("[O]", v) : json_incref(v);
     json_decref(v);

@@ -12,5 +12,9 @@
 
 /* JCS, report-data binding, EAR/JWT/admin tokens, resource JWE (jose_test.c). */
 int ccs_test_jose(void);
+/* The SQLite store (store_test.c) and the attestation and resource policies
+ * (policy_test.c). */
+int ccs_test_store(void);
+int ccs_test_policy(void);
 
 #endif

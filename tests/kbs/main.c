@@ -4,5 +4,7 @@
 int main(void) {
     int failed = 0;
     failed += ccs_test_jose();
+    failed += ccs_test_store();
+    failed += ccs_test_policy();
     return failed ? 1 : 0;
 }

@@ -1,0 +1,543 @@
+/* The KBS store: CRUD, refusals that change nothing, single-use nonces,
+ * session expiry, schema versions, threads, and SIGKILL in the middle of
+ * writes (every acknowledged write survives). */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "kbs_tests.h"
+#include "kbs_internal.h"
+
+#define NOW 1750330800 /* 2025-06-19T11:00:00Z */
+
+#define check_st(expr, want)                                                                                \
+    do {                                                                                                    \
+        ccs_status got_ = (expr);                                                                           \
+        if (got_ != (want))                                                                                 \
+            fail_msg("%s: got %s, want %s (%s)", #expr, ccs_status_name(got_), ccs_status_name(want),      \
+                     ccs_error_detail());                                                                   \
+    } while (0)
+
+static const char att_policy[] =
+    "{\"version\":1,\"tees\":{\"sgx\":{\"measurements\":{\"mrenclave\":{\"ref\":\"sgx.mrenclave\"}}}}}";
+static const char res_policy[] = "{\"version\":1,\"rules\":[{\"resources\":\"default/*/*\",\"allow\":{}}]}";
+
+/* A fresh database path under the test tmp directory. */
+static void db_path(char *out, size_t cap, const char *name) {
+    snprintf(out, cap, "%s/store-%d-%s.db", CCS_TEST_TMP, (int)getpid(), name);
+    char side[600];
+    unlink(out);
+    snprintf(side, sizeof side, "%s-wal", out);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", out);
+    unlink(side);
+}
+
+static ccs_kbs_store *open_new(char *path, size_t cap, const char *name) {
+    ccs_kbs_store *s = NULL;
+    db_path(path, cap, name);
+    check_st(ccs_kbs_store_open(path, &s), CCS_OK);
+    return s;
+}
+
+/* Every row of every table, through a second connection: what is stored. */
+static char *snapshot(const char *path) {
+    static const char *const q[] = {
+        "SELECT repository, type, tag, hex(value), created, updated FROM resources ORDER BY 1, 2, 3",
+        "SELECT kind, body, updated FROM policies ORDER BY 1",
+        "SELECT tee, name, vals, updated FROM reference_values ORDER BY 1, 2",
+        "SELECT id, tee, nonce, nonce_used, state, created, expires, token, tee_pubkey, claims FROM sessions"
+        " ORDER BY 1",
+    };
+    sqlite3 *db = NULL;
+    ccs_buf out = {0};
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db, q[i], -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(st); c++) {
+                const char *t = (const char *)sqlite3_column_text(st, c);
+                assert_int_equal(ccs_buf_append_str(&out, t ? t : "NULL"), CCS_OK);
+                assert_int_equal(ccs_buf_append_str(&out, "|"), CCS_OK);
+            }
+            assert_int_equal(ccs_buf_append_str(&out, "\n"), CCS_OK);
+        }
+        sqlite3_finalize(st);
+        assert_int_equal(ccs_buf_append_str(&out, "--\n"), CCS_OK);
+    }
+    sqlite3_close(db);
+    return (char *)out.ptr;
+}
+
+static void test_open_schema(void **state) {
+    (void)state;
+    char path[512];
+    ccs_kbs_store *s = open_new(path, sizeof path, "open");
+    ccs_kbs_store_close(s);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600); /* holds secrets */
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), CCS_KBS_STORE_SCHEMA_VERSION);
+    sqlite3_finalize(st);
+    /* A newer schema is refused, and the file is left alone. */
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    check_st(ccs_kbs_store_open(path, &s), CCS_ERR_UNSUPPORTED);
+    assert_null(s);
+    assert_string_equal(ccs_error_detail(),
+                        "KBS store: schema version 2 is not supported (this build reads version 1)");
+    /* Not a database at all. */
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("this is not an SQLite file, but it is long enough to have a header of sorts..........", f);
+    fclose(f);
+    check_st(ccs_kbs_store_open(path, &s), CCS_ERR_IO);
+    check_st(ccs_kbs_store_open(CCS_TEST_TMP "/no/such/dir/x.db", &s), CCS_ERR_IO);
+}
+
+static void test_resource_crud(void **state) {
+    (void)state;
+    char path[512];
+    ccs_kbs_store *s = open_new(path, sizeof path, "crud");
+    ccs_buf v = {0};
+    check_st(ccs_kbs_resource_get(s, "default", "keys", "k1", &v), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_resource_put(s, "default", "keys", "k1", ccs_bytes_str("secret-one"), NOW), CCS_OK);
+    check_st(ccs_kbs_resource_put(s, "default", "keys", "k2", ccs_bytes_of("\0\1\2", 3), NOW), CCS_OK);
+    check_st(ccs_kbs_resource_put(s, "other", "certs", "empty", ccs_bytes_of(NULL, 0), NOW), CCS_OK);
+    check_st(ccs_kbs_resource_get(s, "default", "keys", "k1", &v), CCS_OK);
+    assert_int_equal(v.len, 10);
+    assert_memory_equal(v.ptr, "secret-one", 10);
+    ccs_buf_free(&v);
+    check_st(ccs_kbs_resource_get(s, "default", "keys", "k2", &v), CCS_OK);
+    assert_int_equal(v.len, 3);
+    assert_memory_equal(v.ptr, "\0\1\2", 3);
+    ccs_buf_free(&v);
+    check_st(ccs_kbs_resource_get(s, "other", "certs", "empty", &v), CCS_OK);
+    assert_int_equal(v.len, 0);
+    ccs_buf_free(&v);
+    /* Replace keeps one row. */
+    check_st(ccs_kbs_resource_put(s, "default", "keys", "k1", ccs_bytes_str("secret-two"), NOW + 1), CCS_OK);
+    check_st(ccs_kbs_resource_get(s, "default", "keys", "k1", &v), CCS_OK);
+    assert_memory_equal(v.ptr, "secret-two", 10);
+    ccs_buf_free(&v);
+    ccs_kbs_strlist l = {0};
+    check_st(ccs_kbs_resource_list(s, NULL, &l), CCS_OK);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.v[0], "default/keys/k1");
+    assert_string_equal(l.v[1], "default/keys/k2");
+    assert_string_equal(l.v[2], "other/certs/empty");
+    ccs_kbs_strlist_free(&l);
+    check_st(ccs_kbs_resource_list(s, "other", &l), CCS_OK);
+    assert_int_equal(l.n, 1);
+    ccs_kbs_strlist_free(&l);
+    check_st(ccs_kbs_resource_delete(s, "default", "keys", "k1"), CCS_OK);
+    check_st(ccs_kbs_resource_delete(s, "default", "keys", "k1"), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_resource_get(s, "default", "keys", "k1", &v), CCS_ERR_NOT_FOUND);
+    /* Survives a reopen. */
+    ccs_kbs_store_close(s);
+    check_st(ccs_kbs_store_open(path, &s), CCS_OK);
+    check_st(ccs_kbs_resource_get(s, "default", "keys", "k2", &v), CCS_OK);
+    assert_int_equal(v.len, 3);
+    ccs_buf_free(&v);
+    ccs_kbs_store_close(s);
+}
+
+static void test_path_components(void **state) {
+    (void)state;
+    static const char *const good[] = {"a", "default", "A.b_c-9", "x", "x.y", "-", "_"};
+    static const char *const bad[] = {"", ".", "..", "a..b", "../etc", "a/b", "a b", "é", "a\n", "*", "a%2f"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) assert_true(ccs_kbs_component_valid(good[i]));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) assert_false(ccs_kbs_component_valid(bad[i]));
+    char longc[CCS_KBS_COMPONENT_MAX + 2];
+    memset(longc, 'a', sizeof longc);
+    longc[CCS_KBS_COMPONENT_MAX] = '\0';
+    assert_true(ccs_kbs_component_valid(longc));
+    longc[CCS_KBS_COMPONENT_MAX] = 'a';
+    longc[CCS_KBS_COMPONENT_MAX + 1] = '\0';
+    assert_false(ccs_kbs_component_valid(longc));
+    char r[CCS_KBS_COMPONENT_MAX + 1], t[CCS_KBS_COMPONENT_MAX + 1], g[CCS_KBS_COMPONENT_MAX + 1];
+    check_st(ccs_kbs_resource_path_split("default/keys/k1", r, t, g), CCS_OK);
+    assert_string_equal(r, "default");
+    assert_string_equal(t, "keys");
+    assert_string_equal(g, "k1");
+    static const char *const bad_paths[] = {"default/keys", "default/keys/k1/x", "/keys/k1", "default//k1",
+                                            "default/keys/", "default/../k1", "default/keys/.", ""};
+    for (size_t i = 0; i < sizeof bad_paths / sizeof bad_paths[0]; i++)
+        check_st(ccs_kbs_resource_path_split(bad_paths[i], r, t, g), CCS_ERR_FORMAT);
+}
+
+/* Every refused write leaves the file byte-for-byte the same in content, and
+ * no message names the secret. */
+static void test_refusals_change_nothing(void **state) {
+    (void)state;
+    char path[512];
+    ccs_kbs_store *s = open_new(path, sizeof path, "refuse");
+    check_st(ccs_kbs_resource_put(s, "default", "keys", "k1", ccs_bytes_str("s3cr3t-value"), NOW), CCS_OK);
+    check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_ATTESTATION, att_policy, NOW), CCS_OK);
+    check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_RESOURCE, res_policy, NOW), CCS_OK);
+    check_st(ccs_kbs_refval_set(s, "sgx", "mrenclave", "[\"aa\"]", NOW), CCS_OK);
+    ccs_kbs_session se = {0};
+    check_st(ccs_kbs_session_create(s, "sgx", NOW, 300, &se), CCS_OK);
+    char *before = snapshot(path);
+
+    static const char secret[] = "TOP-SECRET-VALUE-do-not-log";
+    check_st(ccs_kbs_resource_put(s, "..", "keys", "k1", ccs_bytes_str(secret), NOW), CCS_ERR_FORMAT);
+    assert_null(strstr(ccs_error_detail(), secret));
+    check_st(ccs_kbs_resource_put(s, "default", "a/b", "k1", ccs_bytes_str(secret), NOW), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_resource_put(s, "default", "keys", ".", ccs_bytes_str(secret), NOW), CCS_ERR_FORMAT);
+    uint8_t *big = calloc(1, CCS_KBS_RESOURCE_MAX + 1);
+    assert_non_null(big);
+    check_st(ccs_kbs_resource_put(s, "default", "keys", "k1", ccs_bytes_of(big, CCS_KBS_RESOURCE_MAX + 1), NOW),
+             CCS_ERR_FORMAT);
+    free(big);
+    check_st(ccs_kbs_resource_delete(s, "default", "keys", "nope"), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_ATTESTATION, "{\"version\":1,\"tees\":{\"sgx\":{\"x\":1}}}", NOW),
+             CCS_ERR_FORMAT);
+    assert_string_equal(ccs_error_detail(), "tees.sgx.x: unknown key");
+    check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_RESOURCE, "{\"version\":2,\"rules\":[]}", NOW), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_RESOURCE, "not json", NOW), CCS_ERR_FORMAT);
+    /* A resource policy is not an attestation policy. */
+    check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_ATTESTATION, res_policy, NOW), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_refval_set(s, "sgx", "mrenclave", "[]", NOW), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_refval_set(s, "sgx", "mrenclave", "[1]", NOW), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_refval_set(s, "sgx", "mrenclave", "{\"a\":1}", NOW), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_refval_set(s, "SGX", "mrenclave", "\"aa\"", NOW), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_refval_set(s, "sgx", "..", "\"aa\"", NOW), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_refval_delete(s, "sgx", "nope"), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_session_create(s, "bad tee", NOW, 300, &se), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_session_create(s, "sgx", NOW, 0, &se), CCS_ERR_INVALID_ARG);
+    check_st(ccs_kbs_session_consume_nonce(s, se.id, "wrong", NOW), CCS_ERR_MISMATCH);
+    check_st(ccs_kbs_session_mark_attested(s, se.id, NOW, "{}", "t", "{}"), CCS_ERR_POLICY);
+    check_st(ccs_kbs_session_consume_nonce(s, "not-hex", se.nonce, NOW), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_session_delete(s, "00000000000000000000000000000000000000000000000000000000000000aa"),
+             CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 300), CCS_ERR_EXPIRED);
+
+    char *after = snapshot(path);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    ccs_kbs_session_clear(&se);
+    ccs_kbs_store_close(s);
+}
+
+static void test_policies_and_refvals(void **state) {
+    (void)state;
+    char path[512];
+    ccs_kbs_store *s = open_new(path, sizeof path, "policy");
+    char *text = NULL;
+    check_st(ccs_kbs_policy_get(s, CCS_KBS_POLICY_ATTESTATION, &text), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_ATTESTATION, att_policy, NOW), CCS_OK);
+    check_st(ccs_kbs_policy_get(s, CCS_KBS_POLICY_ATTESTATION, &text), CCS_OK);
+    assert_string_equal(text, att_policy);
+    free(text);
+    check_st(ccs_kbs_policy_get(s, CCS_KBS_POLICY_RESOURCE, &text), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_RESOURCE, res_policy, NOW), CCS_OK);
+    check_st(ccs_kbs_policy_get(s, CCS_KBS_POLICY_RESOURCE, &text), CCS_OK);
+    assert_string_equal(text, res_policy);
+    free(text);
+
+    check_st(ccs_kbs_refval_get(s, "sgx", "mrenclave", &text), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_refval_set(s, "sgx", "mrenclave", " \"AbCd\" ", NOW), CCS_OK);
+    check_st(ccs_kbs_refval_get(s, "sgx", "mrenclave", &text), CCS_OK);
+    assert_string_equal(text, "[\"AbCd\"]");
+    free(text);
+    check_st(ccs_kbs_refval_set(s, "sgx", "mrenclave", "[\"aa\", \"bb\"]", NOW), CCS_OK);
+    check_st(ccs_kbs_store_refval_lookup(s, "sgx.mrenclave", &text), CCS_OK);
+    assert_string_equal(text, "[\"aa\",\"bb\"]");
+    free(text);
+    check_st(ccs_kbs_store_refval_lookup(s, "sgx.other", &text), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_store_refval_lookup(s, "nodot", &text), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_refval_delete(s, "sgx", "mrenclave"), CCS_OK);
+    check_st(ccs_kbs_refval_get(s, "sgx", "mrenclave", &text), CCS_ERR_NOT_FOUND);
+    ccs_kbs_store_close(s);
+}
+
+static void test_session_lifecycle(void **state) {
+    (void)state;
+    char path[512];
+    ccs_kbs_store *s = open_new(path, sizeof path, "session");
+    ccs_kbs_session se = {0}, got = {0}, other = {0};
+    check_st(ccs_kbs_session_create(s, "tdx", NOW, 300, &se), CCS_OK);
+    check_st(ccs_kbs_session_create(s, "tdx", NOW, 300, &other), CCS_OK);
+    assert_int_equal(strlen(se.id), CCS_KBS_SESSION_ID_LEN);
+    assert_int_equal(strlen(se.nonce), 44);
+    assert_string_not_equal(se.id, other.id);
+    assert_string_not_equal(se.nonce, other.nonce);
+    check_st(ccs_kbs_session_get(s, se.id, NOW, &got), CCS_OK);
+    assert_string_equal(got.tee, "tdx");
+    assert_string_equal(got.nonce, se.nonce);
+    assert_false(got.nonce_used);
+    assert_int_equal(got.state, CCS_KBS_SESSION_CHALLENGED);
+    assert_int_equal(got.expires, NOW + 300);
+    assert_null(got.token);
+    ccs_kbs_session_clear(&got);
+    /* Not attested before the nonce is used; another session's nonce is no good. */
+    check_st(ccs_kbs_session_mark_attested(s, se.id, NOW, "{\"kty\":\"EC\"}", "tok", "{}"), CCS_ERR_POLICY);
+    check_st(ccs_kbs_session_consume_nonce(s, se.id, other.nonce, NOW), CCS_ERR_MISMATCH);
+    check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 1), CCS_OK);
+    check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 2), CCS_KBS_NONCE_REUSED);
+    assert_string_equal(ccs_error_detail(), "the session's nonce was already used");
+    check_st(ccs_kbs_session_mark_attested(s, se.id, NOW + 2, "{\"kty\":\"EC\"}", "ey.tok.sig", "{\"a\":1}"),
+             CCS_OK);
+    check_st(ccs_kbs_session_mark_attested(s, se.id, NOW + 3, "{}", "x", "{}"), CCS_ERR_POLICY);
+    check_st(ccs_kbs_session_get(s, se.id, NOW + 3, &got), CCS_OK);
+    assert_int_equal(got.state, CCS_KBS_SESSION_ATTESTED);
+    assert_true(got.nonce_used);
+    assert_string_equal(got.token, "ey.tok.sig");
+    assert_string_equal(got.tee_pubkey, "{\"kty\":\"EC\"}");
+    assert_string_equal(got.claims, "{\"a\":1}");
+    ccs_kbs_session_clear(&got);
+    /* A restart keeps it, used nonce included. */
+    ccs_kbs_store_close(s);
+    check_st(ccs_kbs_store_open(path, &s), CCS_OK);
+    check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 4), CCS_KBS_NONCE_REUSED);
+    check_st(ccs_kbs_session_get(s, se.id, NOW + 4, &got), CCS_OK);
+    assert_string_equal(got.token, "ey.tok.sig");
+    ccs_kbs_session_clear(&got);
+    check_st(ccs_kbs_session_delete(s, se.id), CCS_OK);
+    check_st(ccs_kbs_session_get(s, se.id, NOW, &got), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_session_get(s, "ABCDEF", NOW, &got), CCS_ERR_FORMAT);
+    ccs_kbs_session_clear(&se);
+    ccs_kbs_session_clear(&other);
+    ccs_kbs_store_close(s);
+}
+
+static void test_session_expiry(void **state) {
+    (void)state;
+    char path[512];
+    ccs_kbs_store *s = open_new(path, sizeof path, "expiry");
+    ccs_kbs_session a = {0}, b = {0}, got = {0};
+    size_t removed = 99;
+    check_st(ccs_kbs_session_create(s, "snp", NOW, 10, &a), CCS_OK);
+    check_st(ccs_kbs_session_create(s, "snp", NOW, 100, &b), CCS_OK);
+    check_st(ccs_kbs_session_get(s, a.id, NOW + 9, &got), CCS_OK);
+    ccs_kbs_session_clear(&got);
+    check_st(ccs_kbs_session_get(s, a.id, NOW + 10, &got), CCS_ERR_EXPIRED);
+    check_st(ccs_kbs_session_consume_nonce(s, a.id, a.nonce, NOW + 10), CCS_ERR_EXPIRED);
+    check_st(ccs_kbs_session_purge_expired(s, NOW + 5, &removed), CCS_OK);
+    assert_int_equal(removed, 0);
+    check_st(ccs_kbs_session_purge_expired(s, NOW + 10, &removed), CCS_OK);
+    assert_int_equal(removed, 1);
+    check_st(ccs_kbs_session_get(s, a.id, NOW, &got), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_session_get(s, b.id, NOW + 10, &got), CCS_OK);
+    ccs_kbs_session_clear(&got);
+    check_st(ccs_kbs_session_purge_expired(s, NOW + 1000, NULL), CCS_OK);
+    check_st(ccs_kbs_session_get(s, b.id, NOW, &got), CCS_ERR_NOT_FOUND);
+    ccs_kbs_session_clear(&a);
+    ccs_kbs_session_clear(&b);
+    ccs_kbs_store_close(s);
+}
+
+/* ---- threads ---- */
+
+#define THREADS 4
+#define PER_THREAD 40
+
+typedef struct worker {
+    ccs_kbs_store *s;
+    int n;
+    const ccs_kbs_session *shared; /* every thread races to consume its nonce */
+    int failures, consumed;
+} worker;
+
+static void *work(void *arg) {
+    worker *w = arg;
+    char tag[32], val[64];
+    ccs_status st = ccs_kbs_session_consume_nonce(w->s, w->shared->id, w->shared->nonce, NOW);
+    if (st == CCS_OK)
+        w->consumed++;
+    else if (st != CCS_KBS_NONCE_REUSED)
+        w->failures++;
+    for (int i = 0; i < PER_THREAD; i++) {
+        snprintf(tag, sizeof tag, "t%d-%d", w->n, i);
+        snprintf(val, sizeof val, "value-%d-%d", w->n, i);
+        ccs_buf got = {0};
+        ccs_kbs_session se = {0};
+        if (ccs_kbs_resource_put(w->s, "threads", "keys", tag, ccs_bytes_str(val), NOW) != CCS_OK) w->failures++;
+        if (ccs_kbs_resource_get(w->s, "threads", "keys", tag, &got) != CCS_OK || got.len != strlen(val) ||
+            memcmp(got.ptr, val, got.len) != 0)
+            w->failures++;
+        ccs_buf_free(&got);
+        if (ccs_kbs_session_create(w->s, "sgx", NOW, 60, &se) != CCS_OK ||
+            ccs_kbs_session_consume_nonce(w->s, se.id, se.nonce, NOW) != CCS_OK)
+            w->failures++;
+        ccs_kbs_session_clear(&se);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state) {
+    (void)state;
+    char path[512];
+    ccs_kbs_store *s = open_new(path, sizeof path, "threads");
+    ccs_kbs_session shared = {0};
+    check_st(ccs_kbs_session_create(s, "sgx", NOW, 60, &shared), CCS_OK);
+    pthread_t th[THREADS];
+    worker w[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (worker){s, i, &shared, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
+    }
+    int consumed = 0;
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(w[i].failures, 0);
+        consumed += w[i].consumed;
+    }
+    assert_int_equal(consumed, 1); /* the nonce is single-use under contention */
+    ccs_kbs_strlist l = {0};
+    check_st(ccs_kbs_resource_list(s, "threads", &l), CCS_OK);
+    assert_int_equal(l.n, THREADS * PER_THREAD);
+    ccs_kbs_strlist_free(&l);
+    ccs_kbs_session_clear(&shared);
+    ccs_kbs_store_close(s);
+}
+
+/* ---- SIGKILL in the middle of writes ---- */
+
+static void crash_value(int i, char *out, size_t cap) {
+    size_t n = 0;
+    /* A few KiB per value, so a kill often lands inside a write. */
+    for (int r = 0; n + 32 < cap && r < 100; r++) n += (size_t)snprintf(out + n, cap - n, "v%d-%d;", i, r);
+}
+
+/* The child: writes until killed, acknowledging each commit on fd. */
+static void crash_child(const char *path, int fd) {
+    ccs_kbs_store *s = NULL;
+    char tag[32], val[4096], line[128];
+    if (ccs_kbs_store_open(path, &s) != CCS_OK) _exit(3);
+    for (int i = 0;; i++) {
+        snprintf(tag, sizeof tag, "k%d", i);
+        crash_value(i, val, sizeof val);
+        if (ccs_kbs_resource_put(s, "crash", "keys", tag, ccs_bytes_str(val), NOW) != CCS_OK) _exit(4);
+        int n = snprintf(line, sizeof line, "R %d\n", i);
+        if (write(fd, line, (size_t)n) != n) _exit(5);
+        ccs_kbs_session se = {0};
+        if (ccs_kbs_session_create(s, "sgx", NOW, 1000000, &se) != CCS_OK) _exit(6);
+        n = snprintf(line, sizeof line, "S %s %s\n", se.id, se.nonce);
+        ccs_kbs_session_clear(&se);
+        if (write(fd, line, (size_t)n) != n) _exit(7);
+    }
+}
+
+static void crash_round(const char *path, unsigned seed) {
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        crash_child(path, p[1]);
+        _exit(0);
+    }
+    close(p[1]);
+    FILE *in = fdopen(p[0], "r");
+    assert_non_null(in);
+    unsigned target = 10 + seed % 400, lines = 0;
+    char line[256];
+    int *acked = NULL;
+    size_t nacked = 0, nsessions = 0;
+    char (*sessions)[160] = NULL;
+    bool killed = false;
+    while (fgets(line, sizeof line, in) != NULL) {
+        if (strchr(line, '\n') == NULL) break; /* a torn line is not an acknowledgement */
+        if (line[0] == 'R') {
+            acked = realloc(acked, (nacked + 1) * sizeof *acked);
+            assert_non_null(acked);
+            acked[nacked++] = atoi(line + 2);
+        } else {
+            sessions = realloc(sessions, (nsessions + 1) * sizeof *sessions);
+            assert_non_null(sessions);
+            size_t n = strlen(line + 2);
+            assert_true(n < sizeof sessions[0]);
+            memcpy(sessions[nsessions++], line + 2, n + 1);
+        }
+        if (!killed && ++lines >= target) {
+            assert_int_equal(kill(pid, SIGKILL), 0);
+            killed = true; /* keep reading: lines already in the pipe were acknowledged too */
+        }
+    }
+    fclose(in);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) fail_msg("child status %d", status);
+
+    ccs_kbs_store *s = NULL;
+    char val[4096], tag[32];
+    check_st(ccs_kbs_store_open(path, &s), CCS_OK);
+    for (size_t i = 0; i < nacked; i++) {
+        ccs_buf got = {0};
+        snprintf(tag, sizeof tag, "k%d", acked[i]);
+        crash_value(acked[i], val, sizeof val);
+        check_st(ccs_kbs_resource_get(s, "crash", "keys", tag, &got), CCS_OK);
+        assert_int_equal(got.len, strlen(val));
+        assert_memory_equal(got.ptr, val, got.len);
+        ccs_buf_free(&got);
+    }
+    for (size_t i = 0; i < nsessions; i++) {
+        char id[80], nonce[80];
+        ccs_kbs_session se = {0};
+        assert_int_equal(sscanf(sessions[i], "%79s %79s", id, nonce), 2);
+        check_st(ccs_kbs_session_get(s, id, NOW, &se), CCS_OK);
+        assert_string_equal(se.nonce, nonce);
+        ccs_kbs_session_clear(&se);
+    }
+    ccs_kbs_store_close(s);
+    /* And the file is consistent. */
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    print_message("crash round (seed %u): %zu resources and %zu sessions acknowledged, all present\n", seed,
+                  nacked, nsessions);
+    free(acked);
+    free(sessions);
+}
+
+static void test_crash_sigkill(void **state) {
+    (void)state;
+    char path[512];
+    db_path(path, sizeof path, "crash");
+    unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+    /* Each round continues in the same file: earlier rounds' data must stay too. */
+    for (int round = 0; round < 4; round++) crash_round(path, seed + (unsigned)round * 7919u);
+}
+
+int ccs_test_store(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_schema),
+        cmocka_unit_test(test_resource_crud),
+        cmocka_unit_test(test_path_components),
+        cmocka_unit_test(test_refusals_change_nothing),
+        cmocka_unit_test(test_policies_and_refvals),
+        cmocka_unit_test(test_session_lifecycle),
+        cmocka_unit_test(test_session_expiry),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_crash_sigkill),
+    };
+    return cmocka_run_group_tests_name("kbs_store", tests, NULL, NULL);
+}

@@ -2,7 +2,7 @@
 # Installs what CCS needs to build, test, fuzz and benchmark on Debian 12.
 # Idempotent: installs only what is missing. Peers (npm) go to ./peers.
 #   scripts/install-deps.sh            build + test dependencies
-#   scripts/install-deps.sh --peers    also the npm peers (@phala/dcap-qvl)
+#   scripts/install-deps.sh --peers    also the npm peers (@phala/dcap-qvl, @tinfoilsh/verifier)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +28,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--peers" ]; then
-  if [ ! -f peers/node_modules/@phala/dcap-qvl/package.json ]; then
+  if [ ! -f peers/node_modules/@phala/dcap-qvl/package.json ] ||
+     [ ! -f peers/node_modules/@tinfoilsh/verifier/package.json ] ||
+     ! cmp -s scripts/peers-package.json peers/package.json; then
     echo "install-deps: installing npm peers into ./peers"
     mkdir -p peers
     cp scripts/peers-package.json peers/package.json

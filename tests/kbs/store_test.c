@@ -27,6 +27,17 @@
                      ccs_error_detail());                                                                   \
     } while (0)
 
+/* The error detail without the " (file:line)" that debug builds append. */
+static bool detail_is(const char *want) {
+    const char *d = ccs_error_detail();
+    size_t n = strlen(want);
+    return strncmp(d, want, n) == 0 && (d[n] == '\0' || strncmp(d + n, " (", 2) == 0);
+}
+#define assert_detail(want)                                                                                 \
+    do {                                                                                                    \
+        if (!detail_is(want)) fail_msg("detail \"%s\", want \"%s\"", ccs_error_detail(), (want));          \
+    } while (0)
+
 static const char att_policy[] =
     "{\"version\":1,\"tees\":{\"sgx\":{\"measurements\":{\"mrenclave\":{\"ref\":\"sgx.mrenclave\"}}}}}";
 static const char res_policy[] = "{\"version\":1,\"rules\":[{\"resources\":\"default/*/*\",\"allow\":{}}]}";
@@ -55,8 +66,8 @@ static char *snapshot(const char *path) {
         "SELECT repository, type, tag, hex(value), created, updated FROM resources ORDER BY 1, 2, 3",
         "SELECT kind, body, updated FROM policies ORDER BY 1",
         "SELECT tee, name, vals, updated FROM reference_values ORDER BY 1, 2",
-        "SELECT id, tee, nonce, nonce_used, state, created, expires, token, tee_pubkey, claims FROM sessions"
-        " ORDER BY 1",
+        ("SELECT id, tee, nonce, nonce_used, state, created, expires, token, tee_pubkey, claims FROM sessions"
+         " ORDER BY 1"),
     };
     sqlite3 *db = NULL;
     ccs_buf out = {0};
@@ -103,8 +114,7 @@ static void test_open_schema(void **state) {
     sqlite3_close(db);
     check_st(ccs_kbs_store_open(path, &s), CCS_ERR_UNSUPPORTED);
     assert_null(s);
-    assert_string_equal(ccs_error_detail(),
-                        "KBS store: schema version 2 is not supported (this build reads version 1)");
+    assert_detail("KBS store: schema version 2 is not supported (this build reads version 1)");
     /* Not a database at all. */
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -212,7 +222,7 @@ static void test_refusals_change_nothing(void **state) {
     check_st(ccs_kbs_resource_delete(s, "default", "keys", "nope"), CCS_ERR_NOT_FOUND);
     check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_ATTESTATION, "{\"version\":1,\"tees\":{\"sgx\":{\"x\":1}}}", NOW),
              CCS_ERR_FORMAT);
-    assert_string_equal(ccs_error_detail(), "tees.sgx.x: unknown key");
+    assert_detail("tees.sgx.x: unknown key");
     check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_RESOURCE, "{\"version\":2,\"rules\":[]}", NOW), CCS_ERR_FORMAT);
     check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_RESOURCE, "not json", NOW), CCS_ERR_FORMAT);
     /* A resource policy is not an attestation policy. */
@@ -296,7 +306,7 @@ static void test_session_lifecycle(void **state) {
     check_st(ccs_kbs_session_consume_nonce(s, se.id, other.nonce, NOW), CCS_ERR_MISMATCH);
     check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 1), CCS_OK);
     check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 2), CCS_KBS_NONCE_REUSED);
-    assert_string_equal(ccs_error_detail(), "the session's nonce was already used");
+    assert_detail("the session's nonce was already used");
     check_st(ccs_kbs_session_mark_attested(s, se.id, NOW + 2, "{\"kty\":\"EC\"}", "ey.tok.sig", "{\"a\":1}"),
              CCS_OK);
     check_st(ccs_kbs_session_mark_attested(s, se.id, NOW + 3, "{}", "x", "{}"), CCS_ERR_POLICY);

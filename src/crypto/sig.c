@@ -105,6 +105,25 @@ ccs_status ccs_pubkey_verify(const ccs_pubkey *k, ccs_sig_scheme scheme, ccs_has
     }
 }
 
+/* The DER prefixes of a named-curve P-256 / P-384 SubjectPublicKeyInfo
+ * with an uncompressed point (RFC 5480): SEQUENCE { SEQUENCE { id-ecPublicKey,
+ * curve OID }, BIT STRING { 0 unused bits, 04 } }. */
+static const uint8_t spki_p256[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+                                    0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+static const uint8_t spki_p384[] = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02,
+                                    0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00};
+
+/* An exact P-256/P-384 SPKI goes straight to the raw-point constructor:
+ * OpenSSL 3's generic SPKI decoder costs ~300 us (decoder fetch), which
+ * dominates a TPM quote verification. Anything else takes the general path. */
+static ccs_status spki_fast(ccs_bytes der, ccs_pubkey **out) {
+    if (der.len == sizeof spki_p256 + 65 && memcmp(der.ptr, spki_p256, sizeof spki_p256) == 0)
+        return ccs_pubkey_from_ec_raw(CCS_CURVE_P256, ccs_bytes_of(der.ptr + sizeof spki_p256, 65), out);
+    if (der.len == sizeof spki_p384 + 97 && memcmp(der.ptr, spki_p384, sizeof spki_p384) == 0)
+        return ccs_pubkey_from_ec_raw(CCS_CURVE_P384, ccs_bytes_of(der.ptr + sizeof spki_p384, 97), out);
+    return ccs_pubkey_from_spki(der, out);
+}
+
 ccs_status ccs_pubkey_from_pem(ccs_bytes pem, ccs_pubkey **out) {
     char *name = NULL, *header = NULL;
     unsigned char *data = NULL;
@@ -121,7 +140,7 @@ ccs_status ccs_pubkey_from_pem(ccs_bytes pem, ccs_pubkey **out) {
     if (strcmp(name, "PUBLIC KEY") != 0 || header[0] != '\0')
         st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "pem: expected a PUBLIC KEY block, found %s", name);
     else
-        st = ccs_pubkey_from_spki(ccs_bytes_of(data, (size_t)len), out);
+        st = spki_fast(ccs_bytes_of(data, (size_t)len), out);
     OPENSSL_free(name);
     OPENSSL_free(header);
     OPENSSL_free(data);
@@ -141,6 +160,12 @@ ccs_status ccs_pubkey_spki(const ccs_pubkey *k, ccs_buf *der) {
 
 bool ccs_pubkey_equal(const ccs_pubkey *a, const ccs_pubkey *b) {
     ccs_buf da = {0}, db = {0};
+    if (a && b && a->ec && b->ec) { /* same curve and point */
+        uint8_t pa[96], pb[96];
+        size_t la = 0, lb = 0;
+        return a->curve == b->curve && ccs_pubkey_ec_raw(a, pa, sizeof pa, &la) == CCS_OK &&
+               ccs_pubkey_ec_raw(b, pb, sizeof pb, &lb) == CCS_OK && la == lb && memcmp(pa, pb, la) == 0;
+    }
     bool eq = a && b && ccs_pubkey_spki(a, &da) == CCS_OK && ccs_pubkey_spki(b, &db) == CCS_OK &&
               ccs_bytes_eq(ccs_buf_view(&da), ccs_buf_view(&db));
     ccs_buf_free(&da);

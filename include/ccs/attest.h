@@ -548,7 +548,7 @@ typedef struct ccs_csv_certs {
 ccs_bytes ccs_csv_hygon_hrk(void);
 /* Reads a directory: hrk.cert (optional), hsk_cek.cert, else hsk.cert and
  * cek.cert (absent files give empty views). The bytes live in *store
- * (caller frees with ccs_buf_free). CCS_ERR_FORMAT when hsk_cek.cert is not
+ * (caller frees with ccs_buf_free, also on failure). CCS_ERR_FORMAT when hsk_cek.cert is not
  * 832 + 2084 bytes; CCS_ERR_IO when dir cannot be read. */
 CCS_MUST_USE ccs_status ccs_csv_certs_load_dir(const char *dir, ccs_buf *store, ccs_csv_certs *out);
 

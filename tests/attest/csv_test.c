@@ -158,9 +158,10 @@ static void test_trustee_json_shapes(void **state) {
     ccs_csv_options o = {.insecure_unchecked_hmac = true};
     EXPECT(ccs_buf_view(&j), NULL, &o, &r, "", CCS_CHECK_CSV_CHAIN, CCS_CHECK_CSV_CHIP_ID);
     /* Malformed and foreign JSON: report_format. */
+    static const char bad_byte[] = "{\"attestation_report\":{\"magic\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"
+                                   "\"flags\":0,\"data\":[256]}}";
     const char *bad[] = {"{", "{\"attestation_report\":1}", "{\"attestation_report\":{\"data\":[1,2]}}", "[]",
-                         "{\"attestation_report\":{\"magic\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],\"flags\":0,"
-                         "\"data\":[256]}}"};
+                         bad_byte};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         EXPECT(ccs_bytes_str(bad[i]), NULL, NULL, &r, "", CCS_CHECK_CSV_REPORT_FORMAT);
     ccs_buf_free(&j);

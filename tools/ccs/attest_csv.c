@@ -43,6 +43,7 @@ int ccs_cli_verify_csv(const verify_args *a, ccs_bytes evidence) {
             "CSV evidence needs --collateral DIR (hsk_cek.cert or hsk.cert and cek.cert from Hygon KDS)", NULL);
     if (ccs_csv_certs_load_dir(a->collateral, &store, &certs) != CCS_OK) {
         fprintf(stderr, "ccs attest verify: cannot load collateral: %s\n", ccs_error_detail());
+        ccs_buf_free(&store);
         return CLI_USAGE;
     }
     ccs_csv_options opt = {

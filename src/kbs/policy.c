@@ -13,7 +13,8 @@
 
 #define POL_VALUES_MAX 256
 
-/* ---- what each TEE's claims offer (the verifiers' "claims" objects) ---- */
+/* ---- what each TEE's claims offer (the verifiers' "claims" objects:
+ * result_json.c, snp_json.c, csv_out.c, tpm_json.c) ---- */
 
 static const pol_claim_def sgx_meas[] = {
     {"mrenclave", "mrenclave", 32, POL_SLOT_EXECUTABLES},
@@ -49,12 +50,15 @@ static const pol_claim_def snp_svns[] = {
     {"tee", "reported_tcb.tee", 0, POL_SLOT_HARDWARE},
     {"snp", "reported_tcb.snp", 0, POL_SLOT_HARDWARE},
     {"microcode", "reported_tcb.microcode", 0, POL_SLOT_HARDWARE},
+    {"fmc", "reported_tcb.fmc", 0, POL_SLOT_HARDWARE}, /* Turin */
     {"guest_svn", "guest_svn", 0, POL_SLOT_EXECUTABLES},
     {NULL, NULL, 0, 0},
 };
 static const pol_claim_def csv_meas[] = {
     {"measurement", "measurement", 32, 0},
-    {"user_data", "user_data", 64, 0},
+    {"user_pubkey_digest", "user_pubkey_digest", 32, 0},
+    {"vm_id", "vm_id", 16, 0},
+    {"vm_version", "vm_version", 16, 0},
     {NULL, NULL, 0, 0},
 };
 static const pol_claim_def none[] = {{NULL, NULL, 0, 0}};
@@ -62,8 +66,10 @@ static const pol_claim_def none[] = {{NULL, NULL, 0, 0}};
 static const pol_tee_schema schemas[] = {
     {"sgx", true, true, false, false, sgx_meas, sgx_svns},
     {"tdx", true, true, false, false, tdx_meas, none},
-    {"snp", true, true, false, false, snp_meas, snp_svns},
-    {"csv", true, true, false, false, csv_meas, none},
+    /* SNP and CSV results carry no TCB status: the SNP firmware is judged by
+     * the reported_tcb minimums, CSV by its verified chain. */
+    {"snp", false, true, false, false, snp_meas, snp_svns},
+    {"csv", false, true, false, false, csv_meas, none},
     {"tpm", false, false, true, false, none, none},
     {"sim-sgx", true, true, false, true, sgx_meas, sgx_svns},
     {"sim-tdx", true, true, false, true, tdx_meas, none},

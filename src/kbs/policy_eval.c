@@ -209,10 +209,11 @@ static ccs_status appraise(eval *e, const json_t *doc) {
     if (sc->sim) {
         tv_raise(&tv->hardware, CCS_AR4SI_WARNING);
         tv_raise(&tv->runtime_opaque, CCS_AR4SI_WARNING);
-    } else if (!sc->pcrs) {
-        tv_raise(&tv->runtime_opaque, CCS_AR4SI_AFFIRMING);
     } else {
-        tv_raise(&tv->hardware, CCS_AR4SI_AFFIRMING);
+        /* TPMs do not hide memory; CPU TEEs do. Without a TCB status the
+         * passing verdict (chain to the vendor root) speaks for the hardware. */
+        if (!sc->pcrs) tv_raise(&tv->runtime_opaque, CCS_AR4SI_AFFIRMING);
+        if (!sc->tcb) tv_raise(&tv->hardware, CCS_AR4SI_AFFIRMING);
     }
     return CCS_OK;
 }

@@ -7,6 +7,9 @@
 
 #include <jansson.h>
 
+#include <unistd.h>
+
+#include "ccs/attest.h"
 #include "kbs_tests.h"
 #include "kbs_internal.h"
 
@@ -110,7 +113,8 @@ static const bad_case att_invalid[] = {
     {SGX("{\"min_svn\":{\"isv_svn\":\"2\"}}"), "tees.sgx.min_svn.isv_svn: expected an integer from 0 to 4294967295"},
     {SGX("{\"min_svn\":{\"svn\":1}}"), "tees.sgx.min_svn.svn: unknown key (expected one of: isv_svn)"},
     {"{\"version\":1,\"tees\":{\"snp\":{\"min_svn\":{\"fw\":1}}}}",
-     "tees.snp.min_svn.fw: unknown key (expected one of: bootloader, tee, snp, microcode, guest_svn)"},
+     "tees.snp.min_svn.fw: unknown key (expected one of: bootloader, tee, snp, microcode, fmc, guest_svn)"},
+    {"{\"version\":1,\"tees\":{\"snp\":{\"accept_tcb\":[\"UpToDate\"]}}}", "tees.snp.accept_tcb: unknown key"},
     {"{\"version\":1,\"tees\":{\"tpm\":{\"allow_debug\":false}}}", "tees.tpm.allow_debug: unknown key"},
     {"{\"version\":1,\"tees\":{\"tpm\":{\"measurements\":{}}}}", "tees.tpm.measurements: unknown key"},
     {"{\"version\":1,\"tees\":{\"tpm\":{\"pcrs\":{\"sha256:24\":{\"ref\":\"tpm.x\"}}}}}",
@@ -485,6 +489,109 @@ static void test_resource_allows(void **state) {
     ccs_kbs_resource_policy_free(p);
 }
 
+
+/* ---- real verifier output, reference values from the store ---- */
+
+#define AS_OF 1750330800 /* 2025-06-19T11:00:00Z: the vectors' as-of time */
+#define VEC CCS_TEST_DATA "/attestation"
+
+static char *sgx_result_json(void) {
+    ccs_buf quote = {0};
+    ccs_collateral *coll = NULL;
+    ccs_dcap_result *r = calloc(1, sizeof *r);
+    char *json = NULL;
+    assert_non_null(r);
+    check_st(ccs_file_read(VEC "/sgx/dcapqvl-sgx-v3/quote.bin", 1 << 20, &quote), CCS_OK);
+    check_st(ccs_collateral_load_dir(VEC "/sgx/dcapqvl-sgx-v3", &coll), CCS_OK);
+    ccs_dcap_options opt = {.now = AS_OF};
+    check_st(ccs_dcap_verify(ccs_buf_view(&quote), coll, &opt, r), CCS_OK);
+    check_st(ccs_dcap_result_json(r, &json), CCS_OK);
+    ccs_collateral_free(coll);
+    ccs_buf_free(&quote);
+    free(r);
+    return json;
+}
+
+static char *snp_result_json(void) {
+    ccs_buf report = {0};
+    ccs_snp_collateral *coll = NULL;
+    ccs_snp_result *r = calloc(1, sizeof *r);
+    char *json = NULL;
+    assert_non_null(r);
+    check_st(ccs_file_read(VEC "/snp/trustee-milan-vcek/report.bin", 1 << 20, &report), CCS_OK);
+    check_st(ccs_snp_collateral_load_dir(VEC "/snp/trustee-milan-vcek", &coll), CCS_OK);
+    ccs_snp_options opt = {.now = AS_OF};
+    check_st(ccs_snp_verify(ccs_buf_view(&report), coll, &opt, r), CCS_OK);
+    check_st(ccs_snp_result_json(r, &json), CCS_OK);
+    ccs_snp_collateral_free(coll);
+    ccs_buf_free(&report);
+    free(r);
+    return json;
+}
+
+static void appraise_one(ccs_kbs_store *s, const char *policy, const char *result, bool allow,
+                         ccs_kbs_ear_status status, const char *reason) {
+    ccs_kbs_attestation_policy *p = NULL;
+    ccs_kbs_appraisal a;
+    check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_ATTESTATION, policy, AS_OF), CCS_OK);
+    check_st(ccs_kbs_attestation_policy_parse(policy, &p), CCS_OK);
+    check_st(ccs_kbs_attestation_policy_evaluate(p, result, NULL, ccs_kbs_store_refval_lookup, s, &a), CCS_OK);
+    if (a.allow != allow || a.status != status || (reason && (a.reasons.n != 1 || strcmp(a.reasons.v[0], reason))) ||
+        (!reason && a.reasons.n != 0))
+        fail_msg("allow %d status %d, %zu reasons, first \"%s\"", a.allow, a.status, a.reasons.n,
+                 a.reasons.n ? a.reasons.v[0] : "");
+    ccs_kbs_appraisal_clear(&a);
+    ccs_kbs_attestation_policy_free(p);
+}
+
+#define SGX_MRENCLAVE "33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb"
+#define SNP_MEASUREMENT \
+    "a1f3930413247bb38cfc171579ea3c12d5fe4901f0c792f63fd75d98f1ef827c23500644e0e692e6be917f9050d3d38c"
+
+static void test_real_results(void **state) {
+    (void)state;
+    char path[512];
+    ccs_kbs_store *s = NULL;
+    snprintf(path, sizeof path, "%s/policy-%d.db", CCS_TEST_TMP, (int)getpid());
+    unlink(path);
+    check_st(ccs_kbs_store_open(path, &s), CCS_OK);
+    check_st(ccs_kbs_refval_set(s, "sgx", "mrenclave", "[\"" SGX_MRENCLAVE "\"]", AS_OF), CCS_OK);
+    check_st(ccs_kbs_refval_set(s, "snp", "measurement", "\"" SNP_MEASUREMENT "\"", AS_OF), CCS_OK);
+    char *sgx = sgx_result_json(), *snp = snp_result_json();
+
+    /* The SGX vector's platform is ConfigurationAndSWHardeningNeeded. */
+    appraise_one(s, SGX("{\"accept_tcb\":[\"UpToDate\",\"SWHardeningNeeded\"],\"measurements\":{\"mrenclave\":{"
+                        "\"ref\":\"sgx.mrenclave\"}}}"),
+                 sgx, false, CCS_KBS_EAR_CONTRAINDICATED,
+                 "tcb_status: ConfigurationAndSWHardeningNeeded is not accepted (accepted: UpToDate, "
+                 "SWHardeningNeeded)");
+    appraise_one(s, SGX("{\"accept_tcb\":[\"ConfigurationAndSWHardeningNeeded\"],\"measurements\":{\"mrenclave\":{"
+                        "\"ref\":\"sgx.mrenclave\"}},\"min_svn\":{\"isv_svn\":0}}"),
+                 sgx, true, CCS_KBS_EAR_WARNING, NULL);
+    appraise_one(s, SGX("{\"accept_tcb\":[\"ConfigurationAndSWHardeningNeeded\"],\"measurements\":{\"mrenclave\":{"
+                        "\"ref\":\"sgx.mrenclave\"}},\"min_svn\":{\"isv_svn\":1}}"),
+                 sgx, false, CCS_KBS_EAR_CONTRAINDICATED, "isv_svn 0 is below the minimum 1");
+    /* A reference value changed in the store changes the verdict, not the policy. */
+    check_st(ccs_kbs_refval_set(s, "sgx", "mrenclave", "[\"" H32A "\"]", AS_OF), CCS_OK);
+    appraise_one(s, SGX("{\"accept_tcb\":[\"ConfigurationAndSWHardeningNeeded\"],\"measurements\":{\"mrenclave\":{"
+                        "\"ref\":\"sgx.mrenclave\"}}}"),
+                 sgx, false, CCS_KBS_EAR_CONTRAINDICATED,
+                 "mrenclave " SGX_MRENCLAVE " is not in reference value set sgx.mrenclave");
+
+    /* SNP: reported_tcb is BL 3, TEE 0, SNP 8, ucode 115; not a debug guest. */
+    appraise_one(s,
+                 "{\"version\":1,\"tees\":{\"snp\":{\"measurements\":{\"measurement\":{\"ref\":\"snp.measurement\"}},"
+                 "\"min_svn\":{\"bootloader\":3,\"tee\":0,\"snp\":8,\"microcode\":115}}}}",
+                 snp, true, CCS_KBS_EAR_AFFIRMING, NULL);
+    appraise_one(s,
+                 "{\"version\":1,\"tees\":{\"snp\":{\"measurements\":{\"measurement\":{\"ref\":\"snp.measurement\"}},"
+                 "\"min_svn\":{\"microcode\":116}}}}",
+                 snp, false, CCS_KBS_EAR_CONTRAINDICATED, "microcode 115 is below the minimum 116");
+    free(sgx);
+    free(snp);
+    ccs_kbs_store_close(s);
+}
+
 int ccs_test_policy(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_attestation_parse),
@@ -492,6 +599,7 @@ int ccs_test_policy(void) {
         cmocka_unit_test(test_tvector),
         cmocka_unit_test(test_resource_parse),
         cmocka_unit_test(test_resource_allows),
+        cmocka_unit_test(test_real_results),
     };
     return cmocka_run_group_tests_name("kbs_policy", tests, NULL, NULL);
 }

@@ -72,7 +72,7 @@ static ccs_status rsa_from_params(const param *ps, size_t n, int selection, EVP_
     }
 done:
     for (size_t i = 0; i < 8; i++) BN_clear_free(bn[i]);
-    OSSL_PARAM_free(params); /* 3.0 has no clear_free; d, p, q are also wiped by BN_clear_free */
+    OSSL_PARAM_free(params); /* OpenSSL 3.0 has no OSSL_PARAM_clear_free */
     OSSL_PARAM_BLD_free(bld);
     EVP_PKEY_CTX_free(ctx);
     return st;

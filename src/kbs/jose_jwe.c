@@ -23,7 +23,8 @@ static json_t *public_copy(const json_t *jwk) {
 }
 
 static ccs_status wrap_ec(const json_t *key, json_t *jwe, json_t *cek) {
-    CCS_ENSURE(jose_jwe_enc_jwk(NULL, jwe, NULL, key, cek), CCS_ERR_CRYPTO, "jwe: ECDH-ES+A256KW failed (libjose)");
+    CCS_ENSURE(jose_jwe_enc_jwk(NULL, jwe, NULL, key, cek), CCS_ERR_KEY,
+               "jwe: ECDH-ES+A256KW with this tee-pubkey failed (libjose; is the point on the curve?)");
     json_t *prot = json_object_get(jwe, "protected");
     json_t *epk = json_object_get(json_object_get(jwe, "header"), "epk");
     CCS_ENSURE(json_is_object(prot) && json_is_object(epk), CCS_ERR_INTERNAL, "jwe: libjose gave no epk");

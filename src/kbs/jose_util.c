@@ -108,6 +108,12 @@ ccs_status ccs_kbs_jwk_check_public(const json_t *jwk) {
                                alg);
         if (st == CCS_OK) st = ccs__kbs_b64_member(jwk, "x", fl, fl, &b);
         if (st == CCS_OK) st = ccs__kbs_b64_member(jwk, "y", fl, fl, &b);
+        /* On the curve (P-256/P-384 here; libjose's OpenSSL checks P-521 when it wraps). */
+        ccs_pubkey *pk = NULL;
+        if (st == CCS_OK && fl != 66 &&
+            ccs_pubkey_from_ec_raw(fl == 32 ? CCS_CURVE_P256 : CCS_CURVE_P384, ccs_buf_view(&b), &pk) != CCS_OK)
+            st = ccs_error_set(CCS_ERR_KEY, CCS_HERE, "tee-pubkey: the EC point is not on the curve");
+        ccs_pubkey_free(pk);
     } else if (strcmp(kty, "RSA") == 0) {
         if (alg != NULL && strcmp(alg, "RSA-OAEP") != 0 && strcmp(alg, "RSA-OAEP-256") != 0)
             st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE,

@@ -135,7 +135,7 @@ static void test_jwe_refused_keys(void **state) {
     assert_status(ccs_kbs_jwe_encrypt(ecpub, pt, &jwe), CCS_ERR_KEY); /* short coordinate */
     json_object_set_new(ecpub, "x", json_string("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
     json_object_set_new(ecpub, "y", json_string("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
-    assert_true(ccs_kbs_jwe_encrypt(ecpub, pt, &jwe) != CCS_OK); /* (0,0) is not on the curve */
+    assert_status(ccs_kbs_jwe_encrypt(ecpub, pt, &jwe), CCS_ERR_KEY); /* (0,0) is not on the curve */
     assert_null(jwe);
     json_t *str = json_string("x");
     assert_status(ccs_kbs_jwe_encrypt(str, pt, &jwe), CCS_ERR_KEY);

@@ -46,9 +46,11 @@ static json_t *read_json(const char *dir, const char *name) {
     return v;
 }
 
-static json_t *gen(const char *fmt, const char *a, const char *b, int bits) {
-    json_t *k = bits ? json_pack(fmt, a, b, "bits", bits) : json_pack(fmt, a, b, "crv", "P-256");
-    if (!jose_jwk_gen(NULL, k)) exit(2);
+/* A fresh key from libjose: EC P-256 (bits 0) or RSA of `bits`. */
+static json_t *gen(int bits) {
+    json_t *k = bits ? json_pack("{s:s,s:i}", "kty", "RSA", "bits", bits)
+                     : json_pack("{s:s,s:s}", "kty", "EC", "crv", "P-256");
+    if (k == NULL || !jose_jwk_gen(NULL, k)) exit(2);
     json_object_del(k, "bits");
     return k;
 }
@@ -72,7 +74,7 @@ static int cmd_make(const char *dir) {
     check(ccs_kbs_token_key_generate(&key) == CCS_OK, "token key");
     json_t *kpub = ccs_kbs_token_key_public(key);
     write_json(dir, "ear-key.pub.json", kpub);
-    json_t *ec = gen("{s:s,s:s}", "kty", "EC", 0), *rsa = gen("{s:s,s:i}", "kty", "RSA", 2048);
+    json_t *ec = gen(0), *rsa = gen(2048);
     json_t *ecp = pub_of(ec), *rsap = pub_of(rsa);
     write_json(dir, "ec.priv.json", ec);
     write_json(dir, "rsa.priv.json", rsa);

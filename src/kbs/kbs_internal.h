@@ -14,6 +14,7 @@
 
 #include "ccs/core.h"
 #include "ccs/crypto.h"
+#include "ccs/kbsproto.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,37 +25,9 @@ extern "C" {
  * 1.2 (EAR). JSON comes in and goes out as jansson values; untrusted JSON text
  * is parsed with JSON_REJECT_DUPLICATES. */
 
-/* Upper bounds on untrusted inputs. */
-#define CCS_KBS_JWT_MAX 65536u            /* compact JWS, bytes */
-#define CCS_KBS_JWE_MAX (16u << 20)       /* JWE ciphertext, bytes after decoding */
-#define CCS_KBS_JSON_DEPTH_MAX 32u        /* nesting accepted by the canonicaliser */
-
-/* RFC 8785 canonical form of v appended to out (not NUL-counted; a NUL is
- * kept after len). Integers beyond 2^53 and non-finite reals are refused
- * (CCS_ERR_UNSUPPORTED); reals are written as ECMAScript Number.toString. */
-CCS_MUST_USE ccs_status ccs_kbs_jcs(const json_t *v, ccs_buf *out);
-
-/* "sha256", "sha384" (the default when name is NULL or empty) or "sha512". */
-CCS_MUST_USE ccs_status ccs_kbs_hash_alg_parse(const char *name, ccs_hash_alg *out);
-
-/* Digest of the canonical runtime data {"nonce":nonce,"tee-pubkey":jwk}
- * (RFC 8785) with alg: what the TEE puts in its report data. out must hold
- * 64 bytes; *len gets the digest length. */
-CCS_MUST_USE ccs_status ccs_kbs_runtime_data_hash(const char *nonce, const json_t *tee_pubkey, ccs_hash_alg alg,
-                                                  uint8_t out[static 64], size_t *len);
-
-/* Compares a report-data field with a digest, the digest zero-padded (or
- * truncated) to the field length, in constant time. CCS_ERR_MISMATCH when
- * they differ; CCS_ERR_INVALID_ARG for an empty field or digest. */
-CCS_MUST_USE ccs_status ccs_kbs_report_data_check(ccs_bytes digest, ccs_bytes report_data);
-
-/* Base64url without padding (RFC 7515 section 2), strict: the alphabet only,
- * no padding, canonical final bits. Decoding appends to out. */
-CCS_MUST_USE ccs_status ccs_kbs_b64url_decode(const char *in, size_t len, ccs_buf *out);
-CCS_MUST_USE ccs_status ccs_kbs_b64url_encode(ccs_bytes in, ccs_buf *out);
-
-/* Parses untrusted JSON text (duplicate keys refused) that must be an object. */
-CCS_MUST_USE ccs_status ccs_kbs_json_object_parse(ccs_bytes text, json_t **out);
+/* The protocol primitives (JCS, runtime-data hash and report-data check,
+ * base64url, JSON object parsing, tee-pubkey checks, the resource JWE) are in
+ * the library ccs_kbsproto, shared with the agent: ccs/kbsproto.h. */
 
 /* ---- token signing keys (token_key.c) ---- */
 
@@ -134,26 +107,7 @@ CCS_MUST_USE ccs_status ccs_kbs_ear_cpu_status(const json_t *claims, ccs_kbs_ear
 CCS_MUST_USE ccs_status ccs_kbs_admin_token_verify(const char *token, size_t len, const json_t *admin_jwk,
                                                    const char *audience, ccs_time now);
 
-/* ---- resource JWE (jose_jwe.c) ---- */
-
-/* Checks that jwk is a usable public tee-pubkey: EC P-256/P-384/P-521 with x
- * and y, or RSA with n (2048..8192 bits) and e; no private members; "alg"
- * absent or one we wrap with. CCS_ERR_KEY / CCS_ERR_UNSUPPORTED otherwise. */
-CCS_MUST_USE ccs_status ccs_kbs_jwk_check_public(const json_t *jwk);
-
-/* Wraps pt to the tee-pubkey as a flattened JSON JWE {protected,
- * encrypted_key, iv, ciphertext, tag}: enc A256GCM, alg ECDH-ES+A256KW for EC
- * keys (epk in the protected header), RSA-OAEP (or RSA-OAEP-256 when the JWK
- * says so) for RSA keys. RSA1_5, oct keys and private JWKs are refused. */
-CCS_MUST_USE ccs_status ccs_kbs_jwe_encrypt(const json_t *tee_pubkey, ccs_bytes pt, json_t **jwe);
-
-/* Decrypts such a JWE with the private JWK (agent side, tests). The JWE is
- * checked strictly first: only the members above (plus "aad"), each strict
- * base64url of the right length, alg/enc as above, no "zip"/"crit".
- * CCS_ERR_FORMAT for a malformed JWE, CCS_ERR_UNSUPPORTED for other
- * algorithms, CCS_ERR_SIGNATURE when it does not decrypt (wrong key, altered
- * data). Plaintext is appended to pt. */
-CCS_MUST_USE ccs_status ccs_kbs_jwe_decrypt(const json_t *jwe, const json_t *private_jwk, ccs_buf *pt);
+/* ---- resource JWE: ccs/kbsproto.h (src/kbsproto/jose_jwe.c) ---- */
 
 /* ==== end of tokens and encryption ============================================ */
 

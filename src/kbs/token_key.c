@@ -141,14 +141,6 @@ json_t *ccs_kbs_token_key_public(const ccs_kbs_token_key *k) {
 
 const json_t *ccs__kbs_token_key_jwk(const ccs_kbs_token_key *k) { return k->jwk; }
 
-void ccs__kbs_wipe_jwk(json_t *jwk) {
-    static const char *const priv[] = {"d", "p", "q", "dp", "dq", "qi", "k"};
-    for (size_t i = 0; i < sizeof priv / sizeof *priv; i++) {
-        json_t *v = json_object_get(jwk, priv[i]);
-        if (json_is_string(v)) ccs_wipe((void *)json_string_value(v), json_string_length(v));
-    }
-}
-
 ccs_status ccs_kbs_es256_pubkey_parse(ccs_bytes text, json_t **jwk) {
     CCS_ENSURE(jwk != NULL && text.ptr != NULL && text.len <= KEY_FILE_MAX, CCS_ERR_INVALID_ARG,
                "verification key: bad argument");

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kbs_internal.h"
+#include "kbsproto_internal.h"
 
 /* Largest integer an IEEE double (an ECMAScript Number) holds exactly. */
 #define JCS_INT_MAX 9007199254740992LL

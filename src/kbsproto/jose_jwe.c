@@ -10,7 +10,7 @@
 
 #include <jose/jose.h>
 
-#include "jose_internal.h"
+#include "kbsproto_internal.h"
 
 #define CEK_LEN 32
 #define A256KW_LEN (CEK_LEN + 8)

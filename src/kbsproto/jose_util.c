@@ -6,7 +6,7 @@
 
 #include <jose/jose.h>
 
-#include "jose_internal.h"
+#include "kbsproto_internal.h"
 
 static bool b64url_char(uint8_t c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -134,3 +134,13 @@ ccs_status ccs__kbs_rethrow(ccs_status st, const char *prefix) {
     snprintf(detail, sizeof detail, "%s", ccs_error_detail());
     return ccs_error_set(st, CCS_HERE, "%s: %s", prefix, detail);
 }
+
+void ccs__kbs_wipe_jwk(json_t *jwk) {
+    static const char *const priv[] = {"d", "p", "q", "dp", "dq", "qi", "k"};
+    for (size_t i = 0; i < sizeof priv / sizeof *priv; i++) {
+        json_t *v = json_object_get(jwk, priv[i]);
+        if (json_is_string(v)) ccs_wipe((void *)json_string_value(v), json_string_length(v));
+    }
+}
+
+void ccs_kbs_jwk_wipe(json_t *jwk) { ccs__kbs_wipe_jwk(jwk); }

@@ -66,6 +66,13 @@ CCS_MUST_USE ccs_status ccs_kbs_jwk_check_public(const json_t *jwk);
 /* Wipes the private members of a JWK in place (before json_decref). */
 void ccs_kbs_jwk_wipe(json_t *jwk);
 
+/* The client's ephemeral key pair: a fresh EC P-256 private JWK {kty, crv,
+ * x, y, d} (wipe with ccs_kbs_jwk_wipe before json_decref). */
+CCS_MUST_USE ccs_status ccs_kbs_tee_key_generate(json_t **private_jwk);
+/* Its tee-pubkey: {"kty":"EC","crv","alg":"ECDH-ES+A256KW","x","y"}, checked
+ * with ccs_kbs_jwk_check_public (caller decrefs). */
+CCS_MUST_USE ccs_status ccs_kbs_tee_key_public(const json_t *private_jwk, json_t **public_jwk);
+
 /* Wraps pt to the tee-pubkey as a flattened JSON JWE {protected,
  * encrypted_key, iv, ciphertext, tag}: enc A256GCM, alg ECDH-ES+A256KW for EC
  * keys (epk in the protected header), RSA-OAEP (or RSA-OAEP-256 when the JWK

@@ -277,6 +277,20 @@ CCS_MUST_USE ccs_status ccs_rsa_oaep_decrypt(const ccs_rsa_private_raw *k, ccs_o
 CCS_MUST_USE ccs_status ccs_ec_private_pem_raw(ccs_bytes pem, ccs_curve *curve, uint8_t d[static 48],
                                                uint8_t xy[static 96], size_t *field_len);
 
+/* ---- TLS server contexts for libevent (tls.c) --------------------------------
+ * The only OpenSSL SSL code: a server context from PEM files (TLS 1.2+), and
+ * the per-connection OpenSSL bufferevent that evhttp_set_bevcb wants. */
+
+typedef struct ccs_tls_server ccs_tls_server;
+struct bufferevent;
+struct event_base;
+
+/* cert_path: PEM chain, leaf first; key_path: the leaf's private key (PEM). */
+CCS_MUST_USE ccs_status ccs_tls_server_new(const char *cert_path, const char *key_path, ccs_tls_server **out);
+void ccs_tls_server_free(ccs_tls_server *t);
+/* A new accepting TLS bufferevent on base (fd -1: evhttp sets it), or NULL. */
+struct bufferevent *ccs_tls_bufferevent_new(ccs_tls_server *t, struct event_base *base);
+
 #ifdef __cplusplus
 }
 #endif

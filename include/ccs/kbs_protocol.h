@@ -58,6 +58,7 @@
 #define CCS_KBS_ERR_NOT_FOUND "ResourceNotFound"        /* 404 */
 #define CCS_KBS_ERR_ADMIN_AUTH "AdminAuthError"         /* 401 */
 #define CCS_KBS_ERR_INTERNAL "InternalError"            /* 500 */
+#define CCS_KBS_ERR_INVALID_PATH "InvalidRequestPath" /* 404: no such endpoint */
 
 /* Limits both sides enforce. */
 #define CCS_KBS_MAX_BODY (1u << 20)     /* request bodies, except resource uploads */

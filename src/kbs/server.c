@@ -1,0 +1,333 @@
+/* The KBS HTTP(S) server: setup from the configuration, the libevent loop
+ * (one thread; each request runs to completion), routing and the request
+ * log. Handlers live in server_rcar.c (the RCAR protocol) and
+ * server_admin.c (the admin API). docs/kbs.md "Server". */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "ccs/tee.h"
+#include "server_internal.h"
+
+#define PURGE_INTERVAL_S 60
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+void kbs_log(const ccs_kbs_server *s, ccs_kbs_log_level lvl, const char *fmt, ...) {
+    if (s != NULL && lvl > s->cfg.log_level) return;
+    char line[2048], ts[21];
+    if (ccs_time_format(ccs_time_now(), ts) != CCS_OK) ts[0] = '\0';
+    int n = snprintf(line, sizeof line, "%s ccs-kbs %s: ", ts, level_names[lvl]);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && (size_t)n < sizeof line) vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(line);
+    if (len + 1 >= sizeof line) len = sizeof line - 2;
+    line[len] = '\n';
+    line[len + 1] = '\0';
+    fputs(line, stderr); /* one call: lines from threads do not interleave */
+}
+
+/* ---- routing ---- */
+
+static bool starts(const char *s, const char *prefix, const char **rest) {
+    size_t n = strlen(prefix);
+    if (strncmp(s, prefix, n) != 0) return false;
+    *rest = s + n;
+    return true;
+}
+
+static bool method_is(kbs_req *r, const char *allowed) {
+    /* allowed: "GET", "POST", "GET POST", ... */
+    const char *p = strstr(allowed, r->method);
+    size_t n = strlen(r->method);
+    if (p != NULL && (p[n] == '\0' || p[n] == ' ')) return true;
+    kbs_add_header(r, "Allow", allowed);
+    kbs_reply_error(r, 405, CCS_KBS_ERR_INVALID_REQUEST, "%s is not allowed on %s (allowed: %s)", r->method, r->path,
+                    allowed);
+    return false;
+}
+
+static void route(kbs_req *r) {
+    const char *rest = NULL;
+    if (strcmp(r->path, CCS_KBS_PATH_AUTH) == 0) {
+        if (method_is(r, "POST")) kbs_rcar_auth(r);
+    } else if (strcmp(r->path, CCS_KBS_PATH_ATTEST) == 0) {
+        if (method_is(r, "POST")) kbs_rcar_attest(r);
+    } else if (starts(r->path, CCS_KBS_PATH_RESOURCE, &rest)) {
+        if (!method_is(r, "GET POST DELETE")) return;
+        if (strcmp(r->method, "GET") == 0) kbs_rcar_resource(r, rest);
+        else if (kbs_admin_authorized(r)) kbs_admin_resource(r, rest);
+    } else if (strcmp(r->path, CCS_KBS_PATH_ATTESTATION_POLICY) == 0) {
+        if (method_is(r, "GET POST") && kbs_admin_authorized(r)) kbs_admin_policy(r, CCS_KBS_POLICY_ATTESTATION);
+    } else if (strcmp(r->path, CCS_KBS_PATH_RESOURCE_POLICY) == 0) {
+        if (method_is(r, "GET POST") && kbs_admin_authorized(r)) kbs_admin_policy(r, CCS_KBS_POLICY_RESOURCE);
+    } else if (strcmp(r->path, CCS_KBS_PATH_REFERENCE_VALUE) == 0) {
+        if (method_is(r, "POST") && kbs_admin_authorized(r)) kbs_admin_refval(r, "");
+    } else if (starts(r->path, CCS_KBS_PATH_REFERENCE_VALUE "/", &rest)) {
+        if (method_is(r, "GET DELETE") && kbs_admin_authorized(r)) kbs_admin_refval(r, rest);
+    } else {
+        kbs_reply_error(r, 404, CCS_KBS_ERR_INVALID_PATH, "no such endpoint");
+    }
+}
+
+static const char *method_name(enum evhttp_cmd_type c) {
+    switch (c) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    default: return "OTHER";
+    }
+}
+
+static void on_request(struct evhttp_request *req, void *arg) {
+    kbs_req r;
+    memset(&r, 0, sizeof r);
+    r.srv = arg;
+    r.req = req;
+    clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    r.method = method_name(evhttp_request_get_command(req));
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+    if (path == NULL || strlen(path) >= sizeof r.path) {
+        snprintf(r.path, sizeof r.path, "%s", "(invalid)");
+        kbs_reply_error(&r, 404, CCS_KBS_ERR_INVALID_PATH, "invalid or too long request path");
+    } else {
+        snprintf(r.path, sizeof r.path, "%s", path);
+        route(&r);
+    }
+    if (r.status == 0) kbs_reply_error(&r, 500, CCS_KBS_ERR_INTERNAL, "no reply");
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - r.t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - r.t0.tv_nsec) / 1e6;
+    for (char *p = r.path; *p; p++)
+        if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) *p = '?';
+    kbs_log(r.srv, CCS_KBS_LOG_INFO, "%s %s %d %.1fms", r.method, r.path, r.status, ms);
+}
+
+/* ---- the loop ---- */
+
+static void on_stop(evutil_socket_t fd, short what, void *arg) {
+    (void)what;
+    char b[16];
+    while (read(fd, b, sizeof b) > 0) {
+    }
+    event_base_loopexit(((ccs_kbs_server *)arg)->base, NULL);
+}
+
+static void on_purge(evutil_socket_t fd, short what, void *arg) {
+    (void)fd;
+    (void)what;
+    ccs_kbs_server *s = arg;
+    size_t n = 0;
+    if (ccs_kbs_session_purge_expired(s->store, ccs_time_now(), &n) != CCS_OK)
+        kbs_log(s, CCS_KBS_LOG_WARN, "purging expired sessions failed: %s", ccs_error_detail());
+    else if (n > 0)
+        kbs_log(s, CCS_KBS_LOG_DEBUG, "purged %zu expired sessions", n);
+}
+
+static struct bufferevent *on_bev(struct event_base *base, void *arg) {
+    return ccs_tls_bufferevent_new(((ccs_kbs_server *)arg)->tls, base);
+}
+
+ccs_status ccs_kbs_server_run(ccs_kbs_server *s) {
+    CCS_ENSURE(s != NULL && s->base != NULL, CCS_ERR_INVALID_ARG, "kbs: bad arguments");
+    struct timeval tv = {PURGE_INTERVAL_S, 0};
+    struct event *purge = event_new(s->base, -1, EV_PERSIST, on_purge, s);
+    CCS_ENSURE(purge != NULL && event_add(s->stop_ev, NULL) == 0 && event_add(purge, &tv) == 0, CCS_ERR_INTERNAL,
+               "kbs: cannot arm the loop's events");
+    kbs_log(s, CCS_KBS_LOG_INFO, "serving %s on %s (port %u)", s->tls ? "https" : "http", s->cfg.listen,
+            (unsigned)s->port);
+    int rc = event_base_dispatch(s->base);
+    event_free(purge);
+    CCS_ENSURE(rc >= 0, CCS_ERR_INTERNAL, "kbs: the event loop failed");
+    kbs_log(s, CCS_KBS_LOG_INFO, "stopped");
+    return CCS_OK;
+}
+
+void ccs_kbs_server_stop(ccs_kbs_server *s) {
+    if (s == NULL || s->stop_pipe[1] < 0) return;
+    int saved = errno;
+    ssize_t w = write(s->stop_pipe[1], "x", 1); /* async-signal-safe */
+    (void)w;
+    errno = saved;
+}
+
+uint16_t ccs_kbs_server_port(const ccs_kbs_server *s) { return s != NULL ? s->port : 0; }
+
+void ccs_kbs_server_free(ccs_kbs_server *s) {
+    if (s == NULL) return;
+    if (s->stop_ev != NULL) event_free(s->stop_ev);
+    if (s->http != NULL) evhttp_free(s->http);
+    if (s->base != NULL) event_base_free(s->base);
+    if (s->stop_pipe[0] >= 0) close(s->stop_pipe[0]);
+    if (s->stop_pipe[1] >= 0) close(s->stop_pipe[1]);
+    ccs_tls_server_free(s->tls);
+    json_decref(s->token_pub);
+    json_decref(s->admin_jwk);
+    ccs_kbs_token_key_free(s->token_key);
+    ccs_kbs_store_close(s->store);
+    ccs_kbs_config_clear(&s->cfg);
+    free(s);
+}
+
+/* ---- setup ---- */
+
+/* Creates the parent directories of a file (mode 0700), like mkdir -p. */
+static ccs_status mkdir_parents(const char *file) {
+    char p[4096];
+    int n = snprintf(p, sizeof p, "%s", file);
+    CCS_ENSURE(n > 0 && (size_t)n < sizeof p, CCS_ERR_INVALID_ARG, "path too long");
+    char *slash = strrchr(p, '/');
+    if (slash == NULL || slash == p) return CCS_OK;
+    *slash = '\0';
+    for (char *q = p + 1; *q; q++) {
+        if (*q != '/') continue;
+        *q = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) CCS_BAIL(CCS_ERR_IO, "cannot create %s: %s", p, strerror(errno));
+        *q = '/';
+    }
+    if (mkdir(p, 0700) != 0 && errno != EEXIST) CCS_BAIL(CCS_ERR_IO, "cannot create %s: %s", p, strerror(errno));
+    return CCS_OK;
+}
+
+static ccs_status split_listen(const char *listen, char *host, size_t cap, uint16_t *port) {
+    const char *colon = strrchr(listen, ':');
+    CCS_ENSURE(colon != NULL && colon != listen, CCS_ERR_FORMAT, "listen: expected \"host:port\", got \"%s\"", listen);
+    const char *h = listen;
+    size_t hl = (size_t)(colon - listen);
+    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    CCS_ENSURE(hl > 0 && hl < cap, CCS_ERR_FORMAT, "listen: bad host in \"%s\"", listen);
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    char *end = NULL;
+    unsigned long v = strtoul(colon + 1, &end, 10);
+    CCS_ENSURE(colon[1] != '\0' && *end == '\0' && v <= 65535, CCS_ERR_FORMAT, "listen: bad port in \"%s\"", listen);
+    *port = (uint16_t)v;
+    return CCS_OK;
+}
+
+static bool loopback(const char *host) {
+    return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
+}
+
+static ccs_status load_policy(ccs_kbs_server *s, ccs_kbs_policy_kind kind, const char *path) {
+    if (path == NULL) return CCS_OK;
+    ccs_buf text = {0};
+    ccs_status st = ccs_file_read(path, CCS_KBS_POLICY_MAX, &text);
+    if (st == CCS_OK) st = ccs_buf_append(&text, "", 1);
+    if (st == CCS_OK) st = ccs_kbs_policy_set(s->store, kind, (const char *)text.ptr, ccs_time_now());
+    ccs_buf_free(&text);
+    if (st != CCS_OK) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", ccs_error_detail());
+        CCS_BAIL(st, "%s policy %s: %s", ccs_kbs_policy_kind_name(kind), path, why);
+    }
+    kbs_log(s, CCS_KBS_LOG_INFO, "%s policy loaded from %s", ccs_kbs_policy_kind_name(kind), path);
+    return CCS_OK;
+}
+
+static ccs_status load_keys(ccs_kbs_server *s) {
+    const ccs_kbs_config *c = &s->cfg;
+    CCS_TRY(mkdir_parents(c->token_key));
+    CCS_TRY(ccs_kbs_token_key_load_or_create(c->token_key, &s->token_key));
+    s->token_pub = ccs_kbs_token_key_public(s->token_key);
+    CCS_ENSURE(s->token_pub != NULL, CCS_ERR_NOMEM, "out of memory");
+    if (c->admin_key != NULL) {
+        ccs_buf b = {0};
+        ccs_status st = ccs_file_read(c->admin_key, 1u << 16, &b);
+        if (st == CCS_OK) st = ccs_kbs_es256_pubkey_parse(ccs_buf_view(&b), &s->admin_jwk);
+        ccs_buf_free(&b);
+        if (st != CCS_OK) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", ccs_error_detail());
+            CCS_BAIL(st, "admin_key %s: %s", c->admin_key, why);
+        }
+    } else {
+        kbs_log(s, CCS_KBS_LOG_WARN, "no admin_key configured: the admin API is disabled");
+    }
+    if (c->insecure_trust_sim_dir != NULL) {
+        ccs_x509 *root = NULL;
+        ccs_status st = ccs_sim_trust_load(c->insecure_trust_sim_dir, CCS_TEE_SGX, &root, NULL);
+        ccs_x509_free(root);
+        CCS_TRY(st);
+        kbs_log(s, CCS_KBS_LOG_WARN, "INSECURE: trusting the sim root in %s: sim evidence is accepted",
+                c->insecure_trust_sim_dir);
+    }
+    if (c->tls_cert != NULL) CCS_TRY(ccs_tls_server_new(c->tls_cert, c->tls_key, &s->tls));
+    return CCS_OK;
+}
+
+static ccs_status open_listener(ccs_kbs_server *s) {
+    char host[256];
+    uint16_t port = 0;
+    CCS_TRY(split_listen(s->cfg.listen, host, sizeof host, &port));
+    if (!loopback(host) && s->tls == NULL) {
+        CCS_ENSURE(s->cfg.allow_remote_plain_http, CCS_ERR_POLICY,
+                   "listen: %s is not a loopback address and no tls is configured (set tls, or "
+                   "allow_remote_plain_http behind a TLS-terminating proxy)", host);
+        kbs_log(s, CCS_KBS_LOG_WARN, "plain HTTP on the non-loopback address %s: use a TLS-terminating proxy", host);
+    }
+    CCS_ENSURE(pipe2(s->stop_pipe, O_CLOEXEC | O_NONBLOCK) == 0, CCS_ERR_IO, "kbs: pipe: %s", strerror(errno));
+    s->base = event_base_new();
+    s->http = s->base != NULL ? evhttp_new(s->base) : NULL;
+    CCS_ENSURE(s->http != NULL, CCS_ERR_NOMEM, "kbs: cannot create the event loop");
+    s->stop_ev = event_new(s->base, s->stop_pipe[0], EV_READ, on_stop, s);
+    CCS_ENSURE(s->stop_ev != NULL, CCS_ERR_NOMEM, "kbs: cannot create the stop event");
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+    /* evhttp refuses larger bodies itself (413); the handlers apply the
+     * per-endpoint limits with a JSON error. */
+    evhttp_set_max_body_size(s->http, CCS_KBS_MAX_RESOURCE + 4096);
+    evhttp_set_max_headers_size(s->http, 64 * 1024);
+    evhttp_set_timeout(s->http, 30);
+    evhttp_set_gencb(s->http, on_request, s);
+    if (s->tls != NULL) evhttp_set_bevcb(s->http, on_bev, s);
+    s->sock = evhttp_bind_socket_with_handle(s->http, host, port);
+    CCS_ENSURE(s->sock != NULL, CCS_ERR_IO, "kbs: cannot listen on %s: %s", s->cfg.listen, strerror(errno));
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    evutil_socket_t fd = evhttp_bound_socket_get_fd(s->sock);
+    CCS_ENSURE(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, CCS_ERR_IO, "kbs: getsockname: %s", strerror(errno));
+    s->port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                       : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return CCS_OK;
+}
+
+ccs_status ccs_kbs_server_new(const ccs_kbs_config *cfg, ccs_kbs_server **out) {
+    CCS_ENSURE(cfg != NULL && out != NULL, CCS_ERR_INVALID_ARG, "kbs: bad arguments");
+    CCS_ENSURE(cfg->listen && cfg->store && cfg->token_key && cfg->token_lifetime_s > 0 && cfg->session_timeout_s > 0,
+               CCS_ERR_INVALID_ARG, "kbs: listen, store, token_key and positive lifetimes are required");
+    CCS_ENSURE((cfg->tls_cert == NULL) == (cfg->tls_key == NULL), CCS_ERR_INVALID_ARG,
+               "tls: both \"cert\" and \"key\" are required");
+    *out = NULL;
+    ccs_kbs_server *s = calloc(1, sizeof *s);
+    CCS_ENSURE(s != NULL, CCS_ERR_NOMEM, "out of memory");
+    s->stop_pipe[0] = s->stop_pipe[1] = -1;
+    ccs_status st = kbs_config_copy(cfg, &s->cfg);
+    if (st == CCS_OK) st = mkdir_parents(s->cfg.store);
+    if (st == CCS_OK) st = ccs_kbs_store_open(s->cfg.store, &s->store);
+    if (st == CCS_OK) st = load_keys(s);
+    if (st == CCS_OK) st = load_policy(s, CCS_KBS_POLICY_ATTESTATION, s->cfg.attestation_policy);
+    if (st == CCS_OK) st = load_policy(s, CCS_KBS_POLICY_RESOURCE, s->cfg.resource_policy);
+    if (st == CCS_OK) st = open_listener(s);
+    if (st != CCS_OK) {
+        ccs_kbs_server_free(s);
+        return st;
+    }
+    *out = s;
+    return CCS_OK;
+}

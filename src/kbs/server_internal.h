@@ -1,0 +1,125 @@
+/*
+ * server_internal.h - private to the KBS server files: server.c (setup, loop,
+ * routing, logging), http.c (replies, bodies, cookies), server_rcar.c (auth,
+ * attest, resource), server_admin.c (the admin API), evidence.c (the
+ * verifiers) and config.c.
+ */
+#ifndef CCS_KBS_SERVER_INTERNAL_H
+#define CCS_KBS_SERVER_INTERNAL_H
+
+#include <stdarg.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "ccs/crypto.h"
+#include "ccs/kbs.h"
+#include "ccs/kbs_protocol.h"
+#include "kbs_internal.h"
+
+struct evhttp_request;
+struct event_base;
+struct evhttp;
+struct evhttp_bound_socket;
+struct event;
+
+struct ccs_kbs_server {
+    ccs_kbs_config cfg; /* a deep copy */
+    ccs_kbs_store *store;
+    ccs_kbs_token_key *token_key;
+    json_t *token_pub;  /* public JWK of token_key: verifies EARs we issued */
+    json_t *admin_jwk;  /* NULL: admin API disabled */
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *sock;
+    struct event *stop_ev;
+    int stop_pipe[2];
+    ccs_tls_server *tls; /* NULL: plain HTTP */
+    uint16_t port;
+    bool running;
+};
+
+/* config.c: deep copy (dst is cleared first). */
+CCS_MUST_USE ccs_status kbs_config_copy(const ccs_kbs_config *src, ccs_kbs_config *dst);
+
+/* Logging to stderr, one line, when lvl <= the configured level. Never give
+ * it request bodies, tokens or resource values. */
+void kbs_log(const ccs_kbs_server *s, ccs_kbs_log_level lvl, const char *fmt, ...) CCS_PRINTF(3, 4);
+
+/* ---- one request (http.c) ---- */
+typedef struct kbs_req {
+    ccs_kbs_server *srv;
+    struct evhttp_request *req;
+    const char *method; /* "GET", "POST", "DELETE" */
+    char path[1024];    /* the URI path, not decoded; the query is dropped */
+    int status;         /* what was sent; 0 until a reply */
+    struct timespec t0;
+} kbs_req;
+
+/* An RFC 7807-style error {"type": CCS_KBS_ERROR_TYPE_PREFIX kind, "detail"}. */
+void kbs_reply_error(kbs_req *r, int code, const char *kind, const char *fmt, ...) CCS_PRINTF(4, 5);
+/* A JSON body (stolen) with the status code. */
+void kbs_reply_json(kbs_req *r, int code, json_t *body);
+/* An empty 200. */
+void kbs_reply_ok(kbs_req *r);
+/* A body of at most max bytes into out: CCS_ERR_OVERFLOW when larger (the
+ * caller answers 413). */
+CCS_MUST_USE ccs_status kbs_body(kbs_req *r, size_t max, ccs_buf *out);
+/* Reads and parses a JSON object body; on failure the reply (413 or 400) is
+ * already sent and NULL returned. */
+json_t *kbs_body_json(kbs_req *r);
+/* The value of cookie `name` (copied; at most cap-1 bytes, else false). */
+bool kbs_cookie(kbs_req *r, const char *name, char *out, size_t cap);
+/* The token of "Authorization: Bearer <token>", or NULL; *len its length. */
+const char *kbs_bearer(kbs_req *r, size_t *len);
+void kbs_add_header(kbs_req *r, const char *name, const char *value);
+
+/* ---- handlers ---- */
+void kbs_rcar_auth(kbs_req *r);
+void kbs_rcar_attest(kbs_req *r);
+void kbs_rcar_resource(kbs_req *r, const char *rpath);
+/* Returns false (and replies 401) unless the admin bearer token verifies. */
+bool kbs_admin_authorized(kbs_req *r);
+void kbs_admin_resource(kbs_req *r, const char *rpath);
+void kbs_admin_policy(kbs_req *r, ccs_kbs_policy_kind kind);
+void kbs_admin_refval(kbs_req *r, const char *rest);
+
+/* ---- evidence (evidence.c) ---- */
+typedef enum kbs_evidence_kind {
+    KBS_EV_DCAP = 1, /* sgx, tdx */
+    KBS_EV_SIM,      /* sample, sim-sgx, sim-tdx: DCAP against the sim root */
+    KBS_EV_SNP,
+    KBS_EV_CSV,
+    KBS_EV_TPM,
+} kbs_evidence_kind;
+
+/* The kind for a kbs-types tee name; CCS_ERR_UNSUPPORTED for others. */
+CCS_MUST_USE ccs_status kbs_evidence_kind_of(const char *tee, kbs_evidence_kind *out);
+
+/* Decoded primary_evidence: shape checked, nothing verified. */
+typedef struct kbs_evidence {
+    kbs_evidence_kind kind;
+    char tee[CCS_KBS_TEE_NAME_MAX + 1];
+    ccs_buf primary; /* quote, report, or the TPM JSON text */
+    ccs_buf vcek;    /* snp: the VCEK DER the guest sent (may be empty) */
+} kbs_evidence;
+/* CCS_ERR_FORMAT naming the member for malformed evidence. */
+CCS_MUST_USE ccs_status kbs_evidence_decode(const char *tee, const json_t *primary, kbs_evidence *out);
+void kbs_evidence_clear(kbs_evidence *e);
+
+typedef struct kbs_verified {
+    bool pass;
+    char policy_tee[CCS_KBS_TEE_NAME_MAX + 1]; /* the attestation-policy entry: "sgx", "sim-sgx", ... */
+    char *result_json;                         /* the verifier's JSON, as the CLI prints it */
+    char hash_alg[8];                          /* the runtime-data hash that matched */
+    char reasons[1024];                        /* failed checks, when !pass */
+} kbs_verified;
+/* Runs the verifier for e with the report data bound to (nonce, tee_pubkey):
+ * SHA-384 first, then SHA-256. CCS_OK with out->pass and out->reasons;
+ * errors only when verification could not run (no collateral configured:
+ * CCS_ERR_NOT_FOUND; others). */
+CCS_MUST_USE ccs_status kbs_evidence_verify(const ccs_kbs_config *cfg, const kbs_evidence *e, const char *nonce,
+                                            const json_t *tee_pubkey, ccs_time now, kbs_verified *out);
+void kbs_verified_clear(kbs_verified *v);
+
+#endif

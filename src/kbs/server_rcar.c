@@ -1,0 +1,335 @@
+/* The RCAR protocol endpoints (ccs/kbs_protocol.h, specs/kbs-image-ratls.md
+ * 1.1): /auth makes a challenged session, /attest verifies evidence bound to
+ * the session's nonce and the tee-pubkey and issues an EAR token, /resource
+ * releases a resource as a JWE to the token's tee-pubkey when the resource
+ * policy allows. Malformed requests are refused (400/413) before anything is
+ * stored. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server_internal.h"
+
+#define EAR_POLICY_ID "default"
+
+static ccs_time now_of(kbs_req *r) {
+    (void)r;
+    return ccs_time_now();
+}
+
+/* ---- POST /kbs/v0/auth ---- */
+
+void kbs_rcar_auth(kbs_req *r) {
+    ccs_kbs_server *s = r->srv;
+    json_t *body = kbs_body_json(r);
+    if (body == NULL) return;
+    const char *version = json_string_value(json_object_get(body, "version"));
+    const char *tee = json_string_value(json_object_get(body, "tee"));
+    const json_t *extra = json_object_get(body, "extra-params");
+    kbs_evidence_kind kind;
+    if (version == NULL || strcmp(version, CCS_KBS_PROTOCOL_VERSION) != 0) {
+        kbs_reply_error(r, 400, CCS_KBS_ERR_PROTOCOL_VERSION, "protocol version %s%.32s%s is not supported (expected %s)",
+                        version ? "\"" : "", version ? version : "(missing)", version ? "\"" : "",
+                        CCS_KBS_PROTOCOL_VERSION);
+    } else if (tee == NULL) {
+        kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "tee: expected a string");
+    } else if (extra != NULL && !json_is_object(extra) && !json_is_string(extra)) {
+        kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "extra-params: expected an object");
+    } else if (strlen(tee) > CCS_KBS_TEE_NAME_MAX || kbs_evidence_kind_of(tee, &kind) != CCS_OK) {
+        kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "%s", ccs_error_detail());
+    } else if (kind == KBS_EV_SIM && s->cfg.insecure_trust_sim_dir == NULL) {
+        kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION,
+                        "tee %s: sim evidence is not accepted by this KBS (insecure_trust_sim_dir is not set)", tee);
+    } else {
+        ccs_kbs_session se;
+        memset(&se, 0, sizeof se);
+        if (ccs_kbs_session_create(s->store, tee, now_of(r), s->cfg.session_timeout_s, &se) != CCS_OK) {
+            kbs_log(s, CCS_KBS_LOG_ERROR, "auth: cannot create a session: %s", ccs_error_detail());
+            kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot create a session");
+        } else {
+            char cookie[256];
+            snprintf(cookie, sizeof cookie, "%s=%s; Path=/kbs/v0; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+                     CCS_KBS_COOKIE, se.id, (long long)s->cfg.session_timeout_s, s->tls ? "; Secure" : "");
+            kbs_add_header(r, "Set-Cookie", cookie);
+            kbs_reply_json(r, 200, json_pack("{s:s,s:{}}", "nonce", se.nonce, "extra-params"));
+        }
+        ccs_kbs_session_clear(&se);
+    }
+    json_decref(body);
+}
+
+/* ---- POST /kbs/v0/attest ---- */
+
+/* The session of the request's cookie; replies 401 and returns false if
+ * there is none, or it is unknown or expired. */
+static bool session_of(kbs_req *r, ccs_kbs_session *se) {
+    char id[CCS_KBS_SESSION_ID_LEN + 2];
+    if (!kbs_cookie(r, CCS_KBS_COOKIE, id, sizeof id)) {
+        kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "no valid %s cookie: POST %s first", CCS_KBS_COOKIE,
+                        CCS_KBS_PATH_AUTH);
+        return false;
+    }
+    ccs_status st = ccs_kbs_session_get(r->srv->store, id, now_of(r), se);
+    if (st == CCS_OK) return true;
+    if (st == CCS_ERR_EXPIRED)
+        kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session has expired: POST %s again", CCS_KBS_PATH_AUTH);
+    else if (st == CCS_ERR_NOT_FOUND || st == CCS_ERR_FORMAT)
+        kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "unknown session: POST %s first", CCS_KBS_PATH_AUTH);
+    else
+        kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot read the session");
+    return false;
+}
+
+typedef struct attest_in {
+    const char *nonce;
+    const json_t *tee_pubkey;
+    kbs_evidence ev;
+} attest_in;
+
+/* The shape of the attestation request; 400 with the member's name. */
+static bool parse_attest(kbs_req *r, const json_t *body, const char *tee, attest_in *in) {
+    const json_t *rd = json_object_get(body, "runtime-data"), *te = json_object_get(body, "tee-evidence");
+    const json_t *init = json_object_get(body, "init-data");
+    const char *bad = NULL;
+    if (!json_is_object(rd)) bad = "runtime-data: expected an object";
+    else if ((in->nonce = json_string_value(json_object_get(rd, "nonce"))) == NULL)
+        bad = "runtime-data.nonce: expected a string";
+    else if (!json_is_object(in->tee_pubkey = json_object_get(rd, "tee-pubkey")))
+        bad = "runtime-data.tee-pubkey: expected a JWK object";
+    else if (!json_is_object(te)) bad = "tee-evidence: expected an object";
+    else if (json_object_get(te, "additional_evidence") != NULL &&
+             !json_is_string(json_object_get(te, "additional_evidence")))
+        bad = "tee-evidence.additional_evidence: expected a string";
+    else if (init != NULL && !json_is_object(init) && !json_is_null(init)) bad = "init-data: expected an object";
+    if (bad != NULL) {
+        kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "%s", bad);
+        return false;
+    }
+    if (ccs_kbs_jwk_check_public(in->tee_pubkey) != CCS_OK) {
+        kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "runtime-data.tee-pubkey: %s", ccs_error_detail());
+        return false;
+    }
+    if (kbs_evidence_decode(tee, json_object_get(te, "primary_evidence"), &in->ev) != CCS_OK) {
+        kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "%s", ccs_error_detail());
+        return false;
+    }
+    return true;
+}
+
+/* Consumes the nonce; replies 401 and returns false on a mismatch or reuse. */
+static bool consume(kbs_req *r, const ccs_kbs_session *se, const char *nonce) {
+    ccs_status st = ccs_kbs_session_consume_nonce(r->srv->store, se->id, nonce, now_of(r));
+    if (st == CCS_OK) return true;
+    if (st == CCS_ERR_MISMATCH)
+        kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "runtime-data.nonce is not the nonce of this session");
+    else if (st == CCS_KBS_NONCE_REUSED)
+        kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "the session's nonce was already used: POST %s again",
+                        CCS_KBS_PATH_AUTH);
+    else if (st == CCS_ERR_EXPIRED || st == CCS_ERR_NOT_FOUND)
+        kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session has expired: POST %s again",
+                        CCS_KBS_PATH_AUTH);
+    else
+        kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot update the session");
+    return false;
+}
+
+/* Appraises a passing verifier result; replies 401 unless allowed. */
+static bool appraise(kbs_req *r, const kbs_verified *v, ccs_kbs_appraisal *ap) {
+    ccs_kbs_server *s = r->srv;
+    char *text = NULL;
+    ccs_kbs_attestation_policy *pol = NULL;
+    ccs_status st = ccs_kbs_policy_get(s->store, CCS_KBS_POLICY_ATTESTATION, &text);
+    if (st == CCS_ERR_NOT_FOUND) {
+        kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "no attestation policy is set: every TEE is refused");
+        return false;
+    }
+    if (st == CCS_OK) st = ccs_kbs_attestation_policy_parse(text, &pol);
+    if (st == CCS_OK)
+        st = ccs_kbs_attestation_policy_evaluate(pol, v->result_json, v->policy_tee, ccs_kbs_store_refval_lookup,
+                                                 s->store, ap);
+    free(text);
+    ccs_kbs_attestation_policy_free(pol);
+    if (st != CCS_OK) {
+        kbs_log(s, CCS_KBS_LOG_ERROR, "attest: appraisal failed: %s", ccs_error_detail());
+        kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "the attestation policy could not be evaluated");
+        return false;
+    }
+    if (ap->allow) return true;
+    char reasons[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < ap->reasons.n && used + 1 < sizeof reasons; i++) {
+        int w = snprintf(reasons + used, sizeof reasons - used, "%s%s", i ? "; " : "", ap->reasons.v[i]);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+    kbs_log(s, CCS_KBS_LOG_WARN, "attest: %s refused by the attestation policy: %s", v->policy_tee, reasons);
+    kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "the attestation policy refused the evidence: %s", reasons);
+    return false;
+}
+
+/* Issues the EAR and marks the session attested; replies. */
+static void issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, const kbs_verified *v,
+                  const ccs_kbs_appraisal *ap) {
+    ccs_kbs_server *s = r->srv;
+    json_t *result = json_loads(v->result_json, 0, NULL);
+    json_t *tv = ccs_kbs_tvector_json(&ap->tv);
+    const json_t *claims = json_object_get(result, "claims");
+    char *claims_text = claims != NULL ? json_dumps(claims, JSON_COMPACT) : NULL;
+    char *pub_text = json_dumps(in->tee_pubkey, JSON_COMPACT);
+    ccs_buf token = {0};
+    ccs_time now = now_of(r);
+    ccs_kbs_ear ear = {.status = ap->status, .trust_vector = tv, .policy_id = EAR_POLICY_ID,
+                       .tee = v->policy_tee, .tee_claims = claims, .nonce = in->nonce,
+                       .tee_pubkey = in->tee_pubkey, .iat = now, .lifetime_s = s->cfg.token_lifetime_s};
+    ccs_status st = tv && claims_text && pub_text ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
+    if (st == CCS_OK) st = ccs_kbs_ear_issue(s->token_key, &ear, &token);
+    if (st == CCS_OK)
+        st = ccs_kbs_session_mark_attested(s->store, se->id, now, pub_text, (const char *)token.ptr, claims_text);
+    if (st == CCS_OK) {
+        kbs_log(s, CCS_KBS_LOG_INFO, "attest: %s %s (report data %s)", v->policy_tee,
+                ccs_kbs_ear_status_name(ap->status), v->hash_alg);
+        kbs_reply_json(r, 200, json_pack("{s:s}", "token", (const char *)token.ptr));
+    } else {
+        kbs_log(s, CCS_KBS_LOG_ERROR, "attest: cannot issue the token: %s", ccs_error_detail());
+        kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot issue the attestation token");
+    }
+    ccs_buf_free(&token);
+    free(claims_text);
+    free(pub_text);
+    json_decref(tv);
+    json_decref(result);
+}
+
+void kbs_rcar_attest(kbs_req *r) {
+    ccs_kbs_server *s = r->srv;
+    ccs_kbs_session se;
+    memset(&se, 0, sizeof se);
+    if (!session_of(r, &se)) return;
+    attest_in in;
+    memset(&in, 0, sizeof in);
+    kbs_verified v;
+    memset(&v, 0, sizeof v);
+    ccs_kbs_appraisal ap;
+    memset(&ap, 0, sizeof ap);
+    json_t *body = kbs_body_json(r);
+    if (body != NULL && parse_attest(r, body, se.tee, &in) && consume(r, &se, in.nonce)) {
+        ccs_status st = kbs_evidence_verify(&s->cfg, &in.ev, in.nonce, in.tee_pubkey, now_of(r), &v);
+        if (st != CCS_OK) {
+            kbs_log(s, CCS_KBS_LOG_WARN, "attest: %s evidence cannot be verified: %s", se.tee, ccs_error_detail());
+            kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "%s evidence cannot be verified: %s", se.tee,
+                            ccs_error_detail());
+        } else if (!v.pass) {
+            kbs_log(s, CCS_KBS_LOG_WARN, "attest: %s evidence failed verification: %s", se.tee, v.reasons);
+            kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "evidence verification failed: %s", v.reasons);
+        } else if (appraise(r, &v, &ap)) {
+            issue(r, &se, &in, &v, &ap);
+        }
+    }
+    ccs_kbs_appraisal_clear(&ap);
+    kbs_verified_clear(&v);
+    kbs_evidence_clear(&in.ev);
+    json_decref(body);
+    ccs_kbs_session_clear(&se);
+}
+
+/* ---- GET /kbs/v0/resource/<repository>/<type>/<tag> ---- */
+
+/* The name of the TEE claims in a verified EAR (the annotated evidence's
+ * member other than runtime_data_claims / init_data_claims). */
+static const char *ear_tee(const json_t *claims, const json_t **tee_claims) {
+    const json_t *ev = json_object_get(json_object_get(json_object_get(claims, "submods"), "cpu0"),
+                                       "ear.veraison.annotated-evidence");
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)ev, k, v) {
+        if (strcmp(k, "runtime_data_claims") == 0 || strcmp(k, "init_data_claims") == 0) continue;
+        *tee_claims = v;
+        return k;
+    }
+    return NULL;
+}
+
+/* The verified EAR claims from the bearer token or the session; replies 401
+ * and returns NULL otherwise. */
+static json_t *requester(kbs_req *r) {
+    ccs_kbs_server *s = r->srv;
+    json_t *claims = NULL;
+    size_t len = 0;
+    const char *bearer = kbs_bearer(r, &len);
+    if (bearer != NULL) {
+        if (ccs_kbs_ear_verify(bearer, len, s->token_pub, now_of(r), &claims) != CCS_OK) {
+            kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "the bearer token is not valid: %s", ccs_error_detail());
+            return NULL;
+        }
+        return claims;
+    }
+    ccs_kbs_session se;
+    memset(&se, 0, sizeof se);
+    if (!session_of(r, &se)) return NULL;
+    if (se.state != CCS_KBS_SESSION_ATTESTED || se.token == NULL) {
+        kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session is not attested: POST %s first",
+                        CCS_KBS_PATH_ATTEST);
+    } else if (ccs_kbs_ear_verify(se.token, strlen(se.token), s->token_pub, now_of(r), &claims) != CCS_OK) {
+        kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "the session's token is no longer valid: %s", ccs_error_detail());
+        claims = NULL;
+    }
+    ccs_kbs_session_clear(&se);
+    return claims;
+}
+
+/* Replies 403 unless the resource policy lets the token's subject read path. */
+static bool allowed(kbs_req *r, const json_t *claims, const char *path) {
+    ccs_kbs_server *s = r->srv;
+    char *text = NULL, *reason = NULL;
+    ccs_kbs_resource_policy *pol = NULL;
+    ccs_kbs_subject who = {0};
+    bool allow = false;
+    ccs_status st = ccs_kbs_policy_get(s->store, CCS_KBS_POLICY_RESOURCE, &text);
+    if (st == CCS_ERR_NOT_FOUND) {
+        kbs_reply_error(r, 403, CCS_KBS_ERR_POLICY_DENY, "no resource policy is set: every resource is refused");
+        return false;
+    }
+    who.tee = ear_tee(claims, &who.claims);
+    if (st == CCS_OK) st = ccs_kbs_ear_cpu_status(claims, &who.status);
+    if (st == CCS_OK) st = ccs_kbs_resource_policy_parse(text, &pol);
+    if (st == CCS_OK && who.tee != NULL) st = ccs_kbs_resource_policy_allows(pol, path, &who, &allow, &reason);
+    free(text);
+    ccs_kbs_resource_policy_free(pol);
+    if (st != CCS_OK) {
+        kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "the resource policy could not be evaluated");
+    } else if (!allow) {
+        kbs_log(s, CCS_KBS_LOG_WARN, "resource %s denied: %s", path, reason ? reason : "no TEE in the token");
+        kbs_reply_error(r, 403, CCS_KBS_ERR_POLICY_DENY, "%s", reason ? reason : "the token names no TEE");
+    }
+    free(reason);
+    return st == CCS_OK && allow;
+}
+
+void kbs_rcar_resource(kbs_req *r, const char *rpath) {
+    ccs_kbs_server *s = r->srv;
+    char repo[CCS_KBS_COMPONENT_MAX + 1], type[CCS_KBS_COMPONENT_MAX + 1], tag[CCS_KBS_COMPONENT_MAX + 1];
+    if (ccs_kbs_resource_path_split(rpath, repo, type, tag) != CCS_OK) {
+        kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "resource path: %s", ccs_error_detail());
+        return;
+    }
+    json_t *claims = requester(r);
+    if (claims == NULL) return;
+    const json_t *jwk = NULL;
+    ccs_buf value = {0};
+    json_t *jwe = NULL;
+    if (allowed(r, claims, rpath)) {
+        ccs_status st = ccs_kbs_resource_get(s->store, repo, type, tag, &value);
+        if (st == CCS_ERR_NOT_FOUND)
+            kbs_reply_error(r, 404, CCS_KBS_ERR_NOT_FOUND, "resource %s/%s/%s does not exist", repo, type, tag);
+        else if (st != CCS_OK)
+            kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot read the resource");
+        else if (ccs_kbs_ear_tee_pubkey(claims, &jwk) != CCS_OK ||
+                 ccs_kbs_jwe_encrypt(jwk, ccs_buf_view(&value), &jwe) != CCS_OK)
+            kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "cannot encrypt to the token's tee-pubkey: %s",
+                            ccs_error_detail());
+        else
+            kbs_reply_json(r, 200, jwe);
+    }
+    ccs_buf_free(&value);
+    json_decref(claims);
+}

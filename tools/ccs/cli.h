@@ -10,6 +10,7 @@ enum { CLI_OK = 0, CLI_REFUSED = 1, CLI_USAGE = 2 };
 int ccs_cli_attest(int argc, char **argv);
 int ccs_cli_attest_parse(int argc, char **argv);
 int ccs_cli_tee(int argc, char **argv);
+int ccs_cli_kbs(int argc, char **argv); /* kbs_cmd.c */
 
 /* Options of `ccs attest verify`, shared by every evidence format. */
 typedef struct verify_args {

@@ -18,9 +18,12 @@ ccs_status ccs_kbs_tee_key_generate(json_t **private_jwk) {
         json_decref(jwk);
         CCS_BAIL(CCS_ERR_CRYPTO, "tee key: EC P-256 generation failed (libjose)");
     }
-    /* libjose adds "key_ops"/"use" hints on some versions; keep the five members. */
-    json_t *clean = json_pack("{s:s,s:s,s:O,s:O,s:O}", "kty", "EC", "crv", "P-256", "x", json_object_get(jwk, "x"),
-                              "y", json_object_get(jwk, "y"), "d", json_object_get(jwk, "d"));
+    /* Keep the five members, as copies: the original's strings are wiped. */
+    const char *x = json_string_value(json_object_get(jwk, "x")), *y = json_string_value(json_object_get(jwk, "y"));
+    const char *d = json_string_value(json_object_get(jwk, "d"));
+    json_t *clean = x && y && d ? json_pack("{s:s,s:s,s:s,s:s,s:s}", "kty", "EC", "crv", "P-256", "x", x, "y", y,
+                                            "d", d)
+                                : NULL;
     ccs__kbs_wipe_jwk(jwk);
     json_decref(jwk);
     CCS_ENSURE(clean != NULL, CCS_ERR_CRYPTO, "tee key: libjose gave an incomplete EC key");

@@ -11,6 +11,7 @@ int ccs_cli_attest(int argc, char **argv);
 int ccs_cli_attest_parse(int argc, char **argv);
 int ccs_cli_tee(int argc, char **argv);
 int ccs_cli_kbs(int argc, char **argv); /* kbs_cmd.c */
+int ccs_cli_agent(int argc, char **argv); /* agent_cmd.c */
 
 /* Options of `ccs attest verify`, shared by every evidence format. */
 typedef struct verify_args {

@@ -13,6 +13,7 @@ static const char usage[] =
     "  attest    verify attestation evidence (Intel SGX and TDX DCAP quotes)\n"
     "  tee       produce evidence, seal data, measurements; the sim platform\n"
     "  kbs       the key broker service: serve, and the admin commands\n"
+    "  agent     attest to a KBS and fetch secrets, tokens, evidence; local REST endpoint\n"
     "\n"
     "Run `ccs <area> --help` for the verbs of an area.\n"
     "Exit status: 0 success/accepted, 1 verification or policy refused, 2 bad usage or unreadable input.\n";
@@ -33,6 +34,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "attest") == 0) return ccs_cli_attest(argc - 1, argv + 1);
     if (strcmp(argv[1], "tee") == 0) return ccs_cli_tee(argc - 1, argv + 1);
     if (strcmp(argv[1], "kbs") == 0) return ccs_cli_kbs(argc - 1, argv + 1);
+    if (strcmp(argv[1], "agent") == 0) return ccs_cli_agent(argc - 1, argv + 1);
     fprintf(stderr, "ccs: unknown area \"%s\"\n\n%s", argv[1], usage);
     return CLI_USAGE;
 }

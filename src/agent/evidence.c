@@ -40,8 +40,12 @@ ccs_status agent_primary_evidence(ccs_platform p, ccs_bytes raw, json_t **out) {
         CCS_ENSURE(raw.len <= MAX_TPM_JSON, CCS_ERR_OVERFLOW, "evidence: TPM evidence of %zu bytes", raw.len);
         json_error_t e;
         json_t *v = json_loadb((const char *)raw.ptr, raw.len, JSON_REJECT_DUPLICATES, &e);
-        CCS_ENSURE(json_is_object(v), CCS_ERR_FORMAT, "evidence: TPM evidence is not a JSON object (%s)",
-                   v ? "not an object" : e.text);
+        if (!json_is_object(v)) {
+            bool parsed = v != NULL;
+            json_decref(v);
+            CCS_BAIL(CCS_ERR_FORMAT, "evidence: TPM evidence is not a JSON object (%s)",
+                     parsed ? "another JSON value" : e.text);
+        }
         *out = v;
         return CCS_OK;
     }

@@ -16,5 +16,9 @@ int ccs_test_jose(void);
  * (policy_test.c). */
 int ccs_test_store(void);
 int ccs_test_policy(void);
+/* The HTTP(S) server in-process (server_test.c), under load and SIGKILL
+ * (server_load_test.c). */
+int ccs_test_server(void);
+int ccs_test_server_load(void);
 
 #endif

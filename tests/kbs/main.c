@@ -6,5 +6,7 @@ int main(void) {
     failed += ccs_test_jose();
     failed += ccs_test_store();
     failed += ccs_test_policy();
+    failed += ccs_test_server();
+    failed += ccs_test_server_load();
     return failed ? 1 : 0;
 }

@@ -1,0 +1,198 @@
+/* The KBS server under load and under SIGKILL: many concurrent clients
+ * running the whole flow, and the real `ccs kbs serve` binary killed in the
+ * middle of admin writes and new sessions, then restarted: every
+ * acknowledged resource and session is still there. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kbs_tests.h"
+#include "server_util.h"
+
+#define THREADS 32
+#define FLOWS 3
+
+typedef struct worker {
+    const su_server *s;
+    int failures;
+    long last_status;
+} worker;
+
+static void *flow_worker(void *arg) {
+    worker *w = arg;
+    for (int i = 0; i < FLOWS; i++) {
+        ccs_buf pt = {0};
+        long st = su_flow(w->s, "default/keys/k1", &pt);
+        if (st != 200 || pt.len != strlen(SU_SECRET) || memcmp(pt.ptr, SU_SECRET, pt.len) != 0) {
+            w->failures++;
+            w->last_status = st;
+        }
+        ccs_buf_free(&pt);
+    }
+    return NULL;
+}
+
+static void test_concurrent_clients(void **state) {
+    (void)state;
+    su_server s;
+    su_start(&s, "load", NULL);
+    pthread_t t[THREADS];
+    worker w[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (worker){.s = &s};
+        assert_int_equal(pthread_create(&t[i], NULL, flow_worker, &w[i]), 0);
+    }
+    int failures = 0;
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        if (w[i].failures) fprintf(stderr, "worker %d: %d failures, last status %ld\n", i, w[i].failures,
+                                   w[i].last_status);
+        failures += w[i].failures;
+    }
+    assert_int_equal(failures, 0);
+    su_stop(&s);
+}
+
+/* ---- SIGKILL in the middle of writes ---- */
+
+#define MAX_ACKED 4096
+
+typedef struct writer {
+    su_server *s; /* url and admin key only: the server is the child process */
+    const char *token;
+    volatile int stop;
+    int n_res, n_sess;
+    char sessions[MAX_ACKED][CCS_KBS_SESSION_ID_LEN + 1];
+} writer;
+
+static void *write_worker(void *arg) {
+    writer *w = arg;
+    while (!w->stop && w->n_res < MAX_ACKED && w->n_sess < MAX_ACKED) {
+        char path[128], value[64];
+        su_resp r;
+        snprintf(path, sizeof path, CCS_KBS_PATH_RESOURCE "crash/keys/k%d", w->n_res);
+        snprintf(value, sizeof value, "value-%d", w->n_res);
+        if (su_http(w->s, "POST", path, NULL, w->token, value, strlen(value), &r) != 0 || r.status != 200) {
+            su_resp_clear(&r);
+            break; /* the server is gone: this write was not acknowledged */
+        }
+        su_resp_clear(&r);
+        w->n_res++;
+        su_client c = {0};
+        if (su_auth(w->s, &c, "sim-sgx") != 0) {
+            su_client_clear(&c);
+            break;
+        }
+        memcpy(w->sessions[w->n_sess++], c.cookie, sizeof c.cookie);
+        su_client_clear(&c);
+    }
+    return NULL;
+}
+
+/* Starts `ccs kbs serve --config cfg`; fills s->url from its first line. */
+static pid_t spawn(su_server *s, const char *cfg) {
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execl(CCS_CLI_BIN, CCS_CLI_BIN, "kbs", "serve", "--config", cfg, "--log-level", "error", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char line[sizeof s->url + 13];
+    size_t n = 0;
+    while (n + 1 < sizeof line) {
+        ssize_t k = read(fds[0], line + n, 1);
+        if (k <= 0 || line[n] == '\n') break;
+        n++;
+    }
+    line[n] = '\0';
+    close(fds[0]);
+    if (strncmp(line, "listening on ", 13) != 0) fail_msg("ccs kbs serve said \"%s\"", line);
+    snprintf(s->url, sizeof s->url, "%s", line + 13);
+    return pid;
+}
+
+static void test_sigkill_durability(void **state) {
+    (void)state;
+    su_server s; /* an in-process server prepares the directory, policies and sim */
+    su_start(&s, "crash", NULL);
+    su_stop(&s);
+    char cfg[700], text[4096];
+    snprintf(cfg, sizeof cfg, "%s/kbs.json", s.dir);
+    snprintf(text, sizeof text,
+             "{\"listen\":\"127.0.0.1:0\",\"store\":\"%s\",\"token_key\":\"%s\",\"admin_key\":\"%s\","
+             "\"insecure_trust_sim_dir\":\"%s\",\"session_timeout\":3600}",
+             s.store, s.token_key, s.admin_pub, s.sim_dir);
+    assert_int_equal(ccs_file_write(cfg, ccs_bytes_str(text)), CCS_OK);
+    char *token = su_admin_token(&s, NULL, 600);
+    writer *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    w->s = &s;
+    w->token = token;
+    for (int round = 0; round < 3; round++) {
+        pid_t pid = spawn(&s, cfg);
+        int start = w->n_res;
+        pthread_t t;
+        w->stop = 0;
+        assert_int_equal(pthread_create(&t, NULL, write_worker, w), 0);
+        for (int i = 0; i < 200 && w->n_res < start + 20; i++) usleep(10000);
+        usleep(3000 * (unsigned)(round + 1)); /* land somewhere in the middle of a request */
+        assert_int_equal(kill(pid, SIGKILL), 0);
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        w->stop = 1;
+        assert_int_equal(pthread_join(t, NULL), 0);
+        assert_true(w->n_res > start);
+    }
+    /* Restarted: the server starts on the file and serves; then, stopped
+     * cleanly, every acknowledged resource and session is in the store. */
+    pid_t pid = spawn(&s, cfg);
+    su_client c = {0};
+    assert_int_equal(su_auth(&s, &c, "sim-sgx"), 0);
+    su_client_clear(&c);
+    kill(pid, SIGTERM);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ccs_kbs_store *st = NULL;
+    assert_int_equal(ccs_kbs_store_open(s.store, &st), CCS_OK);
+    for (int i = 0; i < w->n_res; i++) {
+        char tag[32], want[64];
+        ccs_buf v = {0};
+        snprintf(tag, sizeof tag, "k%d", i);
+        snprintf(want, sizeof want, "value-%d", i);
+        if (ccs_kbs_resource_get(st, "crash", "keys", tag, &v) != CCS_OK)
+            fail_msg("acknowledged resource %s lost: %s", tag, ccs_error_detail());
+        assert_int_equal(v.len, strlen(want));
+        assert_memory_equal(v.ptr, want, v.len);
+        ccs_buf_free(&v);
+    }
+    for (int i = 0; i < w->n_sess; i++) {
+        ccs_kbs_session se;
+        if (ccs_kbs_session_get(st, w->sessions[i], ccs_time_now(), &se) != CCS_OK)
+            fail_msg("acknowledged session %d lost: %s", i, ccs_error_detail());
+        ccs_kbs_session_clear(&se);
+    }
+    ccs_kbs_store_close(st);
+    free(w);
+    free(token);
+}
+
+int ccs_test_server_load(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_concurrent_clients),
+        cmocka_unit_test(test_sigkill_durability),
+    };
+    return cmocka_run_group_tests_name("kbs_server_load", tests, NULL, NULL);
+}

@@ -68,6 +68,9 @@ typedef struct agent_session {
 } agent_session;
 
 void agent_session_clear(agent_session *s); /* wipes the key and the token */
+/* Parses the challenge reply into s->nonce and s->alg (untrusted bytes;
+ * fuzz/agent_reply.c). */
+CCS_MUST_USE ccs_status agent_parse_challenge(agent_session *s, ccs_bytes reply);
 /* POST /auth; parses the challenge (nonce, selected hash). */
 CCS_MUST_USE ccs_status agent_rcar_auth(ccs_agent *a, agent_session *s);
 /* Builds the /attest body: a fresh key pair, the runtime data and evidence

@@ -28,7 +28,7 @@ static ccs_status dump(const json_t *v, ccs_buf *out) {
 }
 
 /* The challenge: {"nonce":"..","extra-params":{"selected-hash-algorithm"?}}. */
-static ccs_status parse_challenge(agent_session *s, ccs_bytes reply) {
+ccs_status agent_parse_challenge(agent_session *s, ccs_bytes reply) {
     json_t *c = NULL;
     ccs_status st = ccs_kbs_json_object_parse(reply, &c);
     if (st != CCS_OK) return ccs_error_set(st, CCS_HERE, "kbs: challenge: %s", ccs_error_detail());
@@ -73,7 +73,7 @@ ccs_status agent_rcar_auth(ccs_agent *a, agent_session *s) {
     ccs_status st = dump(req, &body);
     json_decref(req);
     if (st == CCS_OK) st = agent_http_call(s->http, CCS_KBS_PATH_AUTH, &body, AGENT_MAX_REPLY, &reply);
-    if (st == CCS_OK) st = parse_challenge(s, ccs_buf_view(&reply));
+    if (st == CCS_OK) st = agent_parse_challenge(s, ccs_buf_view(&reply));
     if (st == CCS_OK && agent_http_cookie(s->http)[0] == 0)
         st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "kbs: /auth set no " CCS_KBS_COOKIE " cookie");
     ccs_buf_free(&body);

@@ -7,7 +7,9 @@
  * The server runs its libevent loop in the caller's thread
  * (ccs_kbs_server_run); ccs_kbs_server_stop may be called from a signal
  * handler or another thread. Tests start one on 127.0.0.1 port 0 and read the
- * bound port with ccs_kbs_server_port.
+ * bound port with ccs_kbs_server_port. Like any socket server, the process
+ * should ignore SIGPIPE (a client that goes away mid-reply); the library does
+ * not change signal dispositions itself.
  */
 #ifndef CCS_KBS_H
 #define CCS_KBS_H

@@ -1,5 +1,6 @@
 /* Helpers for the KBS server tests: see server_util.h. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,7 @@ static void admin_setup(su_server *s) {
 void su_start(su_server *s, const char *name, const su_opts *o) {
     static const su_opts none = {0};
     if (o == NULL) o = &none;
+    signal(SIGPIPE, SIG_IGN); /* as ccs kbs serve does: a client may leave mid-reply */
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "%s/server-%d-%s", CCS_TEST_TMP, (int)getpid(), name);
     char cmd[700];

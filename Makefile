@@ -1,5 +1,7 @@
 # CCS top-level targets. Each installs what is missing, then builds.
-#   make demo    verify the bundled real SGX and TDX quotes
+#   make demo    the key broker end to end: a KBS on loopback releases a secret
+#                only to the sim workload with the registered measurement
+#   make demo-verify  verify the bundled real SGX and TDX quotes (a table)
 #   make test    build and run the whole test suite (default preset)
 #   make asan    the suite under ASan+UBSan
 #   make fuzz    build the libFuzzer targets and run each briefly
@@ -7,7 +9,7 @@
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps peers build demo test asan fuzz bench clean
+.PHONY: all deps peers build demo demo-verify test asan fuzz bench clean
 
 all: build
 
@@ -23,6 +25,9 @@ build: deps
 
 demo: build
 	@scripts/demo.sh build/default/ccs
+
+demo-verify: build
+	@scripts/demo-verify.sh build/default/ccs
 
 test: peers build
 	@ctest --preset default -j$(JOBS)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: verify the bundled real Intel SGX and TDX quotes, each as of the
+# scripts/demo-verify.sh: verify the bundled real Intel SGX and TDX quotes, each as of the
 # time its collateral was current, and print the verdicts in a table.
 set -uo pipefail
 ccs=${1:-build/default/ccs}

@@ -78,7 +78,8 @@ CCS_MUST_USE ccs_status ccs_agent_get_evidence(ccs_agent *a, ccs_bytes report_da
  *   GET /aa/token?token_type=kbs                  {"token","tee_keypair"}
  *   GET /info                                     {"version","tee","kbs","endpoints"}
  * Bound to loopback only; requests whose Host is not a loopback name are
- * refused (DNS rebinding). One request at a time. */
+ * refused (DNS rebinding). One request at a time. The caller ignores
+ * SIGPIPE (as `ccs agent serve` does): a client may close its socket early. */
 typedef struct ccs_agent_server ccs_agent_server;
 
 #define CCS_AGENT_DEFAULT_LISTEN "127.0.0.1:8006"

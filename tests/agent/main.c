@@ -1,10 +1,12 @@
 /* test_agent: every group of agent tests, one program (DESIGN.md). */
+#include <signal.h>
 #include <stdio.h>
 
 #include "agent_tests.h"
 #include "ccs/tee.h"
 
 int main(void) {
+    signal(SIGPIPE, SIG_IGN); /* the servers (agent REST, in-process KBS) write to sockets */
     if (ccs_sim_init(AGENT_SIM_DIR, ccs_time_now(), true) != CCS_OK) {
         fprintf(stderr, "sim init: %s\n", ccs_error_detail());
         return 1;

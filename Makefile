@@ -44,6 +44,7 @@ fuzz: deps
 
 bench: peers build
 	@build/default/bench/bench_attest --peers peers
+	@build/default/bench/bench_kbs
 
 clean:
 	rm -rf build

@@ -60,6 +60,9 @@ CCS_MUST_USE ccs_status ccs_kbs_config_defaults(ccs_kbs_config *cfg);
  * are CCS_ERR_FORMAT naming the JSON path ("tls.cert: expected a string").
  * Relative paths in the file are taken relative to the file's directory. */
 CCS_MUST_USE ccs_status ccs_kbs_config_load(const char *path, ccs_kbs_config *cfg);
+/* The same from JSON text in memory (the file's contents); relative paths
+ * are taken relative to base_dir (NULL: kept as written). */
+CCS_MUST_USE ccs_status ccs_kbs_config_parse(ccs_bytes text, const char *base_dir, ccs_kbs_config *cfg);
 /* Replaces one string member (copies value; NULL unsets). */
 CCS_MUST_USE ccs_status ccs_kbs_config_set(char **member, const char *value);
 void ccs_kbs_config_clear(ccs_kbs_config *cfg); /* frees every string, leaves cfg zeroed */

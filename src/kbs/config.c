@@ -213,33 +213,25 @@ static ccs_status check(const ccs_kbs_config *c) {
     return CCS_OK;
 }
 
-ccs_status ccs_kbs_config_load(const char *path, ccs_kbs_config *cfg) {
-    CCS_ENSURE(path != NULL && cfg != NULL, CCS_ERR_INVALID_ARG, "config: bad arguments");
-    ccs_buf text = {0};
+/* The file's text (relative paths against base_dir; NULL keeps them as
+ * they are) over the defaults; cfg is replaced only on success. JSON syntax
+ * errors are prefixed with name when it is not NULL. */
+static ccs_status config_parse(ccs_bytes text, const char *base_dir, const char *name, ccs_kbs_config *cfg) {
+    CCS_ENSURE(cfg != NULL && (text.ptr != NULL || text.len == 0), CCS_ERR_INVALID_ARG, "config: bad arguments");
+    CCS_ENSURE(text.len <= CONFIG_MAX, CCS_ERR_FORMAT, "config: larger than %u bytes", CONFIG_MAX);
     json_t *root = NULL;
     ccs_kbs_config c;
     memset(&c, 0, sizeof c);
-    char dir[PATH_MAX_LEN];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL) snprintf(dir, sizeof dir, ".");
-    else if (slash == dir) dir[1] = '\0';
-    else *slash = '\0';
-
-    ccs_status st = ccs_file_read(path, CONFIG_MAX, &text);
-    if (st == CCS_OK) {
-        st = ccs_kbs_json_object_parse(ccs_buf_view(&text), &root);
-        if (st != CCS_OK) {
-            char why[400];
-            snprintf(why, sizeof why, "%s", ccs_error_detail());
-            st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "%s: %s", path, why);
-        }
+    ccs_status st = ccs_kbs_json_object_parse(text, &root);
+    if (st != CCS_OK && name != NULL) {
+        char why[400];
+        snprintf(why, sizeof why, "%s", ccs_error_detail());
+        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "%s: %s", name, why);
     }
     if (st == CCS_OK) st = ccs_kbs_config_defaults(&c);
-    if (st == CCS_OK) st = apply(&c, top_keys, root, "", dir);
+    if (st == CCS_OK) st = apply(&c, top_keys, root, "", base_dir);
     if (st == CCS_OK) st = check(&c);
     json_decref(root);
-    ccs_buf_free(&text);
     if (st != CCS_OK) {
         ccs_kbs_config_clear(&c);
         return st;
@@ -247,4 +239,23 @@ ccs_status ccs_kbs_config_load(const char *path, ccs_kbs_config *cfg) {
     ccs_kbs_config_clear(cfg);
     *cfg = c;
     return CCS_OK;
+}
+
+ccs_status ccs_kbs_config_parse(ccs_bytes text, const char *base_dir, ccs_kbs_config *cfg) {
+    return config_parse(text, base_dir, NULL, cfg);
+}
+
+ccs_status ccs_kbs_config_load(const char *path, ccs_kbs_config *cfg) {
+    CCS_ENSURE(path != NULL && cfg != NULL, CCS_ERR_INVALID_ARG, "config: bad arguments");
+    ccs_buf text = {0};
+    char dir[PATH_MAX_LEN];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = '\0';
+    else *slash = '\0';
+    ccs_status st = ccs_file_read(path, CONFIG_MAX, &text);
+    if (st == CCS_OK) st = config_parse(ccs_buf_view(&text), dir, path, cfg);
+    ccs_buf_free(&text);
+    return st;
 }

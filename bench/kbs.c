@@ -10,9 +10,9 @@
  * flow, errors, and where the CPU went (server thread, clients, evidence).
  * In the same run, the in-process baseline (kbs_inproc.c): the server's
  * verification, policy and EAR signing called directly, one thread and one
- * per core. efficiency = server attestations/s / in-process attestations/s
- * on all cores: what the server delivers of what the same cores can verify
- * and sign. Clients and server share the machine's cores; the output says so.
+ * per core. efficiency = server attestations/s / the better in-process
+ * rate (one thread or one per core) on the same cores: what the server
+ * delivers of what the same cores can verify and sign. Clients and server share the machine's cores; the output says so.
  * Each figure is the best of --repeat runs of --seconds each.
  * Usage: bench_kbs [--clients N] [--seconds S] [--repeat R] */
 #include <ftw.h>
@@ -395,15 +395,19 @@ int main(int argc, char **argv) {
            "  EAR build + ES256 sign %.0f us\n\n",
            us[0], us[1], us[2], us[3]);
 
-    double eff = all.rate > 0 ? f.rate / all.rate : 0;
-    double eff1 = one.rate > 0 ? f.rate / one.rate : 0;
+    /* The denominator is the best the same cores did in-process: with one
+     * thread or one per core, whichever was faster (on a machine shared
+     * with other processes one per core can be the slower). */
+    double best = fmax(one.rate, all.rate);
+    double eff = best > 0 ? f.rate / best : 0;
     double cpu_eff = f.rate > 0 && f.server_cpu > 0 ? one.cpu_per_s / (f.server_cpu / f.rate) : 0;
-    printf("efficiency = server attestations/s / in-process attestations/s on the same %d cores\n", ncores);
-    printf("  %.0f / %.0f = %.2f  (target >= %.1f: %s)\n", f.rate, all.rate, eff, TARGET_EFFICIENCY,
+    printf("efficiency = server attestations/s / the best in-process attestations/s on the same %d cores\n",
+           ncores);
+    printf("  %.0f / %.0f = %.2f  (target >= %.1f: %s)\n", f.rate, best, eff, TARGET_EFFICIENCY,
            met(eff >= TARGET_EFFICIENCY));
-    printf("  against one in-process thread: %.2f; server-thread CPU per flow vs in-process CPU per\n"
-           "  attestation: %.2f (1.0 = the server spends nothing beyond verification, policy and signing)\n",
-           eff1, cpu_eff);
+    printf("  in-process CPU per attestation / server-thread CPU per flow: %.2f (1.0: the server would\n"
+           "  spend nothing beyond verification, policy and signing; a flow also has auth and resource)\n",
+           cpu_eff);
     printf("p99 of the attest request at %d clients: %.1f ms (target < %.0f ms: %s)\n", clients, f.p99_attest,
            TARGET_P99_MS, met(f.p99_attest < TARGET_P99_MS));
     printf("errors: %ld (target 0: %s)\n", f.errors + b.errors, met(f.errors + b.errors == 0));

@@ -132,12 +132,75 @@ static void summarize(attempt *a, const char *binding_check) {
     json_decref(o);
 }
 
+/* Collateral loaders for the cache (collateral_cache.c). */
+typedef struct dcap_src {
+    const ccs_kbs_config *cfg;
+    const ccs_dcap_quote *q;
+    ccs_time now;
+} dcap_src;
+
+static ccs_status load_sim(void *ctx, ccs_x509 **root, ccs_collateral **coll) {
+    const dcap_src *s = ctx;
+    return ccs_sim_trust_load(s->cfg->insecure_trust_sim_dir, s->q->tee, root, coll);
+}
+
+static ccs_status load_path(void *ctx, ccs_x509 **root, ccs_collateral **coll) {
+    const dcap_src *s = ctx;
+    (void)root;
+    return ccs_collateral_load_path(s->cfg->dcap_collateral, coll);
+}
+
+static ccs_status load_pccs(void *ctx, ccs_x509 **root, ccs_collateral **coll) {
+    const dcap_src *s = ctx;
+    uint8_t fmspc[6];
+    const char *ca = NULL;
+    ccs_pccs *p = NULL;
+    (void)root;
+    ccs_status st = ccs_dcap_quote_pck_info(s->q, fmspc, &ca);
+    if (st == CCS_OK) st = ccs_pccs_new(s->cfg->dcap_pccs_url, s->cfg->dcap_pccs_cache, &p);
+    if (st == CCS_OK) st = ccs_pccs_get_collateral(p, s->q->tee, fmspc, ca, s->now, coll);
+    ccs_pccs_free(p);
+    return st;
+}
+
+/* The collateral (and, for sim evidence, the sim root) for this quote, from
+ * the cache; the caller puts the entry back. */
+static ccs_status dcap_collateral(const ccs_kbs_config *cfg, const kbs_evidence *e, const ccs_dcap_quote *q,
+                                  ccs_time now, kbs_coll_entry **entry) {
+    dcap_src src = {cfg, q, now};
+    char key[600], watch[600];
+    const char *qtee = ccs_tee_name(q->tee);
+    struct stat st;
+    if (e->kind == KBS_EV_SIM) {
+        CCS_ENSURE(cfg->insecure_trust_sim_dir != NULL, CCS_ERR_NOT_FOUND,
+                   "sim evidence is not accepted (no insecure_trust_sim_dir)");
+        snprintf(key, sizeof key, "sim:%s:%s", cfg->insecure_trust_sim_dir, qtee);
+        snprintf(watch, sizeof watch, "%s/%s/tcb_info.json", cfg->insecure_trust_sim_dir, qtee);
+        return kbs_coll_get(key, watch, now, load_sim, &src, entry);
+    }
+    if (cfg->dcap_collateral != NULL) {
+        bool dir = stat(cfg->dcap_collateral, &st) == 0 && S_ISDIR(st.st_mode);
+        snprintf(key, sizeof key, "path:%s", cfg->dcap_collateral);
+        snprintf(watch, sizeof watch, "%s%s", cfg->dcap_collateral, dir ? "/tcb_info.json" : "");
+        return kbs_coll_get(key, watch, now, load_path, &src, entry);
+    }
+    if (cfg->dcap_pccs_url != NULL) {
+        uint8_t fmspc[6];
+        const char *ca = NULL;
+        char hex[13];
+        CCS_TRY(ccs_dcap_quote_pck_info(q, fmspc, &ca));
+        CCS_TRY(ccs_hex_encode(ccs_bytes_of(fmspc, 6), hex, sizeof hex));
+        snprintf(key, sizeof key, "pccs:%s:%s:%s:%s", cfg->dcap_pccs_url, qtee, hex, ca);
+        return kbs_coll_get(key, NULL, now, load_pccs, &src, entry);
+    }
+    CCS_BAIL(CCS_ERR_NOT_FOUND, "no DCAP collateral is configured");
+}
+
 static ccs_status verify_dcap(const ccs_kbs_config *cfg, const kbs_evidence *e, ccs_bytes rd, ccs_time now,
                               attempt *a, char policy_tee[static CCS_KBS_TEE_NAME_MAX + 1]) {
     ccs_dcap_quote q;
     ccs_dcap_result *res = calloc(1, sizeof *res);
-    ccs_collateral *coll = NULL;
-    ccs_x509 *root = NULL;
+    kbs_coll_entry *entry = NULL;
     ccs_status st = CCS_OK;
     CCS_ENSURE(res != NULL, CCS_ERR_NOMEM, "out of memory");
     if (ccs_dcap_quote_parse(ccs_buf_view(&e->primary), &q) != CCS_OK) {
@@ -154,28 +217,12 @@ static ccs_status verify_dcap(const ccs_kbs_config *cfg, const kbs_evidence *e, 
         snprintf(policy_tee, CCS_KBS_TEE_NAME_MAX + 1, "sim-%s", qtee);
         if (strcmp(e->tee, "sample") != 0 && strcmp(e->tee, policy_tee) != 0)
             st = ccs_error_set(CCS_ERR_MISMATCH, CCS_HERE, "tee is %s but the quote is %s", e->tee, policy_tee);
-        else if (cfg->insecure_trust_sim_dir == NULL)
-            st = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "sim evidence is not accepted (no insecure_trust_sim_dir)");
-        else
-            st = ccs_sim_trust_load(cfg->insecure_trust_sim_dir, q.tee, &root, &coll);
     } else {
         snprintf(policy_tee, CCS_KBS_TEE_NAME_MAX + 1, "%s", qtee);
-        if (strcmp(e->tee, qtee) != 0) {
+        if (strcmp(e->tee, qtee) != 0)
             st = ccs_error_set(CCS_ERR_MISMATCH, CCS_HERE, "tee is %s but the quote is %s", e->tee, qtee);
-        } else if (cfg->dcap_collateral != NULL) {
-            st = ccs_collateral_load_path(cfg->dcap_collateral, &coll);
-        } else if (cfg->dcap_pccs_url != NULL) {
-            uint8_t fmspc[6];
-            const char *ca = NULL;
-            ccs_pccs *p = NULL;
-            st = ccs_dcap_quote_pck_info(&q, fmspc, &ca);
-            if (st == CCS_OK) st = ccs_pccs_new(cfg->dcap_pccs_url, cfg->dcap_pccs_cache, &p);
-            if (st == CCS_OK) st = ccs_pccs_get_collateral(p, q.tee, fmspc, ca, now, &coll);
-            ccs_pccs_free(p);
-        } else {
-            st = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "no DCAP collateral is configured");
-        }
     }
+    if (st == CCS_OK) st = dcap_collateral(cfg, e, &q, now, &entry);
     if (st == CCS_OK) {
         /* Every TCB status but Revoked/NotSupported, and debug, pass the
          * verifier: the attestation policy judges them. */
@@ -185,14 +232,13 @@ static ccs_status verify_dcap(const ccs_kbs_config *cfg, const kbs_evidence *e, 
                           CCS_TCB_BIT(CCS_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED),
             .allow_debug = true,
             .report_data = rd,
-            .insecure_root = root,
+            .insecure_root = kbs_coll_root(entry),
         };
-        ccs_status vs = ccs_dcap_verify(ccs_buf_view(&e->primary), coll, &opt, res);
+        ccs_status vs = ccs_dcap_verify(ccs_buf_view(&e->primary), kbs_coll_collateral(entry), &opt, res);
         if (vs != CCS_OK && vs != CCS_ERR_VERIFY) st = vs;
         else st = ccs_dcap_result_json(res, &a->json);
     }
-    ccs_collateral_free(coll);
-    ccs_x509_free(root);
+    kbs_coll_put(entry);
     free(res);
     return st;
 }

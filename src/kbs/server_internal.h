@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "ccs/crypto.h"
+#include "ccs/attest.h"
 #include "ccs/kbs.h"
 #include "ccs/kbs_protocol.h"
 #include "kbs_internal.h"
@@ -118,6 +119,18 @@ typedef struct kbs_verified {
  * SHA-384 first, then SHA-256. CCS_OK with out->pass and out->reasons;
  * errors only when verification could not run (no collateral configured:
  * CCS_ERR_NOT_FOUND; others). */
+/* Verified DCAP collateral kept between requests (collateral_cache.c). `key`
+ * names the source; `watch` is a file whose change forces a reload (may be
+ * NULL). The loader fills root (may stay NULL) and coll. */
+typedef struct kbs_coll_entry kbs_coll_entry;
+typedef ccs_status (*kbs_coll_loader)(void *ctx, ccs_x509 **root, ccs_collateral **coll);
+CCS_MUST_USE ccs_status kbs_coll_get(const char *key, const char *watch, ccs_time now, kbs_coll_loader load,
+                                     void *ctx, kbs_coll_entry **out);
+ccs_collateral *kbs_coll_collateral(const kbs_coll_entry *e);
+const ccs_x509 *kbs_coll_root(const kbs_coll_entry *e);
+void kbs_coll_put(kbs_coll_entry *e);
+void kbs_coll_cache_clear(void);
+
 CCS_MUST_USE ccs_status kbs_evidence_verify(const ccs_kbs_config *cfg, const kbs_evidence *e, const char *nonce,
                                             const json_t *tee_pubkey, ccs_time now, kbs_verified *out);
 void kbs_verified_clear(kbs_verified *v);

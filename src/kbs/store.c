@@ -6,7 +6,12 @@
  *
  * Durability: journal_mode=WAL with synchronous=FULL, so a COMMIT that has
  * returned is on disk (WAL is fsynced at every commit) and survives SIGKILL
- * and power loss. secure_delete overwrites the pages of deleted secrets.
+ * and power loss. Session writes (three per attestation) commit with
+ * synchronous=NORMAL: in WAL mode a returned COMMIT still survives the
+ * process being killed (the WAL is in the OS page cache), and only an OS
+ * crash or power loss can drop the last sessions, which costs a client one
+ * re-attestation; resources, policies and reference values never take that
+ * path. secure_delete overwrites the pages of deleted secrets.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +75,17 @@ static ccs_status db_exec(sqlite3 *db, const char *sql) {
 }
 
 ccs_status store_begin(sqlite3 *db) { return db_exec(db, "BEGIN IMMEDIATE"); }
+
+ccs_status store_begin_session(sqlite3 *db) {
+    CCS_TRY(db_exec(db, "PRAGMA synchronous = NORMAL"));
+    return store_begin(db);
+}
+
+ccs_status store_finish_session(sqlite3 *db, ccs_status st) {
+    st = store_finish(db, st);
+    ccs_status back = db_exec(db, "PRAGMA synchronous = FULL"); /* secrets stay fully durable */
+    return st != CCS_OK ? st : back;
+}
 
 ccs_status store_finish(sqlite3 *db, ccs_status st) {
     if (st == CCS_OK) {

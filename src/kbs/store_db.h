@@ -24,6 +24,9 @@ ccs_status store_fail(sqlite3 *db, const char *what);
 /* BEGIN IMMEDIATE: writers take the lock at the start, so a transaction
  * never fails half way on a busy database. */
 CCS_MUST_USE ccs_status store_begin(sqlite3 *db);
+/* Session writes: durable against SIGKILL, not against power loss (store.c). */
+ccs_status store_begin_session(sqlite3 *db);
+ccs_status store_finish_session(sqlite3 *db, ccs_status st);
 /* Commits when st is CCS_OK, rolls back otherwise; returns the first error. */
 CCS_MUST_USE ccs_status store_finish(sqlite3 *db, ccs_status st);
 /* Prepares sql (a constant); *stmt is NULL on failure. */

@@ -89,8 +89,8 @@ ccs_status ccs_kbs_session_create(ccs_kbs_store *s, const char *tee, ccs_time no
     se.expires = now + ttl;
     CCS_TRY(session_random(&se));
     store_lock(s);
-    ccs_status st = store_begin(s->db);
-    if (st == CCS_OK) st = store_finish(s->db, session_insert(s->db, &se));
+    ccs_status st = store_begin_session(s->db);
+    if (st == CCS_OK) st = store_finish_session(s->db, session_insert(s->db, &se));
     store_unlock(s);
     if (st != CCS_OK) {
         ccs_kbs_session_clear(&se);
@@ -188,8 +188,8 @@ ccs_status ccs_kbs_session_consume_nonce(ccs_kbs_store *s, const char *id, const
     CCS_ENSURE(s != NULL && nonce != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     CCS_TRY(id_check(id));
     store_lock(s);
-    ccs_status st = store_begin(s->db);
-    if (st == CCS_OK) st = store_finish(s->db, consume(s->db, id, nonce, now));
+    ccs_status st = store_begin_session(s->db);
+    if (st == CCS_OK) st = store_finish_session(s->db, consume(s->db, id, nonce, now));
     store_unlock(s);
     return st;
 }
@@ -223,8 +223,8 @@ ccs_status ccs_kbs_session_mark_attested(ccs_kbs_store *s, const char *id, ccs_t
                "session: tee-pubkey and claims are required; each field is at most %u bytes",
                CCS_KBS_SESSION_FIELD_MAX);
     store_lock(s);
-    ccs_status st = store_begin(s->db);
-    if (st == CCS_OK) st = store_finish(s->db, attest(s->db, id, now, tee_pubkey, token, claims));
+    ccs_status st = store_begin_session(s->db);
+    if (st == CCS_OK) st = store_finish_session(s->db, attest(s->db, id, now, tee_pubkey, token, claims));
     store_unlock(s);
     return st;
 }
@@ -240,8 +240,8 @@ ccs_status ccs_kbs_session_delete(ccs_kbs_store *s, const char *id) {
     CCS_ENSURE(s != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     CCS_TRY(id_check(id));
     store_lock(s);
-    ccs_status st = store_begin(s->db);
-    if (st == CCS_OK) st = store_finish(s->db, session_remove(s->db, id));
+    ccs_status st = store_begin_session(s->db);
+    if (st == CCS_OK) st = store_finish_session(s->db, session_remove(s->db, id));
     store_unlock(s);
     return st;
 }
@@ -259,8 +259,8 @@ ccs_status ccs_kbs_session_purge_expired(ccs_kbs_store *s, ccs_time now, size_t 
     CCS_ENSURE(s != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     int changes = 0;
     store_lock(s);
-    ccs_status st = store_begin(s->db);
-    if (st == CCS_OK) st = store_finish(s->db, purge(s->db, now, &changes));
+    ccs_status st = store_begin_session(s->db);
+    if (st == CCS_OK) st = store_finish_session(s->db, purge(s->db, now, &changes));
     store_unlock(s);
     if (st == CCS_OK && removed) *removed = (size_t)changes;
     return st;

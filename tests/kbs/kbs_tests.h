@@ -21,4 +21,6 @@ int ccs_test_policy(void);
 int ccs_test_server(void);
 int ccs_test_server_load(void);
 
+int ccs_test_coll_cache(void);
+
 #endif

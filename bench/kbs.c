@@ -333,7 +333,7 @@ int main(int argc, char **argv) {
     printf("KBS under load: %d clients over loopback HTTP (keep-alive), best of %d runs of %.1f s\n", clients,
            repeat, secs);
     printf("machine: %d cores, shared by the client threads and the server; the server is one libevent\n"
-           "thread; store %s on %s (SQLite WAL, synchronous=FULL: 3 durable writes per flow)\n\n",
+           "thread; store %s on %s (SQLite WAL; 3 session writes per flow, SIGKILL-safe)\n\n",
            ncores, env.store, env.fs);
 
     kb_client **cl = make_clients(&env, clients, KB_FLOW);
@@ -384,14 +384,14 @@ int main(int argc, char **argv) {
     kb_inproc_breakdown(ip, secs / 4, us);
     kb_inproc_free(ip);
     env_stop(&env);
-    printf("in-process, same run: decode + verify (the server's kbs_evidence_verify: sim root and collateral\n"
-           "loaded per call, as the server does) + attestation policy + EAR signing; no HTTP, no store\n");
+    printf("in-process, same run: decode + verify (the server's kbs_evidence_verify, with its collateral\n"
+           "cache, as in the server) + attestation policy + EAR signing; no HTTP, no store\n");
     printf("  1 thread     %8.0f attestations/s   %6.0f us CPU each   (other processes %.2f cores)\n", one.rate,
            one.cpu_per_s * 1e6, one.other);
     printf("  %d threads    %8.0f attestations/s   %6.0f us CPU each   (other processes %.2f cores)\n", ncores,
            all.rate, all.cpu_per_s * 1e6, all.other);
-    printf("  steps (1 thread): sim trust load + ccs_dcap_verify %.0f us (as the server: collateral\n"
-           "  loaded and verified per call; %.0f us with it loaded once), policy parse + evaluate %.0f us,\n"
+    printf("  steps (1 thread): sim trust load + ccs_dcap_verify %.0f us (collateral loaded and verified\n"
+           "  per call; %.0f us from the server's cache), policy parse + evaluate %.0f us,\n"
            "  EAR build + ES256 sign %.0f us\n\n",
            us[0], us[1], us[2], us[3]);
 

@@ -1,19 +1,18 @@
 /* bench_kbs in-process baseline: the work of POST /kbs/v0/attest without
  * HTTP and without the store, called directly in the bench's threads:
  *   kbs_evidence_decode  the primary_evidence member (base64 quote)
- *   kbs_evidence_verify  the server's own function: the sim root and
- *                        collateral are loaded from insecure_trust_sim_dir
- *                        on every call, exactly as the server does (it keeps
- *                        no verifier cache), then ccs_dcap_verify, the JSON
- *                        result and its summary
+ *   kbs_evidence_verify  the server's own function: the sim root and the
+ *                        verified collateral come from the server's
+ *                        collateral cache, exactly as in the server, then
+ *                        ccs_dcap_verify, the JSON result and its summary
  *   the attestation policy parsed and evaluated (the server reads the text
  *                        from the store and parses it per request; here the
  *                        text is in memory and the reference values come
  *                        from a callback instead of SQLite)
  *   the EAR claims built and signed (ccs_kbs_ear_issue, ES256).
  * Left out, as server-only costs: the HTTP exchange and JSON body, the
- * session reads and the three durable session writes (create, consume the
- * nonce, mark attested). The evidence is made before the timed loop: it is
+ * session reads and the three session writes (create, consume the nonce,
+ * mark attested). The evidence is made before the timed loop: it is
  * the client's work. */
 #include <math.h>
 #include <stdio.h>

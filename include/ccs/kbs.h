@@ -51,6 +51,7 @@ typedef struct ccs_kbs_config {
     char *resource_policy;
     ccs_kbs_log_level log_level;
     bool allow_remote_plain_http; /* listen on a non-loopback address without TLS (logged as a warning) */
+    int64_t workers;           /* event-loop threads serving requests; 0 (default): one per CPU, at most 16 */
 } ccs_kbs_config;
 
 /* The embedded defaults (docs/kbs.md "Configuration"). The state directory is

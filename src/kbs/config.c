@@ -97,7 +97,7 @@ ccs_status ccs_kbs_config_defaults(ccs_kbs_config *cfg) {
 
 /* ---- the file ---- */
 
-typedef enum { K_STR, K_PATH, K_SECONDS, K_BOOL, K_LEVEL, K_OBJ } key_kind;
+typedef enum { K_STR, K_PATH, K_SECONDS, K_BOOL, K_LEVEL, K_OBJ, K_WORKERS } key_kind;
 
 typedef struct key_spec {
     const char *name;
@@ -136,6 +136,7 @@ static const key_spec top_keys[] = {{"comment", K_STR, SIZE_MAX, NULL},
                                     {"collateral", K_OBJ, 0, coll_keys},
                                     {"policies", K_OBJ, 0, pol_keys},
                                     {"log_level", K_LEVEL, M(log_level), NULL},
+                                    {"workers", K_WORKERS, M(workers), NULL},
                                     {0}};
 #undef M
 
@@ -175,6 +176,13 @@ static ccs_status apply(ccs_kbs_config *c, const key_spec *keys, const json_t *o
             json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
             CCS_ENSURE(n >= 1 && n <= 30 * 86400, CCS_ERR_FORMAT,
                        "%s%s%s: expected an integer number of seconds, 1..2592000", path, dot, k);
+            *(int64_t *)(base + ks->off) = (int64_t)n;
+            break;
+        }
+        case K_WORKERS: {
+            json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
+            CCS_ENSURE(n >= 0 && n <= 64, CCS_ERR_FORMAT, "%s%s%s: expected an integer, 0 (one per CPU) to 64", path,
+                       dot, k);
             *(int64_t *)(base + ks->off) = (int64_t)n;
             break;
         }

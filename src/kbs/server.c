@@ -1,6 +1,6 @@
-/* The KBS HTTP(S) server: setup from the configuration, the libevent loop
- * (one thread; each request runs to completion), routing and the request
- * log. Handlers live in server_rcar.c (the RCAR protocol) and
+/* The KBS HTTP(S) server: setup from the configuration, the libevent loops
+ * (one per worker thread, all accepting on the listening socket; each request
+ * runs to completion on its loop), routing and the request log. Handlers live in server_rcar.c (the RCAR protocol) and
  * server_admin.c (the admin API). docs/kbs.md "Server". */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -94,7 +95,8 @@ static const char *method_name(enum evhttp_cmd_type c) {
 static void on_request(struct evhttp_request *req, void *arg) {
     kbs_req r;
     memset(&r, 0, sizeof r);
-    r.srv = arg;
+    r.w = arg;
+    r.srv = r.w->srv;
     r.req = req;
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     r.method = method_name(evhttp_request_get_command(req));
@@ -138,7 +140,13 @@ static void on_purge(evutil_socket_t fd, short what, void *arg) {
 }
 
 static struct bufferevent *on_bev(struct event_base *base, void *arg) {
-    return ccs_tls_bufferevent_new(((ccs_kbs_server *)arg)->tls, base);
+    return ccs_tls_bufferevent_new(((kbs_worker *)arg)->srv->tls, base);
+}
+
+static void *worker_main(void *arg) {
+    kbs_worker *w = arg;
+    if (event_base_dispatch(w->base) < 0) kbs_log(w->srv, CCS_KBS_LOG_ERROR, "a worker's event loop failed");
+    return NULL;
 }
 
 ccs_status ccs_kbs_server_run(ccs_kbs_server *s) {
@@ -149,7 +157,19 @@ ccs_status ccs_kbs_server_run(ccs_kbs_server *s) {
                "kbs: cannot arm the loop's events");
     kbs_log(s, CCS_KBS_LOG_INFO, "serving %s on %s (port %u)", s->tls ? "https" : "http", s->cfg.listen,
             (unsigned)s->port);
+    for (size_t i = 1; i < s->n_workers; i++) {
+        kbs_worker *w = &s->workers[i];
+        w->started = pthread_create(&w->thread, NULL, worker_main, w) == 0;
+        if (!w->started) kbs_log(s, CCS_KBS_LOG_WARN, "cannot start worker %zu: serving with fewer", i);
+    }
     int rc = event_base_dispatch(s->base);
+    for (size_t i = 1; i < s->n_workers; i++) {
+        kbs_worker *w = &s->workers[i];
+        if (!w->started) continue;
+        event_base_loopexit(w->base, NULL);
+        pthread_join(w->thread, NULL);
+        w->started = false;
+    }
     event_free(purge);
     CCS_ENSURE(rc >= 0, CCS_ERR_INTERNAL, "kbs: the event loop failed");
     kbs_log(s, CCS_KBS_LOG_INFO, "stopped");
@@ -166,8 +186,18 @@ void ccs_kbs_server_stop(ccs_kbs_server *s) {
 
 uint16_t ccs_kbs_server_port(const ccs_kbs_server *s) { return s != NULL ? s->port : 0; }
 
+static void worker_free(kbs_worker *w) {
+    if (w->http != NULL) evhttp_free(w->http); /* closes its dup of the listening socket */
+    if (w->base != NULL) event_base_free(w->base);
+    json_decref(w->token_pub);
+    json_decref(w->admin_jwk);
+    ccs_kbs_token_key_free(w->token_key);
+    memset(w, 0, sizeof *w);
+}
+
 void ccs_kbs_server_free(ccs_kbs_server *s) {
     if (s == NULL) return;
+    for (size_t i = 1; i < s->n_workers; i++) worker_free(&s->workers[i]);
     if (s->stop_ev != NULL) event_free(s->stop_ev);
     if (s->http != NULL) evhttp_free(s->http);
     if (s->base != NULL) event_base_free(s->base);
@@ -272,6 +302,48 @@ static ccs_status load_keys(ccs_kbs_server *s) {
     return CCS_OK;
 }
 
+static void http_setup(kbs_worker *w) {
+    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+    /* evhttp refuses larger bodies itself (413); the handlers apply the
+     * per-endpoint limits with a JSON error. */
+    evhttp_set_max_body_size(w->http, CCS_KBS_MAX_RESOURCE + 4096);
+    evhttp_set_max_headers_size(w->http, 64 * 1024);
+    evhttp_set_timeout(w->http, 30);
+    evhttp_set_gencb(w->http, on_request, w);
+    if (w->srv->tls != NULL) evhttp_set_bevcb(w->http, on_bev, w);
+}
+
+/* Loops 1..n-1: their own base, evhttp and key copies, accepting on a dup
+ * of the listening socket. */
+static ccs_status add_workers(ccs_kbs_server *s, evutil_socket_t listen_fd) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = s->cfg.workers > 0 ? (size_t)s->cfg.workers : (size_t)(cpus > 0 ? (cpus < 16 ? cpus : 16) : 1);
+    if (n > KBS_MAX_WORKERS) n = KBS_MAX_WORKERS;
+    for (size_t i = 1; i < n; i++) {
+        kbs_worker *w = &s->workers[i];
+        w->srv = s;
+        w->base = event_base_new();
+        w->http = w->base != NULL ? evhttp_new(w->base) : NULL;
+        CCS_ENSURE(w->http != NULL, CCS_ERR_NOMEM, "kbs: cannot create worker %zu's event loop", i);
+        s->n_workers = i + 1;
+        CCS_TRY(ccs_kbs_token_key_load(s->cfg.token_key, &w->token_key));
+        w->token_pub = ccs_kbs_token_key_public(w->token_key);
+        CCS_ENSURE(w->token_pub != NULL, CCS_ERR_NOMEM, "out of memory");
+        if (s->admin_jwk != NULL) {
+            w->admin_jwk = json_deep_copy(s->admin_jwk);
+            CCS_ENSURE(w->admin_jwk != NULL, CCS_ERR_NOMEM, "out of memory");
+        }
+        http_setup(w);
+        evutil_socket_t fd = dup(listen_fd);
+        CCS_ENSURE(fd >= 0, CCS_ERR_IO, "kbs: dup: %s", strerror(errno));
+        if (evhttp_accept_socket(w->http, fd) != 0) {
+            close(fd);
+            CCS_BAIL(CCS_ERR_IO, "kbs: worker %zu cannot accept on the listening socket", i);
+        }
+    }
+    return CCS_OK;
+}
+
 static ccs_status open_listener(ccs_kbs_server *s) {
     char host[256];
     uint16_t port = 0;
@@ -288,14 +360,15 @@ static ccs_status open_listener(ccs_kbs_server *s) {
     CCS_ENSURE(s->http != NULL, CCS_ERR_NOMEM, "kbs: cannot create the event loop");
     s->stop_ev = event_new(s->base, s->stop_pipe[0], EV_READ, on_stop, s);
     CCS_ENSURE(s->stop_ev != NULL, CCS_ERR_NOMEM, "kbs: cannot create the stop event");
-    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
-    /* evhttp refuses larger bodies itself (413); the handlers apply the
-     * per-endpoint limits with a JSON error. */
-    evhttp_set_max_body_size(s->http, CCS_KBS_MAX_RESOURCE + 4096);
-    evhttp_set_max_headers_size(s->http, 64 * 1024);
-    evhttp_set_timeout(s->http, 30);
-    evhttp_set_gencb(s->http, on_request, s);
-    if (s->tls != NULL) evhttp_set_bevcb(s->http, on_bev, s);
+    kbs_worker *w0 = &s->workers[0];
+    w0->srv = s;
+    w0->base = s->base;
+    w0->http = s->http;
+    w0->token_key = s->token_key;
+    w0->token_pub = s->token_pub;
+    w0->admin_jwk = s->admin_jwk;
+    s->n_workers = 1;
+    http_setup(w0);
     s->sock = evhttp_bind_socket_with_handle(s->http, host, port);
     CCS_ENSURE(s->sock != NULL, CCS_ERR_IO, "kbs: cannot listen on %s: %s", s->cfg.listen, strerror(errno));
     struct sockaddr_storage ss;
@@ -304,8 +377,11 @@ static ccs_status open_listener(ccs_kbs_server *s) {
     CCS_ENSURE(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, CCS_ERR_IO, "kbs: getsockname: %s", strerror(errno));
     s->port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                                        : ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    return CCS_OK;
+    return add_workers(s, fd);
 }
+
+static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
+static void use_threads(void) { evthread_use_pthreads(); }
 
 ccs_status ccs_kbs_server_new(const ccs_kbs_config *cfg, ccs_kbs_server **out) {
     CCS_ENSURE(cfg != NULL && out != NULL, CCS_ERR_INVALID_ARG, "kbs: bad arguments");
@@ -314,6 +390,8 @@ ccs_status ccs_kbs_server_new(const ccs_kbs_config *cfg, ccs_kbs_server **out) {
     CCS_ENSURE((cfg->tls_cert == NULL) == (cfg->tls_key == NULL), CCS_ERR_INVALID_ARG,
                "tls: both \"cert\" and \"key\" are required");
     *out = NULL;
+    /* Loops are stopped from another thread (event_base_loopexit). */
+    pthread_once(&threads_once, use_threads);
     ccs_kbs_server *s = calloc(1, sizeof *s);
     CCS_ENSURE(s != NULL, CCS_ERR_NOMEM, "out of memory");
     s->stop_pipe[0] = s->stop_pipe[1] = -1;

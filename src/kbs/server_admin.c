@@ -13,7 +13,7 @@ bool kbs_admin_authorized(kbs_req *r) {
     ccs_kbs_server *s = r->srv;
     size_t len = 0;
     const char *tok = kbs_bearer(r, &len);
-    if (s->admin_jwk == NULL) {
+    if (r->w->admin_jwk == NULL) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_ADMIN_AUTH, "the admin API is disabled (no admin_key is configured)");
         return false;
     }
@@ -21,7 +21,7 @@ bool kbs_admin_authorized(kbs_req *r) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_ADMIN_AUTH, "an admin bearer token is required (Authorization: Bearer)");
         return false;
     }
-    if (ccs_kbs_admin_token_verify(tok, len, s->admin_jwk, CCS_KBS_ADMIN_AUDIENCE, ccs_time_now()) != CCS_OK) {
+    if (ccs_kbs_admin_token_verify(tok, len, r->w->admin_jwk, CCS_KBS_ADMIN_AUDIENCE, ccs_time_now()) != CCS_OK) {
         kbs_log(s, CCS_KBS_LOG_WARN, "admin: %s %s refused: %s", r->method, r->path, ccs_error_detail());
         kbs_reply_error(r, 401, CCS_KBS_ERR_ADMIN_AUTH, "the admin token is not valid: %s", ccs_error_detail());
         return false;

@@ -7,6 +7,7 @@
 #ifndef CCS_KBS_SERVER_INTERNAL_H
 #define CCS_KBS_SERVER_INTERNAL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -24,8 +25,28 @@ struct evhttp;
 struct evhttp_bound_socket;
 struct event;
 
+/* One event loop serving requests. The listening socket is shared (each
+ * loop accepts on its own dup of it) and every request runs to completion on
+ * the loop that accepted it. Each loop has its own copies of the keys, so no
+ * jansson object is shared between threads; the store, the collateral cache
+ * and the collateral objects are thread-safe. */
+typedef struct kbs_worker {
+    struct ccs_kbs_server *srv;
+    struct event_base *base;
+    struct evhttp *http;
+    ccs_kbs_token_key *token_key;
+    json_t *token_pub; /* public JWK of token_key: verifies EARs we issued */
+    json_t *admin_jwk; /* NULL: admin API disabled */
+    pthread_t thread;
+    bool started;
+} kbs_worker;
+
+#define KBS_MAX_WORKERS 64
+
 struct ccs_kbs_server {
     ccs_kbs_config cfg; /* a deep copy */
+    kbs_worker workers[KBS_MAX_WORKERS]; /* workers[0] runs in the caller of ccs_kbs_server_run */
+    size_t n_workers;
     ccs_kbs_store *store;
     ccs_kbs_token_key *token_key;
     json_t *token_pub;  /* public JWK of token_key: verifies EARs we issued */
@@ -50,6 +71,7 @@ void kbs_log(const ccs_kbs_server *s, ccs_kbs_log_level lvl, const char *fmt, ..
 /* ---- one request (http.c) ---- */
 typedef struct kbs_req {
     ccs_kbs_server *srv;
+    kbs_worker *w; /* the loop serving this request (its keys) */
     struct evhttp_request *req;
     const char *method; /* "GET", "POST", "DELETE" */
     char path[1024];    /* the URI path, not decoded; the query is dropped */

@@ -182,7 +182,7 @@ static void issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
                        .tee = v->policy_tee, .tee_claims = claims, .nonce = in->nonce,
                        .tee_pubkey = in->tee_pubkey, .iat = now, .lifetime_s = s->cfg.token_lifetime_s};
     ccs_status st = tv && claims_text && pub_text ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
-    if (st == CCS_OK) st = ccs_kbs_ear_issue(s->token_key, &ear, &token);
+    if (st == CCS_OK) st = ccs_kbs_ear_issue(r->w->token_key, &ear, &token);
     if (st == CCS_OK)
         st = ccs_kbs_session_mark_attested(s->store, se->id, now, pub_text, (const char *)token.ptr, claims_text);
     if (st == CCS_OK) {
@@ -252,12 +252,11 @@ static const char *ear_tee(const json_t *claims, const json_t **tee_claims) {
 /* The verified EAR claims from the bearer token or the session; replies 401
  * and returns NULL otherwise. */
 static json_t *requester(kbs_req *r) {
-    ccs_kbs_server *s = r->srv;
     json_t *claims = NULL;
     size_t len = 0;
     const char *bearer = kbs_bearer(r, &len);
     if (bearer != NULL) {
-        if (ccs_kbs_ear_verify(bearer, len, s->token_pub, now_of(r), &claims) != CCS_OK) {
+        if (ccs_kbs_ear_verify(bearer, len, r->w->token_pub, now_of(r), &claims) != CCS_OK) {
             kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "the bearer token is not valid: %s", ccs_error_detail());
             return NULL;
         }
@@ -269,7 +268,7 @@ static json_t *requester(kbs_req *r) {
     if (se.state != CCS_KBS_SESSION_ATTESTED || se.token == NULL) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session is not attested: POST %s first",
                         CCS_KBS_PATH_ATTEST);
-    } else if (ccs_kbs_ear_verify(se.token, strlen(se.token), s->token_pub, now_of(r), &claims) != CCS_OK) {
+    } else if (ccs_kbs_ear_verify(se.token, strlen(se.token), r->w->token_pub, now_of(r), &claims) != CCS_OK) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "the session's token is no longer valid: %s", ccs_error_detail());
         claims = NULL;
     }

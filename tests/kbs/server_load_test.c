@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +66,9 @@ static void test_concurrent_clients(void **state) {
 typedef struct writer {
     su_server *s; /* url and admin key only: the server is the child process */
     const char *token;
-    volatile int stop;
-    int n_res, n_sess;
+    atomic_int stop;
+    atomic_int n_res; /* read by the main thread while the writer runs */
+    int n_sess;
     char sessions[MAX_ACKED][CCS_KBS_SESSION_ID_LEN + 1];
 } writer;
 

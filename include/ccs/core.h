@@ -159,6 +159,10 @@ CCS_MUST_USE ccs_status ccs_hex_decode_fixed(const char *hex, size_t len, uint8_
 /* Standard base64 (RFC 4648 section 4), padded. */
 CCS_MUST_USE ccs_status ccs_base64_encode(ccs_bytes in, ccs_buf *out);
 CCS_MUST_USE ccs_status ccs_base64_decode(const char *in, size_t len, ccs_buf *out);
+/* base64url (RFC 4648 section 5) without padding, as JOSE uses it. Decoding
+ * is strict: only the URL alphabet, no padding, and canonical final bits. */
+CCS_MUST_USE ccs_status ccs_base64url_encode(ccs_bytes in, ccs_buf *out);
+CCS_MUST_USE ccs_status ccs_base64url_decode(const char *in, size_t len, ccs_buf *out);
 
 /* ---- time ------------------------------------------------------------------- */
 

@@ -83,10 +83,29 @@ ccs_status ccs_base64_encode(ccs_bytes in, ccs_buf *out) {
     return CCS_OK;
 }
 
-static int b64val(char c) {
-    const char *p = c ? strchr(b64, c) : NULL;
-    return p ? (int)(p - b64) : -1;
+/* Decoding tables (value + 1; 0 marks a character outside the alphabet), so
+ * decoding is one load per character instead of a search. */
+typedef struct b64_table {
+    uint8_t v[256];
+} b64_table;
+
+static b64_table make_table(const char *alphabet) {
+    b64_table t = {{0}};
+    for (int i = 0; i < 64; i++) t.v[(uint8_t)alphabet[i]] = (uint8_t)(i + 1);
+    return t;
 }
+
+static const b64_table *std_table(void) {
+    static b64_table t;
+    static bool ready; /* benign: every thread computes the same bytes */
+    if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
+        t = make_table(b64);
+        __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+    }
+    return &t;
+}
+
+static int b64val(char c) { return (int)std_table()->v[(uint8_t)c] - 1; }
 
 ccs_status ccs_base64_decode(const char *in, size_t len, ccs_buf *out) {
     CCS_ENSURE(len % 4 == 0, CCS_ERR_FORMAT, "base64 length %zu is not a multiple of 4", len);
@@ -113,6 +132,77 @@ ccs_status ccs_base64_decode(const char *in, size_t len, ccs_buf *out) {
         if (pad < 2) out->ptr[out->len++] = (uint8_t)(w >> 8);
         if (pad < 1) out->ptr[out->len++] = (uint8_t)w;
     }
+    out->ptr[out->len] = 0;
+    return CCS_OK;
+}
+
+/* ---- base64url (RFC 4648 section 5), unpadded, canonical ------------------------ */
+
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static const b64_table *url_table(void) {
+    static b64_table t;
+    static bool ready;
+    if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
+        t = make_table(b64url);
+        __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+    }
+    return &t;
+}
+
+ccs_status ccs_base64url_encode(ccs_bytes in, ccs_buf *out) {
+    size_t need = in.len / 3 * 4 + (in.len % 3 ? in.len % 3 + 1 : 0);
+    CCS_TRY(ccs_buf_reserve(out, need));
+    char *o = (char *)out->ptr + out->len;
+    size_t i = 0;
+    for (; i + 3 <= in.len; i += 3) {
+        uint32_t v = (uint32_t)in.ptr[i] << 16 | (uint32_t)in.ptr[i + 1] << 8 | in.ptr[i + 2];
+        *o++ = b64url[v >> 18];
+        *o++ = b64url[(v >> 12) & 63];
+        *o++ = b64url[(v >> 6) & 63];
+        *o++ = b64url[v & 63];
+    }
+    if (i < in.len) {
+        uint32_t v = (uint32_t)in.ptr[i] << 16 | (i + 1 < in.len ? (uint32_t)in.ptr[i + 1] << 8 : 0);
+        *o++ = b64url[v >> 18];
+        *o++ = b64url[(v >> 12) & 63];
+        if (i + 1 < in.len) *o++ = b64url[(v >> 6) & 63];
+    }
+    out->len += need;
+    out->ptr[out->len] = 0;
+    return CCS_OK;
+}
+
+ccs_status ccs_base64url_decode(const char *in, size_t len, ccs_buf *out) {
+    const b64_table *t = url_table();
+    CCS_ENSURE(in != NULL || len == 0, CCS_ERR_INVALID_ARG, "base64url: NULL input");
+    CCS_ENSURE(len % 4 != 1, CCS_ERR_FORMAT, "base64url: impossible length %zu", len);
+    size_t n = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
+    CCS_TRY(ccs_buf_reserve(out, n));
+    uint8_t *o = out->ptr + out->len;
+    uint32_t acc = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t v = t->v[(uint8_t)in[i]];
+        CCS_ENSURE(v != 0, CCS_ERR_FORMAT, "base64url: character 0x%02x at %zu not allowed", (uint8_t)in[i], i);
+        acc = acc << 6 | (uint32_t)(v - 1);
+        if (i % 4 == 3) {
+            *o++ = (uint8_t)(acc >> 16);
+            *o++ = (uint8_t)(acc >> 8);
+            *o++ = (uint8_t)acc;
+            acc = 0;
+        }
+    }
+    /* Canonical: the unused low bits of the last character are zero, so there
+     * is exactly one encoding per value (no malleable tokens). */
+    if (len % 4 == 2) {
+        CCS_ENSURE((acc & 0x0F) == 0, CCS_ERR_FORMAT, "base64url: non-canonical final character");
+        *o++ = (uint8_t)(acc >> 4);
+    } else if (len % 4 == 3) {
+        CCS_ENSURE((acc & 0x03) == 0, CCS_ERR_FORMAT, "base64url: non-canonical final character");
+        *o++ = (uint8_t)(acc >> 10);
+        *o++ = (uint8_t)(acc >> 2);
+    }
+    out->len += n;
     out->ptr[out->len] = 0;
     return CCS_OK;
 }

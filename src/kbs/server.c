@@ -145,6 +145,7 @@ static struct bufferevent *on_bev(struct event_base *base, void *arg) {
 
 static void *worker_main(void *arg) {
     kbs_worker *w = arg;
+    pthread_setname_np(pthread_self(), "ccs-kbs"); /* visible in top -H, perf */
     if (event_base_dispatch(w->base) < 0) kbs_log(w->srv, CCS_KBS_LOG_ERROR, "a worker's event loop failed");
     return NULL;
 }
@@ -157,6 +158,7 @@ ccs_status ccs_kbs_server_run(ccs_kbs_server *s) {
                "kbs: cannot arm the loop's events");
     kbs_log(s, CCS_KBS_LOG_INFO, "serving %s on %s (port %u)", s->tls ? "https" : "http", s->cfg.listen,
             (unsigned)s->port);
+    pthread_setname_np(pthread_self(), "ccs-kbs");
     for (size_t i = 1; i < s->n_workers; i++) {
         kbs_worker *w = &s->workers[i];
         w->started = pthread_create(&w->thread, NULL, worker_main, w) == 0;

@@ -8,43 +8,11 @@
 
 #include "kbsproto_internal.h"
 
-static bool b64url_char(uint8_t c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
 ccs_status ccs_kbs_b64url_decode(const char *in, size_t len, ccs_buf *out) {
-    CCS_ENSURE(in != NULL || len == 0, CCS_ERR_INVALID_ARG, "base64url: NULL input");
-    CCS_ENSURE(len % 4 != 1, CCS_ERR_FORMAT, "base64url: impossible length %zu", len);
-    for (size_t i = 0; i < len; i++)
-        CCS_ENSURE(b64url_char((uint8_t)in[i]), CCS_ERR_FORMAT, "base64url: character 0x%02x at %zu not allowed",
-                   (uint8_t)in[i], i);
-    /* Canonical: the unused low bits of the last character are zero, so
-     * there is exactly one encoding per value (no malleable tokens). */
-    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    if (len % 4) {
-        size_t idx = (size_t)(strchr(alpha, in[len - 1]) - alpha);
-        unsigned unused = len % 4 == 2 ? 0x0F : 0x03;
-        CCS_ENSURE((idx & unused) == 0, CCS_ERR_FORMAT, "base64url: non-canonical final character");
-    }
-    size_t n = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
-    CCS_TRY(ccs_buf_reserve(out, n + 1));
-    if (n > 0 && jose_b64_dec_buf(in, len, out->ptr + out->len, n) != n)
-        CCS_BAIL(CCS_ERR_FORMAT, "base64url: undecodable");
-    out->len += n;
-    out->ptr[out->len] = 0;
-    return CCS_OK;
+    return ccs_base64url_decode(in, len, out); /* strict and canonical (core/encode.c) */
 }
 
-ccs_status ccs_kbs_b64url_encode(ccs_bytes in, ccs_buf *out) {
-    size_t n = jose_b64_enc_buf(in.ptr, in.len, NULL, 0);
-    CCS_ENSURE(n != SIZE_MAX, CCS_ERR_INTERNAL, "base64url: cannot size");
-    CCS_TRY(ccs_buf_reserve(out, n + 1));
-    if (jose_b64_enc_buf(in.ptr, in.len, out->ptr + out->len, n) != n)
-        CCS_BAIL(CCS_ERR_INTERNAL, "base64url: encoding failed");
-    out->len += n;
-    out->ptr[out->len] = 0;
-    return CCS_OK;
-}
+ccs_status ccs_kbs_b64url_encode(ccs_bytes in, ccs_buf *out) { return ccs_base64url_encode(in, out); }
 
 ccs_status ccs_kbs_json_object_parse(ccs_bytes text, json_t **out) {
     json_error_t err;

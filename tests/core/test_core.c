@@ -114,6 +114,31 @@ static void test_base64(void **state) {
     ccs_buf_free(&d);
 }
 
+static void test_base64url(void **state) {
+    (void)state;
+    static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\xfb\xff"};
+    static const char *const enc[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy", "-_8"};
+    for (int i = 0; i < 8; i++) {
+        ccs_buf e = {0}, d = {0};
+        assert_int_equal(ccs_base64url_encode(ccs_bytes_str(plain[i]), &e), CCS_OK);
+        assert_int_equal(e.len, strlen(enc[i]));
+        if (e.len) assert_memory_equal(e.ptr, enc[i], e.len);
+        assert_int_equal(ccs_base64url_decode(enc[i], strlen(enc[i]), &d), CCS_OK);
+        assert_int_equal(d.len, strlen(plain[i]));
+        if (d.len) assert_memory_equal(d.ptr, plain[i], d.len);
+        ccs_buf_free(&e);
+        ccs_buf_free(&d);
+    }
+    ccs_buf d = {0};
+    assert_int_equal(ccs_base64url_decode("Zg==", 4, &d), CCS_ERR_FORMAT); /* padding */
+    assert_int_equal(ccs_base64url_decode("Zh", 2, &d), CCS_ERR_FORMAT);   /* non-canonical */
+    assert_int_equal(ccs_base64url_decode("Zm+v", 4, &d), CCS_ERR_FORMAT); /* standard alphabet */
+    assert_int_equal(ccs_base64url_decode("Zm9vY", 5, &d), CCS_ERR_FORMAT); /* impossible length */
+    assert_int_equal(ccs_base64url_decode(NULL, 0, &d), CCS_OK);
+    assert_int_equal(d.len, 0);
+    ccs_buf_free(&d);
+}
+
 static void test_time(void **state) {
     (void)state;
     ccs_time t;
@@ -187,7 +212,8 @@ static void test_errors(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader), cmocka_unit_test(test_sizes),  cmocka_unit_test(test_buf),
-        cmocka_unit_test(test_hex),    cmocka_unit_test(test_base64), cmocka_unit_test(test_time),
+        cmocka_unit_test(test_hex),    cmocka_unit_test(test_base64), cmocka_unit_test(test_base64url),
+        cmocka_unit_test(test_time),
         cmocka_unit_test(test_json_raw_member), cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "checks.h"
 
 #define HMAC_OFF 336
 #define HMAC_END 2516
@@ -24,13 +25,9 @@ typedef struct cctx {
 
 static void cfail(cctx *c, const char *check, const char *fmt, ...) CCS_PRINTF(3, 4);
 static void cfail(cctx *c, const char *check, const char *fmt, ...) {
-    ccs_csv_result *r = c->res;
-    if (r->n_failed >= CCS_DCAP_MAX_FAILED) return;
-    ccs_failed_check *f = &r->failed[r->n_failed++];
     va_list ap;
-    f->name = check;
     va_start(ap, fmt);
-    vsnprintf(f->message, sizeof f->message, fmt, ap);
+    ccs_check_vadd(c->res->failed, &c->res->n_failed, CCS_DCAP_MAX_FAILED, check, fmt, ap);
     va_end(ap);
 }
 

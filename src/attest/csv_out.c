@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "checks.h"
 
 static json_t *hex(const uint8_t *p, size_t n) {
     char buf[2 * 64 + 1];
@@ -66,26 +67,17 @@ static json_t *claims(const ccs_csv_result *r) {
 
 ccs_status ccs_csv_result_json(const ccs_csv_result *r, char **out) {
     CCS_ENSURE(r != NULL && out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
-    json_t *o = json_object(), *failed = json_array();
+    json_t *o = json_object();
     json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
     json_object_set_new(o, "tee", json_string("csv"));
     json_object_set_new(o, "report_version", json_integer(r->report_version));
     json_object_set_new(o, "evidence_form",
                         json_string(r->form == CCS_CSV_FORM_TRUSTEE ? "trustee" : r->form ? "raw" : "unknown"));
     json_object_set_new(o, "report_hmac", json_string(hmac_name(r->hmac)));
-    for (size_t i = 0; i < r->n_failed; i++) {
-        json_t *f = json_object();
-        json_object_set_new(f, "name", json_string(r->failed[i].name));
-        json_object_set_new(f, "message", json_string(r->failed[i].message));
-        json_array_append_new(failed, f);
-    }
-    json_object_set_new(o, "failed_checks", failed);
+    json_object_set_new(o, "failed_checks", ccs_failed_checks_json(r->failed, r->n_failed));
     /* A report that does not parse has no claims. */
     if (r->report_version) json_object_set_new(o, "claims", claims(r));
-    *out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    CCS_ENSURE(*out != NULL, CCS_ERR_NOMEM, "out of memory");
-    return CCS_OK;
+    return ccs_result_dump(o, out);
 }
 
 /* ---- certificate directory ----------------------------------------------------- */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pck.h"
+#include "checks.h"
 
 static json_t *hex(const uint8_t *p, size_t n) {
     char buf[2 * 64 + 1];
@@ -56,7 +57,7 @@ static json_t *claims(const ccs_dcap_result *r) {
 
 ccs_status ccs_dcap_result_json(const ccs_dcap_result *r, char **out) {
     CCS_ENSURE(r != NULL && out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
-    json_t *o = json_object(), *adv = json_array(), *failed = json_array();
+    json_t *o = json_object(), *adv = json_array();
     char date[21];
     json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
     json_object_set_new(o, "tee", json_string(ccs_tee_name(r->tee)));
@@ -70,18 +71,9 @@ ccs_status ccs_dcap_result_json(const ccs_dcap_result *r, char **out) {
         json_object_set_new(o, "tcb_date", json_string(date));
     for (size_t i = 0; i < r->n_advisories; i++) json_array_append_new(adv, json_string(r->advisory_ids[i]));
     json_object_set_new(o, "advisory_ids", adv);
-    for (size_t i = 0; i < r->n_failed; i++) {
-        json_t *f = json_object();
-        json_object_set_new(f, "name", json_string(r->failed[i].name));
-        json_object_set_new(f, "message", json_string(r->failed[i].message));
-        json_array_append_new(failed, f);
-    }
-    json_object_set_new(o, "failed_checks", failed);
+    json_object_set_new(o, "failed_checks", ccs_failed_checks_json(r->failed, r->n_failed));
     json_object_set_new(o, "claims", claims(r));
-    *out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    CCS_ENSURE(*out != NULL, CCS_ERR_NOMEM, "out of memory");
-    return CCS_OK;
+    return ccs_result_dump(o, out);
 }
 
 ccs_status ccs_dcap_quote_pck_info(const ccs_dcap_quote *q, uint8_t fmspc[static 6], const char **pck_ca) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "snp.h"
+#include "checks.h"
 
 #define POLICY_SMT (1ull << 16)
 #define POLICY_MIGRATE_MA (1ull << 18)
@@ -26,13 +27,9 @@ typedef struct sctx {
 
 static void sfail(sctx *s, const char *check, const char *fmt, ...) CCS_PRINTF(3, 4);
 static void sfail(sctx *s, const char *check, const char *fmt, ...) {
-    ccs_snp_result *r = s->res;
-    if (r->n_failed >= CCS_DCAP_MAX_FAILED) return;
-    ccs_failed_check *f = &r->failed[r->n_failed++];
     va_list ap;
-    f->name = check;
     va_start(ap, fmt);
-    vsnprintf(f->message, sizeof f->message, fmt, ap);
+    ccs_check_vadd(s->res->failed, &s->res->n_failed, CCS_DCAP_MAX_FAILED, check, fmt, ap);
     va_end(ap);
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "tpm_internal.h"
+#include "checks.h"
 
 #define MAX_EVIDENCE (4u << 20)
 
@@ -37,12 +38,9 @@ static void fail(ccs_tpm_result *r, const char *name, const char *fmt, ...) {
     r->pass = false;
     for (size_t i = 0; i < r->n_failed; i++)
         if (strcmp(r->failed[i].name, name) == 0) return; /* first reason per check */
-    if (r->n_failed >= CCS_TPM_MAX_FAILED) return;
-    ccs_failed_check *f = &r->failed[r->n_failed++];
     va_list ap;
     va_start(ap, fmt);
-    f->name = name;
-    vsnprintf(f->message, sizeof f->message, fmt, ap);
+    ccs_check_vadd(r->failed, &r->n_failed, CCS_TPM_MAX_FAILED, name, fmt, ap);
     va_end(ap);
 }
 

@@ -7,18 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checks.h"
 #include "verify.h"
 
 #define TCB_SIGNING_CN "Intel SGX TCB Signing"
 
 void ccs_vfail(vctx *v, const char *check, const char *fmt, ...) {
-    ccs_dcap_result *r = v->res;
-    if (r->n_failed >= CCS_DCAP_MAX_FAILED) return;
-    ccs_failed_check *f = &r->failed[r->n_failed++];
     va_list ap;
-    f->name = check;
     va_start(ap, fmt);
-    vsnprintf(f->message, sizeof f->message, fmt, ap);
+    ccs_check_vadd(v->res->failed, &v->res->n_failed, CCS_DCAP_MAX_FAILED, check, fmt, ap);
     va_end(ap);
 }
 

@@ -88,7 +88,8 @@ STATE_DIRECTORY=$WORK/kbs "$CCS" kbs serve --listen 127.0.0.1:0 --store "$WORK/k
 KBS_PID=$!
 URL=""
 for _ in $(seq 100); do
-    URL=$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$WORK/kbs.out")
+    # The server's shell may not have created kbs.out yet: no file is no URL yet.
+    URL=$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$WORK/kbs.out" 2>/dev/null || true)
     [[ -n $URL ]] && break
     kill -0 "$KBS_PID" 2>/dev/null || break
     sleep 0.1

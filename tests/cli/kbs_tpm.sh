@@ -61,7 +61,8 @@ mkdir -p "$WORK/kbs"
 KBS_PID=$!
 URL=""
 for _ in $(seq 100); do
-    URL=$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$WORK/kbs.out")
+    # The server's shell may not have created kbs.out yet: no file is no URL yet.
+    URL=$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$WORK/kbs.out" 2>/dev/null || true)
     [[ -n $URL ]] && break
     sleep 0.1
 done

@@ -20,17 +20,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free loopback port pair for swtpm (server and control).
-PORT=""
-for _ in $(seq 50); do
+# swtpm on a free loopback port pair (server and control); another test may
+# take a port between the check and the bind, so try a few.
+TCTI=""
+for _ in $(seq 10); do
     p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && ! (exec 3<>"/dev/tcp/127.0.0.1/$((p + 1))") 2>/dev/null; then
-        PORT=$p
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || (exec 3<>"/dev/tcp/127.0.0.1/$((p + 1))") 2>/dev/null; then
+        continue
+    fi
+    if TCTI=$("$ROOT/scripts/swtpm.sh" start "$WORK/tpm" "$p" 2>"$WORK/swtpm.err"); then
         break
     fi
+    "$ROOT/scripts/swtpm.sh" stop "$WORK/tpm" >/dev/null 2>&1 || true
+    TCTI=""
 done
-[[ -n $PORT ]] || { echo "no free port"; exit 1; }
-TCTI=$("$ROOT/scripts/swtpm.sh" start "$WORK/tpm" "$PORT")
+[[ -n $TCTI ]] || { echo "swtpm did not start:"; cat "$WORK/swtpm.err" "$WORK/tpm/swtpm.log" 2>/dev/null; exit 1; }
 export TPM2TOOLS_TCTI=$TCTI
 tpm2_pcrreset 16 >/dev/null
 

@@ -2,6 +2,7 @@
  * the results keep one shape (docs/attest.md). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "checks.h"
 
@@ -10,6 +11,12 @@ void ccs_check_vadd(ccs_failed_check *arr, size_t *n, size_t max, const char *na
     ccs_failed_check *f = &arr[(*n)++];
     f->name = name;
     vsnprintf(f->message, sizeof f->message, fmt, ap);
+}
+
+bool ccs_report_data_matches(const uint8_t actual[64], ccs_bytes expected) {
+    if (expected.len == 0) return true;
+    return expected.len <= 64 && memcmp(actual, expected.ptr, expected.len) == 0 &&
+           ccs_bytes_is_zero(ccs_bytes_of(actual + expected.len, 64 - expected.len));
 }
 
 json_t *ccs_failed_checks_json(const ccs_failed_check *arr, size_t n) {

@@ -129,10 +129,8 @@ static void check_expectations(cctx *c) {
     if (o->mnonce.len && (o->mnonce.len != 16 || !ccs_ct_eq(o->mnonce, ccs_bytes_of(r->mnonce, 16))))
         cfail(c, CCS_CHECK_CSV_MNONCE, "the report's mnonce is not the expected one");
     if (r->debug && !o->allow_debug) cfail(c, CCS_CHECK_CSV_DEBUG, "the guest policy allows debugging (NODBG clear)");
-    if (o->report_data.len == 0) return;
-    /* Expected data is a prefix of the unmasked REPORT_DATA; the rest must be zero. */
-    if (o->report_data.len > 64 || memcmp(r->report_data, o->report_data.ptr, o->report_data.len) != 0 ||
-        !ccs_bytes_is_zero(ccs_bytes_of(r->report_data + o->report_data.len, 64 - o->report_data.len)))
+    /* Compared with the unmasked REPORT_DATA. */
+    if (!ccs_report_data_matches(r->report_data, o->report_data))
         cfail(c, CCS_CHECK_CSV_REPORT_DATA, "report data does not match the expected value");
 }
 

@@ -239,9 +239,7 @@ static void check_policy(sctx *s) {
         sfail(s, CCS_CHECK_SNP_POLICY_MIGRATION, "the guest policy allows a migration agent (bit 18)");
     if ((r->policy & POLICY_SMT) && o->refuse_smt)
         sfail(s, CCS_CHECK_SNP_POLICY_SMT, "the guest policy allows SMT (bit 16)");
-    if (o->report_data.len &&
-        (o->report_data.len > 64 || memcmp(r->report_data, o->report_data.ptr, o->report_data.len) != 0 ||
-         !ccs_bytes_is_zero(ccs_bytes_of(r->report_data + o->report_data.len, 64 - o->report_data.len))))
+    if (!ccs_report_data_matches(r->report_data, o->report_data))
         sfail(s, CCS_CHECK_REPORT_DATA, "report data does not match the expected value");
     const ccs_snp_tcb *m = o->min_tcb, *t = &r->reported_tcb;
     if (m && (t->bootloader < m->bootloader || t->tee < m->tee || t->snp < m->snp || t->microcode < m->microcode ||

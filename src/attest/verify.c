@@ -223,10 +223,7 @@ static void check_policy(vctx *v) {
     const ccs_dcap_options *o = v->opt;
     if (v->res->debug && !o->allow_debug)
         ccs_vfail(v, CCS_CHECK_DEBUG, "%s is in debug mode", v->q->tee == CCS_TEE_SGX ? "enclave" : "TD");
-    if (o->report_data.len == 0) return;
-    /* Expected data is a prefix; the rest of REPORTDATA must be zero. */
-    if (o->report_data.len > 64 || memcmp(v->res->report_data, o->report_data.ptr, o->report_data.len) != 0 ||
-        !ccs_bytes_is_zero(ccs_bytes_of(v->res->report_data + o->report_data.len, 64 - o->report_data.len)))
+    if (!ccs_report_data_matches(v->res->report_data, o->report_data))
         ccs_vfail(v, CCS_CHECK_REPORT_DATA, "report data does not match the expected value");
 }
 

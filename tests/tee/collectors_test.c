@@ -15,35 +15,11 @@
 #define TDX_QUOTE CCS_TEST_DATA "/attestation/tdx/dcapqvl-tdx-v4-uptodate/quote.bin"
 #define SGX_QUOTE CCS_TEST_DATA "/attestation/sgx/dcapqvl-sgx-v3/quote.bin"
 
-static ccs_buf read_file(const char *path) {
-    ccs_buf b = {0};
-    if (ccs_file_read(path, 1u << 20, &b) != CCS_OK) fail_msg("%s: %s", path, ccs_error_detail());
-    return b;
-}
-
-static void mkdirs(const char *path) {
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        mkdir(tmp, 0700);
-        *p = '/';
-    }
-    mkdir(tmp, 0700);
-}
-
-static void write_file(const char *dir, const char *name, ccs_bytes data) {
-    char p[2200];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    assert_int_equal(ccs_file_write(p, data), CCS_OK);
-}
-
 static void test_unavailable_here(void **state) {
     (void)state;
     static const ccs_platform hw[] = {CCS_PLATFORM_TDX, CCS_PLATFORM_SGX};
     ccs_tee_config cfg = {.root = CCS_TEST_TMP "/empty-root"};
-    mkdirs(cfg.root);
+    tee_mkdirs(cfg.root);
     for (size_t i = 0; i < sizeof hw / sizeof hw[0]; i++) {
         ccs_backend *b = NULL;
         cfg.platform = hw[i];
@@ -73,19 +49,19 @@ static const char *fake_tsm(const char *root, const char *provider, ccs_bytes ou
     static char entry[1100];
     char dev[1100];
     snprintf(entry, sizeof entry, "%s/sys/kernel/config/tsm/report/ccs-%ld", root, (long)getpid());
-    mkdirs(entry);
+    tee_mkdirs(entry);
     snprintf(dev, sizeof dev, "%s/dev", root);
-    mkdirs(dev);
-    write_file(dev, "tdx_guest", ccs_bytes_str(""));
-    write_file(entry, "provider", ccs_bytes_str(provider));
-    write_file(entry, "generation", ccs_bytes_str("7\n"));
-    write_file(entry, "outblob", outblob);
+    tee_mkdirs(dev);
+    tee_put(dev, "tdx_guest", ccs_bytes_str(""));
+    tee_put(entry, "provider", ccs_bytes_str(provider));
+    tee_put(entry, "generation", ccs_bytes_str("7\n"));
+    tee_put(entry, "outblob", outblob);
     return entry;
 }
 
 static void test_tdx_replay(void **state) {
     (void)state;
-    ccs_buf quote = read_file(TDX_QUOTE);
+    ccs_buf quote = tee_read(TDX_QUOTE);
     const char *root = CCS_TEST_TMP "/tdx-root";
     const char *entry = fake_tsm(root, "tdx_guest\n", ccs_buf_view(&quote));
     ccs_tee_config cfg = {.platform = CCS_PLATFORM_TDX, .root = root};
@@ -102,7 +78,7 @@ static void test_tdx_replay(void **state) {
     assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_OK);
     assert_true(ccs_bytes_eq(ccs_buf_view(&ev), ccs_buf_view(&quote)));
     snprintf(p, sizeof p, "%s/inblob", entry);
-    in = read_file(p);
+    in = tee_read(p);
     assert_int_equal(in.len, 64);
     assert_memory_equal(in.ptr, rd, 64);
     /* Other report data than the quote carries: refused. */
@@ -123,7 +99,7 @@ static void test_tdx_replay(void **state) {
 
 static void test_tdx_wrong_provider_and_garbage(void **state) {
     (void)state;
-    ccs_buf quote = read_file(SGX_QUOTE);
+    ccs_buf quote = tee_read(SGX_QUOTE);
     const char *root = CCS_TEST_TMP "/tdx-root2";
     fake_tsm(root, "sev_guest\n", ccs_buf_view(&quote));
     ccs_tee_config cfg = {.platform = CCS_PLATFORM_TDX, .root = root};
@@ -149,15 +125,15 @@ static void test_tdx_wrong_provider_and_garbage(void **state) {
 /* Gramine-style /dev/attestation inside an SGX enclave. */
 static void test_sgx_replay(void **state) {
     (void)state;
-    ccs_buf quote = read_file(SGX_QUOTE);
+    ccs_buf quote = tee_read(SGX_QUOTE);
     char att[1024];
     const char *root = CCS_TEST_TMP "/sgx-root";
     snprintf(att, sizeof att, "%s/dev/attestation/keys", root);
-    mkdirs(att);
+    tee_mkdirs(att);
     snprintf(att, sizeof att, "%s/dev/attestation", root);
-    write_file(att, "quote", ccs_buf_view(&quote));
-    write_file(att, "keys/_sgx_mrenclave", ccs_bytes_of("0123456789abcdef", 16));
-    write_file(att, "keys/_sgx_mrsigner", ccs_bytes_of("fedcba9876543210", 16));
+    tee_put(att, "quote", ccs_buf_view(&quote));
+    tee_put(att, "keys/_sgx_mrenclave", ccs_bytes_of("0123456789abcdef", 16));
+    tee_put(att, "keys/_sgx_mrsigner", ccs_bytes_of("fedcba9876543210", 16));
     ccs_tee_config cfg = {.platform = CCS_PLATFORM_SGX, .root = root};
     ccs_backend *b = NULL;
     ccs_buf ev = {0};
@@ -178,7 +154,7 @@ static void test_sgx_replay(void **state) {
     assert_memory_equal(k1, k3, 32);
     assert_int_equal(ccs_backend_seal_key(b, (ccs_seal_policy)9, ccs_bytes_str("a"), k3), CCS_ERR_INVALID_ARG);
     /* A short EGETKEY result is refused. */
-    write_file(att, "keys/_sgx_mrsigner", ccs_bytes_of("short", 5));
+    tee_put(att, "keys/_sgx_mrsigner", ccs_bytes_of("short", 5));
     assert_int_equal(ccs_backend_seal_key(b, CCS_SEAL_SIGNER, ccs_bytes_str("a"), k2), CCS_ERR_FORMAT);
     char *js = NULL;
     assert_int_equal(ccs_backend_measurements(b, &js), CCS_ERR_MISMATCH); /* zero report data vs the recorded one */

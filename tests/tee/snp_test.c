@@ -21,35 +21,11 @@ static const char *const reports[] = {
     SNP_DATA "/azure-milan-vcek/report.bin",
 };
 
-static ccs_buf rd_file(const char *path) {
-    ccs_buf b = {0};
-    if (ccs_file_read(path, 1u << 20, &b) != CCS_OK) fail_msg("%s: %s", path, ccs_error_detail());
-    return b;
-}
-
-static void mkdir_p(const char *path) {
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        mkdir(tmp, 0700);
-        *p = '/';
-    }
-    mkdir(tmp, 0700);
-}
-
-static void put(const char *dir, const char *name, ccs_bytes data) {
-    char p[2200];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    assert_int_equal(ccs_file_write(p, data), CCS_OK);
-}
-
 static void test_snp_unavailable_here(void **state) {
     (void)state;
     ccs_tee_config cfg = {.platform = CCS_PLATFORM_SNP, .root = CCS_TEST_TMP "/snp-empty-root"};
     ccs_backend *b = NULL;
-    mkdir_p(cfg.root);
+    tee_mkdirs(cfg.root);
     assert_int_equal(ccs_backend_open(&cfg, &b), CCS_ERR_UNSUPPORTED);
     assert_null(b);
     assert_non_null(strstr(ccs_error_detail(), "SEV-SNP is not available on this machine"));
@@ -65,7 +41,7 @@ static void test_snp_unavailable_here(void **state) {
 static void test_snp_check_report(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
-        ccs_buf r = rd_file(reports[i]);
+        ccs_buf r = tee_read(reports[i]);
         uint8_t rd[64];
         memcpy(rd, r.ptr + 0x50, 64);
         assert_int_equal(ccs_snp_check_report(ccs_buf_view(&r), rd), CCS_OK);
@@ -81,7 +57,7 @@ static void test_snp_check_report(void **state) {
 static void test_snp_ioctl_response(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
-        ccs_buf r = rd_file(reports[i]), out = {0};
+        ccs_buf r = tee_read(reports[i]), out = {0};
         uint8_t resp[4000] = {0}, rd[64];
         memcpy(rd, r.ptr + 0x50, 64);
         resp[4] = 0xa0; /* report_size 0x4A0, little-endian */
@@ -116,15 +92,15 @@ static void test_snp_tsm_replay(void **state) {
     (void)state;
     const char *root = CCS_TEST_TMP "/snp-root";
     char entry[1100], dev[1100];
-    ccs_buf r = rd_file(reports[2]), ev = {0};
+    ccs_buf r = tee_read(reports[2]), ev = {0};
     snprintf(entry, sizeof entry, "%s/sys/kernel/config/tsm/report/ccs-%ld", root, (long)getpid());
     snprintf(dev, sizeof dev, "%s/dev", root);
-    mkdir_p(entry);
-    mkdir_p(dev);
-    put(dev, "sev-guest", ccs_bytes_str(""));
-    put(entry, "provider", ccs_bytes_str("sev_guest\n"));
-    put(entry, "generation", ccs_bytes_str("3\n"));
-    put(entry, "outblob", ccs_buf_view(&r));
+    tee_mkdirs(entry);
+    tee_mkdirs(dev);
+    tee_put(dev, "sev-guest", ccs_bytes_str(""));
+    tee_put(entry, "provider", ccs_bytes_str("sev_guest\n"));
+    tee_put(entry, "generation", ccs_bytes_str("3\n"));
+    tee_put(entry, "outblob", ccs_buf_view(&r));
     ccs_tee_config cfg = {.platform = CCS_PLATFORM_SNP, .root = root};
     ccs_backend *b = NULL;
     assert_int_equal(ccs_backend_open(&cfg, &b), CCS_OK);
@@ -140,7 +116,7 @@ static void test_snp_tsm_replay(void **state) {
     /* Another provider: configfs-tsm is not SNP's, so the collector falls
      * back to the SNP_GET_REPORT ioctl, which the replayed device (a plain
      * file) refuses. */
-    put(entry, "provider", ccs_bytes_str("tdx_guest\n"));
+    tee_put(entry, "provider", ccs_bytes_str("tdx_guest\n"));
     assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(r.ptr + 0x50, 64), &ev), CCS_ERR_IO);
     assert_int_equal(ev.len, 0);
     ccs_backend_free(b);

@@ -16,4 +16,12 @@ int ccs_test_sim(void);  /* sim_test.c */
 int ccs_test_seal(void); /* seal_test.c */
 int ccs_test_csv_collector(void); /* csv_test.c */
 
+#include "ccs/core.h"
+
+/* tee_util.c: read a file (fails the test if unreadable), mkdir -p, and
+ * write dir/name. */
+ccs_buf tee_read(const char *path);
+void tee_mkdirs(const char *path);
+void tee_put(const char *dir, const char *name, ccs_bytes data);
+
 #endif

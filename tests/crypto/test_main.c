@@ -3,6 +3,8 @@
 
 #include "test_crypto.h"
 
+int test_group_ecdh(void); /* test_ecdh.c */
+
 void test_read_data(const char *rel, ccs_buf *out) {
     char path[1024];
     int n = snprintf(path, sizeof path, "%s/%s", CCS_TEST_DATA, rel);
@@ -28,5 +30,6 @@ int main(void) {
     failed += test_group_kdf_aead();
     failed += test_group_sm();
     failed += test_group_rsa();
+    failed += test_group_ecdh();
     return failed == 0 ? 0 : 1;
 }

@@ -277,6 +277,24 @@ CCS_MUST_USE ccs_status ccs_rsa_oaep_decrypt(const ccs_rsa_private_raw *k, ccs_o
 CCS_MUST_USE ccs_status ccs_ec_private_pem_raw(ccs_bytes pem, ccs_curve *curve, uint8_t d[static 48],
                                                uint8_t xy[static 96], size_t *field_len);
 
+/* ---- ECDH and AES key wrap for JOSE ECDH-ES+A256KW (ecdh.c) -----------------
+ * peer keys come from ccs_pubkey_* (on-curve checked); Z is the x coordinate
+ * of the shared point, field size (32 or 48 bytes). Callers wipe z. */
+
+/* A fresh ephemeral key on peer's curve: its public x||y to epk_xy (2 x
+ * field size) and the shared secret to z. */
+CCS_MUST_USE ccs_status ccs_ecdh_ephemeral(const ccs_pubkey *peer, uint8_t epk_xy[static 96], uint8_t z[static 48]);
+/* The shared secret of the private scalar d (big-endian, field size) and peer. */
+CCS_MUST_USE ccs_status ccs_ecdh_scalar(ccs_bytes d, const ccs_pubkey *peer, uint8_t z[static 48]);
+/* RFC 3394 AES-256 key wrap: out gets key.len + 8 bytes. */
+CCS_MUST_USE ccs_status ccs_aes256kw_wrap(const uint8_t kek[static 32], ccs_bytes key, uint8_t *out);
+/* Unwraps (out gets wrapped.len - 8 bytes); CCS_ERR_SIGNATURE when the
+ * integrity check fails (wrong key or altered data). */
+CCS_MUST_USE ccs_status ccs_aes256kw_unwrap(const uint8_t kek[static 32], ccs_bytes wrapped, uint8_t *out);
+/* An EC private key from its scalar d and public x||y (a JWK's d, x, y);
+ * CCS_ERR_KEY unless x||y = d*G. */
+CCS_MUST_USE ccs_status ccs_privkey_from_ec_raw(ccs_curve curve, ccs_bytes d, ccs_bytes xy, ccs_privkey **out);
+
 /* ---- TLS server contexts for libevent (tls.c) --------------------------------
  * The only OpenSSL SSL code: a server context from PEM files (TLS 1.2+), and
  * the per-connection OpenSSL bufferevent that evhttp_set_bevcb wants. */

@@ -32,7 +32,7 @@ static const char *curve_group(ccs_curve c) {
 }
 
 /* Wraps pkey (taken) after checking that it is a P-256 or P-384 key. */
-static ccs_status wrap(EVP_PKEY *pkey, ccs_privkey **out) {
+ccs_status ccs__privkey_wrap(EVP_PKEY *pkey, ccs_privkey **out) {
     char group[64] = "";
     size_t glen = 0;
     ccs_curve curve = 0;
@@ -64,7 +64,7 @@ ccs_status ccs_privkey_generate(ccs_curve curve, ccs_privkey **out) {
     CCS_ENSURE(g != NULL, CCS_ERR_UNSUPPORTED, "privkey: unknown curve %d", (int)curve);
     EVP_PKEY *pkey = EVP_EC_gen(g);
     if (pkey == NULL) CCS_OSSL_BAIL(CCS_ERR_CRYPTO, "privkey: key generation failed");
-    return wrap(pkey, out);
+    return ccs__privkey_wrap(pkey, out);
 }
 
 void ccs_privkey_free(ccs_privkey *k) {
@@ -117,7 +117,7 @@ ccs_status ccs_privkey_from_pem(ccs_bytes pem, ccs_privkey **out) {
     EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
     BIO_free(bio);
     if (pkey == NULL) CCS_OSSL_BAIL(CCS_ERR_FORMAT, "privkey: not an unencrypted PEM private key");
-    return wrap(pkey, out);
+    return ccs__privkey_wrap(pkey, out);
 }
 
 ccs_status ccs_privkey_save(const ccs_privkey *k, const char *path) {

@@ -6,5 +6,7 @@
 #include "crypto_internal.h"
 
 EVP_PKEY *ccs__privkey_evp(const ccs_privkey *k);
+/* Wraps pkey (taken; freed on error) after checking it is P-256 or P-384. */
+ccs_status ccs__privkey_wrap(EVP_PKEY *pkey, ccs_privkey **out);
 
 #endif

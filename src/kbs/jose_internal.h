@@ -13,5 +13,8 @@
 
 /* The private JWK of a token key (borrowed). */
 const json_t *ccs__kbs_token_key_jwk(const ccs_kbs_token_key *k);
+/* The signing key and the encoded protected header (borrowed). */
+const ccs_privkey *ccs__kbs_token_key_signer(const ccs_kbs_token_key *k);
+ccs_bytes ccs__kbs_token_key_header(const ccs_kbs_token_key *k, bool with_jwk);
 
 #endif

@@ -97,6 +97,12 @@ CCS_MUST_USE ccs_status ccs_kbs_ear_issue(const ccs_kbs_token_key *k, const ccs_
  * submods.cpu0 with a known ear.status and a tee-pubkey. */
 CCS_MUST_USE ccs_status ccs_kbs_ear_verify(const char *token, size_t len, const json_t *trusted_jwk, ccs_time now,
                                            json_t **claims);
+/* The claims of an EAR this KBS issued and kept in its own session store,
+ * with the same shape and time checks as ccs_kbs_ear_verify but without the
+ * signature: the token never left the server's trusted storage, and
+ * re-verifying our own signature on every resource read would cost a P-256
+ * verification for nothing. Never use it on a token from a request. */
+CCS_MUST_USE ccs_status ccs_kbs_ear_claims_stored(const char *token, ccs_time now, json_t **claims);
 /* Borrowed pointers into verified EAR claims. */
 CCS_MUST_USE ccs_status ccs_kbs_ear_tee_pubkey(const json_t *claims, const json_t **jwk);
 CCS_MUST_USE ccs_status ccs_kbs_ear_cpu_status(const json_t *claims, ccs_kbs_ear_status *status);

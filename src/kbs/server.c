@@ -194,12 +194,14 @@ static void worker_free(kbs_worker *w) {
     json_decref(w->token_pub);
     json_decref(w->admin_jwk);
     ccs_kbs_token_key_free(w->token_key);
+    kbs_policy_cache_clear(&w->policies);
     memset(w, 0, sizeof *w);
 }
 
 void ccs_kbs_server_free(ccs_kbs_server *s) {
     if (s == NULL) return;
     for (size_t i = 1; i < s->n_workers; i++) worker_free(&s->workers[i]);
+    kbs_policy_cache_clear(&s->workers[0].policies); /* worker 0's other fields are s's */
     if (s->stop_ev != NULL) event_free(s->stop_ev);
     if (s->http != NULL) evhttp_free(s->http);
     if (s->base != NULL) event_base_free(s->base);

@@ -30,8 +30,18 @@ struct event;
  * the loop that accepted it. Each loop has its own copies of the keys, so no
  * jansson object is shared between threads; the store, the collateral cache
  * and the collateral objects are thread-safe. */
+/* The policies as last parsed by one loop, with the text they came from: a
+ * request reads the policy text from the store (so an admin change from any
+ * loop or process applies at once) and parses it only when it changed. */
+typedef struct kbs_policy_cache {
+    char *att_text, *res_text;
+    ccs_kbs_attestation_policy *att;
+    ccs_kbs_resource_policy *res;
+} kbs_policy_cache;
+
 typedef struct kbs_worker {
     struct ccs_kbs_server *srv;
+    kbs_policy_cache policies;
     struct event_base *base;
     struct evhttp *http;
     ccs_kbs_token_key *token_key;
@@ -96,6 +106,14 @@ bool kbs_cookie(kbs_req *r, const char *name, char *out, size_t cap);
 /* The token of "Authorization: Bearer <token>", or NULL; *len its length. */
 const char *kbs_bearer(kbs_req *r, size_t *len);
 void kbs_add_header(kbs_req *r, const char *name, const char *value);
+
+/* ---- policies (policy_cache.c) ---- */
+/* The current policy of the store, parsed (borrowed from the worker's
+ * cache, valid until the next call on that worker). CCS_ERR_NOT_FOUND when
+ * none is set. */
+CCS_MUST_USE ccs_status kbs_attestation_policy(kbs_worker *w, const ccs_kbs_attestation_policy **out);
+CCS_MUST_USE ccs_status kbs_resource_policy(kbs_worker *w, const ccs_kbs_resource_policy **out);
+void kbs_policy_cache_clear(kbs_policy_cache *c);
 
 /* ---- handlers ---- */
 void kbs_rcar_auth(kbs_req *r);

@@ -136,19 +136,15 @@ static bool consume(kbs_req *r, const ccs_kbs_session *se, const char *nonce) {
 /* Appraises a passing verifier result; replies 401 unless allowed. */
 static bool appraise(kbs_req *r, const kbs_verified *v, ccs_kbs_appraisal *ap) {
     ccs_kbs_server *s = r->srv;
-    char *text = NULL;
-    ccs_kbs_attestation_policy *pol = NULL;
-    ccs_status st = ccs_kbs_policy_get(s->store, CCS_KBS_POLICY_ATTESTATION, &text);
+    const ccs_kbs_attestation_policy *pol = NULL;
+    ccs_status st = kbs_attestation_policy(r->w, &pol);
     if (st == CCS_ERR_NOT_FOUND) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "no attestation policy is set: every TEE is refused");
         return false;
     }
-    if (st == CCS_OK) st = ccs_kbs_attestation_policy_parse(text, &pol);
     if (st == CCS_OK)
         st = ccs_kbs_attestation_policy_evaluate(pol, v->result_json, v->policy_tee, ccs_kbs_store_refval_lookup,
                                                  s->store, ap);
-    free(text);
-    ccs_kbs_attestation_policy_free(pol);
     if (st != CCS_OK) {
         kbs_log(s, CCS_KBS_LOG_ERROR, "attest: appraisal failed: %s", ccs_error_detail());
         kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "the attestation policy could not be evaluated");
@@ -268,7 +264,7 @@ static json_t *requester(kbs_req *r) {
     if (se.state != CCS_KBS_SESSION_ATTESTED || se.token == NULL) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session is not attested: POST %s first",
                         CCS_KBS_PATH_ATTEST);
-    } else if (ccs_kbs_ear_verify(se.token, strlen(se.token), r->w->token_pub, now_of(r), &claims) != CCS_OK) {
+    } else if (ccs_kbs_ear_claims_stored(se.token, now_of(r), &claims) != CCS_OK) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "the session's token is no longer valid: %s", ccs_error_detail());
         claims = NULL;
     }
@@ -279,21 +275,18 @@ static json_t *requester(kbs_req *r) {
 /* Replies 403 unless the resource policy lets the token's subject read path. */
 static bool allowed(kbs_req *r, const json_t *claims, const char *path) {
     ccs_kbs_server *s = r->srv;
-    char *text = NULL, *reason = NULL;
-    ccs_kbs_resource_policy *pol = NULL;
+    char *reason = NULL;
+    const ccs_kbs_resource_policy *pol = NULL;
     ccs_kbs_subject who = {0};
     bool allow = false;
-    ccs_status st = ccs_kbs_policy_get(s->store, CCS_KBS_POLICY_RESOURCE, &text);
+    ccs_status st = kbs_resource_policy(r->w, &pol);
     if (st == CCS_ERR_NOT_FOUND) {
         kbs_reply_error(r, 403, CCS_KBS_ERR_POLICY_DENY, "no resource policy is set: every resource is refused");
         return false;
     }
     who.tee = ear_tee(claims, &who.claims);
     if (st == CCS_OK) st = ccs_kbs_ear_cpu_status(claims, &who.status);
-    if (st == CCS_OK) st = ccs_kbs_resource_policy_parse(text, &pol);
     if (st == CCS_OK && who.tee != NULL) st = ccs_kbs_resource_policy_allows(pol, path, &who, &allow, &reason);
-    free(text);
-    ccs_kbs_resource_policy_free(pol);
     if (st != CCS_OK) {
         kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "the resource policy could not be evaluated");
     } else if (!allow) {

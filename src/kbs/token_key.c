@@ -1,6 +1,10 @@
-/* The KBS token signing key (ES256, P-256) held as a private JWK for libjose,
- * and the public verification keys (operator admin key, trusted token key)
- * read from PEM or JWK text. Key files are written with mode 0600. */
+/* The KBS token signing key (ES256, P-256): kept as its private JWK (the
+ * file format) and as a ccs_privkey built once, with the JWS protected
+ * headers encoded once, so that signing a token is one ECDSA signature (a
+ * per-call JWK import, as libjose does, checks the key with a scalar
+ * multiplication that costs more than the signature). Also the public
+ * verification keys (operator admin key, trusted token key) read from PEM
+ * or JWK text. Key files are written with mode 0600. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,14 +19,42 @@
 #define KEY_FILE_MAX 65536
 
 struct ccs_kbs_token_key {
-    json_t *jwk; /* private: kty, crv, x, y, d */
+    json_t *jwk;       /* private: kty, crv, x, y, d */
+    ccs_privkey *pk;   /* the same key, for signing */
+    ccs_buf header[2]; /* base64url protected header: [0] alg+typ, [1] with "jwk" */
 };
 
 void ccs_kbs_token_key_free(ccs_kbs_token_key *k) {
     if (k == NULL) return;
     ccs__kbs_wipe_jwk(k->jwk);
     json_decref(k->jwk);
+    ccs_privkey_free(k->pk);
+    ccs_buf_free(&k->header[0]);
+    ccs_buf_free(&k->header[1]);
     free(k);
+}
+
+/* The signing key and the two encoded headers (RFC 7515 4.1.1, 4.1.3). */
+static ccs_status prepare(ccs_kbs_token_key *k) {
+    ccs_buf d = {0}, xy = {0};
+    ccs_status st = ccs__kbs_b64_member(k->jwk, "d", 32, 32, &d);
+    if (st == CCS_OK) st = ccs__kbs_b64_member(k->jwk, "x", 32, 32, &xy);
+    if (st == CCS_OK) st = ccs__kbs_b64_member(k->jwk, "y", 32, 32, &xy);
+    if (st == CCS_OK) st = ccs_privkey_from_ec_raw(CCS_CURVE_P256, ccs_buf_view(&d), ccs_buf_view(&xy), &k->pk);
+    if (d.ptr != NULL) ccs_wipe(d.ptr, d.len);
+    ccs_buf_free(&d);
+    ccs_buf_free(&xy);
+    if (st != CCS_OK) return ccs__kbs_rethrow(st, "token key");
+    for (int i = 0; st == CCS_OK && i < 2; i++) {
+        json_t *hdr = json_pack("{s:s,s:s}", "alg", "ES256", "typ", "JWT");
+        if (hdr != NULL && i == 1) json_object_set_new(hdr, "jwk", ccs_kbs_token_key_public(k));
+        char *text = hdr != NULL ? json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        st = text != NULL ? ccs_base64url_encode(ccs_bytes_str(text), &k->header[i])
+                          : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "token key: no memory");
+        free(text);
+        json_decref(hdr);
+    }
+    return st;
 }
 
 /* Accepts only a P-256 JWK with x, y and d of the right sizes. */
@@ -47,6 +79,10 @@ static ccs_status wrap_jwk(json_t *jwk, ccs_kbs_token_key **out) {
         return st;
     }
     k->jwk = jwk;
+    if ((st = prepare(k)) != CCS_OK) {
+        ccs_kbs_token_key_free(k);
+        return st;
+    }
     *out = k;
     return CCS_OK;
 }
@@ -140,6 +176,12 @@ json_t *ccs_kbs_token_key_public(const ccs_kbs_token_key *k) {
 }
 
 const json_t *ccs__kbs_token_key_jwk(const ccs_kbs_token_key *k) { return k->jwk; }
+
+const ccs_privkey *ccs__kbs_token_key_signer(const ccs_kbs_token_key *k) { return k->pk; }
+
+ccs_bytes ccs__kbs_token_key_header(const ccs_kbs_token_key *k, bool with_jwk) {
+    return ccs_buf_view(&k->header[with_jwk ? 1 : 0]);
+}
 
 ccs_status ccs_kbs_es256_pubkey_parse(ccs_bytes text, json_t **jwk) {
     CCS_ENSURE(jwk != NULL && text.ptr != NULL && text.len <= KEY_FILE_MAX, CCS_ERR_INVALID_ARG,

@@ -1,7 +1,9 @@
 /* The resource response: a flattened JSON JWE (RFC 7516 7.2.2) wrapped to the
  * tee-pubkey (specs/kbs-image-ratls.md 1.1, protocol >= 0.2.0), enc A256GCM.
- * libjose does ECDH-ES+A256KW and the content encryption; it has no RSA-OAEP,
- * so that key wrap goes through src/crypto (ccs_rsa_oaep_*) beside it. The
+ * libjose does the content encryption; the key wraps go through src/crypto
+ * beside it: RSA-OAEP (libjose has none) and ECDH-ES+A256KW on P-256/P-384
+ * (jose_ecdh.c: libjose's per-call key import is slower than the ECDH;
+ * P-521 stays with libjose). The
  * KBS response type has no unprotected header, so the ephemeral key "epk" is
  * moved into the protected header before the content is encrypted (the
  * protected header is the AAD, RFC 7516 5.1 step 14). */
@@ -23,6 +25,8 @@ static json_t *public_copy(const json_t *jwk) {
 }
 
 static ccs_status wrap_ec(const json_t *key, json_t *jwe, json_t *cek) {
+    ccs_status st = ccs__kbs_ecdh_wrap(key, jwe, cek); /* P-256, P-384 */
+    if (st != CCS_ERR_UNSUPPORTED) return st;
     CCS_ENSURE(jose_jwe_enc_jwk(NULL, jwe, NULL, key, cek), CCS_ERR_KEY,
                "jwe: ECDH-ES+A256KW with this tee-pubkey failed (libjose; is the point on the curve?)");
     json_t *prot = json_object_get(jwe, "protected");
@@ -213,8 +217,9 @@ ccs_status ccs_kbs_jwe_decrypt(const json_t *jwe, const json_t *private_jwk, ccs
     const char *alg = json_string_value(json_object_get(hdr, "alg"));
     ccs_status st = CCS_OK;
     if (strcmp(alg, "ECDH-ES+A256KW") == 0) {
-        cek = jose_jwe_dec_jwk(NULL, jwe, NULL, private_jwk);
-        if (cek == NULL)
+        st = ccs__kbs_ecdh_unwrap(jwe, hdr, private_jwk, &cek); /* P-256, P-384 */
+        if (st == CCS_ERR_UNSUPPORTED) st = CCS_OK, cek = jose_jwe_dec_jwk(NULL, jwe, NULL, private_jwk);
+        if (st == CCS_OK && cek == NULL)
             st = ccs_error_set(CCS_ERR_SIGNATURE, CCS_HERE,
                                "jwe: the content key does not unwrap (ECDH-ES+A256KW: wrong key, or altered)");
     } else {

@@ -21,4 +21,12 @@ ccs_status ccs__kbs_rethrow(ccs_status st, const char *prefix);
 /* Wipes the private members of a JWK in place (= ccs_kbs_jwk_wipe). */
 void ccs__kbs_wipe_jwk(json_t *jwk);
 
+/* ECDH-ES+A256KW on P-256/P-384 (jose_ecdh.c); CCS_ERR_UNSUPPORTED for other
+ * curves. wrap: a fresh CEK to the public JWK, setting protected.epk and
+ * encrypted_key of jwe and the oct JWK cek. unwrap: the oct CEK (caller
+ * wipes and decrefs) from the JWE, its decoded protected header and the
+ * private JWK; CCS_ERR_SIGNATURE when it does not unwrap. */
+ccs_status ccs__kbs_ecdh_wrap(const json_t *pub, json_t *jwe, json_t *cek);
+ccs_status ccs__kbs_ecdh_unwrap(const json_t *jwe, const json_t *hdr, const json_t *priv, json_t **cek);
+
 #endif

@@ -46,14 +46,16 @@ static json_t *read_json(const char *dir, const char *name) {
     return v;
 }
 
-/* A fresh key from libjose: EC P-256 (bits 0) or RSA of `bits`. */
-static json_t *gen(int bits) {
+/* A fresh key from libjose: EC on crv (bits 0) or RSA of `bits`. */
+static json_t *gen_ec(const char *crv, int bits) {
     json_t *k = bits ? json_pack("{s:s,s:i}", "kty", "RSA", "bits", bits)
-                     : json_pack("{s:s,s:s}", "kty", "EC", "crv", "P-256");
+                     : json_pack("{s:s,s:s}", "kty", "EC", "crv", crv);
     if (k == NULL || !jose_jwk_gen(NULL, k)) exit(2);
     json_object_del(k, "bits");
     return k;
 }
+
+static json_t *gen(int bits) { return gen_ec("P-256", bits); }
 
 static json_t *pub_of(const json_t *k) {
     json_t *p = json_deep_copy(k);
@@ -89,6 +91,17 @@ static int cmd_make(const char *dir) {
     check(ccs_kbs_ear_issue(key, &ear, &tok) == CCS_OK, "EAR issue");
     check(ccs_file_write(path_in(dir, "ear.jwt"), ccs_buf_view(&tok)) == CCS_OK, "write ear.jwt");
     wrap(dir, "jwe-ec.json", ecp);
+    /* P-384 (src/crypto's ECDH, as P-256) and P-521 (through libjose). */
+    static const char *const more[][4] = {{"P-384", "ec384.priv.json", "ec384.pub.json", "jwe-ec384.json"},
+                                          {"P-521", "ec521.priv.json", "ec521.pub.json", "jwe-ec521.json"}};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *k = gen_ec(more[i][0], 0), *kp = pub_of(k);
+        write_json(dir, more[i][1], k);
+        write_json(dir, more[i][2], kp);
+        wrap(dir, more[i][3], kp);
+        json_decref(k);
+        json_decref(kp);
+    }
     wrap(dir, "jwe-rsa.json", rsap);
     json_object_set_new(rsap, "alg", json_string("RSA-OAEP-256"));
     wrap(dir, "jwe-rsa256.json", rsap);
@@ -137,6 +150,8 @@ static ccs_status verify_file(const char *dir, const char *name, const json_t *k
 
 static int cmd_check(const char *dir) {
     unwrap(dir, "peer-jwe-ec.json", "ec.priv.json");
+    unwrap(dir, "peer-jwe-ec384.json", "ec384.priv.json");
+    unwrap(dir, "peer-jwe-ec521.json", "ec521.priv.json");
     unwrap(dir, "peer-jwe-rsa.json", "rsa.priv.json");
     unwrap(dir, "peer-jwe-rsa256.json", "rsa.priv.json");
     json_t *pk = read_json(dir, "peer-key.pub.json");

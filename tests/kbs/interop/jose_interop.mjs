@@ -100,9 +100,11 @@ await attempt('npm jose: our EAR token refused with another key', async () => {
     return e.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
   }
 });
-for (const [file, alg, keyfile] of [['jwe-ec.json', 'ECDH-ES+A256KW', 'ec.priv.json'],
+for (const [file, alg, keyfile, crv] of [['jwe-ec.json', 'ECDH-ES+A256KW', 'ec.priv.json', 'P-256'],
+  ['jwe-ec384.json', 'ECDH-ES+A256KW', 'ec384.priv.json', 'P-384'],
+  ['jwe-ec521.json', 'ECDH-ES+A256KW', 'ec521.priv.json', 'P-521'],
   ['jwe-rsa.json', 'RSA-OAEP', 'rsa.priv.json'], ['jwe-rsa256.json', 'RSA-OAEP-256', 'rsa.priv.json']]) {
-  await attempt(`npm jose: flattenedDecrypt of our ${alg} JWE`, async () => {
+  await attempt(`npm jose: flattenedDecrypt of our ${alg}${crv ? ' ' + crv : ''} JWE`, async () => {
     const jwe = rj(file);
     const key = await jose.importJWK(rj(keyfile), alg);
     const { plaintext, protectedHeader } = await jose.flattenedDecrypt(jwe, key,
@@ -110,7 +112,7 @@ for (const [file, alg, keyfile] of [['jwe-ec.json', 'ECDH-ES+A256KW', 'ec.priv.j
     const members = Object.keys(jwe).sort().join(',');
     return Buffer.from(plaintext).equals(resource) && protectedHeader.alg === alg &&
       protectedHeader.enc === 'A256GCM' && members === 'ciphertext,encrypted_key,iv,protected,tag' &&
-      (alg !== 'ECDH-ES+A256KW' || protectedHeader.epk.crv === 'P-256');
+      (alg !== 'ECDH-ES+A256KW' || protectedHeader.epk.crv === crv);
   });
 }
 
@@ -121,6 +123,8 @@ async function peerJwe(file, alg, pubfile) {
   wj(file, jwe);
 }
 await peerJwe('peer-jwe-ec.json', 'ECDH-ES+A256KW', 'ec.pub.json');
+await peerJwe('peer-jwe-ec384.json', 'ECDH-ES+A256KW', 'ec384.pub.json');
+await peerJwe('peer-jwe-ec521.json', 'ECDH-ES+A256KW', 'ec521.pub.json');
 await peerJwe('peer-jwe-rsa.json', 'RSA-OAEP', 'rsa.pub.json');
 await peerJwe('peer-jwe-rsa256.json', 'RSA-OAEP-256', 'rsa.pub.json');
 

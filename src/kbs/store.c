@@ -6,12 +6,13 @@
  *
  * Durability: journal_mode=WAL with synchronous=FULL, so a COMMIT that has
  * returned is on disk (WAL is fsynced at every commit) and survives SIGKILL
- * and power loss. Session writes (three per attestation) commit with
- * synchronous=NORMAL: in WAL mode a returned COMMIT still survives the
- * process being killed (the WAL is in the OS page cache), and only an OS
- * crash or power loss can drop the last sessions, which costs a client one
- * re-attestation; resources, policies and reference values never take that
- * path. secure_delete overwrites the pages of deleted secrets.
+ * and power loss. Sessions (three writes per attestation) live on a second
+ * connection with synchronous=NORMAL: in WAL mode a returned COMMIT still
+ * survives the process being killed (the WAL is in the OS page cache), and
+ * only an OS crash or power loss can drop the last sessions, which costs a
+ * client one re-attestation; resources, policies and reference values never
+ * take that connection. secure_delete overwrites the pages of deleted
+ * secrets.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,72 +50,91 @@ static const char *const sql_schema[] = {
 void store_lock(ccs_kbs_store *s) { (void)pthread_mutex_lock(&s->lock); }
 void store_unlock(ccs_kbs_store *s) { (void)pthread_mutex_unlock(&s->lock); }
 
-ccs_status store_fail(sqlite3 *db, const char *what) {
-    CCS_BAIL(CCS_ERR_IO, "KBS store: %s: %s", what, sqlite3_errmsg(db));
+ccs_status store_fail(store_conn *db, const char *what) {
+    CCS_BAIL(CCS_ERR_IO, "KBS store: %s: %s", what, sqlite3_errmsg(db->db));
 }
 
-ccs_status store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt) {
+/* A free cached statement for sql, or a new one (cached if there is room). */
+ccs_status store_prepare(store_conn *db, const char *sql, sqlite3_stmt **stmt) {
     *stmt = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, stmt, NULL) != SQLITE_OK) {
+    size_t free_slot = STORE_STMT_CACHE;
+    for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
+        if (db->cache[i].sql == sql && !db->cache[i].out) {
+            db->cache[i].out = true;
+            *stmt = db->cache[i].st;
+            return CCS_OK;
+        }
+        if (db->cache[i].sql == NULL && free_slot == STORE_STMT_CACHE) free_slot = i;
+    }
+    if (sqlite3_prepare_v2(db->db, sql, -1, stmt, NULL) != SQLITE_OK) {
         sqlite3_finalize(*stmt);
         *stmt = NULL;
         return store_fail(db, "preparing a statement");
     }
+    if (free_slot < STORE_STMT_CACHE) {
+        db->cache[free_slot].sql = sql;
+        db->cache[free_slot].st = *stmt;
+        db->cache[free_slot].out = true;
+    }
     return CCS_OK;
 }
 
-static ccs_status db_exec(sqlite3 *db, const char *sql) {
+/* Cached statements go back to the cache; others are finalized. */
+void store_release(store_conn *db, sqlite3_stmt *st) {
+    if (st == NULL) return;
+    for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
+        if (db->cache[i].st != st) continue;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        db->cache[i].out = false;
+        return;
+    }
+    sqlite3_finalize(st);
+}
+
+static ccs_status db_exec(store_conn *db, const char *sql) {
     sqlite3_stmt *st = NULL;
     CCS_TRY(store_prepare(db, sql, &st));
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     }
-    sqlite3_finalize(st);
+    store_release(db, st);
     if (rc != SQLITE_DONE) return store_fail(db, sql);
     return CCS_OK;
 }
 
-ccs_status store_begin(sqlite3 *db) { return db_exec(db, "BEGIN IMMEDIATE"); }
+ccs_status store_begin(store_conn *db) { return db_exec(db, "BEGIN IMMEDIATE"); }
 
-ccs_status store_begin_session(sqlite3 *db) {
-    CCS_TRY(db_exec(db, "PRAGMA synchronous = NORMAL"));
-    return store_begin(db);
-}
-
-ccs_status store_finish_session(sqlite3 *db, ccs_status st) {
-    st = store_finish(db, st);
-    ccs_status back = db_exec(db, "PRAGMA synchronous = FULL"); /* secrets stay fully durable */
-    return st != CCS_OK ? st : back;
-}
-
-ccs_status store_finish(sqlite3 *db, ccs_status st) {
+ccs_status store_finish(store_conn *db, ccs_status st) {
+    static const char sql_commit[] = "COMMIT", sql_rollback[] = "ROLLBACK";
     if (st == CCS_OK) {
-        st = db_exec(db, "COMMIT");
+        st = db_exec(db, sql_commit);
         if (st == CCS_OK) return CCS_OK;
     }
-    if (!sqlite3_get_autocommit(db)) {
+    if (!sqlite3_get_autocommit(db->db)) {
         sqlite3_stmt *rb = NULL;
-        /* Quietly: the first error is the one worth reporting. */
-        if (sqlite3_prepare_v2(db, "ROLLBACK", -1, &rb, NULL) == SQLITE_OK) (void)sqlite3_step(rb);
+        /* Quietly (not through store_prepare, which records errors): the
+         * first error is the one worth reporting. */
+        if (sqlite3_prepare_v2(db->db, sql_rollback, -1, &rb, NULL) == SQLITE_OK) (void)sqlite3_step(rb);
         sqlite3_finalize(rb);
     }
     return st;
 }
 
-ccs_status store_bind_text(sqlite3 *db, sqlite3_stmt *st, int i, const char *v) {
+ccs_status store_bind_text(store_conn *db, sqlite3_stmt *st, int i, const char *v) {
     int rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
     if (rc != SQLITE_OK) return store_fail(db, "binding a parameter");
     return CCS_OK;
 }
 
-ccs_status store_bind_i64(sqlite3 *db, sqlite3_stmt *st, int i, int64_t v) {
+ccs_status store_bind_i64(store_conn *db, sqlite3_stmt *st, int i, int64_t v) {
     if (sqlite3_bind_int64(st, i, v) != SQLITE_OK) return store_fail(db, "binding a parameter");
     return CCS_OK;
 }
 
-ccs_status store_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, int *changes) {
+ccs_status store_step_done(store_conn *db, sqlite3_stmt *st, const char *what, int *changes) {
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(db, what);
-    if (changes) *changes = sqlite3_changes(db);
+    if (changes) *changes = sqlite3_changes(db->db);
     return CCS_OK;
 }
 
@@ -164,19 +184,19 @@ void ccs_kbs_strlist_free(ccs_kbs_strlist *l) {
 
 /* ---- open / close ---- */
 
-static ccs_status db_user_version(sqlite3 *db, int *out) {
+static ccs_status db_user_version(store_conn *db, int *out) {
     sqlite3_stmt *st = NULL;
     CCS_TRY(store_prepare(db, "PRAGMA user_version", &st));
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *out = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    store_release(db, st);
     if (rc != SQLITE_ROW) return store_fail(db, "reading the schema version");
     return CCS_OK;
 }
 
 /* Inside a transaction: creates the schema of a new file, or checks the
  * version of an existing one. */
-static ccs_status schema_setup(sqlite3 *db) {
+static ccs_status schema_setup(store_conn *db) {
     int version = 0;
     CCS_TRY(db_user_version(db, &version));
     if (version == CCS_KBS_STORE_SCHEMA_VERSION) return CCS_OK;
@@ -197,52 +217,75 @@ static ccs_status create_private(const char *path) {
     return CCS_OK;
 }
 
-static ccs_status configure(sqlite3 *db) {
-    sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+static ccs_status configure(store_conn *db, bool sessions) {
+    sqlite3_busy_timeout(db->db, STORE_BUSY_TIMEOUT_MS);
     sqlite3_stmt *st = NULL;
     /* journal_mode answers with the mode in effect: insist on WAL. */
     CCS_TRY(store_prepare(db, "PRAGMA journal_mode = WAL", &st));
     bool wal = sqlite3_step(st) == SQLITE_ROW &&
                sqlite3_stricmp((const char *)sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "",
                                "wal") == 0;
-    sqlite3_finalize(st);
+    store_release(db, st);
     CCS_ENSURE(wal, CCS_ERR_IO, "KBS store: the database cannot use WAL mode");
-    CCS_TRY(db_exec(db, "PRAGMA synchronous = FULL"));
+    CCS_TRY(db_exec(db, sessions ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL"));
     CCS_TRY(db_exec(db, "PRAGMA foreign_keys = ON"));
     return db_exec(db, "PRAGMA secure_delete = ON");
+}
+
+static void conn_close(store_conn *c) {
+    if (c == NULL) return;
+    for (size_t i = 0; i < STORE_STMT_CACHE; i++) sqlite3_finalize(c->cache[i].st);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static ccs_status conn_open(const char *path, bool sessions, store_conn **out) {
+    store_conn *c = calloc(1, sizeof *c);
+    CCS_ENSURE(c != NULL, CCS_ERR_NOMEM, "out of memory");
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        ccs_status st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "KBS store: cannot open %s: %s", path,
+                                      c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        conn_close(c);
+        return st;
+    }
+    ccs_status st = configure(c, sessions);
+    if (st != CCS_OK) {
+        conn_close(c);
+        return st;
+    }
+    *out = c;
+    return CCS_OK;
 }
 
 ccs_status ccs_kbs_store_open(const char *path, ccs_kbs_store **out) {
     CCS_ENSURE(path != NULL && out != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     *out = NULL;
     CCS_TRY(create_private(path));
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        ccs_status st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "KBS store: cannot open %s: %s", path,
-                                      db ? sqlite3_errmsg(db) : "out of memory");
-        sqlite3_close(db);
-        return st;
-    }
-    ccs_status st = configure(db);
+    store_conn *db = NULL, *sdb = NULL;
+    ccs_status st = conn_open(path, false, &db);
     if (st == CCS_OK) st = store_begin(db);
     if (st == CCS_OK) st = store_finish(db, schema_setup(db));
+    if (st == CCS_OK) st = conn_open(path, true, &sdb);
     ccs_kbs_store *s = st == CCS_OK ? calloc(1, sizeof *s) : NULL;
     if (st == CCS_OK && s == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
     if (st == CCS_OK && pthread_mutex_init(&s->lock, NULL) != 0)
         st = ccs_error_set(CCS_ERR_INTERNAL, CCS_HERE, "KBS store: cannot create its mutex");
     if (st != CCS_OK) {
         free(s);
-        sqlite3_close(db);
+        conn_close(sdb);
+        conn_close(db);
         return st;
     }
     s->db = db;
+    s->sdb = sdb;
     *out = s;
     return CCS_OK;
 }
 
 void ccs_kbs_store_close(ccs_kbs_store *s) {
     if (s == NULL) return;
-    sqlite3_close(s->db);
+    conn_close(s->sdb);
+    conn_close(s->db);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -266,14 +309,14 @@ static ccs_status policy_validate(ccs_kbs_policy_kind kind, const char *json) {
     return CCS_OK;
 }
 
-static ccs_status policy_write(sqlite3 *db, ccs_kbs_policy_kind kind, const char *json, ccs_time now) {
+static ccs_status policy_write(store_conn *db, ccs_kbs_policy_kind kind, const char *json, ccs_time now) {
     sqlite3_stmt *st = NULL;
     CCS_TRY(store_prepare(db, "INSERT OR REPLACE INTO policies (kind, body, updated) VALUES (?1, ?2, ?3)", &st));
     ccs_status r = store_bind_text(db, st, 1, ccs_kbs_policy_kind_name(kind));
     if (r == CCS_OK) r = store_bind_text(db, st, 2, json);
     if (r == CCS_OK) r = store_bind_i64(db, st, 3, now);
     if (r == CCS_OK) r = store_step_done(db, st, "writing a policy", NULL);
-    sqlite3_finalize(st);
+    store_release(db, st);
     return r;
 }
 
@@ -309,7 +352,7 @@ ccs_status ccs_kbs_policy_get(ccs_kbs_store *s, ccs_kbs_policy_kind kind, char *
         else
             r = store_fail(s->db, "reading a policy");
     }
-    sqlite3_finalize(st);
+    store_release(s->db, st);
     store_unlock(s);
     return r;
 }

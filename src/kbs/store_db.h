@@ -10,9 +10,25 @@
 
 #include "kbs_internal.h"
 
-struct ccs_kbs_store {
+/* A connection and its prepared statements: each SQL text (a constant) is
+ * compiled once and reset after use, so a request pays for executing its
+ * statements, not for parsing them again. */
+#define STORE_STMT_CACHE 32
+typedef struct store_conn {
     sqlite3 *db;
-    /* Serialises every call on the one connection (kbs_internal.h). */
+    struct {
+        const char *sql; /* the constant it was prepared from (compared by address) */
+        sqlite3_stmt *st;
+        bool out;        /* handed out, not yet released */
+    } cache[STORE_STMT_CACHE];
+} store_conn;
+
+struct ccs_kbs_store {
+    /* Two connections to the one file: db (synchronous=FULL) for resources,
+     * policies and reference values, sdb (synchronous=NORMAL) for sessions
+     * (store.c explains the durability of each). */
+    store_conn *db, *sdb;
+    /* Serialises every call on both connections (kbs_internal.h). */
     pthread_mutex_t lock;
 };
 
@@ -20,23 +36,23 @@ void store_lock(ccs_kbs_store *s);
 void store_unlock(ccs_kbs_store *s);
 
 /* Records the SQLite error of db (never the values bound). */
-ccs_status store_fail(sqlite3 *db, const char *what);
+ccs_status store_fail(store_conn *db, const char *what);
 /* BEGIN IMMEDIATE: writers take the lock at the start, so a transaction
  * never fails half way on a busy database. */
-CCS_MUST_USE ccs_status store_begin(sqlite3 *db);
-/* Session writes: durable against SIGKILL, not against power loss (store.c). */
-ccs_status store_begin_session(sqlite3 *db);
-ccs_status store_finish_session(sqlite3 *db, ccs_status st);
+CCS_MUST_USE ccs_status store_begin(store_conn *db);
 /* Commits when st is CCS_OK, rolls back otherwise; returns the first error. */
-CCS_MUST_USE ccs_status store_finish(sqlite3 *db, ccs_status st);
-/* Prepares sql (a constant); *stmt is NULL on failure. */
-CCS_MUST_USE ccs_status store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt);
+CCS_MUST_USE ccs_status store_finish(store_conn *db, ccs_status st);
+/* The prepared statement for sql (a constant: cached by its address);
+ * *stmt is NULL on failure. Give it back with store_release. */
+CCS_MUST_USE ccs_status store_prepare(store_conn *db, const char *sql, sqlite3_stmt **stmt);
+/* Resets a statement from store_prepare and clears its bindings (NULL ok). */
+void store_release(store_conn *db, sqlite3_stmt *st);
 /* Binds NUL-terminated text (copied by SQLite only when needed). */
-CCS_MUST_USE ccs_status store_bind_text(sqlite3 *db, sqlite3_stmt *st, int i, const char *v);
-CCS_MUST_USE ccs_status store_bind_i64(sqlite3 *db, sqlite3_stmt *st, int i, int64_t v);
+CCS_MUST_USE ccs_status store_bind_text(store_conn *db, sqlite3_stmt *st, int i, const char *v);
+CCS_MUST_USE ccs_status store_bind_i64(store_conn *db, sqlite3_stmt *st, int i, int64_t v);
 /* Steps a statement that returns no row; *changes (may be NULL) gets the
  * number of rows it changed. */
-CCS_MUST_USE ccs_status store_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, int *changes);
+CCS_MUST_USE ccs_status store_step_done(store_conn *db, sqlite3_stmt *st, const char *what, int *changes);
 /* A copy of a TEXT column (NULL for SQL NULL). */
 CCS_MUST_USE ccs_status store_column_strdup(sqlite3_stmt *st, int col, char **out);
 

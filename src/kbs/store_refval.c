@@ -49,7 +49,7 @@ static ccs_status refval_key_check(const char *tee, const char *name) {
     return CCS_OK;
 }
 
-static ccs_status refval_write(sqlite3 *db, const char *tee, const char *name, const char *vals, ccs_time now) {
+static ccs_status refval_write(store_conn *db, const char *tee, const char *name, const char *vals, ccs_time now) {
     sqlite3_stmt *st = NULL;
     CCS_TRY(store_prepare(
         db, "INSERT OR REPLACE INTO reference_values (tee, name, vals, updated) VALUES (?1, ?2, ?3, ?4)", &st));
@@ -58,7 +58,7 @@ static ccs_status refval_write(sqlite3 *db, const char *tee, const char *name, c
     if (r == CCS_OK) r = store_bind_text(db, st, 3, vals);
     if (r == CCS_OK) r = store_bind_i64(db, st, 4, now);
     if (r == CCS_OK) r = store_step_done(db, st, "writing reference values", NULL);
-    sqlite3_finalize(st);
+    store_release(db, st);
     return r;
 }
 
@@ -96,19 +96,19 @@ ccs_status ccs_kbs_refval_get(ccs_kbs_store *s, const char *tee, const char *nam
         else
             r = store_fail(s->db, "reading reference values");
     }
-    sqlite3_finalize(st);
+    store_release(s->db, st);
     store_unlock(s);
     return r;
 }
 
-static ccs_status refval_remove(sqlite3 *db, const char *tee, const char *name) {
+static ccs_status refval_remove(store_conn *db, const char *tee, const char *name) {
     sqlite3_stmt *st = NULL;
     int changes = 0;
     CCS_TRY(store_prepare(db, "DELETE FROM reference_values WHERE tee = ?1 AND name = ?2", &st));
     ccs_status r = store_bind_text(db, st, 1, tee);
     if (r == CCS_OK) r = store_bind_text(db, st, 2, name);
     if (r == CCS_OK) r = store_step_done(db, st, "deleting reference values", &changes);
-    sqlite3_finalize(st);
+    store_release(db, st);
     if (r == CCS_OK && changes == 0)
         r = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "no reference value set %s.%s", tee, name);
     return r;

@@ -40,14 +40,14 @@ ccs_status ccs_kbs_resource_path_split(const char *path, char repo[static CCS_KB
     return path_check(repo, type, tag);
 }
 
-static ccs_status bind_path(sqlite3 *db, sqlite3_stmt *st, const char *repo, const char *type, const char *tag) {
+static ccs_status bind_path(store_conn *db, sqlite3_stmt *st, const char *repo, const char *type, const char *tag) {
     CCS_TRY(store_bind_text(db, st, 1, repo));
     CCS_TRY(store_bind_text(db, st, 2, type));
     return store_bind_text(db, st, 3, tag);
 }
 
 /* An UPSERT keeps the creation time of a replaced value. */
-static ccs_status resource_write(sqlite3 *db, const char *repo, const char *type, const char *tag, ccs_bytes value,
+static ccs_status resource_write(store_conn *db, const char *repo, const char *type, const char *tag, ccs_bytes value,
                                  ccs_time now) {
     sqlite3_stmt *st = NULL;
     CCS_TRY(store_prepare(db,
@@ -63,7 +63,7 @@ static ccs_status resource_write(sqlite3 *db, const char *repo, const char *type
         r = store_fail(db, "binding a resource");
     if (r == CCS_OK) r = store_bind_i64(db, st, 5, now);
     if (r == CCS_OK) r = store_step_done(db, st, "writing a resource", NULL);
-    sqlite3_finalize(st);
+    store_release(db, st);
     return r;
 }
 
@@ -105,18 +105,18 @@ ccs_status ccs_kbs_resource_get(ccs_kbs_store *s, const char *repo, const char *
         }
     }
     /* Finalizing resets the statement; the page cache is SQLite's. */
-    sqlite3_finalize(st);
+    store_release(s->db, st);
     store_unlock(s);
     return r;
 }
 
-static ccs_status resource_remove(sqlite3 *db, const char *repo, const char *type, const char *tag) {
+static ccs_status resource_remove(store_conn *db, const char *repo, const char *type, const char *tag) {
     sqlite3_stmt *st = NULL;
     int changes = 0;
     CCS_TRY(store_prepare(db, "DELETE FROM resources WHERE repository = ?1 AND type = ?2 AND tag = ?3", &st));
     ccs_status r = bind_path(db, st, repo, type, tag);
     if (r == CCS_OK) r = store_step_done(db, st, "deleting a resource", &changes);
-    sqlite3_finalize(st);
+    store_release(db, st);
     if (r == CCS_OK && changes == 0)
         r = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "no resource %s/%s/%s", repo, type, tag);
     return r;
@@ -168,7 +168,7 @@ ccs_status ccs_kbs_resource_list(ccs_kbs_store *s, const char *repo, ccs_kbs_str
     int rc = SQLITE_DONE;
     while (r == CCS_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) r = list_push(&l, st);
     if (r == CCS_OK && rc != SQLITE_DONE) r = store_fail(s->db, "listing resources");
-    sqlite3_finalize(st);
+    store_release(s->db, st);
     store_unlock(s);
     if (r != CCS_OK) {
         ccs_kbs_strlist_free(&l);

@@ -60,7 +60,7 @@ static ccs_status session_random(ccs_kbs_session *se) {
     return st;
 }
 
-static ccs_status session_insert(sqlite3 *db, const ccs_kbs_session *se) {
+static ccs_status session_insert(store_conn *db, const ccs_kbs_session *se) {
     sqlite3_stmt *st = NULL;
     CCS_TRY(store_prepare(db,
                           "INSERT INTO sessions (id, tee, nonce, nonce_used, state, created, expires)"
@@ -72,7 +72,7 @@ static ccs_status session_insert(sqlite3 *db, const ccs_kbs_session *se) {
     if (r == CCS_OK) r = store_bind_i64(db, st, 4, se->created);
     if (r == CCS_OK) r = store_bind_i64(db, st, 5, se->expires);
     if (r == CCS_OK) r = store_step_done(db, st, "creating a session", NULL);
-    sqlite3_finalize(st);
+    store_release(db, st);
     return r;
 }
 
@@ -89,8 +89,8 @@ ccs_status ccs_kbs_session_create(ccs_kbs_store *s, const char *tee, ccs_time no
     se.expires = now + ttl;
     CCS_TRY(session_random(&se));
     store_lock(s);
-    ccs_status st = store_begin_session(s->db);
-    if (st == CCS_OK) st = store_finish_session(s->db, session_insert(s->db, &se));
+    ccs_status st = store_begin(s->sdb);
+    if (st == CCS_OK) st = store_finish(s->sdb, session_insert(s->sdb, &se));
     store_unlock(s);
     if (st != CCS_OK) {
         ccs_kbs_session_clear(&se);
@@ -123,7 +123,7 @@ static const char sql_get[] = "SELECT tee, nonce, nonce_used, state, created, ex
                               " FROM sessions WHERE id = ?1";
 
 /* Reads a live session (under the lock, maybe inside a transaction). */
-static ccs_status session_read(sqlite3 *db, const char *id, ccs_time now, ccs_kbs_session *se) {
+static ccs_status session_read(store_conn *db, const char *id, ccs_time now, ccs_kbs_session *se) {
     sqlite3_stmt *st = NULL;
     CCS_TRY(store_prepare(db, sql_get, &st));
     ccs_status r = store_bind_text(db, st, 1, id);
@@ -136,7 +136,7 @@ static ccs_status session_read(sqlite3 *db, const char *id, ccs_time now, ccs_kb
         else
             r = store_fail(db, "reading a session");
     }
-    sqlite3_finalize(st);
+    store_release(db, st);
     if (r == CCS_OK && se->expires <= now) r = ccs_error_set(CCS_ERR_EXPIRED, CCS_HERE, "the session has expired");
     if (r != CCS_OK) ccs_kbs_session_clear(se);
     return r;
@@ -147,7 +147,7 @@ ccs_status ccs_kbs_session_get(ccs_kbs_store *s, const char *id, ccs_time now, c
     CCS_TRY(id_check(id));
     ccs_kbs_session se = {0};
     store_lock(s);
-    ccs_status st = session_read(s->db, id, now, &se);
+    ccs_status st = session_read(s->sdb, id, now, &se);
     store_unlock(s);
     if (st == CCS_OK) *out = se;
     return st;
@@ -155,7 +155,7 @@ ccs_status ccs_kbs_session_get(ccs_kbs_store *s, const char *id, ccs_time now, c
 
 /* Runs an UPDATE/DELETE on one session id with up to two text parameters
  * after it (?2, ?3, ?4); *changes gets the row count. */
-static ccs_status session_update(sqlite3 *db, const char *sql, const char *id, const char *a, const char *b,
+static ccs_status session_update(store_conn *db, const char *sql, const char *id, const char *a, const char *b,
                                  const char *c, int *changes) {
     sqlite3_stmt *st = NULL;
     CCS_TRY(store_prepare(db, sql, &st));
@@ -165,11 +165,11 @@ static ccs_status session_update(sqlite3 *db, const char *sql, const char *id, c
     if (r == CCS_OK && n >= 3) r = store_bind_text(db, st, 3, b);
     if (r == CCS_OK && n >= 4) r = store_bind_text(db, st, 4, c);
     if (r == CCS_OK) r = store_step_done(db, st, "updating a session", changes);
-    sqlite3_finalize(st);
+    store_release(db, st);
     return r;
 }
 
-static ccs_status consume(sqlite3 *db, const char *id, const char *nonce, ccs_time now) {
+static ccs_status consume(store_conn *db, const char *id, const char *nonce, ccs_time now) {
     ccs_kbs_session se = {0};
     CCS_TRY(session_read(db, id, now, &se));
     bool same = ccs_ct_eq(ccs_bytes_str(nonce), ccs_bytes_str(se.nonce));
@@ -188,13 +188,13 @@ ccs_status ccs_kbs_session_consume_nonce(ccs_kbs_store *s, const char *id, const
     CCS_ENSURE(s != NULL && nonce != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     CCS_TRY(id_check(id));
     store_lock(s);
-    ccs_status st = store_begin_session(s->db);
-    if (st == CCS_OK) st = store_finish_session(s->db, consume(s->db, id, nonce, now));
+    ccs_status st = store_begin(s->sdb);
+    if (st == CCS_OK) st = store_finish(s->sdb, consume(s->sdb, id, nonce, now));
     store_unlock(s);
     return st;
 }
 
-static ccs_status attest(sqlite3 *db, const char *id, ccs_time now, const char *tee_pubkey, const char *token,
+static ccs_status attest(store_conn *db, const char *id, ccs_time now, const char *tee_pubkey, const char *token,
                          const char *claims) {
     ccs_kbs_session se = {0};
     CCS_TRY(session_read(db, id, now, &se));
@@ -223,13 +223,13 @@ ccs_status ccs_kbs_session_mark_attested(ccs_kbs_store *s, const char *id, ccs_t
                "session: tee-pubkey and claims are required; each field is at most %u bytes",
                CCS_KBS_SESSION_FIELD_MAX);
     store_lock(s);
-    ccs_status st = store_begin_session(s->db);
-    if (st == CCS_OK) st = store_finish_session(s->db, attest(s->db, id, now, tee_pubkey, token, claims));
+    ccs_status st = store_begin(s->sdb);
+    if (st == CCS_OK) st = store_finish(s->sdb, attest(s->sdb, id, now, tee_pubkey, token, claims));
     store_unlock(s);
     return st;
 }
 
-static ccs_status session_remove(sqlite3 *db, const char *id) {
+static ccs_status session_remove(store_conn *db, const char *id) {
     int changes = 0;
     CCS_TRY(session_update(db, "DELETE FROM sessions WHERE id = ?1", id, NULL, NULL, NULL, &changes));
     CCS_ENSURE(changes == 1, CCS_ERR_NOT_FOUND, "no such session");
@@ -240,18 +240,18 @@ ccs_status ccs_kbs_session_delete(ccs_kbs_store *s, const char *id) {
     CCS_ENSURE(s != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     CCS_TRY(id_check(id));
     store_lock(s);
-    ccs_status st = store_begin_session(s->db);
-    if (st == CCS_OK) st = store_finish_session(s->db, session_remove(s->db, id));
+    ccs_status st = store_begin(s->sdb);
+    if (st == CCS_OK) st = store_finish(s->sdb, session_remove(s->sdb, id));
     store_unlock(s);
     return st;
 }
 
-static ccs_status purge(sqlite3 *db, ccs_time now, int *changes) {
+static ccs_status purge(store_conn *db, ccs_time now, int *changes) {
     sqlite3_stmt *st = NULL;
     CCS_TRY(store_prepare(db, "DELETE FROM sessions WHERE expires <= ?1", &st));
     ccs_status r = store_bind_i64(db, st, 1, now);
     if (r == CCS_OK) r = store_step_done(db, st, "purging sessions", changes);
-    sqlite3_finalize(st);
+    store_release(db, st);
     return r;
 }
 
@@ -259,8 +259,8 @@ ccs_status ccs_kbs_session_purge_expired(ccs_kbs_store *s, ccs_time now, size_t 
     CCS_ENSURE(s != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     int changes = 0;
     store_lock(s);
-    ccs_status st = store_begin_session(s->db);
-    if (st == CCS_OK) st = store_finish_session(s->db, purge(s->db, now, &changes));
+    ccs_status st = store_begin(s->sdb);
+    if (st == CCS_OK) st = store_finish(s->sdb, purge(s->sdb, now, &changes));
     store_unlock(s);
     if (st == CCS_OK && removed) *removed = (size_t)changes;
     return st;

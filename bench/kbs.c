@@ -77,6 +77,38 @@ void kb_refval(char out[80]) {
     snprintf(out, 80, "[\"%s\"]", hex);
 }
 
+/* ---- core split ----
+ * With --pin (the default on 2+ cores) the server's loops run on the upper
+ * half of the cores and the clients on the lower half, and the in-process
+ * baseline runs on the server's cores with one thread per core: "the same
+ * cores" then means the same cores, and the clients' work (curl, evidence,
+ * JWE decryption) is not charged to the server. */
+static bool g_pin;
+static int g_server_cores;
+static cpu_set_t g_server_set, g_client_set;
+
+static void split_cores(int ncores) {
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    CPU_ZERO(&g_server_set);
+    CPU_ZERO(&g_client_set);
+    if (sched_getaffinity(0, sizeof all, &all) != 0) {
+        g_pin = false;
+        return;
+    }
+    int want = ncores / 2 > 0 ? ncores / 2 : 1, seen = 0;
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (!CPU_ISSET(c, &all)) continue;
+        if (seen++ < ncores - want) CPU_SET(c, &g_client_set);
+        else CPU_SET(c, &g_server_set);
+    }
+    g_server_cores = CPU_COUNT(&g_server_set);
+}
+
+static void pin(pthread_t t, const cpu_set_t *set) {
+    if (g_pin && pthread_setaffinity_np(t, sizeof *set, set) != 0) fprintf(stderr, "bench_kbs: cannot pin a thread\n");
+}
+
 /* ---- the server ---- */
 
 static const char *fs_name(const char *dir, char *out, size_t cap) {
@@ -111,6 +143,7 @@ static ccs_status seed_store(const kb_env *e) {
 
 static void *serve(void *arg) {
     kb_env *e = arg;
+    pin(pthread_self(), &g_server_set); /* the worker loops it starts inherit it */
     if (ccs_kbs_server_run(e->srv) != CCS_OK) fprintf(stderr, "bench_kbs: server: %s\n", ccs_error_detail());
     return NULL;
 }
@@ -135,6 +168,7 @@ static int env_start(kb_env *e) {
     if (st == CCS_OK) st = ccs_kbs_config_set(&e->cfg.token_key, e->token_key);
     if (st == CCS_OK) st = ccs_kbs_config_set(&e->cfg.insecure_trust_sim_dir, e->sim_dir);
     e->cfg.log_level = CCS_KBS_LOG_ERROR;
+    if (g_pin) e->cfg.workers = g_server_cores;
     if (st == CCS_OK) st = ccs_kbs_server_new(&e->cfg, &e->srv);
     if (st != CCS_OK) {
         fprintf(stderr, "bench_kbs: setup: %s\n", ccs_error_detail());
@@ -212,6 +246,7 @@ static run_result run_clients(const kb_env *e, kb_client **cl, int n, double sec
         kb_client_prepare(cl[i], &start, secs, &stop);
         if (pthread_create(&t[i], NULL, kb_client_main, cl[i]) != 0 || pthread_getcpuclockid(t[i], &ck[i]) != 0)
             abort();
+        pin(t[i], &g_client_set);
     }
     pthread_barrier_wait(&start);
     double t0 = kb_now(), s0 = kb_cpu(e->cpu_clock), p0 = kb_cpu(CLOCK_PROCESS_CPUTIME_ID), m0 = kb_machine_busy();
@@ -306,18 +341,24 @@ static void print_cpu(const run_result *r, int ncores) {
 }
 
 int main(int argc, char **argv) {
-    int clients = 64, repeat = 3;
+    int clients = 64, repeat = 3, pin_opt = -1;
     double secs = 3.0;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--pin") || !strcmp(argv[i], "--no-pin")) {
+            pin_opt = !strcmp(argv[i], "--pin");
+            continue;
+        }
         if (!strcmp(argv[i], "--clients") && i + 1 < argc) clients = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
         else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
         else {
-            printf("usage: bench_kbs [--clients N] [--seconds S] [--repeat R]\n"
+            printf("usage: bench_kbs [--clients N] [--seconds S] [--repeat R] [--pin|--no-pin]\n"
                    "The KBS under load over loopback: N clients (default 64) run the whole RCAR flow\n"
                    "(auth, attest with sim-sgx evidence, resource) for S seconds (default 3), then read\n"
                    "the resource with a bearer token; beside them the same verification, policy and\n"
-                   "token signing in-process. Each figure is the best of R runs (default 3).\n");
+                   "token signing in-process. Each figure is the best of R runs (default 3).\n"
+                   "--pin (the default with 2+ cores): the server on the upper half of the cores, the\n"
+                   "clients on the lower half, the in-process baseline on the server's cores.\n");
             return strcmp(argv[i], "--help") ? 2 : 0;
         }
     }
@@ -329,15 +370,26 @@ int main(int argc, char **argv) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     kb_env env;
     int ncores = cores(), rc = 0;
+    g_pin = pin_opt < 0 ? ncores >= 2 : pin_opt == 1;
+    if (g_pin && ncores < 2) {
+        fprintf(stderr, "bench_kbs: --pin needs 2 cores or more\n");
+        return 2;
+    }
+    if (g_pin) split_cores(ncores);
     if (env_start(&env) != 0) {
         env_stop(&env);
         return 2;
     }
     printf("KBS under load: %d clients over loopback HTTP (keep-alive), best of %d runs of %.1f s\n", clients,
            repeat, secs);
-    printf("machine: %d cores, shared by the client threads and the server; the server runs one libevent\n"
-           "loop per core; store %s on %s (SQLite WAL; 3 session writes per flow, SIGKILL-safe)\n\n",
-           ncores, env.store, env.fs);
+    if (g_pin)
+        printf("machine: %d cores; the server's %d libevent loop(s) pinned to %d core(s), the clients to the\n"
+               "other %d; store %s on %s (SQLite WAL; 3 session writes per flow, SIGKILL-safe)\n\n",
+               ncores, g_server_cores, g_server_cores, ncores - g_server_cores, env.store, env.fs);
+    else
+        printf("machine: %d cores, shared by the client threads and the server; the server runs one libevent\n"
+               "loop per core; store %s on %s (SQLite WAL; 3 session writes per flow, SIGKILL-safe)\n\n",
+               ncores, env.store, env.fs);
 
     kb_client **cl = make_clients(&env, clients, KB_FLOW);
     if (cl == NULL) {
@@ -376,9 +428,13 @@ int main(int argc, char **argv) {
         env_stop(&env);
         return 2;
     }
+    /* Pinned: on the server's cores, one thread per core (the threads inherit
+     * this thread's affinity). */
+    int icores = g_pin ? g_server_cores : ncores;
+    pin(pthread_self(), &g_server_set);
     kb_inproc_result one = {0}, all = {0};
     for (int k = 0; k < repeat; k++) {
-        kb_inproc_result r1 = kb_inproc_run(ip, 1, secs), rn = kb_inproc_run(ip, ncores, secs);
+        kb_inproc_result r1 = kb_inproc_run(ip, 1, secs), rn = kb_inproc_run(ip, icores, secs);
         if (r1.rate > one.rate) one = r1;
         if (rn.rate > all.rate) all = rn;
         if (r1.errors || rn.errors) rc = 1;
@@ -391,7 +447,8 @@ int main(int argc, char **argv) {
            "cache, as in the server) + attestation policy + EAR signing; no HTTP, no store\n");
     printf("  1 thread     %8.0f attestations/s   %6.0f us CPU each   (other processes %.2f cores)\n", one.rate,
            one.cpu_per_s * 1e6, one.other);
-    printf("  %d threads    %8.0f attestations/s   %6.0f us CPU each   (other processes %.2f cores)\n", ncores,
+    printf("  %d thread%s    %8.0f attestations/s   %6.0f us CPU each   (other processes %.2f cores)\n", icores,
+           icores == 1 ? " " : "s",
            all.rate, all.cpu_per_s * 1e6, all.other);
     printf("  steps (1 thread): sim trust load + ccs_dcap_verify %.0f us (collateral loaded and verified\n"
            "  per call; %.0f us from the server's cache), policy parse + evaluate %.0f us,\n"
@@ -404,8 +461,8 @@ int main(int argc, char **argv) {
     double best = fmax(one.rate, all.rate);
     double eff = best > 0 ? f.rate / best : 0;
     double cpu_eff = f.rate > 0 && f.server_cpu > 0 ? one.cpu_per_s / (f.server_cpu / f.rate) : 0;
-    printf("efficiency = server attestations/s / the best in-process attestations/s on the same %d cores\n",
-           ncores);
+    printf("efficiency = server attestations/s / the best in-process attestations/s on the same %d core%s%s\n",
+           icores, icores == 1 ? "" : "s", g_pin ? " (pinned)" : " (shared with the clients)");
     printf("  %.0f / %.0f = %.2f  (target >= %.1f: %s)\n", f.rate, best, eff, TARGET_EFFICIENCY,
            met(eff >= TARGET_EFFICIENCY));
     printf("  in-process CPU per attestation / server-thread CPU per flow: %.2f (1.0: the server would\n"

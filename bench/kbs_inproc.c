@@ -109,14 +109,14 @@ static bool appraise(kb_inproc *b, const kbs_verified *v, ccs_kbs_appraisal *ap)
     ccs_kbs_attestation_policy *pol = NULL;
     ccs_status st = ccs_kbs_attestation_policy_parse(kb_attestation_policy, &pol);
     if (st == CCS_OK)
-        st = ccs_kbs_attestation_policy_evaluate(pol, v->result_json, v->policy_tee, lookup, b, ap);
+        st = ccs_kbs_attestation_policy_evaluate_doc(pol, v->result, v->policy_tee, lookup, b, ap);
     ccs_kbs_attestation_policy_free(pol);
     return st == CCS_OK && ap->allow;
 }
 
 /* The EAR for an appraised result, as issue() in server_rcar.c builds it. */
 static bool sign(const ccs_kbs_token_key *k, const item *it, const kbs_verified *v, const ccs_kbs_appraisal *ap) {
-    json_t *result = json_loads(v->result_json, 0, NULL);
+    const json_t *result = v->result;
     json_t *tv = ccs_kbs_tvector_json(&ap->tv);
     ccs_buf token = {0};
     ccs_kbs_ear ear = {.status = ap->status, .trust_vector = tv, .policy_id = "default", .tee = v->policy_tee,
@@ -125,7 +125,6 @@ static bool sign(const ccs_kbs_token_key *k, const item *it, const kbs_verified 
     bool ok = result && tv && ccs_kbs_ear_issue(k, &ear, &token) == CCS_OK;
     ccs_buf_free(&token);
     json_decref(tv);
-    json_decref(result);
     return ok;
 }
 

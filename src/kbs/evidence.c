@@ -43,7 +43,7 @@ void kbs_evidence_clear(kbs_evidence *e) {
 
 void kbs_verified_clear(kbs_verified *v) {
     if (v == NULL) return;
-    free(v->result_json);
+    json_decref(v->result);
     memset(v, 0, sizeof *v);
 }
 
@@ -107,12 +107,13 @@ typedef struct attempt {
     bool pass;
     bool only_binding_failed; /* the report data (or TPM nonce) was the only failed check */
     char *json;
+    json_t *doc; /* json, parsed once for the summary, the policy and the EAR */
     char reasons[1024];
 } attempt;
 
 /* Lists the failed checks of a verifier's JSON result as "name: message; ...". */
 static void summarize(attempt *a, const char *binding_check) {
-    json_t *o = json_loads(a->json, 0, NULL);
+    json_t *o = a->doc = json_loads(a->json, 0, NULL);
     const json_t *failed = json_object_get(o, "failed_checks");
     size_t n = json_array_size(failed), used = 0, other = 0;
     a->pass = json_is_string(json_object_get(o, "verdict")) &&
@@ -129,7 +130,13 @@ static void summarize(attempt *a, const char *binding_check) {
     }
     a->only_binding_failed = !a->pass && n > 0 && other == 0;
     if (!a->pass && n == 0) snprintf(a->reasons, sizeof a->reasons, "the verifier did not pass the evidence");
-    json_decref(o);
+}
+
+static void attempt_clear(attempt *a) {
+    free(a->json);
+    json_decref(a->doc);
+    a->json = NULL;
+    a->doc = NULL;
 }
 
 /* Collateral loaders for the cache (collateral_cache.c). */
@@ -367,7 +374,7 @@ ccs_status kbs_evidence_verify(const ccs_kbs_config *cfg, const kbs_evidence *e,
             break;
         }
         if (st != CCS_OK) {
-            free(a.json);
+            attempt_clear(&a);
             break;
         }
         summarize(&a, binding);
@@ -376,15 +383,15 @@ ccs_status kbs_evidence_verify(const ccs_kbs_config *cfg, const kbs_evidence *e,
              * binding; then the SHA-384 (default) attempt is reported. */
             attempt *keep = (!a.pass && i == 1 && first.json != NULL) ? &first : &a;
             out->pass = keep->pass;
-            out->result_json = keep->json;
-            keep->json = NULL;
+            out->result = keep->doc;
+            keep->doc = NULL;
             snprintf(out->reasons, sizeof out->reasons, "%s", keep->reasons);
             snprintf(out->hash_alg, sizeof out->hash_alg, "%s", algs[keep == &first ? 0 : i].name);
-            free(a.json);
+            attempt_clear(&a);
             break;
         }
         first = a; /* the report data did not match SHA-384; try SHA-256 */
     }
-    free(first.json);
+    attempt_clear(&first);
     return st;
 }

@@ -317,6 +317,11 @@ CCS_MUST_USE ccs_status ccs_kbs_attestation_policy_evaluate(const ccs_kbs_attest
                                                             const char *claims_json, const char *tee,
                                                             ccs_kbs_refval_lookup lookup, void *lookup_ctx,
                                                             ccs_kbs_appraisal *out);
+/* The same over the parsed result. */
+CCS_MUST_USE ccs_status ccs_kbs_attestation_policy_evaluate_doc(const ccs_kbs_attestation_policy *p,
+                                                   const json_t *result, const char *tee,
+                                                   ccs_kbs_refval_lookup lookup, void *lookup_ctx,
+                                                   ccs_kbs_appraisal *out);
 
 /* ---- resource policy ---- */
 typedef struct ccs_kbs_resource_policy ccs_kbs_resource_policy;

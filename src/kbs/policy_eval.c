@@ -230,12 +230,21 @@ ccs_status ccs_kbs_attestation_policy_evaluate(const ccs_kbs_attestation_policy 
                                                ccs_kbs_appraisal *out) {
     CCS_ENSURE(p != NULL && claims_json != NULL && out != NULL, CCS_ERR_INVALID_ARG,
                "attestation policy: NULL argument");
+    json_t *doc = json_loads(claims_json, JSON_REJECT_DUPLICATES, NULL);
+    ccs_status st = ccs_kbs_attestation_policy_evaluate_doc(p, doc, tee, lookup, lookup_ctx, out);
+    json_decref(doc);
+    return st;
+}
+
+ccs_status ccs_kbs_attestation_policy_evaluate_doc(const ccs_kbs_attestation_policy *p, const json_t *doc,
+                                                   const char *tee, ccs_kbs_refval_lookup lookup, void *lookup_ctx,
+                                                   ccs_kbs_appraisal *out) {
+    CCS_ENSURE(p != NULL && out != NULL, CCS_ERR_INVALID_ARG, "attestation policy: NULL argument");
     memset(out, 0, sizeof *out);
     out->allow = true;
     eval e = {p, NULL, NULL, lookup, lookup_ctx, out};
     char buf[POL_PATH_MAX];
     ccs_status st = CCS_OK;
-    json_t *doc = json_loads(claims_json, JSON_REJECT_DUPLICATES, NULL);
     const char *name = tee ? tee : json_string_value(json_object_get(doc, "tee"));
     if (!json_is_object(doc)) {
         st = deny(&e, &out->tv.instance_identity, CCS_AR4SI_CONTRAINDICATED, "result: not a JSON object");
@@ -252,7 +261,6 @@ ccs_status ccs_kbs_attestation_policy_evaluate(const ccs_kbs_attestation_policy 
         e.claims = json_object_get(doc, "claims");
         if (st == CCS_OK && e.t != NULL) st = appraise(&e, doc);
     }
-    json_decref(doc);
     if (st != CCS_OK) {
         ccs_kbs_appraisal_clear(out);
         return st;

@@ -151,7 +151,7 @@ void kbs_evidence_clear(kbs_evidence *e);
 typedef struct kbs_verified {
     bool pass;
     char policy_tee[CCS_KBS_TEE_NAME_MAX + 1]; /* the attestation-policy entry: "sgx", "sim-sgx", ... */
-    char *result_json;                         /* the verifier's JSON, as the CLI prints it */
+    json_t *result;                            /* the verifier's JSON, as the CLI prints it */
     char hash_alg[8];                          /* the runtime-data hash that matched */
     char reasons[1024];                        /* failed checks, when !pass */
 } kbs_verified;

@@ -143,7 +143,7 @@ static bool appraise(kbs_req *r, const kbs_verified *v, ccs_kbs_appraisal *ap) {
         return false;
     }
     if (st == CCS_OK)
-        st = ccs_kbs_attestation_policy_evaluate(pol, v->result_json, v->policy_tee, ccs_kbs_store_refval_lookup,
+        st = ccs_kbs_attestation_policy_evaluate_doc(pol, v->result, v->policy_tee, ccs_kbs_store_refval_lookup,
                                                  s->store, ap);
     if (st != CCS_OK) {
         kbs_log(s, CCS_KBS_LOG_ERROR, "attest: appraisal failed: %s", ccs_error_detail());
@@ -167,7 +167,7 @@ static bool appraise(kbs_req *r, const kbs_verified *v, ccs_kbs_appraisal *ap) {
 static void issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, const kbs_verified *v,
                   const ccs_kbs_appraisal *ap) {
     ccs_kbs_server *s = r->srv;
-    json_t *result = json_loads(v->result_json, 0, NULL);
+    const json_t *result = v->result;
     json_t *tv = ccs_kbs_tvector_json(&ap->tv);
     const json_t *claims = json_object_get(result, "claims");
     char *claims_text = claims != NULL ? json_dumps(claims, JSON_COMPACT) : NULL;
@@ -193,7 +193,6 @@ static void issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
     free(claims_text);
     free(pub_text);
     json_decref(tv);
-    json_decref(result);
 }
 
 void kbs_rcar_attest(kbs_req *r) {

@@ -487,6 +487,140 @@ CCS_MUST_USE ccs_status ccs_tpm_result_json(const ccs_tpm_result *r, char **out)
 CCS_MUST_USE ccs_status ccs_tpm_eventlog_replay(ccs_bytes log, uint8_t pcrs[CCS_TPM_PCRS][32], uint32_t *touched,
                                                 size_t *n_events);
 
+/* ---- TPM 2.0 EK/AK enrollment (tpm_public.c, tpm_credential.c, tpm_enroll.c) ---------
+ * Trusting an AK through the TPM's EK certificate (docs/attest.md "TPM 2.0 AK
+ * enrollment"): the verifier checks the EK certificate chain, checks that the
+ * AK is a restricted fixedTPM signing key, makes a credential for the AK's
+ * Name under the EK (TPM2_MakeCredential in software, TPM 2.0 Part 1 section
+ * 24), and, once the attester's TPM has returned the secret through
+ * TPM2_ActivateCredential, issues an AK certificate that ccs_tpm_verify
+ * accepts as ak_chain. */
+
+#define CCS_TPM_ALG_RSA 0x0001u
+#define CCS_TPM_ALG_AES 0x0006u
+#define CCS_TPM_ALG_NULL 0x0010u
+#define CCS_TPM_ALG_ECC 0x0023u
+#define CCS_TPM_ALG_CFB 0x0043u
+#define CCS_TPM_ECC_P256 0x0003u
+#define CCS_TPM_ECC_P384 0x0004u
+/* TPMA_OBJECT bits (TPM 2.0 Part 2, 8.3). */
+#define CCS_TPMA_FIXEDTPM 0x00000002u
+#define CCS_TPMA_FIXEDPARENT 0x00000010u
+#define CCS_TPMA_SENSITIVEDATAORIGIN 0x00000020u
+#define CCS_TPMA_USERWITHAUTH 0x00000040u
+#define CCS_TPMA_ADMINWITHPOLICY 0x00000080u
+#define CCS_TPMA_RESTRICTED 0x00010000u
+#define CCS_TPMA_DECRYPT 0x00020000u
+#define CCS_TPMA_SIGN 0x00040000u
+#define CCS_TPM_MAX_NAME 66       /* nameAlg (2) + SHA-512 */
+#define CCS_TPM_MAX_SECRET 64     /* a credential is a TPM2B_DIGEST */
+#define CCS_TPM_MAX_ID_OBJECT 132 /* TPMS_ID_OBJECT: TPM2B_DIGEST + TPM2B_DIGEST */
+#define CCS_TPM_MAX_ENC_SECRET 512
+
+/* A parsed TPMT_PUBLIC (TPM 2.0 Part 2, 12.2.4) of an RSA or ECC key, with
+ * its Name; copied out of the input. */
+typedef struct ccs_tpm_public {
+    uint16_t type;                        /* CCS_TPM_ALG_RSA or CCS_TPM_ALG_ECC */
+    uint16_t name_alg;                    /* CCS_TPM_ALG_SHA256/384/512 */
+    uint32_t attributes;                  /* CCS_TPMA_* */
+    uint16_t sym_alg, sym_bits, sym_mode; /* parameters.symmetric (CCS_TPM_ALG_NULL: none) */
+    uint16_t scheme, scheme_hash;         /* parameters.scheme */
+    uint16_t rsa_bits;                    /* RSA: keyBits */
+    uint32_t rsa_exponent;                /* RSA: 0 means 65537 */
+    uint16_t curve;                       /* ECC: CCS_TPM_ECC_P256/P384 */
+    uint8_t key[512];                     /* RSA: modulus; ECC: x||y, each the field size */
+    size_t key_len;
+    uint8_t name[CCS_TPM_MAX_NAME];       /* nameAlg (big-endian) || H(TPMT_PUBLIC) */
+    size_t name_len;
+} ccs_tpm_public;
+
+/* Parses a marshalled TPM2B_PUBLIC (what tpm2_createak -u / tpm2_readpublic
+ * -o write): the size must cover exactly one TPMT_PUBLIC, in its canonical
+ * encoding, of type RSA (1024 to 4096 bits) or ECC (P-256/P-384), with a
+ * SHA-256/384/512 nameAlg. Errors: CCS_ERR_TRUNCATED, CCS_ERR_TRAILING,
+ * CCS_ERR_FORMAT, CCS_ERR_UNSUPPORTED. */
+CCS_MUST_USE ccs_status ccs_tpm_public_parse(ccs_bytes tpm2b_public, ccs_tpm_public *out);
+/* The key as a ccs_pubkey (caller frees). */
+CCS_MUST_USE ccs_status ccs_tpm_public_key(const ccs_tpm_public *p, ccs_pubkey **out);
+/* CCS_OK when p is fit to be an AK: restricted, sign, not decrypt, fixedTPM,
+ * fixedParent, sensitiveDataOrigin; CCS_ERR_POLICY naming the first missing
+ * attribute otherwise. */
+CCS_MUST_USE ccs_status ccs_tpm_ak_check(const ccs_tpm_public *p);
+/* The EK public area implied by an EK certificate and the TCG EK Credential
+ * Profile's default templates: RSA 2048 (template L-1) or ECC P-256 (L-2),
+ * nameAlg SHA-256, AES-128-CFB, the standard policy. CCS_ERR_UNSUPPORTED for
+ * any other key. The Name is not computed (not needed to encrypt to it). */
+CCS_MUST_USE ccs_status ccs_tpm_ek_from_cert(const ccs_x509 *ek_cert, ccs_tpm_public *out);
+
+/* A credential blob as tpm2-tools writes it (tpm2_makecredential -o, read by
+ * tpm2_activatecredential -i): magic 0xBADCC0DE, version 1, TPM2B_ID_OBJECT,
+ * TPM2B_ENCRYPTED_SECRET, all big-endian. The byte arrays hold the TPM2B
+ * contents (without their size). */
+typedef struct ccs_tpm_credential {
+    uint8_t id_object[CCS_TPM_MAX_ID_OBJECT]; /* integrityHMAC (TPM2B_DIGEST) || encIdentity */
+    size_t id_object_len;
+    uint8_t enc_secret[CCS_TPM_MAX_ENC_SECRET];
+    size_t enc_secret_len;
+} ccs_tpm_credential;
+
+/* Parses a credential blob (also checks the TPM2B_ID_OBJECT's inner
+ * integrityHMAC size). Errors: CCS_ERR_FORMAT (magic, version, sizes),
+ * CCS_ERR_TRUNCATED, CCS_ERR_TRAILING. */
+CCS_MUST_USE ccs_status ccs_tpm_credential_parse(ccs_bytes blob, ccs_tpm_credential *out);
+/* The blob for c, appended to out. */
+CCS_MUST_USE ccs_status ccs_tpm_credential_encode(const ccs_tpm_credential *c, ccs_buf *out);
+
+/* TPM2_MakeCredential in software (TPM 2.0 Part 1, 24; Part 3, 12.6): a
+ * random seed shared with the EK ("IDENTITY": RSA-OAEP with the EK's nameAlg
+ * and label "IDENTITY\0", or ECDH on the EK's curve and KDFe), the secret
+ * encrypted under KDFa(seed, "STORAGE", name) with the EK's symmetric
+ * algorithm (AES-CFB, zero IV) and protected by an HMAC keyed with
+ * KDFa(seed, "INTEGRITY"). secret: 1 to digest-size-of-nameAlg bytes. The
+ * EK must be a restricted decryption key with AES-CFB. */
+CCS_MUST_USE ccs_status ccs_tpm_make_credential(const ccs_tpm_public *ek, ccs_bytes name, ccs_bytes secret,
+                                                ccs_tpm_credential *out);
+
+/* The verifier's side of enrollment. */
+typedef struct ccs_tpm_challenge_options {
+    const ccs_x509_chain *ek_ca; /* the trusted EK CA bundle: roots and intermediates */
+    ccs_time now;
+} ccs_tpm_challenge_options;
+
+/* What the verifier keeps between challenge and enrollment (secret!). */
+typedef struct ccs_tpm_challenge_state {
+    uint8_t secret[32];
+    uint8_t ak_name[CCS_TPM_MAX_NAME];
+    size_t ak_name_len;
+} ccs_tpm_challenge_state;
+
+/* Checks the EK certificate (DER or PEM) chains to one certificate of
+ * opt->ek_ca at opt->now (CCS_ERR_UNTRUSTED "EK certificate does not chain
+ * to the given CA", or the chain's own error), that ak_public is an AK
+ * (ccs_tpm_ak_check), then makes a credential with a fresh 32-byte secret
+ * for the AK's Name under the EK. */
+CCS_MUST_USE ccs_status ccs_tpm_challenge(ccs_bytes ek_cert, ccs_bytes ak_public,
+                                          const ccs_tpm_challenge_options *opt, ccs_tpm_credential *cred,
+                                          ccs_tpm_challenge_state *state);
+/* The state as JSON {"version":1,"secret":hex,"ak_name":hex} and back. */
+CCS_MUST_USE ccs_status ccs_tpm_challenge_state_json(const ccs_tpm_challenge_state *s, ccs_buf *out);
+CCS_MUST_USE ccs_status ccs_tpm_challenge_state_parse(ccs_bytes json, ccs_tpm_challenge_state *out);
+
+typedef struct ccs_tpm_enroll_options {
+    const ccs_x509 *ca_cert;  /* the enrollment CA that issues AK certificates */
+    ccs_bytes ca_key_pem;     /* its private key (PEM, unencrypted) */
+    ccs_time now;             /* notBefore */
+    unsigned days;            /* validity; 0 means 365 */
+} ccs_tpm_enroll_options;
+
+/* Accepts the attester's response when it equals the state's secret
+ * (constant time; CCS_ERR_MISMATCH otherwise) and ak_public is the AK the
+ * challenge was made for (same Name; CCS_ERR_MISMATCH) and still an AK;
+ * then issues an AK certificate (PEM appended to cert_pem): subject CN
+ * "TPM AK <first 8 bytes of the Name digest in hex>", CA:FALSE,
+ * digitalSignature, signed by the CA key with SHA-256. */
+CCS_MUST_USE ccs_status ccs_tpm_enroll(const ccs_tpm_challenge_state *state, ccs_bytes response,
+                                       ccs_bytes ak_public, const ccs_tpm_enroll_options *opt, ccs_buf *cert_pem);
+
 /* ---- Hygon CSV ---------------------------------------------------------------------- */
 
 /* The Hygon CSV attestation report v1 (shared specs section 4; the layouts in

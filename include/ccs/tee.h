@@ -89,6 +89,35 @@ CCS_MUST_USE ccs_status ccs_seal(ccs_backend *b, ccs_seal_policy policy, ccs_byt
                                  ccs_buf *blob);
 CCS_MUST_USE ccs_status ccs_unseal(ccs_backend *b, ccs_bytes blob, ccs_bytes aad, ccs_buf *plaintext);
 
+/* ---- TPM 2.0 EK/AK enrollment, the attester's side (tpm_ek.c) --------------------------
+ * (docs/tee.md "TPM 2.0 AK enrollment"). Each call connects through tcti
+ * (NULL: the tss2 default), as the tpm backend does; the AK is the backend's
+ * AK (the same primary key every time), so a certificate issued for it
+ * covers the evidence of `ccs tee quote --platform tpm`. */
+
+typedef enum ccs_tpm_ek_kind {
+    CCS_TPM_EK_AUTO = 0, /* the EK whose certificate is in NV: RSA if both are */
+    CCS_TPM_EK_RSA = 1,  /* RSA 2048, template L-1, certificate at NV 0x01c00002 */
+    CCS_TPM_EK_ECC = 2,  /* ECC P-256, template L-2, certificate at NV 0x01c0000a */
+} ccs_tpm_ek_kind;
+
+/* Reads the EK certificate from NV (TCG EK Credential Profile 2.0, 2.2.1.4),
+ * creates the EK from its default template and checks that its public key
+ * is the certificate's (CCS_ERR_MISMATCH otherwise). der gets the
+ * certificate; ek_public (may be NULL) the EK's marshalled TPM2B_PUBLIC.
+ * CCS_ERR_NOT_FOUND when no (such) EK certificate is in NV. */
+CCS_MUST_USE ccs_status ccs_tpm_ek_cert(const char *tcti, ccs_tpm_ek_kind kind, ccs_buf *der, ccs_buf *ek_public);
+/* The AK's marshalled TPM2B_PUBLIC (replaces out's contents). */
+CCS_MUST_USE ccs_status ccs_tpm_ak_public(const char *tcti, ccs_buf *out);
+/* TPM2_ActivateCredential of a credential blob (ccs_tpm_credential_parse)
+ * with the AK and the EK (AUTO: chosen as ccs_tpm_ek_cert does, RSA when no
+ * certificate is present), the EK authorized by a policy session with
+ * PolicySecret(TPM_RH_ENDORSEMENT). secret gets the decrypted credential.
+ * CCS_ERR_MISMATCH when the TPM refuses the blob (made for another EK or
+ * AK, or altered). */
+CCS_MUST_USE ccs_status ccs_tpm_activate(const char *tcti, ccs_tpm_ek_kind kind, ccs_bytes credential_blob,
+                                         ccs_buf *secret);
+
 /* ---- the sim platform (docs/tee.md) -------------------------------------------------
  * A locally generated PKI shaped like Intel's (root CA, PCK Platform CA, PCK
  * certificates with the SGX extension, TCB Signing certificate), signed sim

@@ -51,6 +51,7 @@ static ccs_status create_ak(tpm_state *s) {
     Esys_Free(ch);
     Esys_Free(tk);
     if (rc != TSS2_RC_SUCCESS) return ccs_tpm_rc(rc, "CreatePrimary (AK)");
+    s->ak_public = *pub; /* for enrollment (tpm_ek.c) */
     uint8_t xy[64];
     const TPMS_ECC_POINT *p = &pub->publicArea.unique.ecc;
     ccs_status st = CCS_OK;
@@ -69,8 +70,7 @@ static ccs_status create_ak(tpm_state *s) {
     return st;
 }
 
-static void tpm_close(void *state) {
-    tpm_state *s = state;
+void ccs_tpm_session_close(tpm_state *s) {
     if (s == NULL) return;
     if (s->esys && s->ak != ESYS_TR_NONE) (void)Esys_FlushContext(s->esys, s->ak);
     Esys_Finalize(&s->esys);
@@ -80,15 +80,17 @@ static void tpm_close(void *state) {
     free(s);
 }
 
-static ccs_status tpm_open(const ccs_tee_config *cfg, void **state) {
+static void tpm_close(void *state) { ccs_tpm_session_close(state); }
+
+ccs_status ccs_tpm_session_open(const char *tcti, tpm_state **out) {
     tpm_state *s = calloc(1, sizeof *s);
     CCS_ENSURE(s != NULL, CCS_ERR_NOMEM, "out of memory");
     s->ak = ESYS_TR_NONE;
-    ccs_status st = ccs_tpm_parse_pcrs(cfg->tpm_pcrs, &s->sel);
+    ccs_status st = CCS_OK;
     TSS2_RC rc = TSS2_RC_SUCCESS;
-    if (st == CCS_OK && (rc = Tss2_TctiLdr_Initialize(cfg->tpm_tcti, &s->tcti)) != TSS2_RC_SUCCESS)
+    if ((rc = Tss2_TctiLdr_Initialize(tcti, &s->tcti)) != TSS2_RC_SUCCESS)
         st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "tpm: no TPM reachable through TCTI \"%s\" (%s)",
-                           cfg->tpm_tcti ? cfg->tpm_tcti : "default", "Tss2_TctiLdr_Initialize failed");
+                           tcti ? tcti : "default", "Tss2_TctiLdr_Initialize failed");
     if (st == CCS_OK && (rc = Esys_Initialize(&s->esys, s->tcti, NULL)) != TSS2_RC_SUCCESS)
         st = ccs_tpm_rc(rc, "Esys_Initialize");
     if (st == CCS_OK) {
@@ -98,9 +100,19 @@ static ccs_status tpm_open(const ccs_tee_config *cfg, void **state) {
     }
     if (st == CCS_OK) st = create_ak(s);
     if (st != CCS_OK) {
-        tpm_close(s);
+        ccs_tpm_session_close(s);
         return st;
     }
+    *out = s;
+    return CCS_OK;
+}
+
+static ccs_status tpm_open(const ccs_tee_config *cfg, void **state) {
+    TPML_PCR_SELECTION sel;
+    tpm_state *s = NULL;
+    CCS_TRY(ccs_tpm_parse_pcrs(cfg->tpm_pcrs, &sel));
+    CCS_TRY(ccs_tpm_session_open(cfg->tpm_tcti, &s));
+    s->sel = sel;
     *state = s;
     return CCS_OK;
 }

@@ -1,4 +1,4 @@
-/* Private to the tpm backend (tpm.c, tpm_pcr.c). */
+/* Private to the tpm backend (tpm.c, tpm_pcr.c, tpm_ek.c). */
 #ifndef CCS_TEE_TPM_H
 #define CCS_TEE_TPM_H
 
@@ -10,6 +10,7 @@ typedef struct tpm_state {
     TSS2_TCTI_CONTEXT *tcti;
     ESYS_CONTEXT *esys;
     ESYS_TR ak;
+    TPM2B_PUBLIC ak_public; /* the AK's public area, as CreatePrimary returned it */
     ccs_buf ak_pem;
     ccs_curve curve;
     TPML_PCR_SELECTION sel; /* what evidence quotes */
@@ -17,6 +18,10 @@ typedef struct tpm_state {
     size_t n_events;
 } tpm_state;
 
+/* Connects through tcti (NULL: the tss2 default), starts the TPM if needed
+ * and creates the AK; sel is left empty. */
+ccs_status ccs_tpm_session_open(const char *tcti, tpm_state **out);
+void ccs_tpm_session_close(tpm_state *s); /* NULL ok */
 /* Parses "sha256:0-7,16,23" (NULL: that default) into a selection. */
 ccs_status ccs_tpm_parse_pcrs(const char *spec, TPML_PCR_SELECTION *out);
 /* Reads every PCR in sel; values[bank][pcr]. */

@@ -6,6 +6,7 @@
 
 #include "ccs/attest.h"
 #include "cli.h"
+#include "cli_tpm.h"
 
 #define MAX_EVIDENCE (1u << 20)
 
@@ -15,6 +16,7 @@ static const char attest_usage[] =
     "verbs:\n"
     "  verify   verify an Intel SGX or TDX DCAP quote against Intel collateral\n"
     "  parse    print the fields of a quote without verifying anything\n"
+    "  tpm-challenge, tpm-enroll   TPM 2.0 AK enrollment through the EK certificate\n"
     "\n"
     "Run `ccs attest <verb> --help` for its options.\n";
 
@@ -205,6 +207,7 @@ int ccs_cli_attest(int argc, char **argv) {
     }
     if (strcmp(argv[1], "verify") == 0) return cmd_verify(argc - 1, argv + 1);
     if (strcmp(argv[1], "parse") == 0) return ccs_cli_attest_parse(argc - 1, argv + 1);
+    if (strncmp(argv[1], "tpm-", 4) == 0) return ccs_cli_attest_tpm_enroll(argc - 1, argv + 1);
     fprintf(stderr, "ccs attest: unknown verb \"%s\"\n\n%s", argv[1], attest_usage);
     return CLI_USAGE;
 }

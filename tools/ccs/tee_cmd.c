@@ -12,6 +12,7 @@
 
 #include "ccs/tee.h"
 #include "cli.h"
+#include "cli_tpm.h"
 
 #define MAX_INPUT (64u << 20)
 
@@ -25,6 +26,7 @@ static const char tee_usage[] =
     "  seal           seal a file to the platform's measurement or signer\n"
     "  unseal         unseal a file sealed by `ccs tee seal`\n"
     "  sim            create or refresh the sim platform (INSECURE, for development)\n"
+    "  tpm            TPM 2.0 AK enrollment: ek-cert, ak-public, activate\n"
     "\n"
     "Platforms: sim-sgx, sim-tdx (work everywhere), sgx, tdx, snp, csv, tpm.\n"
     "Run `ccs tee <verb> --help` for its options.\n";
@@ -308,6 +310,7 @@ int ccs_cli_tee(int argc, char **argv) {
     }
     const char *verb = argv[1];
     if (strcmp(verb, "sim") == 0) return cmd_sim(argc - 1, argv + 1);
+    if (strcmp(verb, "tpm") == 0) return ccs_cli_tee_tpm(argc - 1, argv + 1);
     static const char common[] = " platform sim-dir tcti measurement-from signer-from help ";
     char allowed[256];
     const char *help = NULL, *extra = NULL;

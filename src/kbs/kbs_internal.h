@@ -249,9 +249,11 @@ CCS_MUST_USE ccs_status ccs_kbs_session_get(ccs_kbs_store *s, const char *id, cc
  * CCS_KBS_NONCE_REUSED if it was already consumed. */
 CCS_MUST_USE ccs_status ccs_kbs_session_consume_nonce(ccs_kbs_store *s, const char *id, const char *nonce,
                                                       ccs_time now);
-/* challenged -> attested, after the nonce was consumed; stores the token,
- * the TEE public key (JWK) and the appraised claims. CCS_ERR_POLICY if the
- * nonce was not consumed or the session is already attested. */
+/* challenged -> attested, after the nonce was consumed; stores the token
+ * (required) and, when not NULL, the TEE public key (JWK) and the appraised
+ * claims as separate columns (the server leaves them NULL: the token holds
+ * both). CCS_ERR_POLICY if the nonce was not consumed or the session is
+ * already attested. */
 CCS_MUST_USE ccs_status ccs_kbs_session_mark_attested(ccs_kbs_store *s, const char *id, ccs_time now,
                                                       const char *tee_pubkey, const char *token,
                                                       const char *claims);

@@ -170,17 +170,15 @@ static void issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
     const json_t *result = v->result;
     json_t *tv = ccs_kbs_tvector_json(&ap->tv);
     const json_t *claims = json_object_get(result, "claims");
-    char *claims_text = claims != NULL ? json_dumps(claims, JSON_COMPACT) : NULL;
-    char *pub_text = json_dumps(in->tee_pubkey, JSON_COMPACT);
     ccs_buf token = {0};
     ccs_time now = now_of(r);
     ccs_kbs_ear ear = {.status = ap->status, .trust_vector = tv, .policy_id = EAR_POLICY_ID,
                        .tee = v->policy_tee, .tee_claims = claims, .nonce = in->nonce,
                        .tee_pubkey = in->tee_pubkey, .iat = now, .lifetime_s = s->cfg.token_lifetime_s};
-    ccs_status st = tv && claims_text && pub_text ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
+    ccs_status st = tv ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
     if (st == CCS_OK) st = ccs_kbs_ear_issue(r->w->token_key, &ear, &token);
-    if (st == CCS_OK)
-        st = ccs_kbs_session_mark_attested(s->store, se->id, now, pub_text, (const char *)token.ptr, claims_text);
+    /* The token carries the claims and the tee-pubkey: the session keeps it alone. */
+    if (st == CCS_OK) st = ccs_kbs_session_mark_attested(s->store, se->id, now, NULL, (const char *)token.ptr, NULL);
     if (st == CCS_OK) {
         kbs_log(s, CCS_KBS_LOG_INFO, "attest: %s %s (report data %s)", v->policy_tee,
                 ccs_kbs_ear_status_name(ap->status), v->hash_alg);
@@ -190,8 +188,6 @@ static void issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
         kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot issue the attestation token");
     }
     ccs_buf_free(&token);
-    free(claims_text);
-    free(pub_text);
     json_decref(tv);
 }
 

@@ -89,8 +89,7 @@ ccs_status ccs_kbs_session_create(ccs_kbs_store *s, const char *tee, ccs_time no
     se.expires = now + ttl;
     CCS_TRY(session_random(&se));
     store_lock(s);
-    ccs_status st = store_begin(s->sdb);
-    if (st == CCS_OK) st = store_finish(s->sdb, session_insert(s->sdb, &se));
+    ccs_status st = session_insert(s->sdb, &se); /* one statement: its own transaction */
     store_unlock(s);
     if (st != CCS_OK) {
         ccs_kbs_session_clear(&se);
@@ -184,12 +183,34 @@ static ccs_status consume(store_conn *db, const char *id, const char *nonce, ccs
     return CCS_OK;
 }
 
+/* The common case in one conditional UPDATE (its own transaction): *done
+ * when it changed the row. Otherwise the caller runs the read-then-write
+ * transaction, which names the reason (mismatch, reuse, expiry, unknown).
+ * The nonce is a public challenge, so comparing it in SQL leaks nothing. */
+static ccs_status update_if(store_conn *db, const char *sql, const char *id, ccs_time now, const char *const *text,
+                            size_t ntext, bool *done) {
+    sqlite3_stmt *st = NULL;
+    int changes = 0;
+    CCS_TRY(store_prepare(db, sql, &st));
+    ccs_status r = store_bind_text(db, st, 1, id);
+    if (r == CCS_OK) r = store_bind_i64(db, st, 2, now);
+    for (size_t i = 0; r == CCS_OK && i < ntext; i++) r = store_bind_text(db, st, (int)i + 3, text[i]);
+    if (r == CCS_OK) r = store_step_done(db, st, "updating a session", &changes);
+    store_release(db, st);
+    *done = r == CCS_OK && changes == 1;
+    return r;
+}
+
 ccs_status ccs_kbs_session_consume_nonce(ccs_kbs_store *s, const char *id, const char *nonce, ccs_time now) {
     CCS_ENSURE(s != NULL && nonce != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     CCS_TRY(id_check(id));
+    static const char sql[] = "UPDATE sessions SET nonce_used = 1"
+                              " WHERE id = ?1 AND expires > ?2 AND nonce = ?3 AND nonce_used = 0";
+    bool done = false;
     store_lock(s);
-    ccs_status st = store_begin(s->sdb);
-    if (st == CCS_OK) st = store_finish(s->sdb, consume(s->sdb, id, nonce, now));
+    ccs_status st = update_if(s->sdb, sql, id, now, &nonce, 1, &done);
+    if (st == CCS_OK && !done) st = store_begin(s->sdb);
+    if (st == CCS_OK && !done) st = store_finish(s->sdb, consume(s->sdb, id, nonce, now));
     store_unlock(s);
     return st;
 }
@@ -219,12 +240,16 @@ ccs_status ccs_kbs_session_mark_attested(ccs_kbs_store *s, const char *id, ccs_t
                                          const char *token, const char *claims) {
     CCS_ENSURE(s != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     CCS_TRY(id_check(id));
-    CCS_ENSURE(field_ok(tee_pubkey, false) && field_ok(claims, false) && field_ok(token, true), CCS_ERR_FORMAT,
-               "session: tee-pubkey and claims are required; each field is at most %u bytes",
-               CCS_KBS_SESSION_FIELD_MAX);
+    CCS_ENSURE(field_ok(tee_pubkey, true) && field_ok(claims, true) && field_ok(token, false), CCS_ERR_FORMAT,
+               "session: the token is required; each field is at most %u bytes", CCS_KBS_SESSION_FIELD_MAX);
+    static const char sql[] = "UPDATE sessions SET state = 'attested', tee_pubkey = ?3, token = ?4, claims = ?5"
+                              " WHERE id = ?1 AND expires > ?2 AND state = 'challenged' AND nonce_used = 1";
+    const char *text[3] = {tee_pubkey, token, claims};
+    bool done = false;
     store_lock(s);
-    ccs_status st = store_begin(s->sdb);
-    if (st == CCS_OK) st = store_finish(s->sdb, attest(s->sdb, id, now, tee_pubkey, token, claims));
+    ccs_status st = update_if(s->sdb, sql, id, now, text, 3, &done);
+    if (st == CCS_OK && !done) st = store_begin(s->sdb);
+    if (st == CCS_OK && !done) st = store_finish(s->sdb, attest(s->sdb, id, now, tee_pubkey, token, claims));
     store_unlock(s);
     return st;
 }

@@ -237,6 +237,30 @@ static void test_ear_issue_verify(void **state) {
     assert_status(verify_str(tk, t->pub, NOW - CCS_KBS_TOKEN_SKEW - 1), CCS_ERR_EXPIRED);
 }
 
+/* The server reads EARs it keeps in its own session store without checking
+ * its own signature again, but with the same time window and shape checks. */
+static void test_ear_claims_stored(void **state) {
+    tok *t = *state;
+    json_t *c = NULL;
+    const char *tk = (const char *)t->token.ptr;
+    assert_status(ccs_kbs_ear_claims_stored(tk, NOW + 10, &c), CCS_OK);
+    assert_string_equal(json_string_value(json_object_get(c, "eat_profile")), CCS_KBS_EAR_PROFILE);
+    json_decref(c);
+    c = NULL;
+    assert_status(ccs_kbs_ear_claims_stored(tk, NOW + 301 + CCS_KBS_TOKEN_SKEW, &c), CCS_ERR_EXPIRED);
+    assert_null(c);
+    assert_status(ccs_kbs_ear_claims_stored("a.b", NOW, &c), CCS_ERR_FORMAT);
+    assert_status(ccs_kbs_ear_claims_stored("a.%%%.c", NOW, &c), CCS_ERR_FORMAT);
+    /* A JWT that is not an EAR (no eat_profile). */
+    json_t *other = json_pack("{s:I}", "exp", (json_int_t)(NOW + 100));
+    ccs_buf o = {0};
+    assert_status(ccs_kbs_jwt_sign(t->key, other, false, &o), CCS_OK);
+    assert_status(ccs_kbs_ear_claims_stored((const char *)o.ptr, NOW, &c), CCS_ERR_FORMAT);
+    assert_null(c);
+    ccs_buf_free(&o);
+    json_decref(other);
+}
+
 /* Replaces part i (0 header, 1 payload, 2 signature) of a compact token with
  * the base64url of `raw`. */
 static char *replace_part(const char *token, int i, ccs_bytes raw) {
@@ -519,6 +543,7 @@ int ccs_test_jose(void) {
     };
     const struct CMUnitTest tokens[] = {
         cmocka_unit_test_setup_teardown(test_ear_issue_verify, tok_setup, tok_teardown),
+        cmocka_unit_test_setup_teardown(test_ear_claims_stored, tok_setup, tok_teardown),
         cmocka_unit_test_setup_teardown(test_ear_tampered, tok_setup, tok_teardown),
         cmocka_unit_test_setup_teardown(test_jwt_refusals, tok_setup, tok_teardown),
         cmocka_unit_test_setup_teardown(test_jwt_keys, tok_setup, tok_teardown),

@@ -263,6 +263,43 @@ static void test_expired_session(void **state) {
 
 /* ---- appraisal and resource policy ---- */
 
+/* Each loop caches the parsed policies by their text: a policy posted
+ * through the admin API applies to the very next request, whatever loop
+ * serves it, and putting the old text back restores the old behaviour. */
+static void policy_post(const char *path, const char *text) {
+    char *tok = su_admin_token(&g_srv, NULL, 600);
+    su_resp r = {0};
+    assert_non_null(tok);
+    assert_int_equal(su_http(&g_srv, "POST", path, NULL, tok, text, strlen(text), &r), 0);
+    assert_int_equal(r.status, 200);
+    su_resp_clear(&r);
+    free(tok);
+}
+
+static void test_policy_updates_apply(void **state) {
+    (void)state;
+    static const char deny_all[] = "{\"version\":1,\"rules\":[{\"resources\":\"*/*/*\",\"deny\":true}]}";
+    static const char allow[] =
+        "{\"version\":1,\"rules\":[{\"resources\":\"default/denied/*\",\"deny\":true},"
+        "{\"resources\":\"*/*/*\",\"allow\":{\"tee\":[\"sim-sgx\"],\"status\":[\"affirming\",\"warning\"]}}]}";
+    static const char att_other[] =
+        "{\"version\":1,\"tees\":{\"sim-tdx\":{\"allow_debug\":true}}}";
+    static const char att[] =
+        "{\"version\":1,\"tees\":{\"sim-sgx\":{\"allow_debug\":true,\"accept_tcb\":[\"UpToDate\","
+        "\"SWHardeningNeeded\",\"ConfigurationNeeded\",\"ConfigurationAndSWHardeningNeeded\"],"
+        "\"measurements\":{\"mrenclave\":{\"ref\":\"sim-sgx.mrenclave\"}}}}}";
+    ccs_buf pt = {0};
+    for (int i = 0; i < 4; i++) assert_int_equal(su_flow(&g_srv, "default/keys/k1", &pt), 200); /* warm every loop */
+    policy_post(CCS_KBS_PATH_RESOURCE_POLICY, deny_all);
+    for (int i = 0; i < 4; i++) assert_int_equal(su_flow(&g_srv, "default/keys/k1", &pt), 403);
+    policy_post(CCS_KBS_PATH_RESOURCE_POLICY, allow);
+    policy_post(CCS_KBS_PATH_ATTESTATION_POLICY, att_other);
+    for (int i = 0; i < 4; i++) assert_int_equal(su_flow(&g_srv, "default/keys/k1", &pt), 401);
+    policy_post(CCS_KBS_PATH_ATTESTATION_POLICY, att);
+    for (int i = 0; i < 4; i++) assert_int_equal(su_flow(&g_srv, "default/keys/k1", &pt), 200);
+    ccs_buf_free(&pt);
+}
+
 static void test_refusals(void **state) {
     (void)state;
     su_client c = {0};
@@ -564,6 +601,7 @@ int ccs_test_server(void) {
         cmocka_unit_test(test_replay_in_new_session),
         cmocka_unit_test(test_expired_session),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_policy_updates_apply),
         cmocka_unit_test(test_bearer_tokens),
         cmocka_unit_test(test_admin_auth),
         cmocka_unit_test(test_bad_bodies),

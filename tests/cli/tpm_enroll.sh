@@ -283,4 +283,27 @@ want_rc 1
 want_stderr_has "AK Name does not match"
 end_case
 
+# The ECC P-256 EK (template L-2): swtpm_setup certifies a P-384 EK only, so
+# the test CA certifies the key tpm2_createek derives; ccs makes the
+# credential with ECDH + KDFe and activates it with --ek ecc.
+tpm2_createek -c "$W/ekecc.ctx" -G ecc -u "$W/ekecc.pem" -f pem >/dev/null
+flush
+openssl req -new -key "$W/enca.key" -subj /CN=ecc-ek 2>/dev/null |
+    openssl x509 -req -CA "$W/enca.pem" -CAkey "$W/enca.key" -force_pubkey "$W/ekecc.pem" -days 30 \
+        -out "$W/ekecc-cert.pem" 2>/dev/null
+begin "ECC P-256 EK: ccs challenge -> ccs activate --ek ecc"
+run_ccs attest tpm-challenge --ek-cert "$W/ekecc-cert.pem" --ek-ca "$W/enca.pem" --ak-public "$W/ak.pub" \
+    -o "$W/chal3.bin" --state-out "$W/state3.json"
+want_rc 0
+run_ccs tee tpm activate --tcti "$TCTI" --ek ecc "$W/chal3.bin" -o "$W/resp3.bin"
+want_rc 0
+S3=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["secret"])' "$W/state3.json")
+[[ $(xxd -p -c 64 "$W/resp3.bin") == "$S3" ]] || fail "the activated secret differs"
+end_case
+
+begin "an ECC-EK challenge is refused by the RSA EK"
+run_ccs tee tpm activate --tcti "$TCTI" --ek rsa "$W/chal3.bin" -o "$W/x.bin"
+want_rc 1
+end_case
+
 summary

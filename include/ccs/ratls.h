@@ -1,0 +1,175 @@
+/*
+ * ccs/ratls.h - RA-TLS: self-signed X.509 certificates that carry attestation
+ * evidence bound to the certificate's key (docs/ratls.md,
+ * specs/kbs-image-ratls.md section 4).
+ *
+ *   ccs_ratls_cert_create()     fresh key, evidence from a tee backend, the cert
+ *   ccs_ratls_evidence_parse()  the evidence extension of an untrusted cert
+ *                               (structure only: nothing verified)
+ *   ccs_ratls_verify_cert()     parse + verify the evidence + check the binding
+ *
+ * What the report data binds (docs/ratls.md "Key binding"):
+ *   TCG tagged evidence (2.23.133.5.4.9): claims = CBOR map
+ *     {"pubkey-hash": bstr(CBOR [hash-alg-id, H(SPKI DER)]), "nonce"?: bstr}
+ *     with H = SHA-256 (alg id 1) for a P-256 key, SHA-384 (7) for P-384
+ *     (SHA-512 = 8 accepted); report_data = SHA-256(claims bytes) || 32 zero bytes.
+ *   Legacy raw quote (1.2.840.113741.1337.6 and Gramine's 0.6.9.42...):
+ *     report_data[0..32] = SHA-256(SPKI DER).
+ */
+#ifndef CCS_RATLS_H
+#define CCS_RATLS_H
+
+#include "ccs/attest.h"
+#include "ccs/core.h"
+#include "ccs/crypto.h"
+#include "ccs/tee.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Extension OIDs (dotted). */
+#define CCS_RATLS_OID_TCG_EVIDENCE "2.23.133.5.4.9"     /* TCG DICE tagged evidence / CMW */
+#define CCS_RATLS_OID_TCG_ENDORSEMENTS "2.23.133.5.4.2" /* tcg-dice-endorsement-manifest */
+#define CCS_RATLS_OID_INTEL_QUOTE "1.2.840.113741.1337.6"
+/* Gramine's legacy extension: its OID bytes carry an extra "06 09" prefix. */
+#define CCS_RATLS_OID_GRAMINE_LEGACY "0.6.9.42.840.113741.1337.6"
+
+/* CBOR tags over [evidence, claims] in the TCG extension. */
+#define CCS_RATLS_TAG_GRAMINE_SGX_QUOTE 60000u   /* Gramine / CCC: SGX DCAP quote */
+#define CCS_RATLS_TAG_TEE_QUOTE 0x1a7501u        /* rats-tls: Intel TEE (SGX/TDX) DCAP quote */
+#define CCS_RATLS_TAG_TEE_REPORT 0x1a7502u       /* rats-tls: TEE report */
+#define CCS_RATLS_TAG_SGX_LEGACY_REPORT 0x1a7503u
+#define CCS_RATLS_TAG_SNP_REPORT 0x1a7504u
+#define CCS_RATLS_TAG_CSV_REPORT 0x1a7505u
+
+/* Limits on untrusted input (CCS_ERR_OVERFLOW beyond them). */
+#define CCS_RATLS_EVIDENCE_MAX (64u * 1024u)
+#define CCS_RATLS_CLAIMS_MAX 4096u
+#define CCS_RATLS_NONCE_MAX 64u
+
+typedef enum ccs_ratls_format {
+    CCS_RATLS_FORMAT_NONE = 0,
+    CCS_RATLS_FORMAT_TCG = 1,            /* 2.23.133.5.4.9: CBOR tag over [evidence, claims] */
+    CCS_RATLS_FORMAT_INTEL_LEGACY = 2,   /* 1.2.840.113741.1337.6: raw DCAP quote */
+    CCS_RATLS_FORMAT_GRAMINE_LEGACY = 3, /* 0.6.9.42.840.113741.1337.6: raw DCAP quote */
+} ccs_ratls_format;
+
+/* "tcg", "intel-legacy", "gramine-legacy", "none". */
+const char *ccs_ratls_format_name(ccs_ratls_format f);
+
+/* ---- creation -------------------------------------------------------------------- */
+
+typedef struct ccs_ratls_create_options {
+    ccs_curve curve;             /* 0: P-256 */
+    ccs_bytes nonce;             /* optional "nonce" claim (at most CCS_RATLS_NONCE_MAX bytes) */
+    const char *subject_cn;      /* NULL: "CCS RA-TLS" */
+    ccs_time now;                /* 0: ccs_time_now(); notBefore = now - 60 s */
+    ccs_time validity_s;         /* 0: one day */
+    bool no_legacy_sgx_ext;      /* SGX evidence: omit the raw quote under 1.2.840.113741.1337.6 */
+} ccs_ratls_create_options;
+
+/* Creates a fresh key on opt->curve and a self-signed certificate for it
+ * carrying evidence from backend b (sim-sgx, sim-tdx, sgx, tdx: DCAP quotes).
+ * SGX quotes get tag 60000, TDX quotes 0x1a7501; for SGX a second quote,
+ * with report_data = SHA-256(SPKI DER), goes under 1.2.840.113741.1337.6
+ * unless opt->no_legacy_sgx_ext. opt may be NULL. The key is returned in
+ * *key (caller frees). Errors: CCS_ERR_UNSUPPORTED for a platform whose
+ * evidence has no RA-TLS tag here (tpm, snp, csv), CCS_ERR_INVALID_ARG, and
+ * the backend's errors. */
+CCS_MUST_USE ccs_status ccs_ratls_cert_create(ccs_backend *b, const ccs_ratls_create_options *opt,
+                                              ccs_x509 **cert, ccs_privkey **key);
+
+/* Writes the certificate as PEM to cert_path (mode 0644) and the key as
+ * PKCS#8 PEM to key_path (mode 0600). */
+CCS_MUST_USE ccs_status ccs_ratls_save(const ccs_x509 *cert, const ccs_privkey *key, const char *cert_path,
+                                       const char *key_path);
+
+/* ---- parsing (untrusted) ---------------------------------------------------------- */
+
+typedef struct ccs_ratls_evidence {
+    ccs_ratls_format format;
+    uint64_t tag;                /* TCG: the CBOR tag; 0 for the legacy formats */
+    ccs_buf evidence;            /* the quote / report bytes */
+    ccs_buf claims;              /* TCG: the claims bytes (what the report data hashes) */
+    ccs_hash_alg pubkey_hash_alg;/* TCG: from the "pubkey-hash" claim */
+    uint8_t pubkey_hash[64];     /* TCG: the claimed H(SPKI DER) */
+    size_t pubkey_hash_len;
+    ccs_buf nonce;               /* TCG: the "nonce" claim, if any */
+    ccs_buf spki;                /* the certificate's SubjectPublicKeyInfo DER */
+    /* The report data the evidence must carry to be bound to this certificate
+     * (TCG: SHA-256(claims) || zeros; legacy: SHA-256(SPKI) || zeros). */
+    uint8_t report_data[64];
+    size_t report_data_cmp;      /* bytes of report_data that are compared: 64 (TCG) or 32 (legacy) */
+    bool pubkey_hash_ok;         /* TCG: the claimed hash equals H(SPKI); legacy: true */
+} ccs_ratls_evidence;
+
+/* Finds and parses the evidence extension of a DER certificate: the TCG
+ * extension first, then 1.2.840.113741.1337.6, then Gramine's legacy OID.
+ * Strict CBOR: one definite-length tag over a definite 2-array of byte
+ * strings; claims a definite map with text keys, no duplicates, a
+ * "pubkey-hash" bstr holding [uint alg-id (1, 7, 8), bstr of that hash's
+ * length]; nothing after any item. Errors: CCS_ERR_NOT_FOUND (no evidence
+ * extension), CCS_ERR_FORMAT (bad DER/CBOR, wrong types, indefinite lengths,
+ * duplicate or missing claims), CCS_ERR_TRAILING, CCS_ERR_UNSUPPORTED (an
+ * unknown tag, hash-alg-id, or a CMW tag), CCS_ERR_OVERFLOW (evidence over
+ * CCS_RATLS_EVIDENCE_MAX, claims over CCS_RATLS_CLAIMS_MAX). out is cleared
+ * on error; free with ccs_ratls_evidence_clear. */
+CCS_MUST_USE ccs_status ccs_ratls_evidence_parse(ccs_bytes cert_der, ccs_ratls_evidence *out);
+void ccs_ratls_evidence_clear(ccs_ratls_evidence *e);
+
+/* The extension value alone (for tests and fuzzing): TCG CBOR bytes. spki
+ * is the certificate's SPKI DER (for the binding fields). */
+CCS_MUST_USE ccs_status ccs_ratls_tcg_parse(ccs_bytes ext, ccs_bytes spki, ccs_ratls_evidence *out);
+
+/* ---- verification -------------------------------------------------------------------- */
+
+typedef struct ccs_ratls_verify_options {
+    ccs_time now;                       /* 0: ccs_time_now() */
+    /* INSECURE: trust the sim root and the sim collateral of this sim dir. */
+    const char *insecure_trust_sim_dir;
+    /* DCAP collateral for real quotes: a directory or dcap-qvl JSON. */
+    const char *collateral;
+    unsigned accept_tcb;                /* CCS_TCB_BIT mask; 0: CCS_TCB_ACCEPT_DEFAULT */
+    bool allow_debug;
+    ccs_bytes expected_nonce;           /* non-empty: the "nonce" claim must equal it */
+    bool ignore_validity;               /* skip the certificate's notBefore/notAfter check */
+} ccs_ratls_verify_options;
+
+/* Stable names of the RA-TLS checks (besides the DCAP ones in dcap.failed). */
+#define CCS_RATLS_CHECK_FORMAT "ratls_format"
+#define CCS_RATLS_CHECK_VALIDITY "cert_validity"
+#define CCS_RATLS_CHECK_PUBKEY_HASH "pubkey_hash"
+#define CCS_RATLS_CHECK_NONCE "nonce"
+#define CCS_RATLS_CHECK_COLLATERAL "collateral"
+#define CCS_RATLS_CHECK_EVIDENCE "evidence"
+
+#define CCS_RATLS_MAX_FAILED 8
+
+typedef struct ccs_ratls_result {
+    bool pass;
+    ccs_ratls_format format;
+    uint64_t tag;
+    ccs_tee tee;                        /* from the quote */
+    bool sim;                           /* verified against the (insecure) sim root */
+    ccs_failed_check failed[CCS_RATLS_MAX_FAILED];
+    size_t n_failed;
+    ccs_dcap_result dcap;               /* the DCAP verifier's result (report_data included) */
+} ccs_ratls_result;
+
+/* Verifies a DER certificate: its validity at now (the self-signature is
+ * not checked yet: docs/ratls.md), the
+ * evidence extension (ccs_ratls_evidence_parse), the DCAP quote with the
+ * report data bound to this certificate (see the top of this file), and the
+ * pubkey-hash claim. Sim quotes verify only with insecure_trust_sim_dir.
+ * Returns CCS_OK when accepted, CCS_ERR_VERIFY when a check failed (named in
+ * out->failed, DCAP checks in out->dcap.failed), CCS_ERR_INVALID_ARG. */
+CCS_MUST_USE ccs_status ccs_ratls_verify_cert(ccs_bytes cert_der, const ccs_ratls_verify_options *opt,
+                                              ccs_ratls_result *out);
+/* One line naming every failed check ("name: message; ..."), into buf. */
+void ccs_ratls_result_reasons(const ccs_ratls_result *r, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,350 @@
+/* The RA-TLS evidence extensions (specs/kbs-image-ratls.md section 4): the
+ * TCG DICE tagged-evidence CBOR (2.23.133.5.4.9) encoded and parsed with
+ * libcbor, and the legacy raw-quote OIDs. Everything parsed here is
+ * untrusted: definite lengths only, exact types, no bytes after an item,
+ * size limits before any copy. */
+#include <cbor.h>
+#include <string.h>
+
+#include "ratls_internal.h"
+
+/* Any bigger extension cannot hold a valid evidence + claims pair. */
+#define TCG_EXT_MAX (CCS_RATLS_EVIDENCE_MAX + CCS_RATLS_CLAIMS_MAX + 64u)
+
+const char *ccs_ratls_format_name(ccs_ratls_format f) {
+    switch (f) {
+    case CCS_RATLS_FORMAT_TCG: return "tcg";
+    case CCS_RATLS_FORMAT_INTEL_LEGACY: return "intel-legacy";
+    case CCS_RATLS_FORMAT_GRAMINE_LEGACY: return "gramine-legacy";
+    default: return "none";
+    }
+}
+
+void ratls_tcg_report_data(ccs_bytes claims, uint8_t out[static 64]) {
+    memset(out, 0, 64);
+    ccs_sha256(claims, out);
+}
+
+void ratls_legacy_report_data(ccs_bytes spki, uint8_t out[static 64]) {
+    memset(out, 0, 64);
+    ccs_sha256(spki, out);
+}
+
+void ccs_ratls_evidence_clear(ccs_ratls_evidence *e) {
+    if (e == NULL) return;
+    ccs_buf_free(&e->evidence);
+    ccs_buf_free(&e->claims);
+    ccs_buf_free(&e->nonce);
+    ccs_buf_free(&e->spki);
+    memset(e, 0, sizeof *e);
+}
+
+/* ---- encoding ------------------------------------------------------------------ */
+
+static ccs_status serialize(cbor_item_t *item, ccs_buf *out) {
+    unsigned char *buf = NULL;
+    size_t cap = 0;
+    size_t n = item != NULL ? cbor_serialize_alloc(item, &buf, &cap) : 0;
+    ccs_status st = n == 0 ? ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ratls: CBOR encoding failed")
+                           : ccs_buf_set(out, ccs_bytes_of(buf, n));
+    free(buf);
+    return st;
+}
+
+static bool map_add(cbor_item_t *map, cbor_item_t *k, cbor_item_t *v) {
+    bool ok = k != NULL && v != NULL && cbor_map_add(map, (struct cbor_pair){.key = k, .value = v});
+    if (k) cbor_decref(&k);
+    if (v) cbor_decref(&v);
+    return ok;
+}
+
+static bool array_push(cbor_item_t *arr, cbor_item_t *v) {
+    bool ok = v != NULL && cbor_array_push(arr, v);
+    if (v) cbor_decref(&v);
+    return ok;
+}
+
+ccs_status ratls_claims_encode(ccs_hash_alg alg, ccs_bytes spki, ccs_bytes nonce, ccs_buf *out) {
+    uint8_t h[64];
+    size_t hlen = 0;
+    uint8_t id = alg == CCS_HASH_SHA256 ? RATLS_HASH_ID_SHA256
+                 : alg == CCS_HASH_SHA384 ? RATLS_HASH_ID_SHA384
+                 : alg == CCS_HASH_SHA512 ? RATLS_HASH_ID_SHA512 : 0;
+    CCS_ENSURE(id != 0, CCS_ERR_UNSUPPORTED, "ratls: unsupported pubkey hash");
+    CCS_ENSURE(nonce.len <= CCS_RATLS_NONCE_MAX, CCS_ERR_INVALID_ARG, "ratls: nonce over %u bytes",
+               CCS_RATLS_NONCE_MAX);
+    CCS_TRY(ccs_digest(alg, spki, h, sizeof h, &hlen));
+
+    ccs_buf ph = {0};
+    cbor_item_t *pair = cbor_new_definite_array(2);
+    bool ok = pair != NULL && array_push(pair, cbor_build_uint8(id)) &&
+              array_push(pair, cbor_build_bytestring(h, hlen));
+    ccs_status st = ok ? serialize(pair, &ph) : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ratls: out of memory");
+    if (pair) cbor_decref(&pair);
+
+    cbor_item_t *map = st == CCS_OK ? cbor_new_definite_map(nonce.len > 0 ? 2 : 1) : NULL;
+    if (st == CCS_OK) {
+        ok = map != NULL && map_add(map, cbor_build_string("pubkey-hash"), cbor_build_bytestring(ph.ptr, ph.len));
+        if (ok && nonce.len > 0) ok = map_add(map, cbor_build_string("nonce"), cbor_build_bytestring(nonce.ptr, nonce.len));
+        st = ok ? serialize(map, out) : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ratls: out of memory");
+    }
+    if (map) cbor_decref(&map);
+    ccs_buf_free(&ph);
+    return st;
+}
+
+ccs_status ratls_tcg_encode(uint64_t tag, ccs_bytes evidence, ccs_bytes claims, ccs_buf *out) {
+    CCS_ENSURE(evidence.len > 0 && evidence.len <= CCS_RATLS_EVIDENCE_MAX, CCS_ERR_INVALID_ARG,
+               "ratls: evidence must be 1..%u bytes", CCS_RATLS_EVIDENCE_MAX);
+    cbor_item_t *arr = cbor_new_definite_array(2);
+    bool ok = arr != NULL && array_push(arr, cbor_build_bytestring(evidence.ptr, evidence.len)) &&
+              array_push(arr, cbor_build_bytestring(claims.ptr, claims.len));
+    cbor_item_t *tagged = ok ? cbor_build_tag(tag, arr) : NULL;
+    ccs_status st = tagged != NULL ? serialize(tagged, out)
+                                   : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ratls: out of memory");
+    if (tagged) cbor_decref(&tagged);
+    if (arr) cbor_decref(&arr);
+    return st;
+}
+
+/* ---- parsing --------------------------------------------------------------------- */
+
+/* One complete CBOR item spanning all of in. */
+static ccs_status load_exact(ccs_bytes in, const char *what, cbor_item_t **out) {
+    struct cbor_load_result res;
+    *out = NULL;
+    CCS_ENSURE(in.len > 0, CCS_ERR_TRUNCATED, "ratls: %s: empty", what);
+    cbor_item_t *item = cbor_load(in.ptr, in.len, &res);
+    if (item == NULL) {
+        switch (res.error.code) {
+        case CBOR_ERR_NOTENOUGHDATA:
+            CCS_BAIL(CCS_ERR_TRUNCATED, "ratls: %s: CBOR ends early (at byte %zu)", what, res.error.position);
+        case CBOR_ERR_MEMERROR: CCS_BAIL(CCS_ERR_NOMEM, "ratls: %s: out of memory", what);
+        default: CCS_BAIL(CCS_ERR_FORMAT, "ratls: %s: malformed CBOR (at byte %zu)", what, res.error.position);
+        }
+    }
+    if (res.read != in.len) {
+        cbor_decref(&item);
+        CCS_BAIL(CCS_ERR_TRAILING, "ratls: %s: %zu bytes after the CBOR item", what, in.len - res.read);
+    }
+    *out = item;
+    return CCS_OK;
+}
+
+static ccs_status definite_bstr(const cbor_item_t *it, const char *what, size_t max, ccs_bytes *out) {
+    CCS_ENSURE(cbor_isa_bytestring(it), CCS_ERR_FORMAT, "ratls: %s: expected a byte string", what);
+    CCS_ENSURE(cbor_bytestring_is_definite(it), CCS_ERR_FORMAT, "ratls: %s: indefinite-length byte string", what);
+    size_t n = cbor_bytestring_length(it);
+    CCS_ENSURE(n <= max, CCS_ERR_OVERFLOW, "ratls: %s: %zu bytes, more than the %zu allowed", what, n, max);
+    *out = ccs_bytes_of(cbor_bytestring_handle(it), n);
+    return CCS_OK;
+}
+
+static bool text_is(const cbor_item_t *it, const char *s) {
+    size_t n = strlen(s);
+    return cbor_string_length(it) == n && memcmp(cbor_string_handle(it), s, n) == 0;
+}
+
+static ccs_status tag_check(uint64_t tag) {
+    switch (tag) {
+    case CCS_RATLS_TAG_GRAMINE_SGX_QUOTE:
+    case CCS_RATLS_TAG_TEE_QUOTE:
+    case CCS_RATLS_TAG_TEE_REPORT:
+    case CCS_RATLS_TAG_SGX_LEGACY_REPORT:
+    case CCS_RATLS_TAG_SNP_REPORT:
+    case CCS_RATLS_TAG_CSV_REPORT: return CCS_OK;
+    case 571u:
+    case 1668557429u:
+        CCS_BAIL(CCS_ERR_UNSUPPORTED, "ratls: CBOR tag %llu is a CMW wrapper (not supported yet)",
+                 (unsigned long long)tag);
+    default: CCS_BAIL(CCS_ERR_UNSUPPORTED, "ratls: unknown evidence CBOR tag %llu", (unsigned long long)tag);
+    }
+}
+
+/* "pubkey-hash": bstr(CBOR [uint alg-id, bstr hash]). */
+static ccs_status parse_pubkey_hash(ccs_bytes v, ccs_ratls_evidence *out) {
+    cbor_item_t *arr = NULL;
+    CCS_TRY(load_exact(v, "pubkey-hash", &arr));
+    ccs_status st = CCS_OK;
+    if (!cbor_isa_array(arr) || !cbor_array_is_definite(arr) || cbor_array_size(arr) != 2)
+        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: pubkey-hash: expected a definite 2-element array");
+    cbor_item_t **e = st == CCS_OK ? cbor_array_handle(arr) : NULL;
+    if (st == CCS_OK && !cbor_isa_uint(e[0]))
+        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: pubkey-hash: hash-alg-id is not an unsigned integer");
+    if (st == CCS_OK) {
+        uint64_t id = cbor_get_int(e[0]);
+        out->pubkey_hash_alg = id == RATLS_HASH_ID_SHA256 ? CCS_HASH_SHA256
+                               : id == RATLS_HASH_ID_SHA384 ? CCS_HASH_SHA384
+                               : id == RATLS_HASH_ID_SHA512 ? CCS_HASH_SHA512 : 0;
+        if (out->pubkey_hash_alg == 0)
+            st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "ratls: pubkey-hash: hash-alg-id %llu is not 1, 7 or 8",
+                               (unsigned long long)id);
+    }
+    ccs_bytes h;
+    if (st == CCS_OK) st = definite_bstr(e[1], "pubkey-hash value", 64, &h);
+    if (st == CCS_OK && h.len != ccs_hash_len(out->pubkey_hash_alg))
+        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: pubkey-hash: %zu bytes, the algorithm gives %zu", h.len,
+                           ccs_hash_len(out->pubkey_hash_alg));
+    if (st == CCS_OK) {
+        memcpy(out->pubkey_hash, h.ptr, h.len);
+        out->pubkey_hash_len = h.len;
+    }
+    cbor_decref(&arr);
+    return st;
+}
+
+/* claims: definite map, definite text keys, no duplicates; unknown claims
+ * are skipped (forward compatibility), "pubkey-hash" is required. */
+static ccs_status parse_claims(ccs_bytes claims, ccs_ratls_evidence *out) {
+    cbor_item_t *map = NULL;
+    CCS_TRY(load_exact(claims, "claims", &map));
+    ccs_status st = CCS_OK;
+    bool have_ph = false, have_nonce = false;
+    if (!cbor_isa_map(map) || !cbor_map_is_definite(map))
+        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: claims: expected a definite-length map");
+    size_t n = st == CCS_OK ? cbor_map_size(map) : 0;
+    struct cbor_pair *p = st == CCS_OK ? cbor_map_handle(map) : NULL;
+    for (size_t i = 0; st == CCS_OK && i < n; i++) {
+        const cbor_item_t *k = p[i].key;
+        if (!cbor_isa_string(k) || !cbor_string_is_definite(k)) {
+            st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: claims: key %zu is not a definite text string", i);
+            break;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (cbor_string_length(p[j].key) == cbor_string_length(k) &&
+                memcmp(cbor_string_handle(p[j].key), cbor_string_handle(k), cbor_string_length(k)) == 0)
+                st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: claims: duplicate key");
+        if (st != CCS_OK) break;
+        ccs_bytes v;
+        if (text_is(k, "pubkey-hash")) {
+            st = definite_bstr(p[i].value, "pubkey-hash", 256, &v);
+            if (st == CCS_OK) st = parse_pubkey_hash(v, out);
+            have_ph = true;
+        } else if (text_is(k, "nonce")) {
+            st = definite_bstr(p[i].value, "nonce", CCS_RATLS_NONCE_MAX, &v);
+            if (st == CCS_OK) st = ccs_buf_set(&out->nonce, v);
+            have_nonce = true;
+        }
+    }
+    (void)have_nonce;
+    if (st == CCS_OK && !have_ph) st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: claims: no pubkey-hash");
+    cbor_decref(&map);
+    return st;
+}
+
+/* The binding fields once the evidence and SPKI are known. */
+static ccs_status bind(ccs_bytes spki, ccs_ratls_evidence *out) {
+    CCS_TRY(ccs_buf_set(&out->spki, spki));
+    if (out->format == CCS_RATLS_FORMAT_TCG) {
+        uint8_t h[64];
+        size_t hlen = 0;
+        ratls_tcg_report_data(ccs_buf_view(&out->claims), out->report_data);
+        out->report_data_cmp = 64;
+        CCS_TRY(ccs_digest(out->pubkey_hash_alg, spki, h, sizeof h, &hlen));
+        out->pubkey_hash_ok = ccs_ct_eq(ccs_bytes_of(h, hlen), ccs_bytes_of(out->pubkey_hash, out->pubkey_hash_len));
+    } else {
+        ratls_legacy_report_data(spki, out->report_data);
+        out->report_data_cmp = 32;
+        out->pubkey_hash_ok = true;
+    }
+    return CCS_OK;
+}
+
+static ccs_status tcg_parse(ccs_bytes ext, ccs_ratls_evidence *out) {
+    CCS_ENSURE(ext.len <= TCG_EXT_MAX, CCS_ERR_OVERFLOW, "ratls: evidence extension of %zu bytes is over the limit",
+               ext.len);
+    cbor_item_t *top = NULL;
+    CCS_TRY(load_exact(ext, "tagged evidence", &top));
+    ccs_status st = CCS_OK;
+    cbor_item_t *arr = NULL;
+    if (!cbor_isa_tag(top)) st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: tagged evidence: not a CBOR tag");
+    if (st == CCS_OK) {
+        out->tag = cbor_tag_value(top);
+        st = tag_check(out->tag);
+    }
+    if (st == CCS_OK) {
+        arr = cbor_tag_item(top); /* a new reference */
+        if (!cbor_isa_array(arr) || !cbor_array_is_definite(arr) || cbor_array_size(arr) != 2)
+            st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE,
+                               "ratls: tagged evidence: expected a definite array [evidence, claims]");
+    }
+    ccs_bytes ev, cl;
+    if (st == CCS_OK) st = definite_bstr(cbor_array_handle(arr)[0], "evidence", CCS_RATLS_EVIDENCE_MAX, &ev);
+    if (st == CCS_OK) st = definite_bstr(cbor_array_handle(arr)[1], "claims", CCS_RATLS_CLAIMS_MAX, &cl);
+    if (st == CCS_OK && ev.len == 0) st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: evidence is empty");
+    if (st == CCS_OK) st = ccs_buf_set(&out->evidence, ev);
+    if (st == CCS_OK) st = ccs_buf_set(&out->claims, cl);
+    if (st == CCS_OK) st = parse_claims(cl, out);
+    if (arr) cbor_decref(&arr);
+    cbor_decref(&top);
+    return st;
+}
+
+ccs_status ccs_ratls_tcg_parse(ccs_bytes ext, ccs_bytes spki, ccs_ratls_evidence *out) {
+    CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "ratls: NULL argument");
+    memset(out, 0, sizeof *out);
+    out->format = CCS_RATLS_FORMAT_TCG;
+    ccs_status st = tcg_parse(ext, out);
+    if (st == CCS_OK) st = bind(spki, out);
+    if (st != CCS_OK) ccs_ratls_evidence_clear(out);
+    return st;
+}
+
+static ccs_status legacy_parse(ccs_bytes ext, ccs_ratls_format f, ccs_bytes spki, ccs_ratls_evidence *out) {
+    CCS_ENSURE(ext.len > 0, CCS_ERR_FORMAT, "ratls: %s extension is empty", ccs_ratls_format_name(f));
+    CCS_ENSURE(ext.len <= CCS_RATLS_EVIDENCE_MAX, CCS_ERR_OVERFLOW,
+               "ratls: %s quote of %zu bytes, more than the %u allowed", ccs_ratls_format_name(f), ext.len,
+               CCS_RATLS_EVIDENCE_MAX);
+    out->format = f;
+    CCS_TRY(ccs_buf_set(&out->evidence, ext));
+    return bind(spki, out);
+}
+
+static ccs_status parse_cert(const ccs_x509 *c, ccs_ratls_evidence *out) {
+    ccs_pubkey *k = NULL;
+    ccs_buf spki = {0};
+    ccs_bytes ext;
+    CCS_TRY(ccs_x509_pubkey(c, &k));
+    ccs_status st = ccs_pubkey_spki(k, &spki);
+    ccs_pubkey_free(k);
+    static const struct {
+        const char *oid;
+        ccs_ratls_format f;
+    } oids[] = {
+        {CCS_RATLS_OID_TCG_EVIDENCE, CCS_RATLS_FORMAT_TCG},
+        {CCS_RATLS_OID_INTEL_QUOTE, CCS_RATLS_FORMAT_INTEL_LEGACY},
+        {CCS_RATLS_OID_GRAMINE_LEGACY, CCS_RATLS_FORMAT_GRAMINE_LEGACY},
+    };
+    bool found = false;
+    for (size_t i = 0; st == CCS_OK && !found && i < sizeof oids / sizeof oids[0]; i++) {
+        st = ccs_x509_extension(c, oids[i].oid, &ext);
+        if (st == CCS_ERR_NOT_FOUND) {
+            st = CCS_OK;
+            continue;
+        }
+        found = st == CCS_OK;
+        if (!found) break;
+        if (oids[i].f == CCS_RATLS_FORMAT_TCG) {
+            out->format = CCS_RATLS_FORMAT_TCG;
+            st = tcg_parse(ext, out);
+            if (st == CCS_OK) st = bind(ccs_buf_view(&spki), out);
+        } else {
+            st = legacy_parse(ext, oids[i].f, ccs_buf_view(&spki), out);
+        }
+    }
+    if (st == CCS_OK && !found)
+        st = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "ratls: the certificate has no evidence extension");
+    ccs_buf_free(&spki);
+    return st;
+}
+
+ccs_status ccs_ratls_evidence_parse(ccs_bytes cert_der, ccs_ratls_evidence *out) {
+    CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "ratls: NULL argument");
+    memset(out, 0, sizeof *out);
+    ccs_x509 *c = NULL;
+    CCS_TRY(ccs_x509_parse_der(cert_der, &c));
+    ccs_status st = parse_cert(c, out);
+    ccs_x509_free(c);
+    if (st != CCS_OK) ccs_ratls_evidence_clear(out);
+    return st;
+}

@@ -1,0 +1,23 @@
+/* Private to src/ratls: the CBOR encoders the certificate builder uses and
+ * the binding computation shared by the parser and the verifier. */
+#ifndef CCS_RATLS_INTERNAL_H
+#define CCS_RATLS_INTERNAL_H
+
+#include "ccs/ratls.h"
+
+/* IANA named-information hash algorithm ids (specs/kbs-image-ratls.md 4). */
+#define RATLS_HASH_ID_SHA256 1u
+#define RATLS_HASH_ID_SHA384 7u
+#define RATLS_HASH_ID_SHA512 8u
+
+/* claims = {"pubkey-hash": bstr(CBOR [alg-id, H(spki)]), "nonce"?: bstr},
+ * H chosen by alg; replaces out's contents. */
+CCS_MUST_USE ccs_status ratls_claims_encode(ccs_hash_alg alg, ccs_bytes spki, ccs_bytes nonce, ccs_buf *out);
+/* tag(evidence_tag, [bstr evidence, bstr claims]); replaces out's contents. */
+CCS_MUST_USE ccs_status ratls_tcg_encode(uint64_t tag, ccs_bytes evidence, ccs_bytes claims, ccs_buf *out);
+/* report_data = SHA-256(claims) || 32 zero bytes (the TCG/CCC binding). */
+void ratls_tcg_report_data(ccs_bytes claims, uint8_t out[static 64]);
+/* report_data = SHA-256(spki) || 32 zero bytes (the legacy binding). */
+void ratls_legacy_report_data(ccs_bytes spki, uint8_t out[static 64]);
+
+#endif

@@ -1,0 +1,9 @@
+/* test_ratls: every group of ratls tests, one program (DESIGN.md). */
+#include "ratls_tests.h"
+
+int main(void) {
+    int failed = 0;
+    failed += ccs_test_ratls_parse();
+    failed += ccs_test_ratls_verify();
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,15 @@
+/* Groups of tests in test_ratls; each returns the number of failures. */
+#ifndef CCS_RATLS_TESTS_H
+#define CCS_RATLS_TESTS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+int ccs_test_ratls_parse(void);  /* parse_test.c: the extension parser on bad input */
+int ccs_test_ratls_verify(void); /* verify_test.c: create + verify with the sim platform */
+
+#endif

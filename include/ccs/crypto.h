@@ -295,6 +295,34 @@ CCS_MUST_USE ccs_status ccs_aes256kw_unwrap(const uint8_t kek[static 32], ccs_by
  * CCS_ERR_KEY unless x||y = d*G. */
 CCS_MUST_USE ccs_status ccs_privkey_from_ec_raw(ccs_curve curve, ccs_bytes d, ccs_bytes xy, ccs_privkey **out);
 
+/* ---- encrypted container layers (layer_crypto.c) ---------------------------
+ * ocicrypt's AES_256_CTR_HMAC_SHA256 and the JWE key wraps of its recipients.
+ * Streaming contexts: layers are large. */
+
+typedef struct ccs_aes256ctr ccs_aes256ctr;
+/* iv: the whole initial 128-bit counter block. */
+CCS_MUST_USE ccs_status ccs_aes256ctr_new(const uint8_t key[static 32], const uint8_t iv[static 16],
+                                          ccs_aes256ctr **out);
+/* Encrypts or decrypts (the same in CTR) len bytes; in and out may be equal. */
+CCS_MUST_USE ccs_status ccs_aes256ctr_update(ccs_aes256ctr *a, const uint8_t *in, size_t len, uint8_t *out);
+void ccs_aes256ctr_free(ccs_aes256ctr *a);
+
+typedef struct ccs_hmac256 ccs_hmac256;
+CCS_MUST_USE ccs_status ccs_hmac256_new(ccs_bytes key, ccs_hmac256 **out);
+CCS_MUST_USE ccs_status ccs_hmac256_update(ccs_hmac256 *h, ccs_bytes data);
+CCS_MUST_USE ccs_status ccs_hmac256_final(ccs_hmac256 *h, uint8_t out[static 32]);
+void ccs_hmac256_free(ccs_hmac256 *h);
+
+/* RFC 7518 4.6.2 Concat KDF with SHA-256: out_len (<= 64) bytes from Z, the
+ * AlgorithmID string (alg, or enc for direct ECDH-ES) and PartyU/VInfo. */
+CCS_MUST_USE ccs_status ccs_concat_kdf_sha256(ccs_bytes z, const char *alg, ccs_bytes apu, ccs_bytes apv,
+                                              size_t out_len, uint8_t *out);
+/* RSA-OAEP decryption with an unencrypted PEM private key (PKCS#8 or PKCS#1);
+ * CCS_ERR_SIGNATURE when it does not decrypt. */
+CCS_MUST_USE ccs_status ccs_rsa_oaep_decrypt_pem(ccs_bytes pem, ccs_oaep_hash hash, ccs_bytes ct, ccs_buf *pt);
+/* The big-endian modulus and exponent of an RSA public key (appended). */
+CCS_MUST_USE ccs_status ccs_pubkey_rsa_raw(const ccs_pubkey *k, ccs_buf *n, ccs_buf *e);
+
 /* ---- TLS server contexts for libevent (tls.c) --------------------------------
  * The only OpenSSL SSL code: a server context from PEM files (TLS 1.2+), and
  * the per-connection OpenSSL bufferevent that evhttp_set_bevcb wants. */

@@ -15,31 +15,9 @@
 #define KEK_LEN 32
 #define CEK_LEN 32
 
-static void put32(ccs_buf *b, uint32_t v, ccs_status *st) {
-    uint8_t be[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    if (*st == CCS_OK) *st = ccs_buf_append(b, be, 4);
-}
-
-static void put_lv(ccs_buf *b, ccs_bytes v, ccs_status *st) {
-    put32(b, (uint32_t)v.len, st);
-    if (*st == CCS_OK && v.len) *st = ccs_buf_append(b, v.ptr, v.len);
-}
-
-/* One round of the Concat KDF: SHA-256(1 || Z || AlgorithmID || PartyUInfo
- * || PartyVInfo || SuppPubInfo), keydatalen 256 bits = one digest. */
+/* RFC 7518 4.6.2, keydatalen 256 bits: one SHA-256 round (src/crypto). */
 static ccs_status concat_kdf(const uint8_t *z, size_t zlen, ccs_bytes apu, ccs_bytes apv, uint8_t kek[KEK_LEN]) {
-    ccs_buf in = {0};
-    ccs_status st = CCS_OK;
-    put32(&in, 1, &st);
-    if (st == CCS_OK) st = ccs_buf_append(&in, z, zlen);
-    put_lv(&in, ccs_bytes_str(ALG), &st);
-    put_lv(&in, apu, &st);
-    put_lv(&in, apv, &st);
-    put32(&in, KEK_LEN * 8, &st);
-    if (st == CCS_OK) ccs_sha256(ccs_buf_view(&in), kek);
-    if (in.ptr != NULL) ccs_wipe(in.ptr, in.len);
-    ccs_buf_free(&in);
-    return st;
+    return ccs_concat_kdf_sha256(ccs_bytes_of(z, zlen), ALG, apu, apv, KEK_LEN, kek);
 }
 
 static ccs_curve curve_of(size_t fl) { return fl == 32 ? CCS_CURVE_P256 : fl == 48 ? CCS_CURVE_P384 : 0; }

@@ -4,6 +4,7 @@
 #include "test_crypto.h"
 
 int test_group_ecdh(void); /* test_ecdh.c */
+int test_group_layer_crypto(void); /* test_layer_crypto.c */
 
 void test_read_data(const char *rel, ccs_buf *out) {
     char path[1024];
@@ -31,5 +32,6 @@ int main(void) {
     failed += test_group_sm();
     failed += test_group_rsa();
     failed += test_group_ecdh();
+    failed += test_group_layer_crypto();
     return failed == 0 ? 0 : 1;
 }

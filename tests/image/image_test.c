@@ -1,0 +1,299 @@
+/* The image module: OCI layouts (digest-checked blobs, index, refs) and
+ * ocicrypt layers: round trips to RSA and EC recipients, skopeo's own
+ * encrypted image, and every refusal with its status: wrong key, altered
+ * ciphertext (HMAC before decryption), malformed annotations and JWEs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ccs/image.h"
+#include "image_internal.h"
+
+#define DATA CCS_TEST_DATA "/image"
+#define LAYER_DIGEST "sha256:30484fd9dc94345d2583756bc30f36330cf0ae602875068ace5e0080c70bddbe"
+
+static void assert_st(ccs_status got, ccs_status want) {
+    if (got != want) fail_msg("status %d, expected %d: %s", (int)got, (int)want, ccs_error_detail());
+}
+
+static ccs_buf read_file(const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, DATA "/%s", name);
+    ccs_buf b = {0};
+    assert_st(ccs_file_read(path, 1 << 20, &b), CCS_OK);
+    return b;
+}
+
+static const char *tmpdir(const char *name) {
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s-%d", CCS_TEST_TMP, name, (int)getpid());
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    assert_int_equal(system(cmd), 0);
+    return path;
+}
+
+/* Keys: [0] rsa.pem [1] ec.pem (private), [2] rsapub.pem [3] ecpub.pem. */
+static ccs_buf g_keys[4];
+
+static int setup(void **state) {
+    (void)state;
+    static const char *const names[] = {"rsa.pem", "ec.pem", "rsapub.pem", "ecpub.pem"};
+    for (int i = 0; i < 4; i++) g_keys[i] = read_file(names[i]);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    for (int i = 0; i < 4; i++) ccs_buf_free(&g_keys[i]);
+    return 0;
+}
+
+/* Key lists from a small pool of views, so that several can be live at once. */
+static ccs_image_keys keys_of(int a, int b) {
+    static ccs_bytes pool[16][2];
+    static int next;
+    ccs_bytes *v = pool[next++ % 16];
+    v[0] = ccs_buf_view(&g_keys[a]);
+    if (b >= 0) v[1] = ccs_buf_view(&g_keys[b]);
+    return (ccs_image_keys){v, b >= 0 ? 2 : 1};
+}
+
+static json_t *plain_desc(ccs_bytes layer) {
+    char d[CCS_IMAGE_DIGEST_LEN + 1];
+    ccs__image_digest_of(layer, d);
+    return json_pack("{s:s,s:s,s:I,s:{s:s}}", "mediaType", "application/vnd.oci.image.layer.v1.tar+gzip", "digest", d,
+                     "size", (json_int_t)layer.len, "annotations", "keep.me", "yes");
+}
+
+/* ---- layers ---- */
+
+static void test_layer_round_trips(void **state) {
+    (void)state;
+    static const char layer[] = "not really a tar, but any bytes will do for a layer";
+    json_t *in = plain_desc(ccs_bytes_str(layer));
+    for (int pub = 2; pub <= 3; pub++) {
+        ccs_image_keys rcpt = keys_of(2, 3), priv = keys_of(pub - 2, -1);
+        ccs_buf ct = {0}, pt = {0};
+        json_t *ed = NULL, *pd = NULL;
+        assert_st(ccs_ocicrypt_encrypt_layer(in, ccs_bytes_str(layer), &rcpt, &ct, &ed), CCS_OK);
+        assert_int_equal(ct.len, strlen(layer)); /* CTR: same length */
+        assert_true(ccs_ocicrypt_is_encrypted(ed));
+        assert_string_equal(json_string_value(json_object_get(ed, "mediaType")),
+                            "application/vnd.oci.image.layer.v1.tar+gzip+encrypted");
+        assert_non_null(json_object_get(json_object_get(ed, "annotations"), "org.opencontainers.image.enc.keys.jwe"));
+        assert_st(ccs_ocicrypt_decrypt_layer(ed, ccs_buf_view(&ct), &priv, &pt, &pd), CCS_OK);
+        assert_memory_equal(pt.ptr, layer, strlen(layer));
+        assert_true(json_equal(pd, in)); /* media type, digest, size and the other annotation back */
+        ccs_buf_free(&ct);
+        ccs_buf_free(&pt);
+        json_decref(ed);
+        json_decref(pd);
+    }
+    /* An encrypted layer is not encrypted again; a plain one is not decrypted. */
+    ccs_buf b = {0};
+    json_t *x = NULL;
+    ccs_image_keys k = keys_of(2, -1);
+    json_object_set_new(in, "mediaType", json_string("application/vnd.oci.image.layer.v1.tar+encrypted"));
+    assert_st(ccs_ocicrypt_encrypt_layer(in, ccs_bytes_str(layer), &k, &b, &x), CCS_ERR_INVALID_ARG);
+    json_object_set_new(in, "mediaType", json_string("application/vnd.oci.image.layer.v1.tar"));
+    assert_st(ccs_ocicrypt_decrypt_layer(in, ccs_bytes_str(layer), &k, &b, &x), CCS_ERR_INVALID_ARG);
+    json_decref(in);
+}
+
+/* Encrypts layer to the RSA key; the caller frees. */
+static void encrypted(const char *layer, ccs_buf *ct, json_t **ed) {
+    json_t *in = plain_desc(ccs_bytes_str(layer));
+    ccs_image_keys rcpt = keys_of(2, -1);
+    assert_st(ccs_ocicrypt_encrypt_layer(in, ccs_bytes_str(layer), &rcpt, ct, ed), CCS_OK);
+    json_decref(in);
+}
+
+static ccs_status try_decrypt(const json_t *ed, ccs_bytes ct, int key) {
+    ccs_image_keys k = keys_of(key, -1);
+    ccs_buf pt = {0};
+    json_t *pd = NULL;
+    ccs_status st = ccs_ocicrypt_decrypt_layer(ed, ct, &k, &pt, &pd);
+    if (st != CCS_OK) assert_int_equal(pt.len, 0); /* nothing released on failure */
+    ccs_buf_free(&pt);
+    json_decref(pd);
+    return st;
+}
+
+static void test_layer_refusals(void **state) {
+    (void)state;
+    ccs_buf ct = {0};
+    json_t *ed = NULL;
+    encrypted("some layer bytes that are secret", &ct, &ed);
+    /* The EC key is not a recipient. */
+    assert_st(try_decrypt(ed, ccs_buf_view(&ct), 1), CCS_ERR_KEY);
+    assert_non_null(strstr(ccs_error_detail(), "no key opens this layer"));
+    /* Any flipped ciphertext byte: the HMAC refuses before decryption. */
+    for (size_t i = 0; i < ct.len; i += 7) {
+        ct.ptr[i] ^= 0x01;
+        assert_st(try_decrypt(ed, ccs_buf_view(&ct), 0), CCS_ERR_SIGNATURE);
+        assert_non_null(strstr(ccs_error_detail(), "HMAC does not match"));
+        ct.ptr[i] ^= 0x01;
+    }
+    /* Truncated ciphertext. */
+    assert_st(try_decrypt(ed, ccs_bytes_of(ct.ptr, ct.len - 1), 0), CCS_ERR_SIGNATURE);
+    assert_st(try_decrypt(ed, ccs_buf_view(&ct), 0), CCS_OK);
+    ccs_buf_free(&ct);
+    json_decref(ed);
+}
+
+/* Replaces an annotation of the encrypted descriptor with a base64 value. */
+static void set_ann_b64(json_t *ed, const char *name, const char *raw) {
+    ccs_buf b = {0};
+    assert_st(ccs_base64_encode(ccs_bytes_str(raw), &b), CCS_OK);
+    json_object_set_new(json_object_get(ed, "annotations"), name, json_string((const char *)b.ptr));
+    ccs_buf_free(&b);
+}
+
+static void test_annotation_refusals(void **state) {
+    (void)state;
+    ccs_buf ct = {0};
+    json_t *ed = NULL;
+    encrypted("layer", &ct, &ed);
+    static const struct {
+        const char *ann, *raw;
+        ccs_status st;
+        const char *msg;
+    } cases[] = {
+        {"org.opencontainers.image.enc.pubopts", "{\"cipher\":\"AES_128_GCM\",\"hmac\":\"\"}", CCS_ERR_UNSUPPORTED, "cipher AES_128_GCM"},
+        {"org.opencontainers.image.enc.pubopts", "{\"cipher\":\"AES_256_CTR_HMAC_SHA256\",\"hmac\":\"AAAA\"}", CCS_ERR_FORMAT, "\"hmac\" has 3 bytes"},
+        {"org.opencontainers.image.enc.pubopts", "not json", CCS_ERR_FORMAT, "JSON"},
+        {"org.opencontainers.image.enc.pubopts", "[1]", CCS_ERR_FORMAT, "not a JSON object"},
+        {"org.opencontainers.image.enc.keys.jwe", "{\"protected\":\"eyJlbmMiOiJBMTI4R0NNIn0\",\"recipients\":[{}],\"iv\":\"\",\"ciphertext\":\"\",\"tag\":\"\"}", CCS_ERR_UNSUPPORTED, "enc A128GCM"},
+        {"org.opencontainers.image.enc.keys.jwe", "{\"protected\":\"eyJlbmMiOiJBMjU2R0NNIn0\",\"recipients\":[],\"iv\":\"\"}", CCS_ERR_FORMAT, "recipients"},
+        {"org.opencontainers.image.enc.keys.jwe", "{\"protected\":\"eyJlbmMiOiJBMjU2R0NNIn0\",\"recipients\":[{\"header\":{}}]}", CCS_ERR_FORMAT, "no \"alg\""},
+        {"org.opencontainers.image.enc.keys.jwe", "{\"bogus\":1}", CCS_ERR_FORMAT, "unknown member"},
+        {"org.opencontainers.image.enc.keys.jwe", "{\"protected\":\"!!\"}", CCS_ERR_FORMAT, "not base64url"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *copy = json_deep_copy(ed);
+        set_ann_b64(copy, cases[i].ann, cases[i].raw);
+        assert_st(try_decrypt(copy, ccs_buf_view(&ct), 0), cases[i].st);
+        if (strstr(ccs_error_detail(), cases[i].msg) == NULL) fail_msg("case %zu: %s", i, ccs_error_detail());
+        json_decref(copy);
+    }
+    /* Not base64 at all; annotations missing. */
+    json_t *copy = json_deep_copy(ed);
+    json_object_set_new(json_object_get(copy, "annotations"), "org.opencontainers.image.enc.keys.jwe", json_string("%%%"));
+    assert_st(try_decrypt(copy, ccs_buf_view(&ct), 0), CCS_ERR_FORMAT);
+    json_object_del(json_object_get(copy, "annotations"), "org.opencontainers.image.enc.keys.jwe");
+    assert_st(try_decrypt(copy, ccs_buf_view(&ct), 0), CCS_ERR_UNSUPPORTED);
+    json_object_del(copy, "annotations");
+    assert_st(try_decrypt(copy, ccs_buf_view(&ct), 0), CCS_ERR_FORMAT);
+    json_decref(copy);
+    ccs_buf_free(&ct);
+    json_decref(ed);
+}
+
+/* ---- layouts ---- */
+
+static void test_skopeo_image(void **state) {
+    (void)state;
+    for (int key = 0; key < 2; key++) {
+        const char *dst = tmpdir(key ? "dec-ec" : "dec-rsa");
+        char src_ref[600], dst_ref[600];
+        snprintf(src_ref, sizeof src_ref, "oci:" DATA "/skopeo-enc:v1");
+        snprintf(dst_ref, sizeof dst_ref, "oci:%s:plain", dst);
+        ccs_image_keys k = keys_of(key, -1);
+        ccs_image_copy_result res;
+        assert_st(ccs_image_copy(src_ref, dst_ref, CCS_IMAGE_DECRYPT, &k, &res), CCS_OK);
+        assert_int_equal(res.layers, 1);
+        assert_int_equal(res.transformed, 1);
+        ccs_oci_layout *l = NULL;
+        ccs_buf blob = {0};
+        assert_st(ccs_oci_layout_open(dst, false, &l), CCS_OK);
+        assert_st(ccs_oci_blob_read(l, LAYER_DIGEST, 10240, 1 << 20, &blob), CCS_OK);
+        json_t *desc = NULL;
+        assert_st(ccs_oci_index_find(l, "plain", &desc), CCS_OK);
+        assert_string_equal(json_string_value(json_object_get(desc, "digest")), res.manifest_digest);
+        assert_st(ccs_oci_index_find(l, "other", &desc), CCS_ERR_NOT_FOUND);
+        json_decref(desc);
+        ccs_buf_free(&blob);
+        ccs_oci_layout_free(l);
+    }
+    /* The public keys cannot decrypt; nothing is tagged in the destination. */
+    const char *dst = tmpdir("dec-none");
+    char dst_ref[600];
+    snprintf(dst_ref, sizeof dst_ref, "oci:%s:x", dst);
+    ccs_image_keys k = keys_of(2, 3);
+    ccs_image_copy_result res;
+    assert_st(ccs_image_copy("oci:" DATA "/skopeo-enc:v1", dst_ref, CCS_IMAGE_DECRYPT, &k, &res), CCS_ERR_KEY);
+    ccs_oci_layout *l = NULL;
+    json_t *desc = NULL;
+    assert_st(ccs_oci_layout_open(dst, false, &l), CCS_OK);
+    assert_st(ccs_oci_index_find(l, "x", &desc), CCS_ERR_NOT_FOUND);
+    ccs_oci_layout_free(l);
+}
+
+static void test_encrypt_then_decrypt_image(void **state) {
+    (void)state;
+    char a[600], b[600], c[600];
+    snprintf(a, sizeof a, "oci:%s:v1", tmpdir("plain"));
+    snprintf(b, sizeof b, "oci:%s:v1", tmpdir("enc"));
+    snprintf(c, sizeof c, "oci:%s:v1", tmpdir("dec"));
+    ccs_image_keys priv_rsa = keys_of(0, -1), pubs = keys_of(2, 3), priv_ec = keys_of(1, -1);
+    ccs_image_copy_result r1, r2, r3;
+    assert_st(ccs_image_copy("oci:" DATA "/skopeo-enc:v1", a, CCS_IMAGE_DECRYPT, &priv_rsa, &r1), CCS_OK);
+    assert_st(ccs_image_copy(a, b, CCS_IMAGE_ENCRYPT, &pubs, &r2), CCS_OK);
+    assert_int_equal(r2.transformed, 1);
+    assert_st(ccs_image_copy(b, c, CCS_IMAGE_DECRYPT, &priv_ec, &r3), CCS_OK);
+    assert_string_equal(r1.manifest_digest, r3.manifest_digest); /* byte for byte the same image */
+}
+
+static void test_layout_refusals(void **state) {
+    (void)state;
+    const char *dir = tmpdir("layout");
+    ccs_oci_layout *l = NULL;
+    assert_st(ccs_oci_layout_open(dir, false, &l), CCS_ERR_NOT_FOUND);
+    assert_st(ccs_oci_layout_open(dir, true, &l), CCS_OK);
+    char digest[CCS_IMAGE_DIGEST_LEN + 1];
+    ccs_buf b = {0};
+    assert_st(ccs_oci_blob_write(l, ccs_bytes_str("hello"), digest), CCS_OK);
+    assert_st(ccs_oci_blob_read(l, digest, 5, 100, &b), CCS_OK);
+    assert_st(ccs_oci_blob_read(l, digest, 6, 100, &b), CCS_ERR_MISMATCH);
+    assert_st(ccs_oci_blob_read(l, digest, -1, 4, &b), CCS_ERR_OVERFLOW);
+    assert_st(ccs_oci_blob_read(l, "sha256:../../../../etc/passwd", -1, 100, &b), CCS_ERR_FORMAT);
+    assert_st(ccs_oci_blob_read(l, "sha512:00", -1, 100, &b), CCS_ERR_UNSUPPORTED);
+    assert_st(ccs_oci_blob_read(l, "sha256:AB", -1, 100, &b), CCS_ERR_FORMAT);
+    /* A blob whose content was changed on disk. */
+    char path[800];
+    snprintf(path, sizeof path, "%s/blobs/sha256/%s", dir, digest + 7);
+    assert_st(ccs_file_write(path, ccs_bytes_str("HELLO")), CCS_OK);
+    assert_st(ccs_oci_blob_read(l, digest, 5, 100, &b), CCS_ERR_MISMATCH);
+    assert_non_null(strstr(ccs_error_detail(), "does not match its digest"));
+    ccs_buf_free(&b);
+    ccs_oci_layout_free(l);
+    char *d = NULL, *t = NULL;
+    assert_st(ccs_oci_ref_parse("oci:/a/b:tag", &d, &t), CCS_OK);
+    assert_string_equal(d, "/a/b");
+    assert_string_equal(t, "tag");
+    free(d);
+    free(t);
+    assert_st(ccs_oci_ref_parse("oci:dir", &d, &t), CCS_OK);
+    assert_null(t);
+    free(d);
+    assert_st(ccs_oci_ref_parse("docker://x/y", &d, &t), CCS_ERR_UNSUPPORTED);
+    assert_st(ccs_oci_ref_parse("oci::tag", &d, &t), CCS_ERR_FORMAT);
+    assert_st(ccs_oci_ref_parse("oci:dir:", &d, &t), CCS_ERR_FORMAT);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layer_round_trips),    cmocka_unit_test(test_layer_refusals),
+        cmocka_unit_test(test_annotation_refusals),  cmocka_unit_test(test_skopeo_image),
+        cmocka_unit_test(test_encrypt_then_decrypt_image), cmocka_unit_test(test_layout_refusals),
+    };
+    return cmocka_run_group_tests_name("image", tests, setup, teardown);
+}

@@ -1,0 +1,286 @@
+/* `ccs ratls`: create an RA-TLS certificate (a fresh key, evidence from a
+ * tee backend bound to it) and verify one (docs/ratls.md). */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccs/ratls.h"
+#include "cli.h"
+
+#define CERT_MAX (1u << 20)
+
+static const char ratls_usage[] =
+    "usage: ccs ratls <verb> [options]\n"
+    "\n"
+    "verbs:\n"
+    "  cert     create a self-signed RA-TLS certificate and key carrying evidence\n"
+    "  verify   verify an RA-TLS certificate (evidence, key binding, validity)\n"
+    "\n"
+    "Run `ccs ratls <verb> --help` for its options.\n";
+
+static const char cert_usage[] =
+    "usage: ccs ratls cert --tee sim-sgx|sim-tdx|sgx|tdx [--sim-dir DIR] [--curve p256|p384]\n"
+    "                      [--nonce HEX] [--days N] [--cn NAME] [--no-legacy-ext] -o CERT --key-out KEY\n"
+    "\n"
+    "Generates an ECDSA key and a self-signed certificate carrying evidence bound to it:\n"
+    "2.23.133.5.4.9 = CBOR tag (60000 SGX, 0x1a7501 TDX) over [quote, claims], with claims\n"
+    "{\"pubkey-hash\": [alg, H(SPKI)], \"nonce\"?} and report data SHA-256(claims); for SGX\n"
+    "also the raw quote over SHA-256(SPKI) under 1.2.840.113741.1337.6. Sim evidence is\n"
+    "INSECURE (verifiers refuse it unless told to trust the sim root).\n"
+    "\n"
+    "  --tee P               the evidence platform (sim-sgx, sim-tdx, sgx, tdx)\n"
+    "  --sim-dir DIR         sim state (default: $CCS_SIM_DIR, else ~/.local/share/ccs/sim)\n"
+    "  --curve C             p256 (default) or p384\n"
+    "  --nonce HEX           a nonce claim (1 to 64 bytes)\n"
+    "  --days N              validity in days (default 1)\n"
+    "  --cn NAME             subject common name (default \"CCS RA-TLS\")\n"
+    "  --no-legacy-ext       SGX: omit the raw quote under 1.2.840.113741.1337.6\n"
+    "  -o, --output FILE     the certificate (PEM)\n"
+    "  --key-out FILE        the private key (PKCS#8 PEM, mode 0600)\n";
+
+static const char verify_usage[] =
+    "usage: ccs ratls verify CERT [--trust-sim DIR] [--collateral PATH] [--nonce HEX]\n"
+    "                        [--allow-debug] [--ignore-validity] [--json]\n"
+    "\n"
+    "Verifies an RA-TLS certificate (PEM or DER): its validity, the evidence extension\n"
+    "(TCG 2.23.133.5.4.9, or the legacy 1.2.840.113741.1337.6 / Gramine OIDs), the DCAP\n"
+    "quote and that its report data binds this certificate's key.\n"
+    "Exit status: 0 accepted, 1 refused, 2 bad usage or unreadable input.\n"
+    "\n"
+    "  --trust-sim DIR       INSECURE: trust the sim root and sim collateral of DIR\n"
+    "  --collateral PATH     DCAP collateral (directory or dcap-qvl JSON) for real quotes\n"
+    "  --nonce HEX           the nonce claim must equal HEX\n"
+    "  --allow-debug         accept debug enclaves / TDs\n"
+    "  --ignore-validity     do not check notBefore/notAfter\n"
+    "  --json                print the result as JSON\n";
+
+static int usage_error(const char *verb, const char *msg, const char *arg) {
+    fprintf(stderr, "ccs ratls %s: %s%s%s\n", verb, msg, arg ? ": " : "", arg ? arg : "");
+    fprintf(stderr, "Run `ccs ratls %s --help` for usage.\n", verb);
+    return CLI_USAGE;
+}
+
+enum { O_TEE = 256, O_SIM_DIR, O_CURVE, O_NONCE, O_DAYS, O_CN, O_NO_LEGACY, O_KEY_OUT, O_TRUST_SIM, O_COLL,
+       O_DEBUG, O_IGN_VALIDITY, O_JSON, O_HELP };
+
+static const struct option opts[] = {
+    {"tee", required_argument, 0, O_TEE},         {"sim-dir", required_argument, 0, O_SIM_DIR},
+    {"curve", required_argument, 0, O_CURVE},     {"nonce", required_argument, 0, O_NONCE},
+    {"days", required_argument, 0, O_DAYS},       {"cn", required_argument, 0, O_CN},
+    {"no-legacy-ext", no_argument, 0, O_NO_LEGACY}, {"key-out", required_argument, 0, O_KEY_OUT},
+    {"output", required_argument, 0, 'o'},        {"trust-sim", required_argument, 0, O_TRUST_SIM},
+    {"collateral", required_argument, 0, O_COLL}, {"allow-debug", no_argument, 0, O_DEBUG},
+    {"ignore-validity", no_argument, 0, O_IGN_VALIDITY}, {"json", no_argument, 0, O_JSON},
+    {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0},
+};
+
+typedef struct ratls_args {
+    ccs_tee_config cfg;
+    ccs_ratls_create_options co;
+    ccs_ratls_verify_options vo;
+    const char *out, *key_out;
+    bool json, have_tee;
+    ccs_buf nonce;
+} ratls_args;
+
+/* Options of one verb; `allowed` names its long options. CLI_OK, CLI_USAGE
+ * or -1 (help printed). */
+static int parse(const char *verb, const char *help, const char *allowed, int argc, char **argv, ratls_args *a) {
+    int c, idx = -1;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "ho:", opts, &idx)) != -1) {
+        const char *name = idx >= 0 ? opts[idx].name : c == 'o' ? "output" : NULL;
+        idx = -1;
+        if (c == 'h' || c == O_HELP) {
+            fputs(help, stdout);
+            return -1;
+        }
+        if (c == '?' || c == ':' || name == NULL) return usage_error(verb, "unknown or incomplete option", argv[optind - 1]);
+        char key[40];
+        snprintf(key, sizeof key, " %s ", name);
+        if (strstr(allowed, key) == NULL) return usage_error(verb, "option not taken by this verb", argv[optind - 1]);
+        switch (c) {
+        case O_TEE:
+            if (ccs_platform_parse(optarg, &a->cfg.platform) != CCS_OK)
+                return usage_error(verb, "unknown --tee (sim-sgx, sim-tdx, sgx, tdx)", optarg);
+            a->have_tee = true;
+            break;
+        case O_SIM_DIR: a->cfg.sim_dir = optarg; break;
+        case O_CURVE:
+            if (strcmp(optarg, "p256") == 0 || strcmp(optarg, "P-256") == 0) a->co.curve = CCS_CURVE_P256;
+            else if (strcmp(optarg, "p384") == 0 || strcmp(optarg, "P-384") == 0) a->co.curve = CCS_CURVE_P384;
+            else return usage_error(verb, "--curve must be p256 or p384", optarg);
+            break;
+        case O_NONCE:
+            if (ccs_hex_decode(optarg, strlen(optarg), &a->nonce) != CCS_OK || a->nonce.len == 0 ||
+                a->nonce.len > CCS_RATLS_NONCE_MAX)
+                return usage_error(verb, "--nonce must be 1 to 64 bytes of hex", optarg);
+            break;
+        case O_DAYS: {
+            char *end = NULL;
+            long d = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || d < 1 || d > 3650)
+                return usage_error(verb, "--days must be 1 to 3650", optarg);
+            a->co.validity_s = (ccs_time)d * 86400;
+            break;
+        }
+        case O_CN: a->co.subject_cn = optarg; break;
+        case O_NO_LEGACY: a->co.no_legacy_sgx_ext = true; break;
+        case O_KEY_OUT: a->key_out = optarg; break;
+        case 'o': a->out = optarg; break;
+        case O_TRUST_SIM: a->vo.insecure_trust_sim_dir = optarg; break;
+        case O_COLL: a->vo.collateral = optarg; break;
+        case O_DEBUG: a->vo.allow_debug = true; break;
+        case O_IGN_VALIDITY: a->vo.ignore_validity = true; break;
+        case O_JSON: a->json = true; break;
+        default: return usage_error(verb, "unknown option", argv[optind - 1]);
+        }
+    }
+    return CLI_OK;
+}
+
+static int cmd_cert(int argc, char **argv) {
+    ratls_args a = {0};
+    int rc = parse("cert", cert_usage, " tee sim-dir curve nonce days cn no-legacy-ext output key-out ", argc, argv, &a);
+    if (rc != CLI_OK) {
+        ccs_buf_free(&a.nonce);
+        return rc < 0 ? CLI_OK : rc;
+    }
+    if (optind < argc) rc = usage_error("cert", "unexpected argument", argv[optind]);
+    else if (!a.have_tee) rc = usage_error("cert", "--tee is required", NULL);
+    else if (a.out == NULL || a.key_out == NULL) rc = usage_error("cert", "-o and --key-out are required", NULL);
+    if (rc != CLI_OK) {
+        ccs_buf_free(&a.nonce);
+        return rc;
+    }
+    a.co.nonce = ccs_buf_view(&a.nonce);
+    ccs_backend *b = NULL;
+    ccs_x509 *cert = NULL;
+    ccs_privkey *key = NULL;
+    ccs_status st = ccs_backend_open(&a.cfg, &b);
+    if (st == CCS_OK) st = ccs_ratls_cert_create(b, &a.co, &cert, &key);
+    if (st == CCS_OK) st = ccs_ratls_save(cert, key, a.out, a.key_out);
+    if (st != CCS_OK) {
+        fprintf(stderr, "ccs ratls cert: %s\n", ccs_error_detail());
+        rc = st == CCS_ERR_UNSUPPORTED || st == CCS_ERR_INVALID_ARG ? CLI_USAGE : CLI_REFUSED;
+    } else {
+        printf("wrote %s (%s evidence) and %s\n", a.out, ccs_platform_name(ccs_backend_platform(b)), a.key_out);
+        if (a.cfg.platform == CCS_PLATFORM_SIM_SGX || a.cfg.platform == CCS_PLATFORM_SIM_TDX)
+            printf("INSECURE: sim evidence; verifiers accept it only when told to trust the sim root\n");
+    }
+    ccs_x509_free(cert);
+    ccs_privkey_free(key);
+    ccs_backend_free(b);
+    ccs_buf_free(&a.nonce);
+    return rc;
+}
+
+/* The certificate as DER, from a PEM or DER file. */
+static int read_cert(const char *path, ccs_buf *der) {
+    ccs_buf raw = {0};
+    ccs_x509 *c = NULL;
+    ccs_status st = ccs_file_read(path, CERT_MAX, &raw);
+    if (st == CCS_OK && raw.len > 10 && memmem(raw.ptr, raw.len, "-----BEGIN", 10) != NULL) {
+        st = ccs_x509_parse_pem(ccs_buf_view(&raw), &c);
+        if (st == CCS_OK) st = ccs_buf_set(der, ccs_x509_der(c));
+    } else if (st == CCS_OK) {
+        st = ccs_buf_set(der, ccs_buf_view(&raw));
+    }
+    ccs_x509_free(c);
+    ccs_buf_free(&raw);
+    if (st != CCS_OK) fprintf(stderr, "ccs ratls verify: %s: %s\n", path, ccs_error_detail());
+    return st == CCS_OK ? CLI_OK : CLI_USAGE;
+}
+
+static void print_json(const ccs_ratls_result *r) {
+    json_t *o = json_object(), *failed = json_array();
+    char *dcap = NULL;
+    json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
+    json_object_set_new(o, "format", json_string(ccs_ratls_format_name(r->format)));
+    json_object_set_new(o, "tag", json_integer((json_int_t)r->tag));
+    json_object_set_new(o, "tee", json_string(ccs_tee_name(r->tee)));
+    json_object_set_new(o, "insecure_sim", json_boolean(r->sim));
+    for (size_t i = 0; i < r->n_failed; i++) {
+        json_t *f = json_object();
+        json_object_set_new(f, "name", json_string(r->failed[i].name));
+        json_object_set_new(f, "message", json_string(r->failed[i].message));
+        json_array_append_new(failed, f);
+    }
+    for (size_t i = 0; i < r->dcap.n_failed; i++) {
+        json_t *f = json_object();
+        json_object_set_new(f, "name", json_string(r->dcap.failed[i].name));
+        json_object_set_new(f, "message", json_string(r->dcap.failed[i].message));
+        json_array_append_new(failed, f);
+    }
+    json_object_set_new(o, "failed_checks", failed);
+    if (r->tee != CCS_TEE_UNKNOWN && ccs_dcap_result_json(&r->dcap, &dcap) == CCS_OK) {
+        json_t *d = json_loads(dcap, 0, NULL);
+        if (d != NULL) json_object_set_new(o, "evidence", d);
+    }
+    free(dcap);
+    char *s = json_dumps(o, JSON_INDENT(2));
+    if (s != NULL) puts(s);
+    free(s);
+    json_decref(o);
+}
+
+static int cmd_verify(int argc, char **argv) {
+    ratls_args a = {0};
+    int rc = parse("verify", verify_usage, " trust-sim collateral nonce allow-debug ignore-validity json ", argc, argv,
+                   &a);
+    if (rc != CLI_OK) {
+        ccs_buf_free(&a.nonce);
+        return rc < 0 ? CLI_OK : rc;
+    }
+    if (optind != argc - 1) {
+        ccs_buf_free(&a.nonce);
+        return usage_error("verify", optind >= argc ? "a certificate file is required" : "one certificate only",
+                           optind >= argc ? NULL : argv[optind + 1]);
+    }
+    ccs_buf der = {0};
+    rc = read_cert(argv[optind], &der);
+    if (rc == CLI_OK) {
+        ccs_ratls_result *r = calloc(1, sizeof *r);
+        if (r == NULL) {
+            fprintf(stderr, "ccs ratls verify: out of memory\n");
+            rc = CLI_USAGE;
+        } else {
+            a.vo.expected_nonce = ccs_buf_view(&a.nonce);
+            ccs_status st = ccs_ratls_verify_cert(ccs_buf_view(&der), &a.vo, r);
+            if (st != CCS_OK && st != CCS_ERR_VERIFY) {
+                fprintf(stderr, "ccs ratls verify: %s\n", ccs_error_detail());
+                rc = CLI_USAGE;
+            } else {
+                rc = r->pass ? CLI_OK : CLI_REFUSED;
+                if (a.json) {
+                    print_json(r);
+                } else {
+                    char why[1024];
+                    ccs_ratls_result_reasons(r, why, sizeof why);
+                    printf("%s: %s (%s, %s)\n", r->pass ? "accepted" : "refused", argv[optind],
+                           ccs_ratls_format_name(r->format), ccs_tee_name(r->tee));
+                    if (!r->pass) printf("reasons: %s\n", why);
+                }
+                if (r->sim) fprintf(stderr, "INSECURE: verified against the sim root (--trust-sim)\n");
+            }
+            free(r);
+        }
+    }
+    ccs_buf_free(&der);
+    ccs_buf_free(&a.nonce);
+    return rc;
+}
+
+int ccs_cli_ratls(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(ratls_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    if (strcmp(argv[1], "cert") == 0) return cmd_cert(argc - 1, argv + 1);
+    if (strcmp(argv[1], "verify") == 0) return cmd_verify(argc - 1, argv + 1);
+    fprintf(stderr, "ccs ratls: unknown verb \"%s\"\n\n%s", argv[1], ratls_usage);
+    return CLI_USAGE;
+}

@@ -330,9 +330,17 @@ typedef struct ccs_snp_collateral ccs_snp_collateral;
  * threads. Errors: CCS_ERR_FORMAT/TRUNCATED/TRAILING for unparsable input. */
 CCS_MUST_USE ccs_status ccs_snp_collateral_load(ccs_bytes key_cert, ccs_bytes cert_chain, ccs_snp_collateral **out);
 /* A directory with vcek.der (or vlek.der; .pem accepted too) and
- * cert_chain.pem. CCS_ERR_NOT_FOUND when either is missing. */
+ * cert_chain.pem, and optionally crl.der (the ARK's CRL).
+ * CCS_ERR_NOT_FOUND when the certificate or the chain is missing. */
 CCS_MUST_USE ccs_status ccs_snp_collateral_load_dir(const char *dir, ccs_snp_collateral **out);
 void ccs_snp_collateral_free(ccs_snp_collateral *c);
+/* Attaches AMD's CRL for the product (KDS /vcek/v1/<product>/crl, DER),
+ * replacing any earlier one. Parsed here, judged by ccs_snp_verify:
+ * signed by the pinned ARK (RSA-PSS/SHA-384), thisUpdate <= now <
+ * nextUpdate, and neither the ASK/ASVK nor the VCEK/VLEK listed. Without a
+ * CRL, ccs_snp_verify does not check revocation (result.crl_checked false).
+ * Not thread-safe against a concurrent ccs_snp_verify on the same object. */
+CCS_MUST_USE ccs_status ccs_snp_collateral_set_crl(ccs_snp_collateral *c, ccs_bytes crl);
 
 typedef struct ccs_snp_options {
     ccs_time now;                /* the time of verification (required) */
@@ -355,6 +363,7 @@ typedef struct ccs_snp_options {
 #define CCS_CHECK_SNP_POLICY_MIGRATION "policy_migration_agent"
 #define CCS_CHECK_SNP_POLICY_SMT "policy_smt"
 #define CCS_CHECK_SNP_MIN_TCB "min_tcb"
+#define CCS_CHECK_SNP_ARK_CRL "ark_crl" /* the ARK's CRL: signature, window, revoked ASK/VCEK */
 
 /* The result of an SNP verification; claims are copied. */
 typedef struct ccs_snp_result {
@@ -370,6 +379,7 @@ typedef struct ccs_snp_result {
     ccs_snp_tcb reported_tcb, current_tcb, committed_tcb, launch_tcb;
     uint8_t measurement[48], host_data[32], report_data[64], family_id[16], image_id[16], chip_id[64],
         id_key_digest[48], author_key_digest[48], report_id[32];
+    bool crl_checked; /* a CRL was given, verified, and lists neither certificate */
 } ccs_snp_result;
 
 /* Verifies a report at opt->now. Returns CCS_OK when the verdict is pass,
@@ -381,6 +391,60 @@ CCS_MUST_USE ccs_status ccs_snp_verify(ccs_bytes report, ccs_snp_collateral *col
 /* The result as one JSON object (verdict, tee "snp", report_version,
  * failed_checks, claims). Caller frees with free(). */
 CCS_MUST_USE ccs_status ccs_snp_result_json(const ccs_snp_result *r, char **out);
+
+/* ---- AMD KDS client (snp_kds.c; network I/O, chosen by the caller) ----------------
+ * VCEK Certificate and KDS Interface Specification #57230:
+ *   {base}/vcek/v1/{Milan|Genoa|Turin}/{hwid}?blSPL=..&teeSPL=..&snpSPL=..&ucodeSPL=..
+ *     (Turin: ?fmcSPL=..&blSPL=.. ..., hwid = the first 8 bytes of CHIP_ID)
+ *   {base}/vcek/v1/{product}/cert_chain   PEM: ASK, ARK
+ *   {base}/vlek/v1/{product}/cert_chain   PEM: ASVK, ARK
+ *   {base}/vcek/v1/{product}/crl          DER, signed by the ARK
+ * The VCEK is asked for by the report's reported_tcb (never current_tcb).
+ * With a cache file (SQLite) VCEKs are kept per (product, hwid, TCB), chains
+ * per product, CRLs until their nextUpdate; only pieces of a set that
+ * verified are stored. KDS does not serve VLEKs: for a VLEK report the
+ * caller supplies the VLEK. Not safe for concurrent use. */
+
+#define CCS_SNP_KDS_DEFAULT_URL "https://kdsintf.amd.com"
+
+typedef struct ccs_snp_kds ccs_snp_kds;
+
+/* base_url NULL: CCS_SNP_KDS_DEFAULT_URL; cache_path NULL: no cache. */
+CCS_MUST_USE ccs_status ccs_snp_kds_new(const char *base_url, const char *cache_path, ccs_snp_kds **out);
+void ccs_snp_kds_free(ccs_snp_kds *k);
+void ccs_snp_kds_insecure_skip_tls_verify(ccs_snp_kds *k, bool skip);
+
+/* The raw pieces for one report, as KDS serves them. */
+typedef struct ccs_snp_kds_files {
+    ccs_snp_product product;
+    bool vlek;         /* a VLEK report: key_cert is empty (KDS has no VLEKs) */
+    bool crl_from_cache, key_from_cache;
+    ccs_buf key_cert;  /* VCEK, DER */
+    ccs_buf cert_chain;/* PEM: ASK (ASVK), ARK */
+    ccs_buf crl;       /* DER; empty when KDS has none for the product (HTTP 404) */
+} ccs_snp_kds_files;
+void ccs_snp_kds_files_free(ccs_snp_kds_files *f);
+
+/* Fetches (or reads from the cache) the VCEK, chain and CRL for a report.
+ * product_hint names the product when the report does not (version 2);
+ * it must agree with the report otherwise. Each body is checked before use:
+ * size limits (64 KiB certificates, 1 MiB CRL), a DER VCEK whose TCB and
+ * hwID are those asked for, a two-certificate chain ending at the pinned
+ * ARK, a CRL signed by that ARK and current at `now`. Nothing is cached
+ * here (see ccs_snp_kds_get_collateral). Errors: CCS_ERR_NOT_FOUND (HTTP
+ * 404 for the VCEK: "KDS has no VCEK for this chip/TCB"), CCS_ERR_NETWORK,
+ * CCS_ERR_FORMAT (a body that is not what was asked for), CCS_ERR_INVALID_ARG
+ * (unknown product, masked chip id). */
+CCS_MUST_USE ccs_status ccs_snp_kds_fetch(ccs_snp_kds *k, ccs_bytes report, ccs_snp_product product_hint,
+                                          ccs_time now, ccs_snp_kds_files *out);
+/* ccs_snp_kds_fetch, then the collateral (with its CRL); vlek_der supplies
+ * the VLEK of a VLEK report (ignored otherwise). The set is verified
+ * against the report at `now` (chain, signature, TCB, hwID, CRL; not the
+ * guest policy) and stored in the cache only when that passes. */
+CCS_MUST_USE ccs_status ccs_snp_kds_get_collateral(ccs_snp_kds *k, ccs_bytes report, ccs_snp_product product_hint,
+                                                   ccs_bytes vlek_der, ccs_time now, ccs_snp_collateral **out);
+/* "Milan"/"Genoa"/"Turin" (any case) to a product; UNKNOWN otherwise. */
+ccs_snp_product ccs_snp_product_parse(const char *name);
 
 /* ---- TPM 2.0 quotes (tpm*.c) ------------------------------------------------------ */
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "snp.h"
 
@@ -20,6 +21,7 @@
 #define OID_HWID "1.3.6.1.4.1.3704.1.4"
 
 #define MAX_CERT (64u * 1024)
+#define MAX_CRL (1024u * 1024)
 
 /* DER INTEGER 0..255: tag 02, short length 1 or 2, minimal two's
  * complement (a leading 00 only before a byte >= 0x80), nothing after. */
@@ -191,6 +193,8 @@ ccs_status ccs_snp_collateral_load(ccs_bytes key_cert, ccs_bytes cert_chain, ccs
 
 void ccs_snp_collateral_free(ccs_snp_collateral *c) {
     if (c == NULL) return;
+    ccs_crl_free(c->crl);
+    ccs_buf_free(&c->crl_der);
     ccs_pubkey_free(c->key);
     ccs_x509_chain_free(c->chain);
     pthread_mutex_destroy(&c->lock);
@@ -218,5 +222,20 @@ ccs_status ccs_snp_collateral_load_dir(const char *dir, ccs_snp_collateral **out
     if (st == CCS_OK) st = ccs_snp_collateral_load(ccs_buf_view(&key), ccs_buf_view(&chain), out);
     ccs_buf_free(&key);
     ccs_buf_free(&chain);
+    if (st != CCS_OK) return st;
+    /* crl.der is optional: without it revocation is not checked (the
+     * result says so); present but unreadable is an error. */
+    char path[4096];
+    ccs_buf crl = {0};
+    int k = snprintf(path, sizeof path, "%s/crl.der", dir);
+    if (k > 0 && (size_t)k < sizeof path && access(path, F_OK) == 0) {
+        st = ccs_file_read(path, MAX_CRL, &crl);
+        if (st == CCS_OK) st = ccs_snp_collateral_set_crl(*out, ccs_buf_view(&crl));
+        ccs_buf_free(&crl);
+        if (st != CCS_OK) {
+            ccs_snp_collateral_free(*out);
+            *out = NULL;
+        }
+    }
     return st;
 }

@@ -58,6 +58,7 @@ ccs_status ccs_snp_result_json(const ccs_snp_result *r, char **out) {
     json_object_set_new(o, "tee", json_string("snp"));
     INT(o, "report_version", r->report_version);
     json_object_set_new(o, "failed_checks", ccs_failed_checks_json(r->failed, r->n_failed));
+    json_object_set_new(o, "crl_checked", json_boolean(r->crl_checked)); /* false: no CRL was given */
     json_object_set_new(o, "claims", claims(r));
     return ccs_result_dump(o, out);
 }

@@ -43,6 +43,19 @@ static void parse_arks(void) {
         if (ccs_x509_parse_der(ccs_snp_ark_der((ccs_snp_product)p), &arks[p]) != CCS_OK) arks[p] = NULL;
 }
 
+static const ccs_x509 *test_arks[4]; /* ccs__snp_set_test_ark: tests only */
+
+void ccs__snp_set_test_ark(ccs_snp_product p, const ccs_x509 *ark) {
+    if (p >= CCS_SNP_PRODUCT_MILAN && p <= CCS_SNP_PRODUCT_TURIN) test_arks[p] = ark;
+}
+
+const ccs_x509 *ccs_snp_pinned_ark(ccs_snp_product p) {
+    if (p < CCS_SNP_PRODUCT_MILAN || p > CCS_SNP_PRODUCT_TURIN) return NULL;
+    if (test_arks[p] != NULL) return test_arks[p];
+    pthread_once(&arks_once, parse_arks);
+    return arks[p];
+}
+
 /* ---- the key certificate: kind and product --------------------------------------- */
 
 static void check_key_kind(sctx *s) {
@@ -109,8 +122,7 @@ static void check_chain(sctx *s) {
         sfail(s, CCS_CHECK_SNP_VCEK_CHAIN, "no pinned ARK for an unknown product");
         return;
     }
-    pthread_once(&arks_once, parse_arks);
-    const ccs_x509 *ark = arks[s->product];
+    const ccs_x509 *ark = ccs_snp_pinned_ark(s->product);
     if (ark == NULL) {
         sfail(s, CCS_CHECK_SNP_VCEK_CHAIN, "built-in ARK-%s does not parse", ccs_snp_product_name(s->product));
         return;
@@ -130,6 +142,23 @@ static void check_chain(sctx *s) {
         }
     }
     pthread_mutex_unlock(&s->c->lock);
+}
+
+/* AMD's CRL (KDS /vcek/v1/<product>/crl), when the caller gave one: it
+ * must be the pinned ARK's, current, and list neither the ASK/ASVK nor the
+ * VCEK/VLEK. Without one the result says revocation was not checked. */
+static void check_crl(sctx *s) {
+    if (s->c->crl == NULL) return;
+    const ccs_x509 *ark = ccs_snp_pinned_ark(s->product);
+    if (ark == NULL) {
+        sfail(s, CCS_CHECK_SNP_ARK_CRL, "no pinned ARK to verify the CRL with");
+        return;
+    }
+    if (ccs_snp_crl_judge(s->c, ark, s->leaf_vlek, s->opt->now) != CCS_OK) {
+        sfail(s, CCS_CHECK_SNP_ARK_CRL, "%s", ccs_error_detail());
+        return;
+    }
+    s->res->crl_checked = true;
 }
 
 /* ---- signature ---------------------------------------------------------------------- */
@@ -274,6 +303,7 @@ ccs_status ccs_snp_verify(ccs_bytes report, ccs_snp_collateral *coll, const ccs_
     decide_product(&s);
     decode_tcbs(&s);
     check_chain(&s);
+    check_crl(&s);
     check_signature(&s);
     if (s.ext_ok && s.product) {
         check_tcb(&s);

@@ -7,6 +7,7 @@
 #include "ccs/attest.h"
 #include "cli.h"
 #include "cli_tpm.h"
+#include "cli_snp.h"
 
 #define MAX_EVIDENCE (1u << 20)
 
@@ -16,13 +17,15 @@ static const char attest_usage[] =
     "verbs:\n"
     "  verify   verify an Intel SGX or TDX DCAP quote against Intel collateral\n"
     "  parse    print the fields of a quote without verifying anything\n"
+    "  fetch-snp  fetch an SEV-SNP report's VCEK, chain and CRL from AMD KDS\n"
     "  tpm-challenge, tpm-enroll   TPM 2.0 AK enrollment through the EK certificate\n"
     "\n"
     "Run `ccs attest <verb> --help` for its options.\n";
 
 static const char verify_usage[] =
     "usage: ccs attest verify --evidence FILE [--tee auto|sgx|tdx|snp|csv|tpm]\n"
-    "                         (--collateral DIR|FILE | --pccs URL [--pccs-cache FILE] | --trust-sim DIR)\n"
+    "                         (--collateral DIR|FILE | --pccs URL [--pccs-cache FILE] | --trust-sim DIR\n"
+    "                          | --kds URL [--kds-cache FILE] [--product NAME])\n"
     "                         [--at RFC3339] [--report-data HEX] [--accept-tcb LIST]\n"
     "                         [--allow-debug] [--json] [format options]\n"
     "\n"
@@ -43,7 +46,11 @@ static const char verify_usage[] =
     "                       csv: hsk_cek.cert (or hsk.cert + cek.cert); tpm: ak.pem\n"
     "  --pccs URL           fetch collateral from a PCCS/PCS-compatible service (API v4)\n"
     "  --pccs-cache FILE    SQLite cache for collateral fetched with --pccs\n"
-    "  --insecure-skip-tls-verify   do not verify the PCCS's TLS certificate\n"
+    "  --kds URL            snp: fetch the VCEK, chain and CRL from AMD KDS (e.g.\n"
+    "                       https://kdsintf.amd.com) by the report's chip id and reported_tcb\n"
+    "  --kds-cache FILE     snp: SQLite cache for what --kds fetched (CRLs until nextUpdate)\n"
+    "  --product NAME       snp: Milan, Genoa or Turin for version 2 reports with --kds\n"
+    "  --insecure-skip-tls-verify   do not verify the PCCS's (KDS's) TLS certificate\n"
     "  --at TIME            verify as of this RFC 3339 time (default: now)\n"
     "  --report-data HEX    expected REPORTDATA prefix (rest must be zero)\n"
     "  --accept-tcb LIST    comma-separated TCB statuses to accept (default:\n"
@@ -68,9 +75,12 @@ static const char verify_usage[] =
     "and optionally hrk.cert, which must be the built-in Hygon HRK.\n"
     "\n"
     "AMD SEV-SNP (--tee snp; the raw 1184-byte report): --collateral DIR holds\n"
-    "vcek.der (or vlek.der) and cert_chain.pem (ASK or ASVK, then ARK) from AMD KDS;\n"
-    "the chain must end at the built-in ARK of the report's product (Milan, Genoa,\n"
-    "Turin). --report-data and --at apply; --accept-tcb does not.\n"
+    "vcek.der (or vlek.der) and cert_chain.pem (ASK or ASVK, then ARK) from AMD KDS,\n"
+    "and optionally crl.der (the ARK's CRL); or --kds URL fetches them (see also\n"
+    "`ccs attest fetch-snp`). The chain must end at the built-in ARK of the report's\n"
+    "product (Milan, Genoa, Turin); a CRL must be the ARK's, current at --at, and list\n"
+    "neither the ASK/ASVK nor the VCEK/VLEK (check ark_crl); without a CRL the result\n"
+    "says revocation was not checked. --report-data and --at apply; --accept-tcb does not.\n"
     "\n"
     "TPM 2.0 (--tee tpm; the JSON evidence of `ccs tee quote --platform tpm`):\n"
     "--collateral DIR holds ak.pem (the trusted AK public key) or ak_chain.pem (AK\n"
@@ -88,7 +98,7 @@ int ccs_cli_verify_usage_error(const char *msg, const char *arg) {
 enum { O_EVIDENCE = 256, O_TEE, O_COLL, O_PCCS, O_CACHE, O_AT, O_RD, O_ACCEPT, O_DEBUG, O_JSON, O_INSECURE, O_HELP, O_TRUST_SIM };
 enum { O_MNONCE = 400, O_CSV_HMAC }; /* Hygon CSV */
 
-enum { O_SNP_MA = 500, O_SNP_SMT, O_SNP_MIN_TCB }; /* AMD SEV-SNP */
+enum { O_SNP_MA = 500, O_SNP_SMT, O_SNP_MIN_TCB, O_SNP_KDS, O_SNP_KDS_CACHE, O_SNP_PRODUCT }; /* AMD SEV-SNP */
 
 static int parse_verify_args(int argc, char **argv, verify_args *a) {
     static const struct option opts[] = {
@@ -100,11 +110,14 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
         {"insecure-skip-tls-verify", no_argument, 0, O_INSECURE}, {"help", no_argument, 0, O_HELP},
         {"allow-migration-agent", no_argument, 0, O_SNP_MA}, {"refuse-smt", no_argument, 0, O_SNP_SMT},
         {"min-tcb", required_argument, 0, O_SNP_MIN_TCB},
+        {"kds", required_argument, 0, O_SNP_KDS}, {"kds-cache", required_argument, 0, O_SNP_KDS_CACHE},
+        {"product", required_argument, 0, O_SNP_PRODUCT},
         {"trust-sim", required_argument, 0, O_TRUST_SIM},
         {"mnonce", required_argument, 0, O_MNONCE}, {"insecure-unchecked-hmac", no_argument, 0, O_CSV_HMAC},
         {0, 0, 0, 0},
     };
     int c;
+    const char *kds = NULL, *kds_cache = NULL, *product = NULL;
     a->opt.now = ccs_time_now();
     a->tee = "auto";
     optind = 1;
@@ -142,6 +155,9 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
             a->snp_has_min_tcb = true;
             break;
         case O_TRUST_SIM: a->trust_sim = optarg; break;
+        case O_SNP_KDS: kds = optarg; break;
+        case O_SNP_KDS_CACHE: kds_cache = optarg; break;
+        case O_SNP_PRODUCT: product = optarg; break;
         case O_MNONCE:
             a->mnonce.len = 0;
             if (ccs_hex_decode(optarg, strlen(optarg), &a->mnonce) != CCS_OK || a->mnonce.len != 16)
@@ -155,9 +171,13 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
     }
     if (optind < argc) return ccs_cli_verify_usage_error("unexpected argument", argv[optind]);
     if (!a->evidence) return ccs_cli_verify_usage_error("--evidence is required", NULL);
+    if ((kds_cache || product) && !kds) return ccs_cli_verify_usage_error("--kds-cache and --product need --kds", NULL);
+    if (kds && (a->collateral || a->pccs || a->trust_sim))
+        return ccs_cli_verify_usage_error("give exactly one of --collateral, --pccs and --kds", NULL);
+    ccs_cli_snp_kds_set(kds, kds_cache, product);
     if (a->collateral && a->pccs) return ccs_cli_verify_usage_error("give exactly one of --collateral and --pccs", NULL);
-    if (!a->collateral && !a->pccs && !a->trust_sim)
-        return ccs_cli_verify_usage_error("give exactly one of --collateral and --pccs (or --trust-sim DIR)", NULL);
+    if (!a->collateral && !a->pccs && !a->trust_sim && !kds)
+        return ccs_cli_verify_usage_error("give exactly one of --collateral, --pccs and --kds (or --trust-sim DIR)", NULL);
     if (a->collateral && (a->pccs_cache || a->insecure_tls))
         return ccs_cli_verify_usage_error("--pccs-cache and --insecure-skip-tls-verify need --pccs", NULL);
     if (strcmp(a->tee, "auto") != 0 && ccs_cli_format(a->tee) == NULL)
@@ -207,6 +227,7 @@ int ccs_cli_attest(int argc, char **argv) {
     }
     if (strcmp(argv[1], "verify") == 0) return cmd_verify(argc - 1, argv + 1);
     if (strcmp(argv[1], "parse") == 0) return ccs_cli_attest_parse(argc - 1, argv + 1);
+    if (strcmp(argv[1], "fetch-snp") == 0) return ccs_cli_attest_fetch_snp(argc - 1, argv + 1);
     if (strncmp(argv[1], "tpm-", 4) == 0) return ccs_cli_attest_tpm_enroll(argc - 1, argv + 1);
     fprintf(stderr, "ccs attest: unknown verb \"%s\"\n\n%s", argv[1], attest_usage);
     return CLI_USAGE;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ccs/attest.h"
-#include "cli.h"
+#include "cli_snp.h"
 
 static void print_tcb(const char *name, const ccs_snp_tcb *t, ccs_snp_product p) {
     printf("  %-16s ", name);
@@ -26,18 +26,23 @@ static void print_human(const ccs_snp_result *r, const char *evidence) {
     printf("  %-16s 0x%llx\n", "policy", (unsigned long long)r->policy);
     printf("  %-16s %u\n", "vmpl", r->vmpl);
     printf("  %-16s %s\n", "debug", r->debug ? "yes" : "no");
+    printf("  %-16s %s\n", "crl", r->crl_checked ? "checked (ASK and VCEK not revoked)" : "not checked (no CRL)");
     for (size_t i = 0; i < r->n_failed; i++) printf("  failed: %s: %s\n", r->failed[i].name, r->failed[i].message);
 }
 
 int ccs_cli_verify_snp(const verify_args *a, ccs_bytes evidence) {
     ccs_snp_collateral *coll = NULL;
     ccs_snp_result res;
-    if (a->collateral == NULL)
-        return ccs_cli_verify_usage_error("SEV-SNP reports need --collateral DIR (vcek.der or vlek.der, cert_chain.pem)",
-                                          NULL);
+    bool kds = ccs_cli_snp_kds_enabled();
+    if (a->collateral == NULL && !kds)
+        return ccs_cli_verify_usage_error(
+            "SEV-SNP reports need --collateral DIR (vcek.der or vlek.der, cert_chain.pem) or --kds URL", NULL);
     if (a->opt.accept_tcb)
         return ccs_cli_verify_usage_error("--accept-tcb is for DCAP quotes; use --min-tcb for SEV-SNP", NULL);
-    if (ccs_snp_collateral_load_dir(a->collateral, &coll) != CCS_OK) {
+    if (kds) {
+        int rc = ccs_cli_snp_kds_collateral(a, evidence, &coll);
+        if (rc != CLI_OK) return rc;
+    } else if (ccs_snp_collateral_load_dir(a->collateral, &coll) != CCS_OK) {
         fprintf(stderr, "ccs attest verify: cannot load SEV-SNP collateral: %s\n", ccs_error_detail());
         return CLI_USAGE;
     }

@@ -31,11 +31,30 @@ static void keys_free(ccs_buf *bufs, size_t n) {
     }
 }
 
+/* The other verbs, each in its own file (image_<verb>_cmd.c): argv[0] is
+ * the verb. One prototype and one table row per verb. */
+typedef int (*image_verb_fn)(int argc, char **argv);
+static const struct {
+    const char *verb;
+    image_verb_fn fn;
+} VERBS[] = {
+    {NULL, NULL},
+};
+
+static int copy_verbs(int argc, char **argv);
+
 int ccs_cli_image(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
+    for (size_t i = 0; VERBS[i].verb != NULL; i++)
+        if (strcmp(argv[1], VERBS[i].verb) == 0) return VERBS[i].fn(argc - 1, argv + 1);
+    return copy_verbs(argc, argv);
+}
+
+/* encrypt, decrypt, copy. */
+static int copy_verbs(int argc, char **argv) {
     const char *verb = argv[1], *pos[2] = {NULL, NULL};
     ccs_image_op op = strcmp(verb, "encrypt") == 0 ? CCS_IMAGE_ENCRYPT
                       : strcmp(verb, "decrypt") == 0 ? CCS_IMAGE_DECRYPT

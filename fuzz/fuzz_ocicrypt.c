@@ -50,7 +50,7 @@ static const char rsa_pem[] =
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ccs_bytes pems[2] = {ccs_bytes_str(ec_pem), ccs_bytes_str(rsa_pem)};
-    ccs_image_keys keys = {pems, 2};
+    ccs_image_keys keys = {.pem = pems, .n = 2};
     ccs_buf pt = {0};
     if (ccs__image_jwe_open(ccs_bytes_of(data, size), &keys, &pt) != CCS_OK && pt.len != 0) abort();
     ccs_buf_free(&pt);

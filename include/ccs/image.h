@@ -61,22 +61,36 @@ CCS_MUST_USE ccs_status ccs_oci_ref_parse(const char *ref, char **dir, char **ta
 
 /* ---- encrypted layers (ocicrypt.c, layer_jwe.c) ---- */
 
+/* The attestation-agent key provider (Confidential Containers): a layer's
+ * private options wrapped with A256GCM under a 32-byte KEK that a KBS holds
+ * as the resource named by kid ("kbs:///<repo>/<type>/<tag>"). The resolver
+ * appends the KEK to kek (for instance after attesting to the KBS through
+ * the agent module); it is called only for layers that carry such a key. */
+typedef ccs_status (*ccs_image_kek_fn)(void *ctx, const char *kid, ccs_buf *kek);
+
 /* Keys: PEM texts. Recipients are public keys (RSA: RSA-OAEP; EC P-256/P-384:
- * ECDH-ES+A256KW); decryption keys are unencrypted private keys. */
+ * ECDH-ES+A256KW); decryption keys are unencrypted private keys. Also, for
+ * encryption, a key-provider KEK (aa_kid with its 32-byte aa_kek) and, for
+ * decryption, a resolver of such KEKs. */
 typedef struct ccs_image_keys {
     const ccs_bytes *pem;
     size_t n;
+    const char *aa_kid;    /* encrypt: also wrap to this KBS key id ... */
+    const uint8_t *aa_kek; /* ... with this 32-byte KEK */
+    ccs_image_kek_fn kek;  /* decrypt: resolves KBS key ids (NULL: none) */
+    void *kek_ctx;
 } ccs_image_keys;
 
 /* Encrypts one layer (AES_256_CTR_HMAC_SHA256, a fresh key and nonce) to
- * every recipient: ct gets the ciphertext (the same length as pt), *desc the
+ * every recipient (and to the KBS key aa_kid when set): ct gets the ciphertext (the same length as pt), *desc the
  * new descriptor (mediaType + "+encrypted", digest, size, the enc.keys.jwe
  * and enc.pubopts annotations, other annotations kept). in_desc is the
  * plaintext layer's descriptor. Already encrypted layers: CCS_ERR_INVALID_ARG. */
 CCS_MUST_USE ccs_status ccs_ocicrypt_encrypt_layer(const json_t *in_desc, ccs_bytes pt, const ccs_image_keys *recipients,
                                                    ccs_buf *ct, json_t **desc);
 /* Decrypts an encrypted layer with the first key that opens one of its JWE
- * recipients. Order: annotations and options parsed (CCS_ERR_FORMAT,
+ * recipients, else through the attestation-agent annotation and keys->kek.
+ * Order: annotations and options parsed (CCS_ERR_FORMAT,
  * CCS_ERR_UNSUPPORTED), key unwrapped (CCS_ERR_KEY: "no key opens this
  * layer"), HMAC over the ciphertext checked (CCS_ERR_SIGNATURE: nothing
  * decrypted), then AES-CTR. *desc: the plaintext descriptor (mediaType

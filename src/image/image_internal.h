@@ -28,4 +28,12 @@ CCS_MUST_USE ccs_status ccs__image_jwe_seal(ccs_bytes pt, const ccs_image_keys *
  * not decrypt. */
 CCS_MUST_USE ccs_status ccs__image_jwe_open(ccs_bytes jwe_json, const ccs_image_keys *keys, ccs_buf *pt);
 
+/* The attestation-agent key provider (keyprovider_aa.c): the annotation
+ * value (base64 of the packet) wrapping privopts under kek for kid; and the
+ * private options from an annotation value (a comma-separated list) through
+ * keys->kek. CCS_ERR_KEY when no KEK opens it or there is no resolver. */
+CCS_MUST_USE ccs_status ccs__image_aa_wrap(const char *kid, const uint8_t kek[32], ccs_bytes privopts,
+                                           ccs_buf *annotation);
+CCS_MUST_USE ccs_status ccs__image_aa_unwrap(const char *annotation, const ccs_image_keys *keys, ccs_buf *privopts);
+
 #endif

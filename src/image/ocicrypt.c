@@ -13,6 +13,7 @@
 
 #define ANN_JWE "org.opencontainers.image.enc.keys.jwe"
 #define ANN_PUBOPTS "org.opencontainers.image.enc.pubopts"
+#define ANN_AA "org.opencontainers.image.enc.keys.provider.attestation-agent"
 #define ANN_PREFIX "org.opencontainers.image.enc."
 #define CIPHER "AES_256_CTR_HMAC_SHA256"
 #define SUFFIX "+encrypted"
@@ -121,10 +122,7 @@ static ccs_status privopts_parse(ccs_bytes text, privopts *p) {
 }
 
 /* The private options from the first JWE in the list that a key opens. */
-static ccs_status unwrap_opts(const json_t *ann, const ccs_image_keys *keys, privopts *p) {
-    const char *list = json_string_value(json_object_get(ann, ANN_JWE));
-    CCS_ENSURE(list != NULL && strlen(list) <= ANN_MAX, CCS_ERR_UNSUPPORTED,
-               "ocicrypt: no " ANN_JWE " annotation (only JWE-wrapped keys are supported)");
+static ccs_status unwrap_jwe(const char *list, const ccs_image_keys *keys, privopts *p) {
     ccs_status st = CCS_ERR_KEY;
     for (const char *p0 = list; *p0 && st == CCS_ERR_KEY;) {
         const char *comma = strchr(p0, ',');
@@ -139,6 +137,30 @@ static ccs_status unwrap_opts(const json_t *ann, const ccs_image_keys *keys, pri
         ccs_buf_free(&opts);
         p0 += len + (comma ? 1 : 0);
     }
+    return st;
+}
+
+static ccs_status unwrap_aa(const char *ann, const ccs_image_keys *keys, privopts *p) {
+    ccs_buf opts = {0};
+    ccs_status st = ccs__image_aa_unwrap(ann, keys, &opts);
+    if (st == CCS_OK) st = privopts_parse(ccs_buf_view(&opts), p);
+    if (opts.ptr) ccs_wipe(opts.ptr, opts.len);
+    ccs_buf_free(&opts);
+    return st;
+}
+
+/* The private options: JWE recipients first (with the private keys), then
+ * the attestation-agent key provider (with the KEK resolver). */
+static ccs_status unwrap_opts(const json_t *ann, const ccs_image_keys *keys, privopts *p) {
+    const char *jwe = json_string_value(json_object_get(ann, ANN_JWE));
+    const char *aa = json_string_value(json_object_get(ann, ANN_AA));
+    CCS_ENSURE(jwe != NULL || aa != NULL, CCS_ERR_UNSUPPORTED,
+               "ocicrypt: the layer has no " ANN_JWE " or " ANN_AA " annotation (other key schemes are not supported)");
+    CCS_ENSURE((jwe == NULL || strlen(jwe) <= ANN_MAX) && (aa == NULL || strlen(aa) <= ANN_MAX), CCS_ERR_FORMAT,
+               "ocicrypt: a key annotation is larger than %zu bytes", ANN_MAX);
+    ccs_status st = CCS_ERR_KEY;
+    if (jwe != NULL && (keys->n > 0 || aa == NULL)) st = unwrap_jwe(jwe, keys, p);
+    if (st == CCS_ERR_KEY && aa != NULL && (keys->kek != NULL || jwe == NULL || keys->n == 0)) st = unwrap_aa(aa, keys, p);
     return st;
 }
 
@@ -246,13 +268,16 @@ static ccs_status opts_json(const privopts *p, const char *digest, const uint8_t
     return st;
 }
 
-static ccs_status annotate(json_t *d, ccs_bytes jwe, ccs_bytes pub) {
+/* The key annotations: the JWE list (when there are recipients), the
+ * attestation-agent packet (when aa is not NULL) and the public options. */
+static ccs_status annotate(json_t *d, ccs_bytes jwe, ccs_bytes pub, const char *aa) {
     ccs_buf a = {0}, b = {0};
-    ccs_status st = ccs_base64_encode(jwe, &a);
+    ccs_status st = jwe.len ? ccs_base64_encode(jwe, &a) : CCS_OK;
     if (st == CCS_OK) st = ccs_base64_encode(pub, &b);
     json_t *ann = json_object_get(d, "annotations");
     if (st == CCS_OK && !json_is_object(ann)) json_object_set_new(d, "annotations", ann = json_object());
-    if (st == CCS_OK && (json_object_set_new(ann, ANN_JWE, json_string((const char *)a.ptr)) != 0 ||
+    if (st == CCS_OK && ((jwe.len && json_object_set_new(ann, ANN_JWE, json_string((const char *)a.ptr)) != 0) ||
+                         (aa && json_object_set_new(ann, ANN_AA, json_string(aa)) != 0) ||
                          json_object_set_new(ann, ANN_PUBOPTS, json_string((const char *)b.ptr)) != 0))
         st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ocicrypt: no memory");
     ccs_buf_free(&a);
@@ -272,19 +297,24 @@ ccs_status ccs_ocicrypt_encrypt_layer(const json_t *in_desc, ccs_bytes pt, const
                "ocicrypt: the layer descriptor has no mediaType or digest");
     privopts p;
     uint8_t hmac[32];
-    ccs_buf priv = {0}, pub = {0}, jwe = {0};
+    ccs_buf priv = {0}, pub = {0}, jwe = {0}, aa = {0};
     size_t before = ct->len;
+    CCS_ENSURE(recipients->n > 0 || recipients->aa_kid != NULL, CCS_ERR_INVALID_ARG,
+               "ocicrypt: at least one recipient key or a KBS key id is required");
     ccs_status st = ccs_random(p.key, sizeof p.key);
     if (st == CCS_OK) st = ccs_random(p.nonce, sizeof p.nonce);
     if (st == CCS_OK) st = ctr(&p, pt, ct);
     if (st == CCS_OK) st = hmac_of(p.key, ccs_bytes_of(ct->ptr + before, ct->len - before), hmac);
     if (st == CCS_OK) st = opts_json(&p, digest, hmac, &priv, &pub);
-    if (st == CCS_OK) st = ccs__image_jwe_seal(ccs_buf_view(&priv), recipients, &jwe);
+    if (st == CCS_OK && recipients->n > 0) st = ccs__image_jwe_seal(ccs_buf_view(&priv), recipients, &jwe);
+    if (st == CCS_OK && recipients->aa_kid != NULL)
+        st = recipients->aa_kek ? ccs__image_aa_wrap(recipients->aa_kid, recipients->aa_kek, ccs_buf_view(&priv), &aa)
+                                : ccs_error_set(CCS_ERR_INVALID_ARG, CCS_HERE, "ocicrypt: a KBS key id needs its KEK");
     char enc_mt[256];
     snprintf(enc_mt, sizeof enc_mt, "%s" SUFFIX, mt);
     if (st == CCS_OK) {
         *desc = new_desc(in_desc, enc_mt, ccs_bytes_of(ct->ptr + before, ct->len - before));
-        st = *desc ? annotate(*desc, ccs_buf_view(&jwe), ccs_buf_view(&pub))
+        st = *desc ? annotate(*desc, ccs_buf_view(&jwe), ccs_buf_view(&pub), (const char *)aa.ptr)
                    : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ocicrypt: no memory");
     }
     if (st != CCS_OK) {
@@ -297,5 +327,6 @@ ccs_status ccs_ocicrypt_encrypt_layer(const json_t *in_desc, ccs_bytes pt, const
     ccs_buf_free(&priv);
     ccs_buf_free(&pub);
     ccs_buf_free(&jwe);
+    ccs_buf_free(&aa);
     return st;
 }

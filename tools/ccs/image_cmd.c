@@ -96,7 +96,7 @@ static int copy_verbs(int argc, char **argv) {
         rc = CLI_USAGE;
     }
     if (rc == CLI_OK) {
-        ccs_image_keys keys = {pems, nkeys};
+        ccs_image_keys keys = {.pem = pems, .n = nkeys};
         ccs_image_copy_result res;
         ccs_status st = ccs_image_copy(pos[0], pos[1], op, &keys, &res);
         if (st == CCS_OK) {

@@ -15,6 +15,13 @@
 
 #include "snp.h"
 
+/* ccs_error_detail() copied out: formatting it into a new error in place
+ * would read the buffer being written. */
+static const char *why(char buf[static 256]) {
+    snprintf(buf, 256, "%s", ccs_error_detail());
+    return buf;
+}
+
 /* 1.2.840.113549.1.1.10 RSASSA-PSS, 1.2.840.10045.4.3.3 ecdsa-with-SHA384,
  * 2.16.840.1.101.3.4.2.2 SHA-384 (DER contents of the OIDs). */
 static const uint8_t oid_pss[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a};
@@ -150,17 +157,18 @@ static ccs_status check_cert(const crl_view *v, const ccs_x509 *cert, const char
 }
 
 ccs_status ccs_snp_crl_judge(const ccs_snp_collateral *c, const ccs_x509 *ark, bool vlek, ccs_time now) {
+    char wb[256];
     crl_view v;
     ccs_time this_update, next_update;
     char name[64] = "ARK", t[21];
     CCS_ENSURE(c != NULL && c->crl != NULL && ark != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
     if (ccs_x509_subject_cn(ark, name, sizeof name) != CCS_OK) snprintf(name, sizeof name, "the ARK");
     ccs_status st = crl_split(ccs_buf_view(&c->crl_der), &v);
-    CCS_ENSURE(st == CCS_OK, CCS_ERR_FORMAT, "CRL does not parse: %s", ccs_error_detail());
+    CCS_ENSURE(st == CCS_OK, CCS_ERR_FORMAT, "CRL does not parse: %s", why(wb));
     CCS_TRY(check_algorithm(&v));
     st = ccs_crl_verify(c->crl, ark);
     CCS_ENSURE(st == CCS_OK, CCS_ERR_SIGNATURE, "CRL signature does not verify with %s: %s", name,
-               ccs_error_detail());
+               why(wb));
     CCS_TRY(ccs_crl_window(c->crl, &this_update, &next_update));
     if (now < this_update) {
         if (ccs_time_format(this_update, t) != CCS_OK) t[0] = 0;

@@ -27,6 +27,13 @@
 #include "snp.h"
 #include "snp_kds.h"
 
+/* ccs_error_detail() copied out: formatting it into a new error in place
+ * would read the buffer being written. */
+static const char *why(char buf[static 256]) {
+    snprintf(buf, 256, "%s", ccs_error_detail());
+    return buf;
+}
+
 #define KDS_MAX_CERT (64 * 1024)  /* a VCEK is ~1.3 KiB, a chain ~4 KiB */
 #define KDS_MAX_CRL (1024 * 1024) /* AMD's CRLs are a few KiB */
 #define KDS_CONNECT_TIMEOUT_S 10L
@@ -252,17 +259,18 @@ static snp_kds_key key_of(const kds_req *q, int piece) {
 /* ---- checks of the bodies ------------------------------------------------------- */
 
 static ccs_status check_vcek(const kds_req *q, ccs_bytes der) {
+    char wb[256];
     ccs_x509 *c = NULL;
     snp_cert_ext e;
     char cn[32];
     CCS_ENSURE(der.len > 0 && der.ptr[0] == 0x30, CCS_ERR_FORMAT, "KDS: the VCEK response is not a DER certificate");
     ccs_status st = ccs_x509_parse_der(der, &c);
-    CCS_ENSURE(st == CCS_OK, CCS_ERR_FORMAT, "KDS: the VCEK response is not a DER certificate: %s", ccs_error_detail());
+    CCS_ENSURE(st == CCS_OK, CCS_ERR_FORMAT, "KDS: the VCEK response is not a DER certificate: %s", why(wb));
     st = ccs_x509_subject_cn(c, cn, sizeof cn);
     if (st == CCS_OK && strcmp(cn, "SEV-VCEK") != 0) st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "subject is \"%s\"", cn);
     if (st == CCS_OK) st = ccs_snp_cert_ext_parse(c, &e);
     ccs_x509_free(c);
-    CCS_ENSURE(st == CCS_OK, CCS_ERR_FORMAT, "KDS: the response is not a VCEK: %s", ccs_error_detail());
+    CCS_ENSURE(st == CCS_OK, CCS_ERR_FORMAT, "KDS: the response is not a VCEK: %s", why(wb));
     bool tcb_ok = e.tcb.bootloader == q->t.bootloader && e.tcb.tee == q->t.tee && e.tcb.snp == q->t.snp &&
                   e.tcb.microcode == q->t.microcode && (q->product != CCS_SNP_PRODUCT_TURIN || e.tcb.fmc == q->t.fmc);
     CCS_ENSURE(tcb_ok, CCS_ERR_FORMAT, "KDS: the VCEK served is for another TCB than the one asked for (%s)", q->tcb);
@@ -272,11 +280,12 @@ static ccs_status check_vcek(const kds_req *q, ccs_bytes der) {
 }
 
 static ccs_status check_chain(const kds_req *q, ccs_bytes pem) {
+    char wb[256];
     ccs_x509_chain *ch = NULL;
     char cn[64], want[64];
     ccs_status st = ccs_x509_chain_parse_pem(pem, &ch);
     CCS_ENSURE(st == CCS_OK, CCS_ERR_FORMAT, "KDS: the cert_chain response is not PEM certificates: %s",
-               ccs_error_detail());
+               why(wb));
     const ccs_x509 *ark = ccs_snp_pinned_ark(q->product);
     snprintf(want, sizeof want, "SEV-%s%s", q->vlek ? "VLEK-" : "", q->pname);
     if (ccs_x509_chain_len(ch) != 2)
@@ -292,11 +301,12 @@ static ccs_status check_chain(const kds_req *q, ccs_bytes pem) {
 
 /* A CRL is used only while current; *expiry is its nextUpdate. */
 static ccs_status check_crl(const kds_req *q, ccs_bytes der, ccs_time now, ccs_time *expiry) {
+    char wb[256];
     ccs_crl *crl = NULL;
     ccs_time lo;
     CCS_ENSURE(der.len > 0 && der.ptr[0] == 0x30, CCS_ERR_FORMAT, "KDS: the CRL response is not a DER CRL");
     ccs_status st = ccs_crl_parse(der, &crl);
-    CCS_ENSURE(st == CCS_OK, CCS_ERR_FORMAT, "KDS: the CRL response is not a DER CRL: %s", ccs_error_detail());
+    CCS_ENSURE(st == CCS_OK, CCS_ERR_FORMAT, "KDS: the CRL response is not a DER CRL: %s", why(wb));
     const ccs_x509 *ark = ccs_snp_pinned_ark(q->product);
     st = ark ? ccs_crl_verify(crl, ark) : CCS_ERR_NOT_FOUND;
     if (st != CCS_OK) st = ccs_error_set(CCS_ERR_SIGNATURE, CCS_HERE, "KDS: the CRL is not signed by ARK-%s", q->pname);

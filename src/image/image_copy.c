@@ -99,7 +99,9 @@ static ccs_status copy_layers(const side *src, const side *dst, json_t *m, ccs_i
 
 ccs_status ccs_image_copy(const char *src_ref, const char *dst_ref, ccs_image_op op, const ccs_image_keys *keys,
                           ccs_image_copy_result *res) {
-    CCS_ENSURE(src_ref && dst_ref && res && (op == CCS_IMAGE_COPY || (keys && keys->n > 0)), CCS_ERR_INVALID_ARG,
+    bool have = keys && (keys->n > 0 || (op == CCS_IMAGE_ENCRYPT && keys->aa_kid) ||
+                         (op == CCS_IMAGE_DECRYPT && keys->kek));
+    CCS_ENSURE(src_ref && dst_ref && res && (op == CCS_IMAGE_COPY || have), CCS_ERR_INVALID_ARG,
                "image: bad arguments (encryption and decryption need keys)");
     memset(res, 0, sizeof *res);
     side src = {0}, dst = {0};

@@ -430,8 +430,8 @@ void ccs_snp_kds_files_free(ccs_snp_kds_files *f);
  * it must agree with the report otherwise. Each body is checked before use:
  * size limits (64 KiB certificates, 1 MiB CRL), a DER VCEK whose TCB and
  * hwID are those asked for, a two-certificate chain ending at the pinned
- * ARK, a CRL signed by that ARK and current at `now`. Nothing is cached
- * here (see ccs_snp_kds_get_collateral). Errors: CCS_ERR_NOT_FOUND (HTTP
+ * ARK, a CRL signed by that ARK and current at `now`. Reads the cache but
+ * writes nothing to it (see ccs_snp_kds_get_collateral). Errors: CCS_ERR_NOT_FOUND (HTTP
  * 404 for the VCEK: "KDS has no VCEK for this chip/TCB"), CCS_ERR_NETWORK,
  * CCS_ERR_FORMAT (a body that is not what was asked for), CCS_ERR_INVALID_ARG
  * (unknown product, masked chip id). */

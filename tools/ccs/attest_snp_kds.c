@@ -65,7 +65,7 @@ static const char fetch_usage[] =
     "  crl.der         the ARK's CRL (only when KDS serves one)\n"
     "\n"
     "  --kds URL        KDS base URL (default " CCS_SNP_KDS_DEFAULT_URL ")\n"
-    "  --kds-cache FILE SQLite cache of KDS answers\n"
+    "  --kds-cache FILE SQLite cache of KDS answers (read here; filled by verify --kds)\n"
     "  --product NAME   Milan, Genoa or Turin, for version 2 reports (no CPUID)\n"
     "  --at TIME        judge the CRL's window as of this time (default: now)\n"
     "  -o, --output DIR where to write the files\n"

@@ -1,0 +1,169 @@
+/* A layer's bytes as a stream of decompressed bytes: plain, gzip (zlib,
+ * RFC 1952, concatenated members allowed) or zstd (RFC 8878). The input is
+ * in memory; the output is produced in small chunks, so a compression bomb
+ * costs no more memory than an honest layer: the tar reader's limits stop
+ * it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include "tar.h"
+
+#define CHUNK 65536
+
+struct ccs_tar_stream {
+    ccs_unpack_compression c;
+    ccs_bytes in;
+    size_t in_off;
+    z_stream z;
+    bool z_init, z_end;
+    ZSTD_DStream *zs;
+    uint8_t *out;
+    size_t out_len, out_off;
+};
+
+static const uint8_t GZIP_MAGIC[2] = {0x1f, 0x8b};
+static const uint8_t ZSTD_MAGIC[4] = {0x28, 0xb5, 0x2f, 0xfd};
+
+static bool starts(ccs_bytes in, const uint8_t *m, size_t n) { return in.len >= n && memcmp(in.ptr, m, n) == 0; }
+
+static ccs_status check_magic(ccs_bytes in, ccs_unpack_compression c) {
+    bool gz = starts(in, GZIP_MAGIC, 2), zs = starts(in, ZSTD_MAGIC, 4);
+    switch (c) {
+    case CCS_UNPACK_GZIP:
+        CCS_ENSURE(gz, CCS_ERR_FORMAT, "layer: the media type says gzip but the blob has no gzip magic bytes");
+        break;
+    case CCS_UNPACK_ZSTD:
+        CCS_ENSURE(zs, CCS_ERR_FORMAT, "layer: the media type says zstd but the blob has no zstd magic bytes");
+        break;
+    default:
+        CCS_ENSURE(!gz && !zs, CCS_ERR_FORMAT, "layer: the media type says an uncompressed tar but the blob is %s",
+                   gz ? "gzip" : "zstd");
+    }
+    return CCS_OK;
+}
+
+ccs_status ccs__tar_stream_new(ccs_bytes in, ccs_unpack_compression c, ccs_tar_stream **out) {
+    *out = NULL;
+    CCS_TRY(check_magic(in, c));
+    ccs_tar_stream *s = calloc(1, sizeof *s);
+    CCS_ENSURE(s != NULL, CCS_ERR_NOMEM, "layer: out of memory");
+    s->c = c;
+    s->in = in;
+    if (c != CCS_UNPACK_PLAIN && (s->out = malloc(CHUNK)) == NULL) {
+        free(s);
+        CCS_BAIL(CCS_ERR_NOMEM, "layer: out of memory");
+    }
+    if (c == CCS_UNPACK_GZIP) {
+        if (inflateInit2(&s->z, 15 + 16) != Z_OK) {
+            ccs__tar_stream_free(s);
+            CCS_BAIL(CCS_ERR_NOMEM, "layer: zlib init failed");
+        }
+        s->z_init = true;
+    } else if (c == CCS_UNPACK_ZSTD) {
+        s->zs = ZSTD_createDStream();
+        if (s->zs == NULL || ZSTD_isError(ZSTD_initDStream(s->zs))) {
+            ccs__tar_stream_free(s);
+            CCS_BAIL(CCS_ERR_NOMEM, "layer: zstd init failed");
+        }
+    }
+    *out = s;
+    return CCS_OK;
+}
+
+void ccs__tar_stream_free(ccs_tar_stream *s) {
+    if (s == NULL) return;
+    if (s->z_init) inflateEnd(&s->z);
+    ZSTD_freeDStream(s->zs);
+    free(s->out);
+    free(s);
+}
+
+/* One more chunk of output into s->out (out_len 0: the input is spent). */
+static ccs_status fill_gzip(ccs_tar_stream *s) {
+    s->out_len = s->out_off = 0;
+    while (s->out_len == 0 && s->in_off < s->in.len) {
+        if (s->z_end) { /* another member follows (RFC 1952 2.2) */
+            CCS_ENSURE(starts(ccs_bytes_of(s->in.ptr + s->in_off, s->in.len - s->in_off), GZIP_MAGIC, 2),
+                       CCS_ERR_FORMAT, "layer: trailing bytes after the gzip stream");
+            CCS_ENSURE(inflateReset(&s->z) == Z_OK, CCS_ERR_INTERNAL, "layer: zlib reset failed");
+            s->z_end = false;
+        }
+        size_t avail = s->in.len - s->in_off;
+        s->z.next_in = (Bytef *)(uintptr_t)(s->in.ptr + s->in_off);
+        s->z.avail_in = avail > UINT32_MAX ? UINT32_MAX : (uInt)avail;
+        s->z.next_out = s->out;
+        s->z.avail_out = CHUNK;
+        int zr = inflate(&s->z, Z_NO_FLUSH);
+        s->in_off += (size_t)(s->z.next_in - (s->in.ptr + s->in_off));
+        s->out_len = CHUNK - s->z.avail_out;
+        if (zr == Z_STREAM_END) {
+            s->z_end = true;
+        } else if (zr != Z_OK && !(zr == Z_BUF_ERROR && s->out_len > 0)) {
+            CCS_BAIL(zr == Z_BUF_ERROR ? CCS_ERR_TRUNCATED : CCS_ERR_FORMAT, "layer: gzip: %s",
+                     s->z.msg ? s->z.msg : "the stream ends early");
+        }
+    }
+    CCS_ENSURE(s->out_len > 0 || s->z_end, CCS_ERR_TRUNCATED, "layer: the gzip stream ends early");
+    return CCS_OK;
+}
+
+static ccs_status fill_zstd(ccs_tar_stream *s) {
+    s->out_len = s->out_off = 0;
+    size_t last = 1;
+    while (s->out_len == 0 && s->in_off < s->in.len) {
+        ZSTD_inBuffer ib = {s->in.ptr, s->in.len, s->in_off};
+        ZSTD_outBuffer ob = {s->out, CHUNK, 0};
+        last = ZSTD_decompressStream(s->zs, &ob, &ib);
+        CCS_ENSURE(!ZSTD_isError(last), CCS_ERR_FORMAT, "layer: zstd: %s", ZSTD_getErrorName(last));
+        CCS_ENSURE(ib.pos > s->in_off || ob.pos > 0, CCS_ERR_FORMAT, "layer: zstd makes no progress");
+        s->in_off = ib.pos;
+        s->out_len = ob.pos;
+    }
+    if (s->out_len == 0 && s->in_off >= s->in.len) { /* flush what the decoder still holds */
+        ZSTD_inBuffer ib = {s->in.ptr, s->in.len, s->in_off};
+        ZSTD_outBuffer ob = {s->out, CHUNK, 0};
+        last = ZSTD_decompressStream(s->zs, &ob, &ib);
+        CCS_ENSURE(!ZSTD_isError(last), CCS_ERR_FORMAT, "layer: zstd: %s", ZSTD_getErrorName(last));
+        s->out_len = ob.pos;
+        CCS_ENSURE(s->out_len > 0 || last == 0, CCS_ERR_TRUNCATED, "layer: the zstd stream ends early");
+    }
+    return CCS_OK;
+}
+
+static ccs_status fill(ccs_tar_stream *s) {
+    return s->c == CCS_UNPACK_GZIP ? fill_gzip(s) : fill_zstd(s);
+}
+
+ccs_status ccs__tar_stream_read(ccs_tar_stream *s, uint8_t *dst, size_t n) {
+    if (s->c == CCS_UNPACK_PLAIN) {
+        CCS_ENSURE(s->in.len - s->in_off >= n, CCS_ERR_TRUNCATED, "layer: the archive ends early");
+        memcpy(dst, s->in.ptr + s->in_off, n);
+        s->in_off += n;
+        return CCS_OK;
+    }
+    while (n > 0) {
+        if (s->out_off == s->out_len) {
+            CCS_TRY(fill(s));
+            CCS_ENSURE(s->out_len > 0, CCS_ERR_TRUNCATED, "layer: the archive ends early");
+        }
+        size_t k = s->out_len - s->out_off < n ? s->out_len - s->out_off : n;
+        memcpy(dst, s->out + s->out_off, k);
+        s->out_off += k;
+        dst += k;
+        n -= k;
+    }
+    return CCS_OK;
+}
+
+ccs_status ccs__tar_stream_at_end(ccs_tar_stream *s, bool *eof) {
+    if (s->c == CCS_UNPACK_PLAIN) {
+        *eof = s->in_off == s->in.len;
+        return CCS_OK;
+    }
+    if (s->out_off == s->out_len) CCS_TRY(fill(s));
+    *eof = s->out_off == s->out_len;
+    return CCS_OK;
+}

@@ -1,0 +1,147 @@
+/* The public unpacking calls: one layer (bytes or a file) and a whole image
+ * from an OCI layout, layer after layer in manifest order. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "image_internal.h"
+#include "unpack.h"
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+ccs_status ccs_unpack_compression_of(const char *media_type, ccs_unpack_compression *out) {
+    CCS_ENSURE(media_type != NULL, CCS_ERR_INVALID_ARG, "unpack: no media type");
+    CCS_ENSURE(!ends_with(media_type, "+encrypted"), CCS_ERR_UNSUPPORTED,
+               "unpack: the layer is encrypted (%s): decrypt the image first", media_type);
+    if (ends_with(media_type, ".tar") || ends_with(media_type, "+tar") || ends_with(media_type, "/tar") ||
+        ends_with(media_type, ".layer.v1.tar")) {
+        *out = CCS_UNPACK_PLAIN;
+    } else if (ends_with(media_type, ".tar+gzip") || ends_with(media_type, ".tar.gzip")) {
+        *out = CCS_UNPACK_GZIP;
+    } else if (ends_with(media_type, ".tar+zstd") || ends_with(media_type, ".tar.zstd")) {
+        *out = CCS_UNPACK_ZSTD;
+    } else {
+        CCS_BAIL(CCS_ERR_UNSUPPORTED, "unpack: layer media type %s is not a tar, tar+gzip or tar+zstd", media_type);
+    }
+    return CCS_OK;
+}
+
+static void result_add(ccs_unpack_result *res, const ccs_unpack_ctx *c) {
+    if (res == NULL) return;
+    res->layers += c->layers;
+    res->entries += c->entries;
+    res->bytes += c->bytes;
+}
+
+ccs_status ccs_unpack_layer(ccs_bytes blob, const char *media_type, const char *root, const ccs_unpack_options *opt,
+                            ccs_unpack_result *res) {
+    ccs_unpack_compression comp;
+    CCS_TRY(ccs_unpack_compression_of(media_type, &comp));
+    ccs_unpack_ctx c;
+    CCS_TRY(ccs__unpack_begin(root, opt, &c));
+    ccs_status st = ccs__unpack_apply(&c, blob, comp);
+    result_add(res, &c);
+    ccs__unpack_end(&c);
+    return st;
+}
+
+ccs_status ccs_unpack_layer_file(const char *path, const char *media_type, const char *root,
+                                 const ccs_unpack_options *opt, ccs_unpack_result *res) {
+    ccs_buf b = {0};
+    CCS_TRY(ccs_file_read(path, CCS_IMAGE_LAYER_MAX, &b));
+    ccs_status st = ccs_unpack_layer(ccs_buf_view(&b), media_type, root, opt, res);
+    ccs_buf_free(&b);
+    return st;
+}
+
+static json_int_t size_of(const json_t *desc) {
+    const json_t *v = json_object_get(desc, "size");
+    return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
+}
+
+static const char *str_of(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+/* The manifest of ref; every layer checked (media type, not encrypted)
+ * before anything is written. */
+static ccs_status load_manifest(const ccs_oci_layout *l, const char *tag, json_t **m) {
+    json_t *desc = NULL;
+    ccs_buf mb = {0};
+    *m = NULL;
+    ccs_status st = ccs_oci_index_find(l, tag, &desc);
+    const char *mt = st == CCS_OK ? str_of(desc, "mediaType") : NULL;
+    if (st == CCS_OK && (mt == NULL || (strcmp(mt, "application/vnd.oci.image.manifest.v1+json") != 0 &&
+                                        strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json") != 0)))
+        st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "unpack: manifest media type %s (an image index is not supported)",
+                           mt ? mt : "(none)");
+    if (st == CCS_OK) st = ccs_oci_blob_read(l, str_of(desc, "digest"), size_of(desc), CCS_IMAGE_JSON_MAX, &mb);
+    if (st == CCS_OK) st = ccs__image_json_parse(ccs_buf_view(&mb), "manifest", m);
+    json_t *layers = st == CCS_OK ? json_object_get(*m, "layers") : NULL;
+    if (st == CCS_OK && !json_is_array(layers))
+        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "unpack: the manifest has no layers");
+    for (size_t i = 0; st == CCS_OK && i < json_array_size(layers); i++) {
+        const json_t *ld = json_array_get(layers, i);
+        ccs_unpack_compression comp;
+        if (ccs_ocicrypt_is_encrypted(ld))
+            st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE,
+                               "unpack: layer %zu is encrypted: decrypt the image first (ccs image decrypt)", i);
+        else if (!json_is_object(ld) || str_of(ld, "digest") == NULL)
+            st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "unpack: layer %zu has no digest", i);
+        else
+            st = ccs_unpack_compression_of(str_of(ld, "mediaType"), &comp);
+    }
+    json_decref(desc);
+    ccs_buf_free(&mb);
+    if (st != CCS_OK) {
+        json_decref(*m);
+        *m = NULL;
+    }
+    return st;
+}
+
+static ccs_status apply_layers(const ccs_oci_layout *l, const json_t *m, const char *root,
+                               const ccs_unpack_options *opt, ccs_unpack_result *res) {
+    ccs_unpack_ctx c;
+    CCS_TRY(ccs__unpack_begin(root, opt, &c));
+    const json_t *layers = json_object_get(m, "layers");
+    ccs_status st = CCS_OK;
+    for (size_t i = 0; st == CCS_OK && i < json_array_size(layers); i++) {
+        const json_t *ld = json_array_get(layers, i);
+        ccs_unpack_compression comp;
+        ccs_buf blob = {0};
+        st = ccs_unpack_compression_of(str_of(ld, "mediaType"), &comp);
+        if (st == CCS_OK) st = ccs_oci_blob_read(l, str_of(ld, "digest"), size_of(ld), CCS_IMAGE_LAYER_MAX, &blob);
+        if (st == CCS_OK) st = ccs__unpack_apply(&c, ccs_buf_view(&blob), comp);
+        if (st != CCS_OK) {
+            char prefix[64];
+            snprintf(prefix, sizeof prefix, "layer %zu", i);
+            st = ccs__image_rethrow(st, prefix);
+        }
+        ccs_buf_free(&blob);
+    }
+    result_add(res, &c);
+    ccs__unpack_end(&c);
+    return st;
+}
+
+ccs_status ccs_unpack_image(const char *ref, const char *root, const ccs_unpack_options *opt, ccs_unpack_result *res) {
+    char *dir = NULL, *tag = NULL;
+    ccs_oci_layout *l = NULL;
+    json_t *m = NULL;
+    CCS_ENSURE(root != NULL && root[0] != 0, CCS_ERR_INVALID_ARG, "unpack: no destination directory");
+    ccs_status st = ccs_oci_ref_parse(ref, &dir, &tag);
+    if (st == CCS_OK) st = ccs_oci_layout_open(dir, false, &l);
+    if (st == CCS_OK) st = load_manifest(l, tag, &m);
+    if (st == CCS_OK && mkdir(root, 0755) != 0 && errno != EEXIST)
+        st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "unpack: mkdir %s: %s", root, strerror(errno));
+    if (st == CCS_OK) st = apply_layers(l, m, root, opt, res);
+    json_decref(m);
+    ccs_oci_layout_free(l);
+    free(dir);
+    free(tag);
+    return st;
+}

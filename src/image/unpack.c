@@ -47,6 +47,7 @@ static void strs_free(char **v, size_t n) {
 
 ccs_status ccs__unpack_begin(const char *root, const ccs_unpack_options *opt, ccs_unpack_ctx *c) {
     memset(c, 0, sizeof *c);
+    c->root = -1;
     if (opt) c->opt = *opt;
     if (c->opt.max_file_size == 0) c->opt.max_file_size = CCS_UNPACK_FILE_MAX;
     if (c->opt.max_total_size == 0) c->opt.max_total_size = CCS_UNPACK_TOTAL_MAX;
@@ -96,9 +97,9 @@ static void finish_dirs(ccs_unpack_ctx *c) {
     ccs_error_clear();
 }
 
-void ccs__unpack_end(ccs_unpack_ctx *c) {
-    if (c->root > 0) {
-        finish_dirs(c);
+void ccs__unpack_end(ccs_unpack_ctx *c, ccs_status st) {
+    if (c->root >= 0) {
+        if (st == CCS_OK) finish_dirs(c); /* after a failure its detail is kept */
         close(c->root);
     }
     for (size_t i = 0; i < c->ndirs; i++) free(c->dirs[i].path);

@@ -28,7 +28,7 @@ typedef struct ccs_unpack_ctx {
 CCS_MUST_USE ccs_status ccs__unpack_begin(const char *root, const ccs_unpack_options *opt, ccs_unpack_ctx *c);
 /* One layer; the limits count across every layer of c. */
 CCS_MUST_USE ccs_status ccs__unpack_apply(ccs_unpack_ctx *c, ccs_bytes blob, ccs_unpack_compression comp);
-/* Sets directory modes and times, releases c. */
-void ccs__unpack_end(ccs_unpack_ctx *c);
+/* Sets directory modes and times (when st is CCS_OK), releases c. */
+void ccs__unpack_end(ccs_unpack_ctx *c, ccs_status st);
 
 #endif

@@ -46,7 +46,7 @@ ccs_status ccs_unpack_layer(ccs_bytes blob, const char *media_type, const char *
     CCS_TRY(ccs__unpack_begin(root, opt, &c));
     ccs_status st = ccs__unpack_apply(&c, blob, comp);
     result_add(res, &c);
-    ccs__unpack_end(&c);
+    ccs__unpack_end(&c, st);
     return st;
 }
 
@@ -124,7 +124,7 @@ static ccs_status apply_layers(const ccs_oci_layout *l, const json_t *m, const c
         ccs_buf_free(&blob);
     }
     result_add(res, &c);
-    ccs__unpack_end(&c);
+    ccs__unpack_end(&c, st);
     return st;
 }
 

@@ -46,19 +46,23 @@ void ccs_error_clear(void) {
 }
 
 ccs_status ccs_error_set(ccs_status st, const char *file, int line, const char *fmt, ...) {
+    /* Formatted into a local buffer first: callers may pass the current
+     * detail (ccs_error_detail()) as an argument to wrap it. */
+    char buf[sizeof last_detail];
     va_list ap;
     int n = 0;
-    last_status = st;
     va_start(ap, fmt);
-    n = vsnprintf(last_detail, sizeof last_detail, fmt, ap);
+    n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (n < 0) {
-        last_detail[0] = '\0';
+        buf[0] = '\0';
         n = 0;
     }
-    if (file != NULL && (size_t)n < sizeof last_detail) {
+    if (file != NULL && (size_t)n < sizeof buf) {
         const char *base = strrchr(file, '/');
-        snprintf(last_detail + n, sizeof last_detail - (size_t)n, " (%s:%d)", base ? base + 1 : file, line);
+        snprintf(buf + n, sizeof buf - (size_t)n, " (%s:%d)", base ? base + 1 : file, line);
     }
+    memcpy(last_detail, buf, sizeof buf);
+    last_status = st;
     return st;
 }

@@ -204,6 +204,9 @@ static void test_errors(void **state) {
     assert_int_equal(ccs_error_set(CCS_ERR_FORMAT, NULL, 0, "bad %s", "thing"), CCS_ERR_FORMAT);
     assert_string_equal(ccs_error_detail(), "bad thing");
     assert_int_equal(ccs_error_last(), CCS_ERR_FORMAT);
+    /* Wrapping the current detail in a new one is safe. */
+    assert_int_equal(ccs_error_set(CCS_ERR_KEY, NULL, 0, "outer: %s", ccs_error_detail()), CCS_ERR_KEY);
+    assert_string_equal(ccs_error_detail(), "outer: bad thing");
     assert_string_equal(ccs_status_name(CCS_ERR_TRUNCATED), "truncated");
     assert_string_equal(ccs_status_name(CCS_ERR_REVOKED), "revoked");
     assert_string_equal(ccs_status_name((ccs_status)9999), "unknown");

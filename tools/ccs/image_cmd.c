@@ -10,11 +10,15 @@
 /* The other verbs, each in its own file (image_<verb>_cmd.c): argv[0] is
  * the verb. One prototype and one table row per verb. */
 typedef int (*image_verb_fn)(int argc, char **argv);
+int ccs_cli_image_verify(int argc, char **argv); /* image_verify_cmd.c */
+int ccs_cli_image_sign(int argc, char **argv);   /* image_sign_cmd.c */
 int ccs_cli_image_unpack(int argc, char **argv); /* image_unpack_cmd.c */
 static const struct {
     const char *verb;
     image_verb_fn fn;
 } VERBS[] = {
+    {"verify", ccs_cli_image_verify},
+    {"sign", ccs_cli_image_sign},
     {"unpack", ccs_cli_image_unpack},
     {NULL, NULL},
 };

@@ -77,6 +77,27 @@ void ccs_he_mul_mod(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n,
 uint64_t ccs_he_pow_mod(uint64_t b, uint64_t e, uint64_t q);
 uint64_t ccs_he_inv_mod(uint64_t a, uint64_t q); /* q prime, a != 0 */
 
+/* ---- CKKS encoding (ckks_encode.c) ----
+ * The canonical embedding of Z[X]/(X^n + 1): n/2 complex slots z_j are the
+ * values of m(X)/scale at zeta^(5^j), zeta = exp(i pi / n) (and their
+ * conjugates at zeta^(-5^j)), so that the automorphism X -> X^5 rotates the
+ * slots left by one and X -> X^(2n-1) conjugates them. Computed with the
+ * "special" FFT over the rotation group (O(n log n)). */
+typedef struct ccs_ckks_encoder ccs_ckks_encoder;
+
+/* n a power of two, 4..CCS_HE_N_MAX. */
+CCS_MUST_USE ccs_status ccs_ckks_encoder_new(size_t n, ccs_ckks_encoder **out);
+void ccs_ckks_encoder_free(ccs_ckks_encoder *e);
+/* count <= n/2 complex values (re, im pairs; missing slots are 0) times
+ * scale, rounded to n integer coefficients. CCS_ERR_OVERFLOW when a
+ * coefficient would not fit in 62 bits; CCS_ERR_INVALID_ARG for a
+ * non-finite value or scale. */
+CCS_MUST_USE ccs_status ccs_ckks_encode(const ccs_ckks_encoder *e, const double *re_im, size_t count, double scale,
+                                        int64_t *coeffs);
+/* The n/2 slots (re, im pairs) of coefficients (as doubles, already
+ * centered and reduced by the caller) divided by scale. */
+CCS_MUST_USE ccs_status ccs_ckks_decode(const ccs_ckks_encoder *e, const double *coeffs, double scale, double *re_im);
+
 /* ---- security (security.c) ---- */
 
 /* The largest total log2 q (every prime, special primes included) for

@@ -87,8 +87,14 @@ static bool scope_ok(const char *s) {
         return ccs_image_dref_parse(probe, &r) == CCS_OK && strncmp(r.name, s, strlen(s)) == 0 && r.name[strlen(s)] == '/';
     }
     if (ccs_image_dref_parse(s, &r) != CCS_OK) return false;
-    ccs_image_dref_string(&r, probe, sizeof probe);
-    return strcmp(probe, s) == 0; /* no implied docker.io/library/ in a scope */
+    if (r.tag[0] || r.digest[0]) { /* a repository with a tag or digest */
+        ccs_image_dref_string(&r, probe, sizeof probe);
+        return strcmp(probe, s) == 0; /* no implied docker.io/library/ in a scope */
+    }
+    /* A repository or namespace: fully qualified as it stands. */
+    snprintf(probe, sizeof probe, "%s/x", s);
+    size_t n = strlen(s);
+    return ccs_image_dref_parse(probe, &r) == CCS_OK && strncmp(r.name, s, n) == 0 && strcmp(r.name + n, "/x") == 0;
 }
 
 /* remapIdentity prefixes: a host or a repository/namespace, no tag or digest. */

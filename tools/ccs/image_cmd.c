@@ -13,6 +13,8 @@ typedef int (*image_verb_fn)(int argc, char **argv);
 int ccs_cli_image_verify(int argc, char **argv); /* image_verify_cmd.c */
 int ccs_cli_image_sign(int argc, char **argv);   /* image_sign_cmd.c */
 int ccs_cli_image_unpack(int argc, char **argv); /* image_unpack_cmd.c */
+int ccs_cli_image_pull(int argc, char **argv); /* image_pull_cmd.c */
+int ccs_cli_image_push(int argc, char **argv); /* image_push_cmd.c */
 static const struct {
     const char *verb;
     image_verb_fn fn;
@@ -20,6 +22,8 @@ static const struct {
     {"verify", ccs_cli_image_verify},
     {"sign", ccs_cli_image_sign},
     {"unpack", ccs_cli_image_unpack},
+    {"pull", ccs_cli_image_pull},
+    {"push", ccs_cli_image_push},
     {NULL, NULL},
 };
 

@@ -1,10 +1,12 @@
 /* The he module's test program: one group per file. */
 int test_group_he_ntt(void); /* ntt_test.c */
+int test_group_he_paillier(void); /* paillier_test.c */
 int test_group_he_ckks_encode(void); /* ckks_encode_test.c */
 
 int main(void) {
     int failed = 0;
     failed += test_group_he_ntt();
+    failed += test_group_he_paillier();
     failed += test_group_he_ckks_encode();
     return failed == 0 ? 0 : 1;
 }

@@ -292,6 +292,7 @@ static void test_layout_refusals(void **state) {
 /* The other groups of test_image, one per file. */
 int test_group_image_aa(void); /* aa_test.c */
 int test_group_image_sign(void); /* sign_test.c */
+int test_group_image_unpack(void); /* unpack_test.c */
 
 int main(void) {
     const struct CMUnitTest tests[] = {
@@ -302,5 +303,6 @@ int main(void) {
     int failed = cmocka_run_group_tests_name("image", tests, setup, teardown);
     failed += test_group_image_aa();
     failed += test_group_image_sign();
+    failed += test_group_image_unpack();
     return failed == 0 ? 0 : 1;
 }

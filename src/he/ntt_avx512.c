@@ -91,25 +91,76 @@ TARGET static inline __m512i twiddles(const uint64_t *tw, unsigned dist, const p
     return _mm512_permutexvar_epi64(p->wi, raw);
 }
 
-/* One of the three short-distance stages over the whole array. */
-TARGET static void short_stage(uint64_t *a, size_t n, unsigned dist, const uint64_t *w, const uint64_t *ws, bool inverse,
-                               bool last, const consts *c) {
-    const perm p = perm_for(dist);
-    const size_t per16 = 8 / dist; /* butterfly groups (twiddles) per 16 elements */
+/* The three short-distance stages (4, 2, 1 forward; 1, 2, 4 inverse) in one
+ * pass: each pair of vectors is loaded once, regrouped for each stage with
+ * permutes, and stored once, reduced to [0, q) after the last forward
+ * stage. tw/tws: the twiddle tables (forward or inverse). */
+TARGET static void short_stages(uint64_t *a, size_t n, const uint64_t *tw, const uint64_t *tws, bool inverse,
+                                const consts *c) {
+    static const unsigned fwd_order[3] = {4, 2, 1}, inv_order[3] = {1, 2, 4};
+    const unsigned *order = inverse ? inv_order : fwd_order;
+    perm p[3];
+    for (int s = 0; s < 3; s++) p[s] = perm_for(order[s]);
     for (size_t k = 0; k < n; k += 16) {
         __m512i A = _mm512_loadu_si512(a + k), B = _mm512_loadu_si512(a + k + 8);
-        __m512i X = _mm512_permutex2var_epi64(A, p.x, B), Y = _mm512_permutex2var_epi64(A, p.y, B);
-        size_t g = k / 16 * per16;
-        __m512i W = twiddles(w + g, dist, &p), WS = twiddles(ws + g, dist, &p);
-        if (inverse) inv_bfly(&X, &Y, W, WS, c);
-        else fwd_bfly(&X, &Y, W, WS, c);
-        if (last) { /* [0, 4q) -> [0, q) */
-            X = reduce2q(X, c), Y = reduce2q(Y, c);
-            X = _mm512_min_epu64(X, _mm512_sub_epi64(X, c->q));
-            Y = _mm512_min_epu64(Y, _mm512_sub_epi64(Y, c->q));
+        for (int s = 0; s < 3; s++) {
+            const unsigned d = order[s];
+            const size_t m = n / (2 * d), g = m + k / (2 * d); /* the stage's first twiddle here */
+            __m512i X = _mm512_permutex2var_epi64(A, p[s].x, B), Y = _mm512_permutex2var_epi64(A, p[s].y, B);
+            __m512i W = twiddles(tw + g, d, &p[s]), WS = twiddles(tws + g, d, &p[s]);
+            if (inverse) inv_bfly(&X, &Y, W, WS, c);
+            else fwd_bfly(&X, &Y, W, WS, c);
+            if (!inverse && s == 2) { /* [0, 4q) -> [0, q) */
+                X = reduce2q(X, c), Y = reduce2q(Y, c);
+                X = _mm512_min_epu64(X, _mm512_sub_epi64(X, c->q));
+                Y = _mm512_min_epu64(Y, _mm512_sub_epi64(Y, c->q));
+            }
+            A = _mm512_permutex2var_epi64(X, p[s].back_a, Y);
+            B = _mm512_permutex2var_epi64(X, p[s].back_b, Y);
         }
-        _mm512_storeu_si512(a + k, _mm512_permutex2var_epi64(X, p.back_a, Y));
-        _mm512_storeu_si512(a + k + 8, _mm512_permutex2var_epi64(X, p.back_b, Y));
+        _mm512_storeu_si512(a + k, A);
+        _mm512_storeu_si512(a + k + 8, B);
+    }
+}
+
+/* Two forward stages in one pass (distance h, then h/2; h >= 16): each
+ * group of four vectors is loaded once and stored once, which halves the
+ * traffic through the cache that bounds the long-distance stages. */
+TARGET static void fwd_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, const consts *c) {
+    const size_t q4 = h / 2;
+    for (size_t i = 0; i < m; i++) {
+        const __m512i w1 = _mm512_set1_epi64((long long)t->root[m + i]);
+        const __m512i w1s = _mm512_set1_epi64((long long)t->root_s52[m + i]);
+        const __m512i w2 = _mm512_set1_epi64((long long)t->root[2 * m + 2 * i]);
+        const __m512i w2s = _mm512_set1_epi64((long long)t->root_s52[2 * m + 2 * i]);
+        const __m512i w3 = _mm512_set1_epi64((long long)t->root[2 * m + 2 * i + 1]);
+        const __m512i w3s = _mm512_set1_epi64((long long)t->root_s52[2 * m + 2 * i + 1]);
+        uint64_t *p0 = a + 2 * i * h, *p1 = p0 + q4, *p2 = p0 + h, *p3 = p2 + q4;
+        for (size_t j = 0; j < q4; j += 8) {
+            __m512i x0 = _mm512_loadu_si512(p0 + j), x1 = _mm512_loadu_si512(p1 + j);
+            __m512i x2 = _mm512_loadu_si512(p2 + j), x3 = _mm512_loadu_si512(p3 + j);
+            fwd_bfly(&x0, &x2, w1, w1s, c);
+            fwd_bfly(&x1, &x3, w1, w1s, c);
+            fwd_bfly(&x0, &x1, w2, w2s, c);
+            fwd_bfly(&x2, &x3, w3, w3s, c);
+            _mm512_storeu_si512(p0 + j, x0), _mm512_storeu_si512(p1 + j, x1);
+            _mm512_storeu_si512(p2 + j, x2), _mm512_storeu_si512(p3 + j, x3);
+        }
+    }
+}
+
+/* One forward stage at distance h >= 8. */
+TARGET static void fwd_radix2(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, const consts *c) {
+    for (size_t i = 0; i < m; i++) {
+        const __m512i w = _mm512_set1_epi64((long long)t->root[m + i]);
+        const __m512i ws = _mm512_set1_epi64((long long)t->root_s52[m + i]);
+        uint64_t *x = a + 2 * i * h, *y = x + h;
+        for (size_t j = 0; j < h; j += 8) {
+            __m512i X = _mm512_loadu_si512(x + j), Y = _mm512_loadu_si512(y + j);
+            fwd_bfly(&X, &Y, w, ws, c);
+            _mm512_storeu_si512(x + j, X);
+            _mm512_storeu_si512(y + j, Y);
+        }
     }
 }
 
@@ -117,44 +168,55 @@ TARGET void ccs__ntt_forward_ifma(const ccs_ntt *t, uint64_t *a) {
     const consts c = make_consts(t->q);
     const size_t n = t->n;
     size_t m = 1, h = n >> 1;
-    for (; h >= 8; m <<= 1, h >>= 1) {
-        for (size_t i = 0; i < m; i++) {
-            const __m512i w = _mm512_set1_epi64((long long)t->root[m + i]);
-            const __m512i ws = _mm512_set1_epi64((long long)t->root_s52[m + i]);
-            uint64_t *x = a + 2 * i * h, *y = x + h;
-            for (size_t j = 0; j < h; j += 8) {
-                __m512i X = _mm512_loadu_si512(x + j), Y = _mm512_loadu_si512(y + j);
-                fwd_bfly(&X, &Y, w, ws, &c);
-                _mm512_storeu_si512(x + j, X);
-                _mm512_storeu_si512(y + j, Y);
-            }
+    for (; h >= 16; m <<= 2, h >>= 2) fwd_radix4(t, a, m, h, &c);
+    for (; h >= 8; m <<= 1, h >>= 1) fwd_radix2(t, a, m, h, &c);
+    short_stages(a, n, t->root, t->root_s52, false, &c); /* h = 4, 2, 1 */
+}
+
+/* Two inverse stages in one pass: distance h then 2h (blocks of 4h). */
+TARGET static void inv_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, const consts *c) {
+    for (size_t i = 0; i < m / 2; i++) {
+        const __m512i wa = _mm512_set1_epi64((long long)t->inv_root[m + 2 * i]);
+        const __m512i was = _mm512_set1_epi64((long long)t->inv_root_s52[m + 2 * i]);
+        const __m512i wb = _mm512_set1_epi64((long long)t->inv_root[m + 2 * i + 1]);
+        const __m512i wbs = _mm512_set1_epi64((long long)t->inv_root_s52[m + 2 * i + 1]);
+        const __m512i wc = _mm512_set1_epi64((long long)t->inv_root[m / 2 + i]);
+        const __m512i wcs = _mm512_set1_epi64((long long)t->inv_root_s52[m / 2 + i]);
+        uint64_t *p0 = a + 4 * i * h, *p1 = p0 + h, *p2 = p1 + h, *p3 = p2 + h;
+        for (size_t j = 0; j < h; j += 8) {
+            __m512i x0 = _mm512_loadu_si512(p0 + j), x1 = _mm512_loadu_si512(p1 + j);
+            __m512i x2 = _mm512_loadu_si512(p2 + j), x3 = _mm512_loadu_si512(p3 + j);
+            inv_bfly(&x0, &x1, wa, was, c);
+            inv_bfly(&x2, &x3, wb, wbs, c);
+            inv_bfly(&x0, &x2, wc, wcs, c);
+            inv_bfly(&x1, &x3, wc, wcs, c);
+            _mm512_storeu_si512(p0 + j, x0), _mm512_storeu_si512(p1 + j, x1);
+            _mm512_storeu_si512(p2 + j, x2), _mm512_storeu_si512(p3 + j, x3);
         }
     }
-    /* h = 4, 2, 1: m = n/8, n/4, n/2 */
-    short_stage(a, n, 4, t->root + n / 8, t->root_s52 + n / 8, false, false, &c);
-    short_stage(a, n, 2, t->root + n / 4, t->root_s52 + n / 4, false, false, &c);
-    short_stage(a, n, 1, t->root + n / 2, t->root_s52 + n / 2, false, true, &c);
+}
+
+TARGET static void inv_radix2(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, const consts *c) {
+    for (size_t i = 0; i < m; i++) {
+        const __m512i w = _mm512_set1_epi64((long long)t->inv_root[m + i]);
+        const __m512i ws = _mm512_set1_epi64((long long)t->inv_root_s52[m + i]);
+        uint64_t *x = a + 2 * i * h, *y = x + h;
+        for (size_t j = 0; j < h; j += 8) {
+            __m512i X = _mm512_loadu_si512(x + j), Y = _mm512_loadu_si512(y + j);
+            inv_bfly(&X, &Y, w, ws, c);
+            _mm512_storeu_si512(x + j, X);
+            _mm512_storeu_si512(y + j, Y);
+        }
+    }
 }
 
 TARGET void ccs__ntt_inverse_ifma(const ccs_ntt *t, uint64_t *a) {
     const consts c = make_consts(t->q);
     const size_t n = t->n;
-    short_stage(a, n, 1, t->inv_root + n / 2, t->inv_root_s52 + n / 2, true, false, &c);
-    short_stage(a, n, 2, t->inv_root + n / 4, t->inv_root_s52 + n / 4, true, false, &c);
-    short_stage(a, n, 4, t->inv_root + n / 8, t->inv_root_s52 + n / 8, true, false, &c);
-    for (size_t m = n >> 4, h = 8; m >= 1; m >>= 1, h <<= 1) {
-        for (size_t i = 0; i < m; i++) {
-            const __m512i w = _mm512_set1_epi64((long long)t->inv_root[m + i]);
-            const __m512i ws = _mm512_set1_epi64((long long)t->inv_root_s52[m + i]);
-            uint64_t *x = a + 2 * i * h, *y = x + h;
-            for (size_t j = 0; j < h; j += 8) {
-                __m512i X = _mm512_loadu_si512(x + j), Y = _mm512_loadu_si512(y + j);
-                inv_bfly(&X, &Y, w, ws, &c);
-                _mm512_storeu_si512(x + j, X);
-                _mm512_storeu_si512(y + j, Y);
-            }
-        }
-    }
+    short_stages(a, n, t->inv_root, t->inv_root_s52, true, &c); /* h = 1, 2, 4 */
+    size_t m = n >> 4, h = 8;
+    for (; m >= 2; m >>= 2, h <<= 2) inv_radix4(t, a, m, h, &c);
+    for (; m >= 1; m >>= 1, h <<= 1) inv_radix2(t, a, m, h, &c);
     const __m512i ni = _mm512_set1_epi64((long long)t->n_inv), nis = _mm512_set1_epi64((long long)t->n_inv_s52);
     for (size_t j = 0; j < n; j += 8) {
         __m512i v = mul_lazy(_mm512_loadu_si512(a + j), ni, nis, &c);

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void ignore(ccs_status st) { (void)st; }
 
 static void evaluate(const ccs_image_policy *p, ccs_bytes in) {
-    static const char *const refs[] = {"reg.example:5000/demo/app:v1", "busybox", "a.b.example.org/x/y@" D1,
+    static const char *const refs[] = {"reg.example:5000/demo/app:v1", "busybox", ("a.b.example.org/x/y@" D1),
                                        "localhost/ns/app:dev"};
     ccs_image_sigs *none = NULL, *one = NULL;
     if (ccs_image_sigs_new(&none) != CCS_OK) return;

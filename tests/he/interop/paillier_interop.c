@@ -7,10 +7,11 @@
  *   paillier_interop decrypt DIR IN OUT                (key: DIR/p, DIR/q)
  *   paillier_interop sum DIR IN OUT                    (homomorphic sum)
  * Exit 0 on success, 1 on a library failure (detail on stderr), 2 on usage. */
-#include <gmp.h>
-#include <stdio.h>
+#include <stdio.h> /* before gmp.h: gmp_fprintf */
 #include <stdlib.h>
 #include <string.h>
+
+#include <gmp.h>
 
 #include "ccs/he_paillier.h"
 

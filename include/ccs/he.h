@@ -74,6 +74,9 @@ CCS_MUST_USE ccs_status ccs_ntt_inverse_isa(const ccs_ntt *t, ccs_he_isa isa, ui
 void ccs_he_add_mod(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q);
 void ccs_he_sub_mod(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q);
 void ccs_he_mul_mod(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q);
+/* One path (the IFMA one needs q < 2^50 and n a multiple of 8). */
+CCS_MUST_USE ccs_status ccs_he_mul_mod_isa(ccs_he_isa isa, uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n,
+                                           uint64_t q);
 uint64_t ccs_he_pow_mod(uint64_t b, uint64_t e, uint64_t q);
 uint64_t ccs_he_inv_mod(uint64_t a, uint64_t q); /* q prime, a != 0 */
 

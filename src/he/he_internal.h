@@ -31,5 +31,9 @@ struct ccs_ntt {
 void ccs__ntt_forward_ifma(const ccs_ntt *t, uint64_t *a);
 void ccs__ntt_inverse_ifma(const ccs_ntt *t, uint64_t *a);
 bool ccs__he_cpu_has_ifma(void);
+/* Barrett constants (eltwise.c) and the IFMA element-wise multiply. */
+unsigned ccs__he_bitlen(uint64_t q);
+uint64_t ccs__he_barrett_mu(uint64_t q);
+void ccs__he_mul_mod_ifma(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q);
 
 #endif

@@ -173,6 +173,33 @@ static void test_refusals(void **state) {
     ccs_ntt_free(t);
 }
 
+/* The element-wise multiply on every path equals a b mod q, for moduli of
+ * 20 to 62 bits and the edge values 0, 1, q-1. */
+static void test_eltwise(void **state) {
+    (void)state;
+    enum { N = 4096 };
+    static uint64_t a[N], b[N], r[N];
+    for (unsigned bits = 20; bits <= 62; bits += 3) {
+        uint64_t q;
+        assert_int_equal(ccs_he_primes(2048, bits, 1, &q), CCS_OK);
+        for (size_t i = 0; i < N; i++) a[i] = rnd() % q, b[i] = rnd() % q;
+        a[0] = q - 1, b[0] = q - 1, a[1] = 0, b[2] = 1, a[3] = q - 1, b[3] = 1;
+        for (int isa = 0; isa <= 1; isa++) {
+            ccs_status st = ccs_he_mul_mod_isa((ccs_he_isa)isa, r, a, b, N, q);
+            if (st == CCS_ERR_UNSUPPORTED) continue;
+            assert_int_equal(st, CCS_OK);
+            for (size_t i = 0; i < N; i++)
+                if (r[i] != mulmod(a[i], b[i], q)) fail_msg("%u bits, path %d, i=%zu", bits, isa, i);
+        }
+        uint64_t s[N];
+        ccs_he_add_mod(s, a, b, N, q);
+        for (size_t i = 0; i < N; i++) assert_int_equal(s[i], (uint64_t)(((unsigned __int128)a[i] + b[i]) % q));
+        ccs_he_sub_mod(s, a, b, N, q);
+        for (size_t i = 0; i < N; i++) assert_int_equal(s[i], (a[i] + q - b[i]) % q);
+    }
+    assert_int_equal(ccs_he_mul_mod_isa(CCS_HE_ISA_SCALAR, r, a, b, N, 1), CCS_ERR_INVALID_ARG);
+}
+
 static void test_security_table(void **state) {
     (void)state;
     assert_int_equal(ccs_he_max_log_q(8192, 128), 218);
@@ -192,6 +219,7 @@ int test_group_he_ntt(void) {
         cmocka_unit_test(test_primes),           cmocka_unit_test(test_against_schoolbook),
         cmocka_unit_test(test_paths_agree),      cmocka_unit_test(test_evaluation_points),
         cmocka_unit_test(test_refusals),         cmocka_unit_test(test_security_table),
+        cmocka_unit_test(test_eltwise),
     };
     return cmocka_run_group_tests_name("he/ntt", tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@ int test_group_image_sign(void);
 
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+static const char *const g_d1 = D1; /* D1 + 7 is the hex */
 
 static void st_is(ccs_status got, ccs_status want) {
     if (got != want) fail_msg("status %d, expected %d: %s", (int)got, (int)want, ccs_error_detail());
@@ -355,7 +356,7 @@ static void test_storage(void **state) {
     st_is(ccs_image_lookaside_write(dir, "reg.example:5000/ns/a:v2", D1, ccs_bytes_str("two"), &idx), CCS_OK);
     assert_int_equal(idx, 2);
     char path[800];
-    snprintf(path, sizeof path, "%s/ns/a@sha256=%s/signature-2", dir, D1 + 7);
+    snprintf(path, sizeof path, "%s/ns/a@sha256=%s/signature-2", dir, g_d1 + 7);
     assert_int_equal(access(path, F_OK), 0);
     ccs_image_sigs *s = NULL;
     st_is(ccs_image_sigs_new(&s), CCS_OK);
@@ -385,7 +386,7 @@ static void test_storage(void **state) {
     assert_true(ccs_bytes_eq(sig, ccs_bytes_str("sig-2")));
     json_t *desc = NULL;
     char tag[80];
-    snprintf(tag, sizeof tag, "sha256-%s.sig", D1 + 7);
+    snprintf(tag, sizeof tag, "sha256-%s.sig", g_d1 + 7);
     st_is(ccs_oci_index_find(l, tag, &desc), CCS_OK);
     json_decref(desc);
     ccs_image_sigs_free(s);

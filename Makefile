@@ -45,6 +45,8 @@ fuzz: deps
 bench: peers build
 	@build/default/bench/bench_attest --peers peers
 	@build/default/bench/bench_kbs
+	@build/default/bench/bench_he_ntt
+	@build/default/bench/bench_he_paillier
 
 clean:
 	rm -rf build

@@ -105,6 +105,17 @@ CCS_MUST_USE ccs_status ccs_image_lookaside_read(const char *dir, const char *do
 CCS_MUST_USE ccs_status ccs_image_lookaside_write(const char *dir, const char *docker_ref, const char *manifest_digest,
                                                   ccs_bytes sig, unsigned *index);
 
+/* The lookaside directory that a registries.d directory (every *.yaml in
+ * it; containers-registries.d(5)) configures for docker_ref: the most
+ * specific `docker: <scope>: lookaside:` (or the old name `sigstore:`),
+ * else `default-docker: lookaside:`. staging: look for
+ * `lookaside-staging` (where writes go) instead; a writer that gets
+ * CCS_ERR_NOT_FOUND asks again with staging false. Only file:// URLs
+ * (CCS_ERR_UNSUPPORTED otherwise); CCS_ERR_NOT_FOUND when none applies.
+ * out gets the directory path. */
+CCS_MUST_USE ccs_status ccs_image_registries_d_lookaside(const char *dir, const char *docker_ref, bool staging,
+                                                         char *out, size_t cap);
+
 /* The cosign signature artifact in an OCI layout: the manifest tagged
  * "sha256-<hex>.sig", each layer of media type CCS_IMAGE_COSIGN_MEDIA_TYPE
  * (payload blob + CCS_IMAGE_COSIGN_SIG_ANNOTATION). No such tag: nothing

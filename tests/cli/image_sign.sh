@@ -149,6 +149,35 @@ run_ccs image sign oci:img2:v1 --identity "$REG/app:v3" --gpg-key 0123456789ABCD
 want_rc 1; want_stderr_has "no GPG secret key"
 end_case
 
+begin "registries.d: the lookaside of the most specific scope (verify), lookaside-staging (sign)"
+mkdir -p rd rd2
+cat >rd/local.yaml <<YML
+# as in tools/interop/04-registry-roundtrip.sh
+docker:
+  reg.example:5000:
+    lookaside: file://$WORK/nowhere
+  "$REG":
+    lookaside: file://$WORK/sigstore
+    lookaside-staging: file://$WORK/staging
+    use-sigstore-attachments: true
+default-docker:
+  sigstore: file://$WORK/nowhere
+YML
+run_ccs image verify oci:img1:v1 --policy repo.json --identity "$REG/app:signed" --registries.d rd
+want_rc 0
+policy host.json "\"reg.example:5000\":$(signed_by a.pub.gpg matchRepository)"
+run_ccs image verify oci:img1:v1 --policy host.json --identity "reg.example:5000/top:signed" --registries.d rd
+want_rc 1; want_stderr_has "A signature was required"
+run_ccs image sign oci:img1:v1 --identity "$REG/app:v9" --gpg-key "$FA" --gnupghome "$GNUPGHOME" --registries.d rd
+want_rc 0
+[[ -s "staging/demo/app@sha256=$H1/signature-1" ]] || fail "not written to lookaside-staging"
+printf 'default-docker:\n  lookaside: https://sigs.example/\n' >rd2/a.yaml
+run_ccs image verify oci:img1:v1 --policy repo.json --identity "$REG/app:signed" --registries.d rd2
+want_rc 2; want_stderr_has "only file:// URLs are supported"
+run_ccs image verify oci:img1:v1 --policy repo.json --identity "$REG/app:signed" --registries.d rd --sigstore sigstore
+want_rc 2
+end_case
+
 # cosign-style
 openssl ecparam -name prime256v1 -genkey -noout -out ec.key 2>/dev/null
 openssl pkey -in ec.key -pubout -out ec.pub

@@ -394,10 +394,62 @@ static void test_storage(void **state) {
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_registries_d(void **state) {
+    (void)state;
+    char dir[512], cmd[1100], path[700], out[600];
+    snprintf(dir, sizeof dir, "%s/regd-%d", CCS_TEST_TMP, (int)getpid());
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/a.yaml", dir);
+    st_is(ccs_file_write(path, ccs_bytes_str("# comment\n"
+                                             "docker:\n"
+                                             "    reg.example:\n"
+                                             "        sigstore: file:///host  # old name\n"
+                                             "    'reg.example/ns':\n"
+                                             "        lookaside: file:///ns\n"
+                                             "        lookaside-staging: \"file:///ns-staging\"\n"
+                                             "    reg.example/ns/app:\n"
+                                             "        use-sigstore-attachments: true\n"
+                                             "    other.example:\n"
+                                             "        lookaside: https://sigs.example/\n"
+                                             "default-docker:\n"
+                                             "    lookaside: file:///default\n")),
+          CCS_OK);
+    snprintf(path, sizeof path, "%s/ignored.txt", dir);
+    st_is(ccs_file_write(path, ccs_bytes_str("docker:\n  x.example:\n    lookaside: file:///x\n")), CCS_OK);
+    static const struct {
+        const char *ref;
+        bool staging;
+        ccs_status st;
+        const char *dir;
+    } t[] = {
+        {"reg.example/ns/app:v1", false, CCS_OK, "/ns"}, /* app has no lookaside: its namespace */
+        {"reg.example/ns/app:v1", true, CCS_OK, "/ns-staging"},
+        {"reg.example/x:v1", false, CCS_OK, "/host"},
+        {"reg.example/x:v1", true, CCS_ERR_NOT_FOUND, NULL},
+        {"busybox", false, CCS_OK, "/default"},
+        {"x.example/a", false, CCS_OK, "/default"},
+        {"other.example/a", false, CCS_ERR_UNSUPPORTED, NULL},
+        {"Bad Ref", false, CCS_ERR_FORMAT, NULL},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        ccs_status st = ccs_image_registries_d_lookaside(dir, t[i].ref, t[i].staging, out, sizeof out);
+        if (st != t[i].st) fail_msg("%s: status %d: %s", t[i].ref, (int)st, ccs_error_detail());
+        if (st == CCS_OK) assert_string_equal(out, t[i].dir);
+    }
+    snprintf(path, sizeof path, "%s/b.yml", dir);
+    st_is(ccs_file_write(path, ccs_bytes_str("docker:\n  reg.example/ns:\n    lookaside: file:///elsewhere\n")), CCS_OK);
+    st_is(ccs_image_registries_d_lookaside(dir, "reg.example/ns/a", false, out, sizeof out), CCS_ERR_FORMAT);
+    detail_has("two lookaside URLs");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int test_group_image_sign(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dref),   cmocka_unit_test(test_payload),           cmocka_unit_test(test_policy_errors),
         cmocka_unit_test(test_scopes), cmocka_unit_test(test_cosign_identities), cmocka_unit_test(test_storage),
+        cmocka_unit_test(test_registries_d),
     };
     return cmocka_run_group_tests_name("image_sign", tests, NULL, NULL);
 }

@@ -15,12 +15,13 @@ int ccs_cli_image_sign(int argc, char **argv);
 static void usage(FILE *f) {
     fprintf(f,
             "usage: ccs image sign oci:DIR[:TAG] --identity HOST/REPO[:TAG]\n"
-            "           (--gpg-key FPR [--gnupghome DIR] --sigstore DIR | --cosign-key KEY.pem)\n"
+            "           (--gpg-key FPR [--gnupghome DIR] (--sigstore DIR | --registries.d DIR) | --cosign-key KEY.pem)\n"
             "           [--payload-out FILE] [--signature-out FILE]\n"
             "Signs the image's manifest digest for the docker reference --identity.\n"
             "  --gpg-key: simple signing with that secret key of GNUPGHOME (--gnupghome, or gpg's\n"
             "    default; the key must not need a passphrase); the signature is stored as the next\n"
-            "    DIR/<repo path>@sha256=<hex>/signature-N of the lookaside directory --sigstore.\n"
+            "    DIR/<repo path>@sha256=<hex>/signature-N of the lookaside directory --sigstore (or the\n"
+            "    file:// lookaside-staging, else lookaside, that --registries.d DIR gives for --identity).\n"
             "  --cosign-key: a PEM EC P-256 private key; the payload names the repository (the tag is\n"
             "    dropped, as cosign does) and the signature is added to the layout's artifact tagged\n"
             "    sha256-<hex>.sig (annotation dev.cosignproject.cosign/signature).\n"
@@ -59,7 +60,7 @@ static ccs_status sign_cosign(const char *ref, const char *keyfile, const char *
 
 int ccs_cli_image_sign(int argc, char **argv) {
     const char *ref = NULL, *identity = NULL, *fpr = NULL, *home = NULL, *sigstore = NULL, *cosign = NULL;
-    const char *payload_out = NULL, *sig_out = NULL;
+    const char *payload_out = NULL, *sig_out = NULL, *regd = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -70,6 +71,7 @@ int ccs_cli_image_sign(int argc, char **argv) {
         else if (strcmp(a, "--gpg-key") == 0 && more) fpr = argv[++i];
         else if (strcmp(a, "--gnupghome") == 0 && more) home = argv[++i];
         else if ((strcmp(a, "--sigstore") == 0 || strcmp(a, "--lookaside") == 0) && more) sigstore = argv[++i];
+        else if (strcmp(a, "--registries.d") == 0 && more) regd = argv[++i];
         else if (strcmp(a, "--cosign-key") == 0 && more) cosign = argv[++i];
         else if (strcmp(a, "--payload-out") == 0 && more) payload_out = argv[++i];
         else if (strcmp(a, "--signature-out") == 0 && more) sig_out = argv[++i];
@@ -80,12 +82,23 @@ int ccs_cli_image_sign(int argc, char **argv) {
             return CLI_USAGE;
         }
     }
-    if (ref == NULL || identity == NULL || (fpr == NULL) == (cosign == NULL) || (fpr != NULL && sigstore == NULL) ||
-        (cosign != NULL && (home != NULL || sigstore != NULL))) {
-        fprintf(stderr, "ccs image sign: oci:DIR[:TAG], --identity and either --gpg-key with --sigstore, or "
-                        "--cosign-key, are required\n");
+    if (ref == NULL || identity == NULL || (fpr == NULL) == (cosign == NULL) ||
+        (fpr != NULL && (sigstore == NULL) == (regd == NULL)) ||
+        (cosign != NULL && (home != NULL || sigstore != NULL || regd != NULL))) {
+        fprintf(stderr, "ccs image sign: oci:DIR[:TAG], --identity and either --gpg-key with --sigstore or "
+                        "--registries.d, or --cosign-key, are required\n");
         usage(stderr);
         return CLI_USAGE;
+    }
+    char lookaside[4096];
+    if (regd != NULL) {
+        ccs_status rs = ccs_image_registries_d_lookaside(regd, identity, true, lookaside, sizeof lookaside);
+        if (rs == CCS_ERR_NOT_FOUND) rs = ccs_image_registries_d_lookaside(regd, identity, false, lookaside, sizeof lookaside);
+        if (rs != CCS_OK) {
+            fprintf(stderr, "ccs image sign: %s\n", ccs_error_detail());
+            return CLI_USAGE;
+        }
+        sigstore = lookaside;
     }
     ccs_image_dref d;
     char digest[CCS_IMAGE_DIGEST_LEN + 1];

@@ -15,7 +15,7 @@ int ccs_cli_image_verify(int argc, char **argv);
 static void usage(FILE *f) {
     fprintf(f,
             "usage: ccs image verify oci:DIR[:TAG] --policy POLICY.json --identity HOST/REPO[:TAG|@DIGEST]\n"
-            "                        [--sigstore DIR] [--json]\n"
+            "                        [--sigstore DIR | --registries.d DIR] [--json]\n"
             "Checks the image against a containers-policy.json(5) file as if it were pulled as the docker\n"
             "reference --identity (a missing tag is :latest): the most specific transports.docker scope\n"
             "(repo:tag, repo, namespaces, registry, *.domain wildcards, \"\") or \"default\" gives the\n"
@@ -23,12 +23,14 @@ static void usage(FILE *f) {
             "signing, verified with only the policy's keys), sigstoreSigned (cosign-style, public keys).\n"
             "Signatures: simple signatures from the lookaside directory --sigstore DIR\n"
             "(DIR/<repo path>@sha256=<hex>/signature-N, as skopeo's file:// lookaside writes them) and\n"
-            "cosign signatures from the layout's artifact tagged sha256-<hex>.sig.\n"
+            "cosign signatures from the layout's artifact tagged sha256-<hex>.sig. --registries.d DIR: the\n"
+            "lookaside is the file:// URL that DIR/NAME.yaml gives for the identity (docker: SCOPE:\n"
+            "lookaside:, or default-docker:), as skopeo --registries.d reads it.\n"
             "Exit: 0 accepted, 1 refused (the reason on stderr), 2 usage or unreadable input.\n");
 }
 
 int ccs_cli_image_verify(int argc, char **argv) {
-    const char *ref = NULL, *policy = NULL, *identity = NULL, *sigstore = NULL;
+    const char *ref = NULL, *policy = NULL, *identity = NULL, *sigstore = NULL, *regd = NULL;
     bool json = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -41,6 +43,8 @@ int ccs_cli_image_verify(int argc, char **argv) {
             identity = argv[++i];
         } else if ((strcmp(a, "--sigstore") == 0 || strcmp(a, "--lookaside") == 0) && i + 1 < argc) {
             sigstore = argv[++i];
+        } else if (strcmp(a, "--registries.d") == 0 && i + 1 < argc) {
+            regd = argv[++i];
         } else if (strcmp(a, "--json") == 0) {
             json = true;
         } else if (a[0] != '-' && ref == NULL) {
@@ -51,10 +55,21 @@ int ccs_cli_image_verify(int argc, char **argv) {
             return CLI_USAGE;
         }
     }
-    if (ref == NULL || policy == NULL || identity == NULL) {
-        fprintf(stderr, "ccs image verify: oci:DIR[:TAG], --policy and --identity are required\n");
+    if (ref == NULL || policy == NULL || identity == NULL || (sigstore != NULL && regd != NULL)) {
+        fprintf(stderr, "ccs image verify: oci:DIR[:TAG], --policy and --identity are required (and at most one of "
+                        "--sigstore and --registries.d)\n");
         usage(stderr);
         return CLI_USAGE;
+    }
+    char lookaside[4096];
+    if (regd != NULL) {
+        ccs_status rs = ccs_image_registries_d_lookaside(regd, identity, false, lookaside, sizeof lookaside);
+        if (rs == CCS_OK) {
+            sigstore = lookaside;
+        } else if (rs != CCS_ERR_NOT_FOUND) {
+            fprintf(stderr, "ccs image verify: %s\n", ccs_error_detail());
+            return CLI_USAGE;
+        }
     }
     ccs_image_policy *p = NULL;
     if (ccs_image_policy_load(policy, &p) != CCS_OK) {

@@ -114,8 +114,10 @@ ccs_status ccs_ckks_encode(const ccs_ckks_encoder *e, const double *re_im, size_
     const double lim = 4611686018427387904.0; /* 2^62 */
     for (size_t i = 0; i < e->slots && st == CCS_OK; i++) {
         double a = round(creal(v[i]) * scale), b = round(cimag(v[i]) * scale);
-        if (!(fabs(a) < lim && fabs(b) < lim))
+        if (!(fabs(a) < lim && fabs(b) < lim)) {
             st = ccs_error_set(CCS_ERR_OVERFLOW, CCS_HERE, "ckks: a coefficient exceeds 2^62 (scale too large for the values)");
+            break;
+        }
         coeffs[i] = (int64_t)a;
         coeffs[i + e->slots] = (int64_t)b;
     }

@@ -293,6 +293,7 @@ static void test_layout_refusals(void **state) {
 int test_group_image_aa(void); /* aa_test.c */
 int test_group_image_sign(void); /* sign_test.c */
 int test_group_image_unpack(void); /* unpack_test.c */
+int test_group_image_registry(void); /* registry_test.c */
 
 int main(void) {
     const struct CMUnitTest tests[] = {
@@ -304,5 +305,6 @@ int main(void) {
     failed += test_group_image_aa();
     failed += test_group_image_sign();
     failed += test_group_image_unpack();
+    failed += test_group_image_registry();
     return failed == 0 ? 0 : 1;
 }

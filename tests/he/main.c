@@ -3,10 +3,13 @@ int test_group_he_ntt(void); /* ntt_test.c */
 int test_group_he_paillier(void); /* paillier_test.c */
 int test_group_he_ckks_encode(void); /* ckks_encode_test.c */
 
+int test_group_he_rns(void); /* rns_test.c */
+
 int main(void) {
     int failed = 0;
     failed += test_group_he_ntt();
     failed += test_group_he_paillier();
     failed += test_group_he_ckks_encode();
+    failed += test_group_he_rns();
     return failed == 0 ? 0 : 1;
 }

@@ -1,0 +1,459 @@
+/* The RNS core: the context (primes, NTT tables, per-level constants),
+ * polynomials as rows of residues, element-wise arithmetic with Barrett
+ * reduction, exact and fast base conversion, mod-down (division by the last
+ * prime with rounding or with the BGV t-correction), the CRT for tests and
+ * the Galois permutations in NTT form. */
+#include <gmp.h>
+
+#include "rns_internal.h"
+
+CCS_MUST_USE ccs_status he_params_encode(const ccs_he_ctx *c, ccs_buf *out); /* serial.c */
+
+void *he_alloc(size_t bytes) {
+    size_t sz = (bytes + 63) & ~(size_t)63;
+    if (sz == 0) sz = 64;
+    void *p = aligned_alloc(64, sz);
+    if (p) memset(p, 0, sz);
+    return p;
+}
+
+static unsigned bitlen(uint64_t x) { return x ? 64u - (unsigned)__builtin_clzll(x) : 0; }
+
+static void mod_init(he_mod *m, uint64_t q) {
+    unsigned __int128 d = (~(unsigned __int128)0) / q;
+    m->q = q;
+    m->r1 = (uint64_t)(d >> 64);
+    m->r0 = (uint64_t)d;
+    m->r64 = (~(uint64_t)0) / q;
+}
+
+ccs_status ccs_he_params_default(ccs_he_scheme scheme, size_t n, ccs_he_params *out) {
+    CCS_ENSURE(out != NULL && (scheme == CCS_HE_BGV || scheme == CCS_HE_BFV), CCS_ERR_INVALID_ARG, "he: bad arguments");
+    memset(out, 0, sizeof *out);
+    out->scheme = scheme;
+    out->n = n;
+    out->t = 65537;
+    out->security = 128;
+    if (n == 8192) {
+        out->data_count = 4;
+        unsigned b[4] = {43, 43, 43, 44};
+        memcpy(out->data_bits, b, sizeof b);
+        out->special_bits = 44;
+    } else if (n == 16384) {
+        out->data_count = 8;
+        for (size_t i = 0; i < 8; i++) out->data_bits[i] = 48;
+        out->special_bits = 49;
+    } else {
+        CCS_BAIL(CCS_ERR_INVALID_ARG, "he: no default parameters for degree %zu (8192 or 16384)", n);
+    }
+    return CCS_OK;
+}
+
+/* The next prime of `bits` bits (1 mod 2n) not already in used[]. */
+static ccs_status next_prime(size_t n, unsigned bits, const uint64_t *used, size_t nused, uint64_t *out) {
+    uint64_t cand[2 * HE_MAXP + HE_MAX_AUX + 1];
+    for (size_t k = 1; k <= nused + 1; k++) {
+        CCS_TRY(ccs_he_primes(n, bits, k, cand));
+        bool dup = false;
+        for (size_t i = 0; i < nused; i++) dup |= used[i] == cand[k - 1];
+        if (!dup) {
+            *out = cand[k - 1];
+            return CCS_OK;
+        }
+    }
+    CCS_BAIL(CCS_ERR_NOT_FOUND, "he: not enough %u-bit primes", bits);
+}
+
+void ccs_he_ctx_free(ccs_he_ctx *c) {
+    if (c == NULL) return;
+    for (size_t i = 0; i < HE_MAXP; i++) ccs_ntt_free(c->m[i].ntt);
+    for (size_t i = 0; i < HE_MAX_AUX; i++) ccs_ntt_free(c->aux[i].ntt);
+    ccs_ntt_free(c->tm.ntt);
+    he_bconv_free(&c->q_to_b);
+    he_bconv_free(&c->b_to_q);
+    free(c->s_w);
+    free(c->slot_index);
+    free(c);
+}
+
+static uint64_t mpz_mod_u64(const mpz_t x, uint64_t q) {
+    mpz_t r;
+    mpz_init(r);
+    mpz_fdiv_r_ui(r, x, q);
+    uint64_t v = mpz_get_ui(r);
+    mpz_clear(r);
+    return v;
+}
+
+static ccs_status level_constants(ccs_he_ctx *c) {
+    mpz_t Q, qh;
+    mpz_inits(Q, qh, NULL);
+    uint64_t t = c->p.t, P = c->m[c->L].q;
+    for (size_t l = 1; l <= c->L; l++) {
+        mpz_set_ui(Q, 1);
+        for (size_t i = 0; i < l; i++) mpz_mul_ui(Q, Q, c->m[i].q);
+        c->q_mod_t[l] = mpz_mod_u64(Q, t);
+        for (size_t i = 0; i < l; i++) {
+            mpz_divexact_ui(qh, Q, c->m[i].q);
+            c->qhat_inv[l][i] = ccs_he_inv_mod(mpz_mod_u64(qh, c->m[i].q), c->m[i].q);
+            c->qhat_mod_t[l][i] = mpz_mod_u64(qh, t);
+            if (i + 1 < l) c->qlast_inv[l][i] = ccs_he_inv_mod(c->m[l - 1].q % c->m[i].q, c->m[i].q);
+        }
+    }
+    for (size_t i = 0; i < c->L; i++) {
+        c->p_mod_q[i] = P % c->m[i].q;
+        c->p_inv_q[i] = ccs_he_inv_mod(c->p_mod_q[i], c->m[i].q);
+    }
+    mpz_clears(Q, qh, NULL);
+    return CCS_OK;
+}
+
+ccs_status ccs_he_ctx_new(const ccs_he_params *p, ccs_he_ctx **out) {
+    CCS_ENSURE(p != NULL && out != NULL, CCS_ERR_INVALID_ARG, "he: NULL argument");
+    *out = NULL;
+    CCS_ENSURE(p->scheme == CCS_HE_BGV || p->scheme == CCS_HE_BFV, CCS_ERR_INVALID_ARG, "he: unknown scheme %d",
+               (int)p->scheme);
+    CCS_ENSURE(p->n >= CCS_HE_N_MIN && p->n <= CCS_HE_N_MAX && (p->n & (p->n - 1)) == 0, CCS_ERR_INVALID_ARG,
+               "he: degree %zu (a power of two, %u..%u)", p->n, CCS_HE_N_MIN, CCS_HE_N_MAX);
+    CCS_ENSURE(p->data_count >= 1 && p->data_count <= CCS_HE_RNS_MAX_PRIMES, CCS_ERR_INVALID_ARG,
+               "he: %zu data primes (1..%u)", p->data_count, CCS_HE_RNS_MAX_PRIMES);
+    for (size_t i = 0; i <= p->data_count; i++) {
+        unsigned b = i < p->data_count ? p->data_bits[i] : p->special_bits;
+        CCS_ENSURE(b >= 20 && b <= CCS_HE_RNS_PRIME_BITS_MAX, CCS_ERR_INVALID_ARG, "he: prime size %u bits (20..%u)",
+                   b, CCS_HE_RNS_PRIME_BITS_MAX);
+    }
+    CCS_ENSURE(p->t >= 2 && p->t < ((uint64_t)1 << 40), CCS_ERR_INVALID_ARG, "he: plain modulus out of range (2..2^40)");
+    CCS_ENSURE(p->security == 128 || p->security == 192 || p->security == 256, CCS_ERR_INVALID_ARG,
+               "he: security level %u (128, 192 or 256)", p->security);
+    ccs_he_ctx *c = calloc(1, sizeof *c);
+    CCS_ENSURE(c != NULL, CCS_ERR_NOMEM, "he: no memory");
+    c->p = *p;
+    c->n = p->n;
+    c->L = p->data_count;
+    while (((size_t)1 << c->log_n) < c->n) c->log_n++;
+    uint64_t used[HE_MAXP + HE_MAX_AUX];
+    ccs_status st = CCS_OK;
+    for (size_t i = 0; i <= c->L && st == CCS_OK; i++) {
+        unsigned b = i < c->L ? p->data_bits[i] : p->special_bits;
+        st = next_prime(c->n, b, used, i, &used[i]);
+        if (st == CCS_OK) {
+            mod_init(&c->m[i], used[i]);
+            c->total_bits += bitlen(used[i]);
+            st = ccs_ntt_new(c->n, used[i], &c->m[i].ntt);
+        }
+    }
+    for (size_t i = 0; i <= c->L && st == CCS_OK; i++)
+        if (p->t % used[i] == 0) st = ccs_error_set(CCS_ERR_INVALID_ARG, CCS_HERE, "he: t shares a factor with a prime");
+    if (st == CCS_OK) st = ccs_he_security_check(c->n, c->total_bits, p->security, p->insecure_allow);
+    if (st == CCS_OK) {
+        mod_init(&c->tm, p->t);
+        c->batching = p->t % (2 * c->n) == 1 && ccs_he_is_prime(p->t);
+        if (c->batching) {
+            st = ccs_ntt_new(c->n, p->t, &c->tm.ntt);
+            c->slot_index = calloc(c->n, sizeof *c->slot_index);
+            if (st == CCS_OK && c->slot_index == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "he: no memory");
+            uint64_t e = 1, m2 = 2 * c->n;
+            for (size_t k = 0; st == CCS_OK && k < c->n / 2; k++) {
+                c->slot_index[k] = he_ntt_pos(c, e);
+                c->slot_index[c->n / 2 + k] = he_ntt_pos(c, m2 - e);
+                e = e * 3 % m2;
+            }
+        }
+    }
+    if (st == CCS_OK) st = level_constants(c);
+    if (st == CCS_OK && p->scheme == CCS_HE_BFV) st = he_bfv_init(c);
+    if (st == CCS_OK) {
+        ccs_buf b = {0};
+        st = he_params_encode(c, &b);
+        if (st == CCS_OK) ccs_sha256(ccs_buf_view(&b), c->params_id);
+        ccs_buf_free(&b);
+    }
+    if (st != CCS_OK) {
+        ccs_he_ctx_free(c);
+        return st;
+    }
+    *out = c;
+    return CCS_OK;
+}
+
+const ccs_he_params *ccs_he_ctx_params(const ccs_he_ctx *c) { return &c->p; }
+size_t ccs_he_ctx_degree(const ccs_he_ctx *c) { return c->n; }
+size_t ccs_he_ctx_levels(const ccs_he_ctx *c) { return c->L; }
+uint64_t ccs_he_ctx_prime(const ccs_he_ctx *c, size_t i) { return i <= c->L ? c->m[i].q : 0; }
+unsigned ccs_he_ctx_total_bits(const ccs_he_ctx *c) { return c->total_bits; }
+bool ccs_he_ctx_batching(const ccs_he_ctx *c) { return c->batching; }
+size_t ccs_he_ctx_slots(const ccs_he_ctx *c) { return c->batching ? c->n : 0; }
+
+/* ---- polynomials ---- */
+
+ccs_status ccs_he_poly_alloc(const ccs_he_ctx *c, size_t count, bool special, ccs_he_poly *p) {
+    CCS_ENSURE(c != NULL && p != NULL && count <= c->L && (count > 0 || special), CCS_ERR_INVALID_ARG,
+               "he: bad polynomial shape");
+    memset(p, 0, sizeof *p);
+    p->n = c->n;
+    p->count = count + (special ? 1 : 0);
+    for (size_t i = 0; i < count; i++) p->idx[i] = (uint8_t)i;
+    if (special) p->idx[count] = (uint8_t)c->L;
+    p->c = he_alloc(p->count * p->n * sizeof(uint64_t));
+    CCS_ENSURE(p->c != NULL, CCS_ERR_NOMEM, "he: no memory");
+    return CCS_OK;
+}
+
+void ccs_he_poly_free(ccs_he_poly *p) {
+    if (p == NULL) return;
+    if (p->c) {
+        ccs_wipe(p->c, p->count * p->n * sizeof(uint64_t));
+        free(p->c);
+    }
+    memset(p, 0, sizeof *p);
+}
+
+uint64_t *ccs_he_poly_row(const ccs_he_poly *p, size_t i) { return p->c + i * p->n; }
+const he_mod *he_row_mod(const ccs_he_ctx *c, const ccs_he_poly *p, size_t i) { return &c->m[p->idx[i]]; }
+
+void ccs_he_poly_set_i64(const ccs_he_ctx *c, ccs_he_poly *p, const int64_t *v) {
+    for (size_t i = 0; i < p->count; i++) {
+        uint64_t q = he_row_mod(c, p, i)->q, *r = ccs_he_poly_row(p, i);
+        for (size_t k = 0; k < p->n; k++) r[k] = he_from_i64(v[k], q);
+    }
+    p->ntt = false;
+}
+
+void ccs_he_poly_to_ntt(const ccs_he_ctx *c, ccs_he_poly *p) {
+    if (p->ntt) return;
+    for (size_t i = 0; i < p->count; i++) ccs_ntt_forward(he_row_mod(c, p, i)->ntt, ccs_he_poly_row(p, i));
+    p->ntt = true;
+}
+
+void ccs_he_poly_from_ntt(const ccs_he_ctx *c, ccs_he_poly *p) {
+    if (!p->ntt) return;
+    for (size_t i = 0; i < p->count; i++) ccs_ntt_inverse(he_row_mod(c, p, i)->ntt, ccs_he_poly_row(p, i));
+    p->ntt = false;
+}
+
+static bool same_shape(const ccs_he_poly *a, const ccs_he_poly *b) {
+    return a->n == b->n && a->count == b->count && a->ntt == b->ntt && memcmp(a->idx, b->idx, a->count) == 0;
+}
+
+void he_add(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q) {
+    for (size_t i = 0; i < n; i++) {
+        uint64_t s = a[i] + b[i];
+        r[i] = s >= q ? s - q : s;
+    }
+}
+void he_sub(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q) {
+    for (size_t i = 0; i < n; i++) r[i] = a[i] >= b[i] ? a[i] - b[i] : a[i] + q - b[i];
+}
+void he_dyadic_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m) {
+    for (size_t i = 0; i < n; i++) r[i] = he_mmul(a[i], b[i], m);
+}
+void he_dyadic_muladd(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m) {
+    for (size_t i = 0; i < n; i++) {
+        uint64_t s = r[i] + he_mmul(a[i], b[i], m);
+        r[i] = s >= m->q ? s - m->q : s;
+    }
+}
+void he_scalar_mul(uint64_t *r, const uint64_t *a, uint64_t s, size_t n, const he_mod *m) {
+    uint64_t ss = he_shoup(s, m->q, 64);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t hi = (uint64_t)(((unsigned __int128)ss * a[i]) >> 64);
+        uint64_t v = s * a[i] - hi * m->q;
+        r[i] = v >= m->q ? v - m->q : v;
+    }
+}
+
+ccs_status ccs_he_poly_add(const ccs_he_ctx *c, ccs_he_poly *r, const ccs_he_poly *a, const ccs_he_poly *b) {
+    CCS_ENSURE(same_shape(a, b) && same_shape(a, r), CCS_ERR_INVALID_ARG, "he: polynomial shapes differ");
+    for (size_t i = 0; i < a->count; i++)
+        he_add(ccs_he_poly_row(r, i), ccs_he_poly_row(a, i), ccs_he_poly_row(b, i), a->n, he_row_mod(c, a, i)->q);
+    return CCS_OK;
+}
+ccs_status ccs_he_poly_sub(const ccs_he_ctx *c, ccs_he_poly *r, const ccs_he_poly *a, const ccs_he_poly *b) {
+    CCS_ENSURE(same_shape(a, b) && same_shape(a, r), CCS_ERR_INVALID_ARG, "he: polynomial shapes differ");
+    for (size_t i = 0; i < a->count; i++)
+        he_sub(ccs_he_poly_row(r, i), ccs_he_poly_row(a, i), ccs_he_poly_row(b, i), a->n, he_row_mod(c, a, i)->q);
+    return CCS_OK;
+}
+ccs_status ccs_he_poly_neg(const ccs_he_ctx *c, ccs_he_poly *r, const ccs_he_poly *a) {
+    CCS_ENSURE(same_shape(a, r), CCS_ERR_INVALID_ARG, "he: polynomial shapes differ");
+    for (size_t i = 0; i < a->count; i++) {
+        uint64_t q = he_row_mod(c, a, i)->q, *d = ccs_he_poly_row(r, i);
+        const uint64_t *s = ccs_he_poly_row(a, i);
+        for (size_t k = 0; k < a->n; k++) d[k] = s[k] ? q - s[k] : 0;
+    }
+    return CCS_OK;
+}
+ccs_status ccs_he_poly_mul(const ccs_he_ctx *c, ccs_he_poly *r, const ccs_he_poly *a, const ccs_he_poly *b) {
+    CCS_ENSURE(same_shape(a, b) && same_shape(a, r) && a->ntt, CCS_ERR_INVALID_ARG,
+               "he: polynomial shapes differ or not in NTT form");
+    for (size_t i = 0; i < a->count; i++)
+        he_dyadic_mul(ccs_he_poly_row(r, i), ccs_he_poly_row(a, i), ccs_he_poly_row(b, i), a->n, he_row_mod(c, a, i));
+    return CCS_OK;
+}
+
+ccs_status ccs_he_poly_crt(const ccs_he_ctx *c, const ccs_he_poly *p, size_t k, char *out, size_t cap) {
+    CCS_ENSURE(c && p && out && k < p->n && !p->ntt, CCS_ERR_INVALID_ARG, "he: bad CRT arguments");
+    mpz_t M, x, h, tmp;
+    mpz_inits(M, x, h, tmp, NULL);
+    mpz_set_ui(M, 1);
+    for (size_t i = 0; i < p->count; i++) mpz_mul_ui(M, M, he_row_mod(c, p, i)->q);
+    for (size_t i = 0; i < p->count; i++) {
+        uint64_t q = he_row_mod(c, p, i)->q;
+        mpz_divexact_ui(h, M, q);
+        uint64_t inv = ccs_he_inv_mod(mpz_mod_u64(h, q), q);
+        mpz_mul_ui(tmp, h, he_mulmod(ccs_he_poly_row(p, i)[k], inv, q));
+        mpz_add(x, x, tmp);
+    }
+    mpz_mod(x, x, M);
+    mpz_tdiv_q_2exp(tmp, M, 1);
+    if (mpz_cmp(x, tmp) > 0) mpz_sub(x, x, M);
+    ccs_status st = CCS_OK;
+    if (mpz_sizeinbase(x, 10) + 2 > cap) st = ccs_error_set(CCS_ERR_OVERFLOW, CCS_HERE, "he: CRT output too small");
+    else mpz_get_str(out, 10, x);
+    mpz_clears(M, x, h, tmp, NULL);
+    return st;
+}
+
+/* ---- base conversion ---- */
+
+void he_bconv_free(he_bconv *b) {
+    free(b->fhat_mod);
+    b->fhat_mod = NULL;
+}
+
+ccs_status he_bconv_init(he_bconv *b, const he_mod *from, size_t nf, const he_mod *to, size_t nt) {
+    CCS_ENSURE(nf >= 1 && nf <= HE_MAX_AUX && nt >= 1 && nt <= HE_MAX_AUX, CCS_ERR_INVALID_ARG,
+               "he: base sizes %zu -> %zu", nf, nt);
+    memset(b, 0, sizeof *b);
+    b->nf = nf, b->nt = nt;
+    b->fhat_mod = calloc(nf * nt, sizeof(uint64_t));
+    CCS_ENSURE(b->fhat_mod != NULL, CCS_ERR_NOMEM, "he: no memory");
+    mpz_t F, h;
+    mpz_inits(F, h, NULL);
+    mpz_set_ui(F, 1);
+    for (size_t i = 0; i < nf; i++) mpz_mul_ui(F, F, from[i].q);
+    for (size_t i = 0; i < nf; i++) {
+        b->from[i] = &from[i];
+        mpz_divexact_ui(h, F, from[i].q);
+        b->fhat_inv[i] = ccs_he_inv_mod(mpz_mod_u64(h, from[i].q), from[i].q);
+        b->inv_fix[i] = (~(uint64_t)0) / from[i].q;
+        for (size_t j = 0; j < nt; j++) b->fhat_mod[i * nt + j] = mpz_mod_u64(h, to[j].q);
+    }
+    for (size_t j = 0; j < nt; j++) {
+        b->to[j] = &to[j];
+        b->f_mod[j] = mpz_mod_u64(F, to[j].q);
+    }
+    mpz_clears(F, h, NULL);
+    return CCS_OK;
+}
+
+void he_bconv_apply(const he_bconv *b, const uint64_t *in, uint64_t *out, size_t n, bool exact) {
+    uint64_t y[HE_MAX_AUX];
+    for (size_t k = 0; k < n; k++) {
+        unsigned __int128 vf = 0;
+        for (size_t i = 0; i < b->nf; i++) {
+            y[i] = he_mmul(in[i * n + k], b->fhat_inv[i], b->from[i]);
+            vf += (unsigned __int128)y[i] * b->inv_fix[i];
+        }
+        uint64_t v = exact ? (uint64_t)((vf + ((unsigned __int128)1 << 63)) >> 64) : 0;
+        for (size_t j = 0; j < b->nt; j++) {
+            unsigned __int128 acc = 0;
+            const uint64_t *fm = b->fhat_mod + j;
+            for (size_t i = 0; i < b->nf; i++) acc += (unsigned __int128)y[i] * fm[i * b->nt];
+            const he_mod *m = b->to[j];
+            uint64_t r = he_red128(acc, m);
+            if (v) {
+                uint64_t s = he_mmul(he_red64(v, m), b->f_mod[j], m);
+                r = r >= s ? r - s : r + m->q - s;
+            }
+            out[j * n + k] = r;
+        }
+    }
+}
+
+ccs_status ccs_he_rns_base_conv(const uint64_t *in, size_t n, const uint64_t *from, size_t nf, const uint64_t *to,
+                                size_t nt, uint64_t *out) {
+    CCS_ENSURE(in && out && from && to && n > 0, CCS_ERR_INVALID_ARG, "he: bad base conversion arguments");
+    CCS_ENSURE(nf >= 1 && nf <= HE_MAX_AUX && nt >= 1 && nt <= HE_MAX_AUX, CCS_ERR_INVALID_ARG,
+               "he: base sizes %zu -> %zu", nf, nt);
+    he_mod fm[HE_MAX_AUX], tm[HE_MAX_AUX];
+    for (size_t i = 0; i < nf; i++) {
+        CCS_ENSURE(from[i] > 2 && from[i] < ((uint64_t)1 << 61) && ccs_he_is_prime(from[i]), CCS_ERR_INVALID_ARG,
+                   "he: base modulus is not a prime below 2^61");
+        mod_init(&fm[i], from[i]);
+    }
+    for (size_t j = 0; j < nt; j++) {
+        CCS_ENSURE(to[j] > 2 && to[j] < ((uint64_t)1 << 61), CCS_ERR_INVALID_ARG, "he: target modulus out of range");
+        mod_init(&tm[j], to[j]);
+    }
+    he_bconv b;
+    CCS_TRY(he_bconv_init(&b, fm, nf, tm, nt));
+    he_bconv_apply(&b, in, out, n, false);
+    he_bconv_free(&b);
+    return CCS_OK;
+}
+
+/* ---- mod-down ---- */
+
+void he_divide_last(const ccs_he_ctx *c, uint64_t *rows, size_t l, const he_mod *last, const uint64_t *last_inv,
+                    uint64_t tc, uint64_t *scratch) {
+    const size_t n = c->n;
+    uint64_t *x = scratch, *d = scratch + n;
+    memcpy(x, rows + l * n, n * sizeof *x);
+    ccs_ntt_inverse(last->ntt, x);
+    const uint64_t P = last->q, half = P >> 1;
+    if (tc != 1) {
+        uint64_t tinv = ccs_he_inv_mod(tc % P, P);
+        he_scalar_mul(x, x, tinv, n, last);
+    }
+    for (size_t i = 0; i < l; i++) {
+        const he_mod *m = &c->m[i];
+        uint64_t tq = tc % m->q;
+        for (size_t k = 0; k < n; k++) {
+            uint64_t w = x[k];
+            uint64_t r = w <= half ? he_red64(w, m) : (m->q - he_red64(P - w, m)) % m->q;
+            d[k] = r;
+        }
+        if (tc != 1) he_scalar_mul(d, d, tq, n, m);
+        ccs_ntt_forward(m->ntt, d);
+        uint64_t *r = rows + i * n;
+        he_sub(r, r, d, n, m->q);
+        he_scalar_mul(r, r, last_inv[i], n, m);
+    }
+}
+
+ccs_status ccs_he_poly_mod_down(const ccs_he_ctx *c, ccs_he_poly *p, uint64_t t_corr) {
+    CCS_ENSURE(c && p && p->count >= 2 && p->idx[p->count - 1] == c->L && t_corr >= 1, CCS_ERR_INVALID_ARG,
+               "he: mod-down needs data rows and the special row");
+    size_t l = p->count - 1;
+    for (size_t i = 0; i < l; i++) CCS_ENSURE(p->idx[i] == i, CCS_ERR_INVALID_ARG, "he: rows out of order");
+    uint64_t *scratch = he_alloc(2 * c->n * sizeof(uint64_t));
+    CCS_ENSURE(scratch != NULL, CCS_ERR_NOMEM, "he: no memory");
+    bool was = p->ntt;
+    ccs_he_poly_to_ntt(c, p);
+    he_divide_last(c, p->c, l, &c->m[c->L], c->p_inv_q, t_corr, scratch);
+    free(scratch);
+    p->count = l;
+    p->ntt = true;
+    if (!was) ccs_he_poly_from_ntt(c, p);
+    return CCS_OK;
+}
+
+/* ---- Galois ---- */
+
+uint32_t he_galois_elt(const ccs_he_ctx *c, int step) {
+    uint64_t m2 = 2 * c->n, half = c->n / 2;
+    long s = step % (long)half;
+    if (s < 0) s += (long)half;
+    return (uint32_t)ccs_he_pow_mod(3, (uint64_t)s, m2);
+}
+
+void he_galois_perm(const ccs_he_ctx *c, uint32_t g, size_t *perm) {
+    uint64_t m2 = 2 * c->n;
+    for (size_t i = 0; i < c->n; i++) {
+        size_t x = i, r = 0;
+        for (unsigned b = 0; b < c->log_n; b++, x >>= 1) r = (r << 1) | (x & 1);
+        uint64_t e = 2 * (uint64_t)r + 1;
+        perm[i] = he_ntt_pos(c, e * g % m2);
+    }
+}

@@ -81,9 +81,10 @@ int ccs_cli_image_unpack(int argc, char **argv) {
         usage(stderr);
         return rc;
     }
-    /* One limit given: the per-file limit is at most the total. */
-    if (opt.max_total_size && (opt.max_file_size == 0 || opt.max_file_size > opt.max_total_size))
-        opt.max_file_size = opt.max_total_size < CCS_UNPACK_FILE_MAX ? opt.max_total_size : 0;
+    /* The per-file limit is at most the total. */
+    if (opt.max_total_size && opt.max_file_size == 0 && opt.max_total_size < CCS_UNPACK_FILE_MAX)
+        opt.max_file_size = opt.max_total_size;
+    if (opt.max_total_size && opt.max_file_size > opt.max_total_size) opt.max_file_size = opt.max_total_size;
     /* An unreadable layout is a usage error (2); what goes wrong inside it, a refusal (1). */
     char *dir = NULL, *tag = NULL;
     ccs_oci_layout *l = NULL;

@@ -15,7 +15,7 @@ set -euo pipefail
 # shellcheck source=lib.bash
 source "$(dirname "$0")/lib.bash"
 cli_setup "$@"
-trap 'rm -rf "$WORK"' EXIT
+trap 'chmod -R u+rwx "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
 CCS=$(readlink -f "$CCS")
 DATA=$(cd "$DATA" && pwd)
 cd "$WORK"

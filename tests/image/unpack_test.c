@@ -533,12 +533,41 @@ static void test_unpack_devices_insecure(void **state) {
     ccs_buf_free(&b);
 }
 
+static void test_unpack_owners(void **state) {
+    (void)state;
+    fresh_root();
+    ccs_buf b = {0};
+    size_t off = entry(&b, '0', "owned", 0640, NULL, "x", 1);
+    memcpy(b.ptr + off + 108, "0002322\0", 8); /* uid 1234 */
+    memcpy(b.ptr + off + 116, "0013056\0", 8); /* gid 5678 */
+    checksum(b.ptr + off);
+    end(&b);
+    ccs_unpack_options o = {.set_owners = true};
+    want_st(unpack(&b, MT_TAR, &o), CCS_OK);
+    struct stat s;
+    char p[1200];
+    snprintf(p, sizeof p, "%s/owned", g_root);
+    assert_int_equal(lstat(p, &s), 0);
+    if (geteuid() == 0) { /* owners are set only by root */
+        assert_int_equal(s.st_uid, 1234);
+        assert_int_equal(s.st_gid, 5678);
+    } else {
+        assert_int_equal(s.st_uid, geteuid());
+    }
+    fresh_root();
+    want_st(unpack(&b, MT_TAR, NULL), CCS_OK); /* not asked: the caller's */
+    assert_int_equal(lstat(p, &s), 0);
+    assert_int_equal(s.st_uid, geteuid());
+    ccs_buf_free(&b);
+}
+
 int test_group_image_unpack(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unpack_refusals),    cmocka_unit_test(test_unpack_media_types),
         cmocka_unit_test(test_unpack_gzip_bomb),   cmocka_unit_test(test_unpack_zstd),
         cmocka_unit_test(test_unpack_whiteouts),   cmocka_unit_test(test_unpack_links_inside),
         cmocka_unit_test(test_unpack_long_names),  cmocka_unit_test(test_unpack_devices_insecure),
+        cmocka_unit_test(test_unpack_owners),
     };
     return cmocka_run_group_tests_name("image_unpack", tests, NULL, NULL);
 }

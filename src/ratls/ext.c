@@ -109,11 +109,55 @@ ccs_status ratls_tcg_encode(uint64_t tag, ccs_bytes evidence, ccs_bytes claims, 
 
 /* ---- parsing --------------------------------------------------------------------- */
 
+typedef struct prescan {
+    size_t remaining;
+    bool indefinite, too_many;
+} prescan;
+
+static void ps_indefinite(void *ctx) { ((prescan *)ctx)->indefinite = true; }
+static void ps_array(void *ctx, size_t n) {
+    prescan *p = ctx;
+    if (n > p->remaining) p->too_many = true; /* each element takes at least a byte */
+}
+static void ps_map(void *ctx, size_t n) {
+    prescan *p = ctx;
+    if (n > p->remaining / 2) p->too_many = true;
+}
+
+/* libcbor 0.8's cbor_load allocates an array or map of the declared count
+ * before reading any element, so a 5-byte header could ask for gigabytes
+ * (found by fuzz_ratls_ext). This pass walks every item header with
+ * libcbor's streaming decoder first and refuses counts the input cannot
+ * hold, and every indefinite-length item (never valid here). */
+static ccs_status prescan_items(ccs_bytes in, const char *what) {
+    struct cbor_callbacks cb = cbor_empty_callbacks;
+    cb.indef_array_start = ps_indefinite;
+    cb.indef_map_start = ps_indefinite;
+    cb.byte_string_start = ps_indefinite;
+    cb.string_start = ps_indefinite;
+    cb.array_start = ps_array;
+    cb.map_start = ps_map;
+    for (size_t pos = 0; pos < in.len;) {
+        prescan p = {.remaining = in.len - pos};
+        struct cbor_decoder_result r = cbor_stream_decode(in.ptr + pos, in.len - pos, &cb, &p);
+        if (r.status == CBOR_DECODER_NEDATA)
+            CCS_BAIL(CCS_ERR_TRUNCATED, "ratls: %s: CBOR ends early (at byte %zu)", what, pos);
+        CCS_ENSURE(r.status == CBOR_DECODER_FINISHED && r.read > 0, CCS_ERR_FORMAT,
+                   "ratls: %s: malformed CBOR (at byte %zu)", what, pos);
+        CCS_ENSURE(!p.indefinite, CCS_ERR_FORMAT, "ratls: %s: indefinite-length item (at byte %zu)", what, pos);
+        CCS_ENSURE(!p.too_many, CCS_ERR_TRUNCATED, "ratls: %s: array or map larger than the input (at byte %zu)",
+                   what, pos);
+        pos += r.read;
+    }
+    return CCS_OK;
+}
+
 /* One complete CBOR item spanning all of in. */
 static ccs_status load_exact(ccs_bytes in, const char *what, cbor_item_t **out) {
     struct cbor_load_result res;
     *out = NULL;
     CCS_ENSURE(in.len > 0, CCS_ERR_TRUNCATED, "ratls: %s: empty", what);
+    CCS_TRY(prescan_items(in, what));
     cbor_item_t *item = cbor_load(in.ptr, in.len, &res);
     if (item == NULL) {
         switch (res.error.code) {

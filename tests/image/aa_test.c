@@ -103,12 +103,15 @@ static void test_aa_round_trip_and_refusals(void **state) {
         ccs_buf c = {0};
         st_is(ccs_ocicrypt_encrypt_layer(in, ccs_bytes_str(layer), &e, &c, &ed), CCS_ERR_FORMAT);
         assert_null(ed);
+        ccs_buf_free(&c);
     }
     ccs_image_keys nokek = {.aa_kid = KID};
     ccs_buf c = {0};
     st_is(ccs_ocicrypt_encrypt_layer(in, ccs_bytes_str(layer), &nokek, &c, &ed), CCS_ERR_INVALID_ARG);
     ccs_image_keys nothing = {0};
     st_is(ccs_ocicrypt_encrypt_layer(in, ccs_bytes_str(layer), &nothing, &c, &ed), CCS_ERR_INVALID_ARG);
+    ccs_buf_free(&c);
+    ccs_buf_free(&none);
     json_decref(in);
 }
 
@@ -135,6 +138,7 @@ static void test_aa_packet_refusals(void **state) {
         if (strstr(ccs_error_detail(), cases[i].msg) == NULL) fail_msg("case %zu: %s", i, ccs_error_detail());
         assert_int_equal(good.calls, 0); /* refused before asking the KBS */
         ccs_buf_free(&b64);
+        ccs_buf_free(&out);
     }
     ccs_buf out = {0};
     st_is(ccs__image_aa_unwrap("%%%", &k, &out), CCS_ERR_FORMAT);

@@ -218,8 +218,8 @@ static void test_skopeo_image(void **state) {
         json_t *desc = NULL;
         assert_st(ccs_oci_index_find(l, "plain", &desc), CCS_OK);
         assert_string_equal(json_string_value(json_object_get(desc, "digest")), res.manifest_digest);
-        assert_st(ccs_oci_index_find(l, "other", &desc), CCS_ERR_NOT_FOUND);
         json_decref(desc);
+        assert_st(ccs_oci_index_find(l, "other", &desc), CCS_ERR_NOT_FOUND);
         ccs_buf_free(&blob);
         ccs_oci_layout_free(l);
     }

@@ -4,6 +4,8 @@ int test_group_he_paillier(void); /* paillier_test.c */
 int test_group_he_ckks_encode(void); /* ckks_encode_test.c */
 
 int test_group_he_rns(void); /* rns_test.c */
+int test_group_he_bgv(void); /* bgv_test.c */
+int test_group_he_bfv(void); /* bfv_test.c */
 
 int main(void) {
     int failed = 0;
@@ -11,5 +13,7 @@ int main(void) {
     failed += test_group_he_paillier();
     failed += test_group_he_ckks_encode();
     failed += test_group_he_rns();
+    failed += test_group_he_bgv();
+    failed += test_group_he_bfv();
     return failed == 0 ? 0 : 1;
 }

@@ -1,0 +1,79 @@
+/* BFV: the scheme-generic tests of bgv_test.c run with a BFV context (HPS
+ * multiply), and BFV specifics (no modulus switching; non-batching t). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ccs/he_rns.h"
+
+void he_test_roundtrip(void **state);
+void he_test_ops(void **state);
+void he_test_rotate(void **state);
+void he_test_noise(void **state);
+void he_test_serial(void **state);
+void he_test_default_8192(void **state);
+
+/* t = 2^16 (no batching): coefficient encoding, multiply; mod switch refused. */
+static void test_bfv_coeffs(void **state) {
+    (void)state;
+    ccs_he_params p;
+    memset(&p, 0, sizeof p);
+    p.scheme = CCS_HE_BFV, p.n = 2048, p.data_count = 2, p.data_bits[0] = p.data_bits[1] = 45;
+    p.special_bits = 45, p.t = 1 << 16, p.security = 128, p.insecure_allow = true;
+    ccs_he_ctx *c = NULL;
+    assert_int_equal(ccs_he_ctx_new(&p, &c), CCS_OK);
+    assert_false(ccs_he_ctx_batching(c));
+    ccs_he_secret_key *sk = NULL;
+    ccs_he_public_key *pk = NULL;
+    ccs_he_relin_key *rk = NULL;
+    assert_int_equal(ccs_he_keygen_secret(c, &sk), CCS_OK);
+    assert_int_equal(ccs_he_keygen_public(c, sk, &pk), CCS_OK);
+    assert_int_equal(ccs_he_keygen_relin(c, sk, &rk), CCS_OK);
+    ccs_he_plaintext *pt = NULL;
+    ccs_he_ciphertext *a = NULL, *b = NULL;
+    assert_int_equal(ccs_he_plaintext_new(c, &pt), CCS_OK);
+    assert_int_equal(ccs_he_ciphertext_new(c, &a), CCS_OK);
+    assert_int_equal(ccs_he_ciphertext_new(c, &b), CCS_OK);
+    uint64_t v[2048] = {0}, w[2048];
+    assert_int_equal(ccs_he_encode_batch(c, v, 1, pt), CCS_ERR_INVALID_ARG);
+    /* (3 + 2x) * (5 + x^2047) = 15 + 10x + 3x^2047 + 2x^2048 = 13 + 10x + 3x^2047 */
+    v[0] = 3, v[1] = 2;
+    assert_int_equal(ccs_he_encode_coeffs(c, v, 2048, pt), CCS_OK);
+    assert_int_equal(ccs_he_encrypt(c, pk, pt, a), CCS_OK);
+    memset(v, 0, sizeof v);
+    v[0] = 5, v[2047] = 1;
+    assert_int_equal(ccs_he_encode_coeffs(c, v, 2048, pt), CCS_OK);
+    assert_int_equal(ccs_he_encrypt_symmetric(c, sk, pt, b), CCS_OK);
+    assert_int_equal(ccs_he_multiply(c, a, b, a), CCS_OK);
+    assert_int_equal(ccs_he_relinearize(c, rk, a, a), CCS_OK);
+    assert_int_equal(ccs_he_decrypt(c, sk, a, pt), CCS_OK);
+    assert_int_equal(ccs_he_decode_coeffs(c, pt, w), CCS_OK);
+    assert_int_equal(w[0], 13);
+    assert_int_equal(w[1], 10);
+    assert_int_equal(w[2047], 3);
+    for (size_t i = 2; i < 2047; i++) assert_int_equal(w[i], 0);
+    assert_int_equal(ccs_he_mod_switch(c, a, a), CCS_ERR_INVALID_ARG);
+    ccs_he_plaintext_free(pt);
+    ccs_he_ciphertext_free(a);
+    ccs_he_ciphertext_free(b);
+    ccs_he_relin_key_free(rk);
+    ccs_he_public_key_free(pk);
+    ccs_he_secret_key_free(sk);
+    ccs_he_ctx_free(c);
+}
+
+static ccs_he_scheme bfv = CCS_HE_BFV;
+
+int test_group_he_bfv(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_prestate(he_test_roundtrip, &bfv), cmocka_unit_test_prestate(he_test_ops, &bfv),
+        cmocka_unit_test_prestate(he_test_rotate, &bfv),    cmocka_unit_test_prestate(he_test_noise, &bfv),
+        cmocka_unit_test_prestate(he_test_serial, &bfv),    cmocka_unit_test_prestate(he_test_default_8192, &bfv),
+        cmocka_unit_test(test_bfv_coeffs),
+    };
+    return cmocka_run_group_tests_name("he/bfv", tests, NULL, NULL);
+}

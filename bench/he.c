@@ -1,0 +1,121 @@
+/* bench_he_schemes: BGV and BFV operations (single thread) at the default
+ * 128-bit parameter sets, N = 8192 (4 data primes 43-44 bits + a 44-bit
+ * special prime, 217 bits) and N = 16384 (8 x 48 + 49 bits, 433 bits), t =
+ * 65537. Prints the median wall time over reps and the median thread CPU
+ * time, in microseconds. Usage: bench_he_schemes [reps] (default 21). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ccs/he_rns.h"
+
+static double now(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define CHECK(x)                                                                 \
+    do {                                                                         \
+        if ((x) != CCS_OK) {                                                     \
+            fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, ccs_error_detail()); \
+            exit(1);                                                             \
+        }                                                                        \
+    } while (0)
+
+typedef struct env {
+    ccs_he_ctx *c;
+    ccs_he_secret_key *sk;
+    ccs_he_public_key *pk;
+    ccs_he_relin_key *rk;
+    ccs_he_galois_keys *gk;
+    ccs_he_plaintext *pt;
+    ccs_he_ciphertext *a, *b, *r, *r3;
+} env;
+
+enum { OP_ENC, OP_DEC, OP_MUL, OP_RELIN, OP_MULRELIN, OP_ROT, OP_MODSW, OP_ADD, OP_MULPLAIN };
+static const char *NAMES[] = {"encrypt (public key)", "decrypt", "multiply (no relin)", "relinearize",
+                              "multiply+relin", "rotate_rows(1)", "mod_switch", "add", "multiply_plain"};
+
+static void run(env *e, int op) {
+    switch (op) {
+    case OP_ENC: CHECK(ccs_he_encrypt(e->c, e->pk, e->pt, e->r)); break;
+    case OP_DEC: CHECK(ccs_he_decrypt(e->c, e->sk, e->a, e->pt)); break;
+    case OP_MUL: CHECK(ccs_he_multiply(e->c, e->a, e->b, e->r3)); break;
+    case OP_RELIN: CHECK(ccs_he_relinearize(e->c, e->rk, e->r3, e->r)); break;
+    case OP_MULRELIN:
+        CHECK(ccs_he_multiply(e->c, e->a, e->b, e->r));
+        CHECK(ccs_he_relinearize(e->c, e->rk, e->r, e->r));
+        break;
+    case OP_ROT: CHECK(ccs_he_rotate_rows(e->c, e->gk, e->a, 1, e->r)); break;
+    case OP_MODSW: CHECK(ccs_he_mod_switch(e->c, e->a, e->r)); break;
+    case OP_ADD: CHECK(ccs_he_add(e->c, e->a, e->b, e->r)); break;
+    case OP_MULPLAIN: CHECK(ccs_he_multiply_plain(e->c, e->a, e->pt, e->r)); break;
+    }
+}
+
+int main(int argc, char **argv) {
+    int reps = argc > 1 ? atoi(argv[1]) : 21;
+    if (reps < 1) reps = 1;
+    printf("he schemes, single thread, ISA %s, median of %d (wall / thread CPU, us)\n",
+           ccs_he_isa_name(ccs_he_isa_active()), reps);
+    double *w = malloc((size_t)reps * sizeof *w), *cpu = malloc((size_t)reps * sizeof *cpu);
+    for (size_t n = 8192; n <= 16384; n *= 2)
+        for (int s = CCS_HE_BGV; s <= CCS_HE_BFV; s++) {
+            env e;
+            memset(&e, 0, sizeof e);
+            ccs_he_params p;
+            CHECK(ccs_he_params_default((ccs_he_scheme)s, n, &p));
+            CHECK(ccs_he_ctx_new(&p, &e.c));
+            CHECK(ccs_he_keygen_secret(e.c, &e.sk));
+            CHECK(ccs_he_keygen_public(e.c, e.sk, &e.pk));
+            CHECK(ccs_he_keygen_relin(e.c, e.sk, &e.rk));
+            int step = 1;
+            CHECK(ccs_he_keygen_galois(e.c, e.sk, &step, 1, false, &e.gk));
+            CHECK(ccs_he_plaintext_new(e.c, &e.pt));
+            CHECK(ccs_he_ciphertext_new(e.c, &e.a));
+            CHECK(ccs_he_ciphertext_new(e.c, &e.b));
+            CHECK(ccs_he_ciphertext_new(e.c, &e.r));
+            CHECK(ccs_he_ciphertext_new(e.c, &e.r3));
+            uint64_t *v = malloc(n * sizeof *v);
+            for (size_t i = 0; i < n; i++) v[i] = (i * 7919) % p.t;
+            CHECK(ccs_he_encode_batch(e.c, v, n, e.pt));
+            CHECK(ccs_he_encrypt(e.c, e.pk, e.pt, e.a));
+            CHECK(ccs_he_encrypt(e.c, e.pk, e.pt, e.b));
+            printf("\n%s N=%zu, %zu data primes + 1 special, %u-bit modulus, t=%llu\n", s == CCS_HE_BGV ? "BGV" : "BFV",
+                   n, ccs_he_ctx_levels(e.c), ccs_he_ctx_total_bits(e.c), (unsigned long long)p.t);
+            for (int op = OP_ENC; op <= OP_MULPLAIN; op++) {
+                if (op == OP_MODSW && s != CCS_HE_BGV) continue;
+                run(&e, op); /* warm-up */
+                for (int r = 0; r < reps; r++) {
+                    double t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_THREAD_CPUTIME_ID);
+                    run(&e, op);
+                    w[r] = now(CLOCK_MONOTONIC) - t0;
+                    cpu[r] = now(CLOCK_THREAD_CPUTIME_ID) - c0;
+                }
+                qsort(w, (size_t)reps, sizeof *w, cmp);
+                qsort(cpu, (size_t)reps, sizeof *cpu, cmp);
+                printf("  %-22s %10.1f / %10.1f\n", NAMES[op], w[reps / 2], cpu[reps / 2]);
+            }
+            free(v);
+            ccs_he_ciphertext_free(e.a);
+            ccs_he_ciphertext_free(e.b);
+            ccs_he_ciphertext_free(e.r);
+            ccs_he_ciphertext_free(e.r3);
+            ccs_he_plaintext_free(e.pt);
+            ccs_he_galois_keys_free(e.gk);
+            ccs_he_relin_key_free(e.rk);
+            ccs_he_public_key_free(e.pk);
+            ccs_he_secret_key_free(e.sk);
+            ccs_he_ctx_free(e.c);
+        }
+    free(w);
+    free(cpu);
+    return 0;
+}

@@ -115,6 +115,7 @@ skopeo_q copy --dest-tls-verify=false oci:plain:v1 "docker://$REG/demo/plain:v1"
 run_ccs image pull "docker://$REG/demo/plain:v1" --dest oci:pulled:v1 --insecure-plain-http
 want_rc 0
 want_stdout_has "pulled docker://$REG/demo/plain:v1"
+[[ -s $ERR ]] && fail "stderr is not empty (no terminal: no progress bar)"
 same_image plain pulled
 REMOTE=$(skopeo inspect --tls-verify=false "docker://$REG/demo/plain:v1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
 want_stdout_has "manifest $REMOTE"

@@ -54,6 +54,7 @@ typedef struct ccs_tar_entry {
 typedef struct ccs_tar_reader {
     ccs_tar_stream *s;
     uint64_t max_file, max_entries, *entries; /* entries: counted across layers */
+    uint64_t max_total, *total;               /* extension data counts against the total too */
     uint64_t left;                            /* data of the current entry not yet read */
     uint64_t pad;                             /* padding after it */
     bool done;
@@ -61,7 +62,7 @@ typedef struct ccs_tar_reader {
 } ccs_tar_reader;
 
 void ccs__tar_reader_init(ccs_tar_reader *r, ccs_tar_stream *s, uint64_t max_file, uint64_t max_entries,
-                          uint64_t *entries);
+                          uint64_t *entries, uint64_t max_total, uint64_t *total);
 void ccs__tar_reader_clear(ccs_tar_reader *r);
 /* The next entry into r->e (the rest of the previous one is skipped), or
  * *end = true after the end-of-archive marker (two zero blocks). */

@@ -19,12 +19,14 @@ enum {
 };
 
 void ccs__tar_reader_init(ccs_tar_reader *r, ccs_tar_stream *s, uint64_t max_file, uint64_t max_entries,
-                          uint64_t *entries) {
+                          uint64_t *entries, uint64_t max_total, uint64_t *total) {
     memset(r, 0, sizeof *r);
     r->s = s;
     r->max_file = max_file;
     r->max_entries = max_entries;
     r->entries = entries;
+    r->max_total = max_total;
+    r->total = total;
 }
 
 static void entry_clear(ccs_tar_entry *e) {
@@ -189,6 +191,10 @@ static uint64_t padding(uint64_t size) { return (CCS_TAR_BLOCK - size % CCS_TAR_
 static ccs_status meta_data(ccs_tar_reader *r, uint64_t size, ccs_buf *out) {
     CCS_ENSURE(size <= CCS_UNPACK_META_MAX, CCS_ERR_OVERFLOW, "tar: an extension header of %llu bytes",
                (unsigned long long)size);
+    /* A stream of extension headers is decompression work too: it counts. */
+    CCS_ENSURE(size <= r->max_total - *r->total, CCS_ERR_OVERFLOW, "tar: more than %llu bytes in all (the total limit)",
+               (unsigned long long)r->max_total);
+    *r->total += size;
     out->len = 0;
     CCS_TRY(ccs_buf_reserve(out, (size_t)size + 1));
     CCS_TRY(ccs__tar_stream_read(r->s, out->ptr, (size_t)size));

@@ -322,7 +322,7 @@ ccs_status ccs__unpack_apply(ccs_unpack_ctx *c, ccs_bytes blob, ccs_unpack_compr
     ccs_tar_stream *s;
     CCS_TRY(ccs__tar_stream_new(blob, comp, &s));
     ccs_tar_reader r;
-    ccs__tar_reader_init(&r, s, c->opt.max_file_size, c->opt.max_entries, &c->entries);
+    ccs__tar_reader_init(&r, s, c->opt.max_file_size, c->opt.max_entries, &c->entries, c->opt.max_total_size, &c->total);
     ccs_status st = CCS_OK;
     for (bool end = false; st == CCS_OK;) {
         st = ccs__tar_next(&r, &end);

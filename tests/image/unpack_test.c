@@ -235,6 +235,11 @@ static void b_many(ccs_buf *b) {
         file(b, n, "x");
     }
 }
+static void b_pax_flood(ccs_buf *b) { /* global headers, never written, still count against the total */
+    static char junk[1 << 20];
+    memset(junk, 'j', sizeof junk);
+    for (int i = 0; i < 5; i++) entry(b, 'g', "global", 0644, NULL, junk, sizeof junk);
+}
 static void b_zero_middle(ccs_buf *b) {
     static const uint8_t zero[512];
     file(b, "f", "x");
@@ -280,6 +285,7 @@ static void test_unpack_refusals(void **state) {
         {"whiteout of ..", b_wh_dotdot, false, CCS_ERR_POLICY},
         {"entry count", b_many, false, CCS_ERR_OVERFLOW},
         {"zero block in the middle", b_zero_middle, true, CCS_ERR_FORMAT},
+        {"PAX global headers over the total", b_pax_flood, false, CCS_ERR_OVERFLOW},
     };
     ccs_unpack_options o = {.max_file_size = 1 << 20, .max_total_size = 4 << 20, .max_entries = 10};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -138,6 +138,7 @@ typedef struct ccs_ratls_verify_options {
 
 /* Stable names of the RA-TLS checks (besides the DCAP ones in dcap.failed). */
 #define CCS_RATLS_CHECK_FORMAT "ratls_format"
+#define CCS_RATLS_CHECK_SIGNATURE "cert_signature"
 #define CCS_RATLS_CHECK_VALIDITY "cert_validity"
 #define CCS_RATLS_CHECK_PUBKEY_HASH "pubkey_hash"
 #define CCS_RATLS_CHECK_NONCE "nonce"
@@ -157,8 +158,7 @@ typedef struct ccs_ratls_result {
     ccs_dcap_result dcap;               /* the DCAP verifier's result (report_data included) */
 } ccs_ratls_result;
 
-/* Verifies a DER certificate: its validity at now (the self-signature is
- * not checked yet: docs/ratls.md), the
+/* Verifies a DER certificate: its self-signature, its validity at now, the
  * evidence extension (ccs_ratls_evidence_parse), the DCAP quote with the
  * report data bound to this certificate (see the top of this file), and the
  * pubkey-hash claim. Sim quotes verify only with insecure_trust_sim_dir.

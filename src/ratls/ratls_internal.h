@@ -19,5 +19,8 @@ CCS_MUST_USE ccs_status ratls_tcg_encode(uint64_t tag, ccs_bytes evidence, ccs_b
 void ratls_tcg_report_data(ccs_bytes claims, uint8_t out[static 64]);
 /* report_data = SHA-256(spki) || 32 zero bytes (the legacy binding). */
 void ratls_legacy_report_data(ccs_bytes spki, uint8_t out[static 64]);
+/* Verifies the certificate's signature with its own key (selfsig.c):
+ * CCS_ERR_SIGNATURE, CCS_ERR_FORMAT, CCS_ERR_UNSUPPORTED (algorithm). */
+CCS_MUST_USE ccs_status ratls_check_self_signature(const ccs_x509 *c);
 
 #endif

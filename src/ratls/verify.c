@@ -1,5 +1,5 @@
 /* RA-TLS certificate verification (docs/ratls.md "Verification"): parse the
- * evidence extension, check the validity window, verify the
+ * evidence extension, check the self-signature and validity, verify the
  * DCAP quote with the report data this certificate's key must produce, and
  * check the pubkey-hash claim. Fails closed: every failed check is named. */
 #include <stdio.h>
@@ -15,16 +15,14 @@ static void fail(ccs_ratls_result *r, const char *name, const char *msg) {
     r->n_failed++;
 }
 
-/* The validity window. The self-signature is not checked here (OpenSSL
- * does not check a trust anchor's own signature, and src/crypto has no
- * self-signed check yet): the key binding rests on the evidence, and a TLS
- * handshake proves possession of the key (docs/ratls.md "Not built yet"). */
+/* The self-signature (selfsig.c) and the validity window. */
 static void check_cert(const ccs_x509 *c, const ccs_ratls_verify_options *o, ccs_time now, ccs_ratls_result *r) {
     ccs_time nb = 0, na = 0;
     ccs_status st = ccs_x509_validity(c, &nb, &na);
     if (st != CCS_OK) fail(r, CCS_RATLS_CHECK_VALIDITY, ccs_error_detail());
     else if (!o->ignore_validity && (now < nb || now >= na))
         fail(r, CCS_RATLS_CHECK_VALIDITY, "the certificate is not valid at the verification time");
+    if (ratls_check_self_signature(c) != CCS_OK) fail(r, CCS_RATLS_CHECK_SIGNATURE, ccs_error_detail());
 }
 
 /* Root and collateral: the sim's when trusted (insecure), else the

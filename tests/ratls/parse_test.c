@@ -143,6 +143,11 @@ static void test_oversized(void **state) {
     assert_int_equal(parse(ccs_buf_view(&ext)), CCS_ERR_OVERFLOW);
     big_ext(CCS_RATLS_EVIDENCE_MAX + 10000, ccs_buf_view(&claims), &ext);
     assert_int_equal(parse(ccs_buf_view(&ext)), CCS_ERR_OVERFLOW);
+    /* Array / map counts far beyond the input (libcbor would allocate them). */
+    static const uint8_t big_arr[] = {0xd9, 0x6f, 0x99, 0x9a, 0xbf, 0x65, 0x6e, 0x6f, 0xee, 0x63, 0x65, 0x40};
+    static const uint8_t big_map[] = {0xd9, 0xea, 0x60, 0xbb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(parse(ccs_bytes_of(big_arr, sizeof big_arr)), CCS_ERR_TRUNCATED);
+    assert_int_equal(parse(ccs_bytes_of(big_map, sizeof big_map)), CCS_ERR_TRUNCATED);
     /* A length field claiming 4 GiB over a short input. */
     static const uint8_t huge[] = {0xd9, 0xea, 0x60, 0x82, 0x5a, 0xff, 0xff, 0xff, 0xff, 0x00};
     assert_int_equal(parse(ccs_bytes_of(huge, sizeof huge)), CCS_ERR_TRUNCATED);

@@ -214,6 +214,14 @@ static void test_nonce_and_validity(void **state) {
     assert_true(failed(&r, CCS_RATLS_CHECK_VALIDITY));
     o.ignore_validity = true;
     assert_int_equal(ccs_ratls_verify_cert(ccs_x509_der(c), &o, &r), CCS_OK);
+    /* A flipped signature byte (the DER's last byte: inside s). */
+    ccs_buf bad = {0};
+    assert_int_equal(ccs_buf_set(&bad, ccs_x509_der(c)), CCS_OK);
+    bad.ptr[bad.len - 1] ^= 1;
+    assert_int_equal(ccs_ratls_verify_cert(ccs_buf_view(&bad), &o, &r), CCS_ERR_VERIFY);
+    assert_true(failed(&r, CCS_RATLS_CHECK_SIGNATURE));
+    assert_int_equal(r.n_failed, 1);
+    ccs_buf_free(&bad);
     /* Not a certificate at all. */
     assert_int_equal(ccs_ratls_verify_cert(ccs_bytes_str("junk"), &o, &r), CCS_ERR_VERIFY);
     assert_true(failed(&r, CCS_RATLS_CHECK_FORMAT));

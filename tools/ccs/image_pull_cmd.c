@@ -9,6 +9,7 @@
 
 #include "ccs/image_registry.h"
 #include "cli.h"
+#include "image_pull_secure.h"
 
 int ccs_cli_image_pull(int argc, char **argv);
 int ccs_cli_registry_opt(int argc, char **argv, int *i, ccs_registry_opts *o, char **creds, const char *verb);
@@ -30,6 +31,14 @@ static void usage(FILE *f) {
             "created when absent; the tag defaults to the reference's. Every blob is checked against its\n"
             "digest before it is stored; the layout is tagged only when all are. Without a host the\n"
             "image is on Docker Hub (library/ for one-component names).\n" REGISTRY_OPTIONS
+            "Confidential pull (any of these: the image goes through a scratch layout first):\n"
+            "  --policy FILE                 containers-policy.json: signatures checked before anything else\n"
+            "  --sigstore DIR                lookaside directory of simple signatures\n"
+            "  --decryption-key FILE         a private key (PEM) for encrypted layers (repeatable)\n"
+            "  --kbs URL                     layer keys held by a KBS, released after attesting this TEE;\n"
+            "                                with --tee P, --sim-dir DIR, --measurement-from FILE, --tcti T,\n"
+            "                                --kbs-cacert PEM, --insecure-kbs-skip-tls-verify\n"
+            "  --unpack ROOTDIR              unpack the (decrypted) image into a root file system\n"
             "Exit: 0 pulled, 1 refused or failed (not found, not authorized, digest mismatch, network),\n"
             "2 usage.\n");
 }
@@ -123,13 +132,69 @@ int ccs_cli_registry_opt(int argc, char **argv, int *i, ccs_registry_opts *o, ch
     return 1;
 }
 
+/* One confidential-pull option at argv[*i]: 1 taken, 0 not one, -1 error. */
+static int secure_opt(int argc, char **argv, int *i, pull_secure_opts *so, ccs_buf *keybufs, ccs_buf *meas) {
+    const char *a = argv[*i];
+    if (strcmp(a, "--insecure-kbs-skip-tls-verify") == 0) {
+        so->agent.insecure_skip_tls_verify = true;
+        return 1;
+    }
+    static const char *const names[] = {"--policy", "--sigstore", "--unpack", "--decryption-key", "--kbs", "--tee",
+                                        "--sim-dir", "--measurement-from", "--tcti", "--kbs-cacert"};
+    size_t k = 0, nn = sizeof names / sizeof *names;
+    while (k < nn && strcmp(a, names[k]) != 0) k++;
+    if (k == nn) return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "ccs image pull: %s needs a value\n", a);
+        return -1;
+    }
+    const char *v = argv[++*i];
+    switch (k) {
+    case 0: so->policy = v; break;
+    case 1: so->sigstore = v; break;
+    case 2: so->unpack = v; break;
+    case 3:
+        if (so->nkeys == PULL_KEYS_MAX || ccs_file_read(v, 65536, &keybufs[so->nkeys]) != CCS_OK) {
+            fprintf(stderr, "ccs image pull: --decryption-key %s: %s\n", v,
+                    so->nkeys == PULL_KEYS_MAX ? "too many keys" : ccs_error_detail());
+            return -1;
+        }
+        so->nkeys++;
+        break;
+    case 4: so->agent.kbs_url = v; break;
+    case 5:
+        if (strcmp(v, "auto") == 0) so->agent.tee.platform = CCS_PLATFORM_NONE;
+        else if (ccs_platform_parse(v, &so->agent.tee.platform) != CCS_OK) {
+            fprintf(stderr, "ccs image pull: unknown --tee %s\n", v);
+            return -1;
+        }
+        break;
+    case 6: so->agent.tee.sim_dir = v; break;
+    case 7:
+        if (ccs_file_read(v, 1 << 26, meas) != CCS_OK) {
+            fprintf(stderr, "ccs image pull: --measurement-from %s: %s\n", v, ccs_error_detail());
+            return -1;
+        }
+        so->agent.tee.sim_measurement = ccs_buf_view(meas);
+        break;
+    case 8: so->agent.tee.tpm_tcti = v; break;
+    default: so->agent.cacert = v; break;
+    }
+    return 1;
+}
+
 int ccs_cli_image_pull(int argc, char **argv) {
     ccs_registry_opts o = {0};
     const char *src = NULL, *dest = NULL;
     char *creds = NULL;
-    int rc = CLI_OK;
+    int rc = CLI_OK, t = 0;
+    pull_secure_opts so;
+    memset(&so, 0, sizeof so);
+    ccs_buf keybufs[PULL_KEYS_MAX] = {{0}}, meas = {0};
+    ccs_bytes keys[PULL_KEYS_MAX];
+    bool secure = false;
     for (int i = 1; i < argc && rc == CLI_OK; i++) {
-        int t = ccs_cli_registry_opt(argc, argv, &i, &o, &creds, "pull");
+        t = ccs_cli_registry_opt(argc, argv, &i, &o, &creds, "pull");
         if (t < 0) rc = CLI_USAGE;
         else if (t > 0) continue;
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -137,6 +202,10 @@ int ccs_cli_image_pull(int argc, char **argv) {
             free(creds);
             return CLI_OK;
         } else if (strcmp(argv[i], "--dest") == 0 && i + 1 < argc) dest = argv[++i];
+        else if ((t = secure_opt(argc, argv, &i, &so, keybufs, &meas)) != 0) {
+            if (t < 0) rc = CLI_USAGE;
+            secure = true;
+        }
         else if (argv[i][0] != '-' && src == NULL) src = argv[i];
         else {
             fprintf(stderr, "ccs image pull: unexpected argument \"%s\"\n", argv[i]);
@@ -161,8 +230,14 @@ int ccs_cli_image_pull(int argc, char **argv) {
         ccs_cli_registry_progress(&o);
         ccs_registry_pull_result res;
         ccs_status st = ccs_registry_new(&o, &r);
-        if (st == CCS_OK) st = ccs_registry_pull(r, src, dest, &res);
-        if (st == CCS_OK) {
+        if (st == CCS_OK && secure) {
+            for (size_t k = 0; k < so.nkeys; k++) keys[k] = ccs_buf_view(&keybufs[k]);
+            so.keys = keys;
+            rc = ccs_cli_image_pull_secure(r, src, dest, &so);
+        } else if (st == CCS_OK) st = ccs_registry_pull(r, src, dest, &res);
+        if (secure && st == CCS_OK) {
+            /* printed by ccs_cli_image_pull_secure */
+        } else if (st == CCS_OK) {
             printf("pulled %s -> %s: manifest %s", src, dest, res.manifest_digest);
             if (res.index_digest[0]) printf(" (from index %s for %s)", res.index_digest, o.platform ? o.platform : "linux/amd64");
             printf("; %zu blob(s), %zu fetched, %llu bytes\n", res.blobs, res.fetched, (unsigned long long)res.bytes);
@@ -172,6 +247,11 @@ int ccs_cli_image_pull(int argc, char **argv) {
         }
     }
     ccs_registry_free(r);
+    for (size_t k = 0; k < PULL_KEYS_MAX; k++) {
+        if (keybufs[k].ptr) ccs_wipe(keybufs[k].ptr, keybufs[k].len);
+        ccs_buf_free(&keybufs[k]);
+    }
+    ccs_buf_free(&meas);
     if (creds) {
         ccs_wipe(creds, strlen(o.password ? o.password : "") + strlen(creds) + 1);
         free(creds);

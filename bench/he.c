@@ -2,7 +2,8 @@
  * 128-bit parameter sets, N = 8192 (4 data primes 43-44 bits + a 44-bit
  * special prime, 217 bits) and N = 16384 (8 x 48 + 49 bits, 433 bits), t =
  * 65537. Prints the median wall time over reps and the median thread CPU
- * time, in microseconds. Usage: bench_he_schemes [reps] (default 21). */
+ * time, in microseconds. Usage: bench_he_schemes [reps [N [bgv|bfv]]]
+ * (default 21 reps, both sizes, both schemes). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +64,14 @@ static void run(env *e, int op) {
 int main(int argc, char **argv) {
     int reps = argc > 1 ? atoi(argv[1]) : 21;
     if (reps < 1) reps = 1;
+    size_t only_n = argc > 2 ? (size_t)atol(argv[2]) : 0;
+    int only_s = argc > 3 ? (strcmp(argv[3], "bfv") == 0 ? CCS_HE_BFV : CCS_HE_BGV) : 0;
     printf("he schemes, single thread, ISA %s, median of %d (wall / thread CPU, us)\n",
            ccs_he_isa_name(ccs_he_isa_active()), reps);
     double *w = malloc((size_t)reps * sizeof *w), *cpu = malloc((size_t)reps * sizeof *cpu);
     for (size_t n = 8192; n <= 16384; n *= 2)
         for (int s = CCS_HE_BGV; s <= CCS_HE_BFV; s++) {
+            if ((only_n && n != only_n) || (only_s && s != only_s)) continue;
             env e;
             memset(&e, 0, sizeof e);
             ccs_he_params p;
@@ -101,7 +105,8 @@ int main(int argc, char **argv) {
                 }
                 qsort(w, (size_t)reps, sizeof *w, cmp);
                 qsort(cpu, (size_t)reps, sizeof *cpu, cmp);
-                printf("  %-22s %10.1f / %10.1f\n", NAMES[op], w[reps / 2], cpu[reps / 2]);
+                printf("  %-22s %10.1f / %10.1f   (min %.1f / %.1f)\n", NAMES[op], w[reps / 2], cpu[reps / 2], w[0],
+                       cpu[0]);
             }
             free(v);
             ccs_he_ciphertext_free(e.a);

@@ -42,8 +42,7 @@ ccs_status he_bfv_init(ccs_he_ctx *c) {
         for (size_t i = 0; i <= L; i++) used |= cand[x] == c->m[i].q;
         if (used) continue;
         he_mod *m = &c->aux[got++];
-        unsigned __int128 d = (~(unsigned __int128)0) / cand[x];
-        m->q = cand[x], m->r1 = (uint64_t)(d >> 64), m->r0 = (uint64_t)d, m->r64 = (~(uint64_t)0) / cand[x];
+        he_mod_init(m, cand[x]);
         st = ccs_ntt_new(n, cand[x], &m->ntt);
     }
     if (st == CCS_OK && got < K) st = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "he: not enough auxiliary primes");
@@ -63,6 +62,8 @@ ccs_status he_bfv_init(ccs_he_ctx *c) {
             mpz_divexact_ui(h, Q, q);
             mpz_mul(h, h, B);
             c->s_qbhat_inv[i] = ccs_he_inv_mod(mpz_mod_u64(h, q), q);
+            c->s_qbhat_inv_s[i] = he_shoup(c->s_qbhat_inv[i], q, 64);
+            c->qhat_inv_s[i] = he_shoup(c->qhat_inv[L][i], q, 64);
             uint64_t rem = mpz_fdiv_q_ui(r, tB, q); /* r = floor(tB / q) */
             c->s_theta[i] = (uint64_t)(((unsigned __int128)rem << 64) / q);
             for (size_t j = 0; j < K; j++) c->s_w[i * K + j] = mpz_mod_u64(r, c->aux[j].q);
@@ -72,6 +73,7 @@ ccs_status he_bfv_init(ccs_he_ctx *c) {
             mpz_divexact_ui(h, B, b);
             mpz_mul(h, h, Q);
             c->s_bhat_inv[j] = ccs_he_inv_mod(mpz_mod_u64(h, b), b);
+            c->s_bhat_inv_s[j] = he_shoup(c->s_bhat_inv[j], b, 64);
             mpz_divexact_ui(h, tB, b);
             c->s_lambda[j] = mpz_mod_u64(h, b);
         }
@@ -85,7 +87,7 @@ ccs_status he_bfv_decrypt_phase(const ccs_he_ctx *c, uint64_t *x, ccs_he_plainte
     for (size_t k = 0; k < n; k++) {
         unsigned __int128 s = 0;
         for (size_t i = 0; i < L; i++) {
-            uint64_t y = he_mmul(x[i * n + k], c->qhat_inv[L][i], &c->m[i]);
+            uint64_t y = he_mul_shoup(x[i * n + k], c->qhat_inv[L][i], c->qhat_inv_s[i], c->m[i].q);
             s += (unsigned __int128)y * c->t_over_q_fix[i];
         }
         uint64_t v = (uint64_t)((s + ((unsigned __int128)1 << 63)) >> 64);
@@ -94,24 +96,33 @@ ccs_status he_bfv_decrypt_phase(const ccs_he_ctx *c, uint64_t *x, ccs_he_plainte
     return CCS_OK;
 }
 
-/* x: L rows mod q then K rows mod b (coefficient form) -> out: K rows of round(t x / Q). */
-static void scale_to_b(const ccs_he_ctx *c, const uint64_t *x, uint64_t *out) {
+/* x: L rows mod q then K rows mod b (coefficient form) -> out: K rows of
+ * round(t x / Q). y: scratch of L rows, r: scratch of n words. */
+static void scale_to_b(const ccs_he_ctx *c, const uint64_t *x, uint64_t *out, uint64_t *y, uint64_t *r) {
     const size_t n = c->n, L = c->L, K = c->K;
-    uint64_t y[HE_MAXP];
+    for (size_t i = 0; i < L; i++) {
+        const uint64_t w = c->s_qbhat_inv[i], ws = c->s_qbhat_inv_s[i], q = c->m[i].q;
+        const uint64_t *xi = x + i * n;
+        uint64_t *yi = y + i * n;
+        for (size_t k = 0; k < n; k++) yi[k] = he_mul_shoup(xi[k], w, ws, q);
+    }
     for (size_t k = 0; k < n; k++) {
-        unsigned __int128 fr = 0;
-        for (size_t i = 0; i < L; i++) {
-            y[i] = he_mmul(x[i * n + k], c->s_qbhat_inv[i], &c->m[i]);
-            fr += (unsigned __int128)y[i] * c->s_theta[i];
-        }
-        uint64_t r = (uint64_t)((fr + ((unsigned __int128)1 << 63)) >> 64);
-        for (size_t j = 0; j < K; j++) {
-            const he_mod *m = &c->aux[j];
-            unsigned __int128 acc = r;
-            for (size_t i = 0; i < L; i++) acc += (unsigned __int128)y[i] * c->s_w[i * K + j];
-            uint64_t yb = he_mmul(x[(L + j) * n + k], c->s_bhat_inv[j], m);
-            acc += (unsigned __int128)yb * c->s_lambda[j];
-            out[j * n + k] = he_red128(acc, m);
+        unsigned __int128 fr = (unsigned __int128)1 << 63;
+        for (size_t i = 0; i < L; i++) fr += (unsigned __int128)y[i * n + k] * c->s_theta[i];
+        r[k] = (uint64_t)(fr >> 64);
+    }
+    for (size_t j = 0; j < K; j++) {
+        const he_mod m = c->aux[j];
+        const uint64_t bw = c->s_bhat_inv[j], bws = c->s_bhat_inv_s[j], lam = c->s_lambda[j];
+        uint64_t w[HE_MAXP];
+        for (size_t i = 0; i < L; i++) w[i] = c->s_w[i * K + j];
+        const uint64_t *xb = x + (L + j) * n;
+        uint64_t *o = out + j * n;
+        for (size_t k = 0; k < n; k++) {
+            unsigned __int128 acc = r[k];
+            for (size_t i = 0; i < L; i++) acc += (unsigned __int128)y[i * n + k] * w[i];
+            acc += (unsigned __int128)he_mul_shoup(xb[k], bw, bws, m.q) * lam;
+            o[k] = he_red128(acc, &m);
         }
     }
 }
@@ -120,10 +131,9 @@ ccs_status he_bfv_multiply(const ccs_he_ctx *c, const ccs_he_ciphertext *a, cons
                            ccs_he_ciphertext *out) {
     const size_t n = c->n, L = c->L, K = c->K, R = L + K;
     CCS_ENSURE(a->level == L && b->level == L, CCS_ERR_INVALID_ARG, "he: BFV ciphertexts stay at the top level");
-    uint64_t *ext = he_alloc(4 * R * n * sizeof(uint64_t));
-    uint64_t *d = he_alloc(3 * R * n * sizeof(uint64_t));
-    uint64_t *tmp = he_alloc(R * n * sizeof(uint64_t));
-    ccs_status st = ext && d && tmp ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "he: no memory");
+    uint64_t *ext = he_scratch(HE_SCR_BFV, (8 * R + L + 1) * n * sizeof(uint64_t));
+    uint64_t *d = ext ? ext + 4 * R * n : NULL, *tmp = ext ? d + 3 * R * n : NULL, *ys = ext ? tmp + R * n : NULL;
+    ccs_status st = ext ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "he: no memory");
     if (st == CCS_OK) {
         /* 1. Q -> Q u B */
         for (size_t p = 0; p < 4; p++) {
@@ -138,7 +148,7 @@ ccs_status he_bfv_multiply(const ccs_he_ctx *c, const ccs_he_ciphertext *a, cons
         /* 2. tensor */
         const uint64_t *a0 = ext, *a1 = ext + R * n, *b0 = ext + 2 * R * n, *b1 = ext + 3 * R * n;
         for (size_t r = 0; r < R; r++) {
-            const he_mod *m = r < L ? &c->m[r] : &c->aux[r - L];
+            const he_mod mm = r < L ? c->m[r] : c->aux[r - L], *m = &mm;
             size_t o = r * n;
             uint64_t *d0 = d + o, *d1 = d + R * n + o, *d2 = d + 2 * R * n + o;
             for (size_t z = 0; z < n; z++) {
@@ -153,15 +163,12 @@ ccs_status he_bfv_multiply(const ccs_he_ctx *c, const ccs_he_ciphertext *a, cons
         /* 3. scale into B; 4. B -> Q */
         st = he_ct_prepare(c, out, L, 3);
         for (size_t p = 0; st == CCS_OK && p < 3; p++) {
-            scale_to_b(c, d + p * R * n, tmp);
+            scale_to_b(c, d + p * R * n, tmp, ys, ys + L * n);
             uint64_t *o = he_ct_row(out, p, 0);
             he_bconv_apply(&c->b_to_q, tmp, o, n, true);
             for (size_t i = 0; i < L; i++) ccs_ntt_forward(c->m[i].ntt, o + i * n);
         }
         out->cf = 1;
     }
-    free(ext);
-    free(d);
-    free(tmp);
     return st;
 }

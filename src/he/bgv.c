@@ -504,9 +504,10 @@ static ccs_status rotate(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, cons
         if (gk->k[i].galois == g) k = &gk->k[i];
     CCS_ENSURE(k != NULL, CCS_ERR_NOT_FOUND, "he: no Galois key for element %u", g);
     const size_t n = c->n, l = a->level;
-    size_t *perm = malloc(n * sizeof *perm);
-    uint64_t *t1 = he_alloc(l * n * sizeof(uint64_t)), *t0 = he_alloc(l * n * sizeof(uint64_t));
-    ccs_status st = perm && t0 && t1 ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "he: no memory");
+    uint64_t *t0 = he_scratch(HE_SCR_ROT, (2 * l + 1) * n * sizeof(uint64_t));
+    uint64_t *t1 = t0 ? t0 + l * n : NULL;
+    size_t *perm = t0 ? (size_t *)(t1 + l * n) : NULL;
+    ccs_status st = t0 ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "he: no memory");
     if (st == CCS_OK) {
         he_galois_perm(c, g, perm);
         for (size_t i = 0; i < l; i++) {
@@ -523,9 +524,6 @@ static ccs_status rotate(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, cons
             st = he_kswitch_apply(c, k, t1, l, he_ct_row(out, 0, 0), he_ct_row(out, 1, 0));
         }
     }
-    free(perm);
-    free(t0);
-    free(t1);
     return st;
 }
 

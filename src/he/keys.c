@@ -180,11 +180,9 @@ ccs_status he_kswitch_gen(const ccs_he_ctx *c, const ccs_he_secret_key *sk, cons
 ccs_status he_kswitch_apply(const ccs_he_ctx *c, const he_kswitch *k, const uint64_t *d, size_t l, uint64_t *c0,
                             uint64_t *c1) {
     const size_t n = c->n;
-    uint64_t *coef = he_alloc(l * n * sizeof(uint64_t));
-    uint64_t *src = he_alloc(l * n * sizeof(uint64_t));
-    uint64_t *acc = he_alloc(2 * (l + 1) * n * sizeof(uint64_t));
-    uint64_t *scr = he_alloc(2 * n * sizeof(uint64_t));
-    ccs_status st = coef && src && acc && scr ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "he: no memory");
+    uint64_t *coef = he_scratch(HE_SCR_KS, (4 * l + 4) * n * sizeof(uint64_t));
+    uint64_t *src = coef ? coef + l * n : NULL, *acc = coef ? src + l * n : NULL, *scr = coef ? acc + 2 * (l + 1) * n : NULL;
+    ccs_status st = coef ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "he: no memory");
     if (st == CCS_OK) {
         memcpy(coef, d, l * n * sizeof(uint64_t));
         for (size_t j = 0; j < l; j++) ccs_ntt_inverse(c->m[j].ntt, coef + j * n);
@@ -227,10 +225,6 @@ ccs_status he_kswitch_apply(const ccs_he_ctx *c, const he_kswitch *k, const uint
             he_add(c1 + i * n, c1 + i * n, acc1 + i * n, n, c->m[i].q);
         }
     }
-    free(coef);
-    free(src);
-    free(acc);
-    free(scr);
     return st;
 }
 

@@ -9,6 +9,26 @@
 
 CCS_MUST_USE ccs_status he_params_encode(const ccs_he_ctx *c, ccs_buf *out); /* serial.c */
 
+void *he_alloc_raw(size_t bytes) {
+    size_t sz = (bytes + 63) & ~(size_t)63;
+    return aligned_alloc(64, sz ? sz : 64);
+}
+
+static _Thread_local struct {
+    void *p;
+    size_t cap;
+} he_tls_scratch[HE_SCR_SLOTS];
+
+void *he_scratch(unsigned slot, size_t bytes) {
+    if (slot >= HE_SCR_SLOTS) return NULL;
+    if (he_tls_scratch[slot].cap < bytes) {
+        free(he_tls_scratch[slot].p);
+        he_tls_scratch[slot].p = he_alloc_raw(bytes);
+        he_tls_scratch[slot].cap = he_tls_scratch[slot].p ? bytes : 0;
+    }
+    return he_tls_scratch[slot].p;
+}
+
 void *he_alloc(size_t bytes) {
     size_t sz = (bytes + 63) & ~(size_t)63;
     if (sz == 0) sz = 64;
@@ -19,13 +39,7 @@ void *he_alloc(size_t bytes) {
 
 static unsigned bitlen(uint64_t x) { return x ? 64u - (unsigned)__builtin_clzll(x) : 0; }
 
-static void mod_init(he_mod *m, uint64_t q) {
-    unsigned __int128 d = (~(unsigned __int128)0) / q;
-    m->q = q;
-    m->r1 = (uint64_t)(d >> 64);
-    m->r0 = (uint64_t)d;
-    m->r64 = (~(uint64_t)0) / q;
-}
+static void mod_init(he_mod *m, uint64_t q) { he_mod_init(m, q); }
 
 ccs_status ccs_he_params_default(ccs_he_scheme scheme, size_t n, ccs_he_params *out) {
     CCS_ENSURE(out != NULL && (scheme == CCS_HE_BGV || scheme == CCS_HE_BFV), CCS_ERR_INVALID_ARG, "he: bad arguments");
@@ -244,8 +258,9 @@ void he_add(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_
 void he_sub(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q) {
     for (size_t i = 0; i < n; i++) r[i] = a[i] >= b[i] ? a[i] - b[i] : a[i] + q - b[i];
 }
-void he_dyadic_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m) {
-    for (size_t i = 0; i < n; i++) r[i] = he_mmul(a[i], b[i], m);
+void he_dyadic_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *mp) {
+    const he_mod m = *mp;
+    for (size_t i = 0; i < n; i++) r[i] = he_mmul(a[i], b[i], &m);
 }
 void he_dyadic_muladd(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m) {
     for (size_t i = 0; i < n; i++) {
@@ -336,37 +351,70 @@ ccs_status he_bconv_init(he_bconv *b, const he_mod *from, size_t nf, const he_mo
         b->from[i] = &from[i];
         mpz_divexact_ui(h, F, from[i].q);
         b->fhat_inv[i] = ccs_he_inv_mod(mpz_mod_u64(h, from[i].q), from[i].q);
+        b->fhat_inv_s[i] = he_shoup(b->fhat_inv[i], from[i].q, 64);
         b->inv_fix[i] = (~(uint64_t)0) / from[i].q;
         for (size_t j = 0; j < nt; j++) b->fhat_mod[i * nt + j] = mpz_mod_u64(h, to[j].q);
     }
     for (size_t j = 0; j < nt; j++) {
         b->to[j] = &to[j];
         b->f_mod[j] = mpz_mod_u64(F, to[j].q);
+        for (size_t v = 0; v <= nf; v++) {
+            uint64_t x = he_mulmod(v, b->f_mod[j], to[j].q);
+            b->vneg[j][v] = x ? to[j].q - x : 0;
+        }
     }
     mpz_clears(F, h, NULL);
     return CCS_OK;
 }
 
 void he_bconv_apply(const he_bconv *b, const uint64_t *in, uint64_t *out, size_t n, bool exact) {
-    uint64_t y[HE_MAX_AUX];
-    for (size_t k = 0; k < n; k++) {
-        unsigned __int128 vf = 0;
-        for (size_t i = 0; i < b->nf; i++) {
-            y[i] = he_mmul(in[i * n + k], b->fhat_inv[i], b->from[i]);
-            vf += (unsigned __int128)y[i] * b->inv_fix[i];
-        }
-        uint64_t v = exact ? (uint64_t)((vf + ((unsigned __int128)1 << 63)) >> 64) : 0;
-        for (size_t j = 0; j < b->nt; j++) {
-            unsigned __int128 acc = 0;
-            const uint64_t *fm = b->fhat_mod + j;
-            for (size_t i = 0; i < b->nf; i++) acc += (unsigned __int128)y[i] * fm[i * b->nt];
-            const he_mod *m = b->to[j];
-            uint64_t r = he_red128(acc, m);
-            if (v) {
-                uint64_t s = he_mmul(he_red64(v, m), b->f_mod[j], m);
-                r = r >= s ? r - s : r + m->q - s;
+    const size_t nf = b->nf, nt = b->nt;
+    uint64_t *y = he_scratch(HE_SCR_BCONV, nf * n * sizeof(uint64_t) + n);
+    uint8_t *vv = y ? (uint8_t *)(y + nf * n) : NULL;
+    if (y == NULL) { /* no scratch: the per-coefficient form */
+        uint64_t yy[HE_MAX_AUX];
+        for (size_t k = 0; k < n; k++) {
+            unsigned __int128 vf = 0;
+            for (size_t i = 0; i < nf; i++) {
+                yy[i] = he_mul_shoup(in[i * n + k], b->fhat_inv[i], b->fhat_inv_s[i], b->from[i]->q);
+                vf += (unsigned __int128)yy[i] * b->inv_fix[i];
             }
-            out[j * n + k] = r;
+            size_t v = exact ? (size_t)((vf + ((unsigned __int128)1 << 63)) >> 64) : 0;
+            if (v > nf) v = nf;
+            for (size_t j = 0; j < nt; j++) {
+                unsigned __int128 acc = b->vneg[j][v];
+                for (size_t i = 0; i < nf; i++) acc += (unsigned __int128)yy[i] * b->fhat_mod[i * nt + j];
+                out[j * n + k] = he_red128(acc, b->to[j]);
+            }
+        }
+        return;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        const uint64_t w = b->fhat_inv[i], ws = b->fhat_inv_s[i], q = b->from[i]->q;
+        const uint64_t *x = in + i * n;
+        uint64_t *yi = y + i * n;
+        for (size_t k = 0; k < n; k++) yi[k] = he_mul_shoup(x[k], w, ws, q);
+    }
+    if (exact) {
+        for (size_t k = 0; k < n; k++) {
+            unsigned __int128 vf = (unsigned __int128)1 << 63;
+            for (size_t i = 0; i < nf; i++) vf += (unsigned __int128)y[i * n + k] * b->inv_fix[i];
+            size_t v = (size_t)(vf >> 64);
+            vv[k] = (uint8_t)(v > nf ? nf : v);
+        }
+    } else {
+        memset(vv, 0, n);
+    }
+    for (size_t j = 0; j < nt; j++) {
+        const he_mod m = *b->to[j];
+        uint64_t cst[HE_MAX_AUX], vn[HE_MAX_AUX + 1];
+        for (size_t i = 0; i < nf; i++) cst[i] = b->fhat_mod[i * nt + j];
+        for (size_t v = 0; v <= nf; v++) vn[v] = b->vneg[j][v];
+        uint64_t *o = out + j * n;
+        for (size_t k = 0; k < n; k++) {
+            unsigned __int128 acc = vn[vv[k]];
+            for (size_t i = 0; i < nf; i++) acc += (unsigned __int128)y[i * n + k] * cst[i];
+            o[k] = he_red128(acc, &m);
         }
     }
 }

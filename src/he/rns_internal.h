@@ -23,6 +23,14 @@ typedef struct he_mod {
     ccs_ntt *ntt;
 } he_mod;
 
+static inline void he_mod_init(he_mod *m, uint64_t q) {
+    unsigned __int128 d = (~(unsigned __int128)0) / q;
+    m->q = q;
+    m->r1 = (uint64_t)(d >> 64);
+    m->r0 = (uint64_t)d;
+    m->r64 = (~(uint64_t)0) / q;
+}
+
 static inline uint64_t he_red128(unsigned __int128 x, const he_mod *m) {
     uint64_t lo = (uint64_t)x, hi = (uint64_t)(x >> 64);
     unsigned __int128 a = (unsigned __int128)lo * m->r0;
@@ -42,6 +50,12 @@ static inline uint64_t he_red64(uint64_t x, const he_mod *m) {
 static inline uint64_t he_mmul(uint64_t a, uint64_t b, const he_mod *m) {
     return he_red128((unsigned __int128)a * b, m);
 }
+/* x w mod q with ws = floor(w 2^64 / q) (Shoup), x < 2^64, result in [0, q). */
+static inline uint64_t he_mul_shoup(uint64_t x, uint64_t w, uint64_t ws, uint64_t q) {
+    uint64_t hi = (uint64_t)(((unsigned __int128)ws * x) >> 64);
+    uint64_t r = w * x - hi * q;
+    return r >= q ? r - q : r;
+}
 static inline uint64_t he_from_i64(int64_t v, uint64_t q) {
     return v < 0 ? q - (uint64_t)(-v) % q : (uint64_t)v % q;
 }
@@ -53,6 +67,8 @@ typedef struct he_bconv {
     size_t nf, nt;
     const he_mod *from[HE_MAX_AUX], *to[HE_MAX_AUX];
     uint64_t fhat_inv[HE_MAX_AUX];           /* (F/f_i)^-1 mod f_i */
+    uint64_t fhat_inv_s[HE_MAX_AUX];         /* its Shoup companion */
+    uint64_t vneg[HE_MAX_AUX][HE_MAX_AUX + 1]; /* [j][v] = -v F mod t_j */
     uint64_t inv_fix[HE_MAX_AUX];            /* floor(2^64 / f_i) */
     uint64_t *fhat_mod;                      /* [i * nt + j] = (F/f_i) mod t_j */
     uint64_t f_mod[HE_MAX_AUX];              /* F mod t_j */
@@ -82,6 +98,7 @@ struct ccs_he_ctx {
     he_bconv q_to_b, b_to_q;
     /* scale round(t x / Q) from Q u B into B */
     uint64_t s_qbhat_inv[HE_MAXP];      /* (Q B / q_i)^-1 mod q_i = ((Q/q_i) B)^-1 */
+    uint64_t s_qbhat_inv_s[HE_MAXP], s_bhat_inv_s[HE_MAX_AUX], qhat_inv_s[HE_MAXP]; /* Shoup companions */
     uint64_t s_theta[HE_MAXP];          /* frac(t B / q_i) * 2^64, i.e. floor((t B mod q_i) 2^64 / q_i) */
     uint64_t *s_w;                      /* [i * K + j] = floor(t B / q_i) mod b_j */
     uint64_t s_bhat_inv[HE_MAX_AUX];    /* (Q B / b_j)^-1 mod b_j */
@@ -146,6 +163,13 @@ static inline uint64_t *he_ct_row(const ccs_he_ciphertext *ct, size_t k, size_t 
 
 /* rns.c helpers */
 void *he_alloc(size_t bytes); /* 64-byte aligned, zeroed */
+void *he_alloc_raw(size_t bytes); /* 64-byte aligned, uninitialised (scratch) */
+/* A per-thread scratch buffer that survives between calls (hot paths do not
+ * fault fresh pages in every time). Slots: 0 BFV multiply, 1 key switching,
+ * 2 base conversion, 3 rotation. NULL when out of memory. Not wiped: only
+ * public ciphertext data passes through it. */
+enum { HE_SCR_BFV = 0, HE_SCR_KS = 1, HE_SCR_BCONV = 2, HE_SCR_ROT = 3, HE_SCR_SLOTS = 4 };
+void *he_scratch(unsigned slot, size_t bytes);
 const he_mod *he_row_mod(const ccs_he_ctx *c, const ccs_he_poly *p, size_t i);
 CCS_MUST_USE ccs_status he_bconv_init(he_bconv *b, const he_mod *from, size_t nf, const he_mod *to, size_t nt);
 void he_bconv_free(he_bconv *b);

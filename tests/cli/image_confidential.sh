@@ -107,4 +107,16 @@ run_ccs image pull "docker://$REG/demo/app:v1" --insecure-plain-http --dest oci:
 want_rc 1
 end_case
 
+begin "encrypt and decrypt straight to and from the registry; skopeo decrypts from it too"
+run_ccs image encrypt oci:plain:v1 "docker://$REG/demo/enc2:v1" --key "$K/rsapub.pem" --insecure-plain-http
+want_rc 0
+run_ccs image decrypt "docker://$REG/demo/enc2:v1" oci:dec2 --key "$K/rsa.pem" --insecure-plain-http
+want_rc 0
+skopeo copy -q --src-tls-verify=false --decryption-key "$K/rsa.pem" "docker://$REG/demo/enc2:v1" oci:sk:v1 \
+    >/dev/null 2>skopeo.err || fail "skopeo: $(cat skopeo.err)"
+layer() { python3 -c "import json,sys;d=sys.argv[1];i=json.load(open(d+'/index.json'));m=json.load(open(d+'/blobs/sha256/'+i['manifests'][0]['digest'][7:]));print(m['layers'][0]['digest'])" "$1"; }
+[[ "$(layer dec2)" == "$(layer plain)" && "$(layer sk)" == "$(layer plain)" ]] || fail "layers differ"
+grep -q '"v1"' dec2/index.json || fail "the destination did not take the registry tag"
+end_case
+
 summary

@@ -3,6 +3,7 @@
  * --encryption-key jwe:... / --decryption-key; and layers whose key a KBS
  * holds (the CoCo attestation-agent key provider), fetched after attesting
  * with the local TEE through the agent module. */
+#include <ftw.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "ccs/agent.h"
 #include "ccs/image.h"
+#include "ccs/image_registry.h"
 #include "cli.h"
 
 #define KEYS_MAX 16
@@ -21,7 +23,9 @@ void ccs_cli_image_copy_usage(FILE *f) {
             "       ccs image decrypt SRC DST (--key PRIV.pem ... | --kbs URL [--tee P] [agent options])\n"
             "       ccs image copy SRC DST\n"
             "SRC and DST are OCI image layouts, oci:DIR[:TAG] (DST is created if needed; its tag defaults\n"
-            "to SRC's). encrypt: every layer not yet encrypted, with AES-256-CTR + HMAC-SHA256 and its key\n"
+            "to SRC's), or registry images, docker://HOST/REPO[:TAG] (pulled into or pushed from a scratch\n"
+            "layout; registry options --insecure-plain-http, --creds U:P, --authfile F, --ca-file PEM,\n"
+            "--platform OS/ARCH as for `ccs image pull`). encrypt: every layer not yet encrypted, with AES-256-CTR + HMAC-SHA256 and its key\n"
             "wrapped in a JWE to each --key (RSA: RSA-OAEP; EC P-256/P-384: ECDH-ES+A256KW), as\n"
             "skopeo --encryption-key jwe:KEY does, and/or under a 32-byte KEK (--kek-file) that a KBS\n"
             "holds as the resource --kbs-key-id (the Confidential Containers attestation-agent scheme).\n"
@@ -40,6 +44,8 @@ typedef struct copy_args {
     ccs_bytes pems[KEYS_MAX];
     size_t nkeys, npos;
     ccs_agent_config agent;
+    ccs_registry_opts reg;
+    char *creds;
 } copy_args;
 
 static void args_free(copy_args *a) {
@@ -47,6 +53,8 @@ static void args_free(copy_args *a) {
         if (a->keys[i].ptr) ccs_wipe(a->keys[i].ptr, a->keys[i].len);
         ccs_buf_free(&a->keys[i]);
     }
+    if (a->creds) ccs_wipe(a->creds, strlen(a->creds) + 1 + (a->reg.password ? strlen(a->reg.password) : 0));
+    free(a->creds);
     if (a->kek.ptr) ccs_wipe(a->kek.ptr, a->kek.len);
     ccs_buf_free(&a->kek);
     ccs_buf_free(&a->measurement);
@@ -68,7 +76,8 @@ static int add_key(copy_args *a, const char *verb, const char *path) {
     return CLI_OK;
 }
 
-enum { O_KEY = 256, O_KID, O_KEK, O_KBS, O_TEE, O_SIM_DIR, O_MEAS, O_TCTI, O_CACERT, O_INSECURE, O_HELP };
+enum { O_KEY = 256, O_KID, O_KEK, O_KBS, O_TEE, O_SIM_DIR, O_MEAS, O_TCTI, O_CACERT, O_INSECURE, O_HELP, O_PLAIN,
+       O_CREDS, O_AUTHFILE, O_CAFILE, O_PLATFORM };
 
 static int parse(const char *verb, int argc, char **argv, copy_args *a) {
     static const struct option opts[] = {
@@ -77,7 +86,10 @@ static int parse(const char *verb, int argc, char **argv, copy_args *a) {
         {"tee", required_argument, 0, O_TEE},         {"sim-dir", required_argument, 0, O_SIM_DIR},
         {"measurement-from", required_argument, 0, O_MEAS}, {"tcti", required_argument, 0, O_TCTI},
         {"cacert", required_argument, 0, O_CACERT},   {"insecure-skip-tls-verify", no_argument, 0, O_INSECURE},
-        {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0},
+        {"help", no_argument, 0, O_HELP},             {"insecure-plain-http", no_argument, 0, O_PLAIN},
+        {"creds", required_argument, 0, O_CREDS},     {"authfile", required_argument, 0, O_AUTHFILE},
+        {"ca-file", required_argument, 0, O_CAFILE},  {"platform", required_argument, 0, O_PLATFORM},
+        {0, 0, 0, 0},
     };
     int c, rc = CLI_OK;
     optind = 1;
@@ -104,6 +116,19 @@ static int parse(const char *verb, int argc, char **argv, copy_args *a) {
         case O_TCTI: a->agent.tee.tpm_tcti = optarg; break;
         case O_CACERT: a->agent.cacert = optarg; break;
         case O_INSECURE: a->agent.insecure_skip_tls_verify = true; break;
+        case O_PLAIN: a->reg.insecure_plain_http = true; break;
+        case O_AUTHFILE: a->reg.authfile = optarg; break;
+        case O_CAFILE: a->reg.ca_file = optarg; break;
+        case O_PLATFORM: a->reg.platform = optarg; break;
+        case O_CREDS: {
+            char *colon = strchr(optarg, ':');
+            if (colon == NULL || colon == optarg) return usage_error(verb, "--creds is USER:PASSWORD", NULL);
+            free(a->creds);
+            if ((a->creds = strdup(optarg)) == NULL) return CLI_USAGE;
+            a->creds[colon - optarg] = '\0';
+            a->reg.username = a->creds, a->reg.password = a->creds + (colon - optarg) + 1;
+            break;
+        }
         default: return usage_error(verb, "unknown or incomplete option", argv[optind - 1]);
         }
     }
@@ -140,6 +165,64 @@ static ccs_status fetch_kek(void *ctx, const char *kid, ccs_buf *kek) {
     return ccs_agent_get_resource(k->agent, kid, kek);
 }
 
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* A scratch layout for a docker:// side, tagged as the reference is (so a
+ * destination without a tag takes the registry image's). */
+static ccs_status scratch(const char *docker_ref, char dir[static 512], char ref[static 800]) {
+    ccs_image_ref r = {0};
+    CCS_TRY(ccs_image_ref_parse(docker_ref, &r));
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, 512, "%s/ccs-image.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    ccs_status st = mkdtemp(dir) != NULL ? CCS_OK : ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: cannot make a scratch directory");
+    if (st == CCS_OK) snprintf(ref, 800, "oci:%s/layout:%.200s", dir, r.tag ? r.tag : "latest");
+    ccs_image_ref_clear(&r);
+    return st;
+}
+
+/* The copy, with docker:// sources pulled first and docker:// destinations
+ * pushed after. */
+static int run(const char *verb, copy_args *a) {
+    kbs_ctx kctx = {&a->agent, NULL};
+    ccs_image_keys keys = {.pem = a->pems, .n = a->nkeys, .aa_kid = a->kid, .aa_kek = a->kek.ptr,
+                           .kek = a->agent.kbs_url ? fetch_kek : NULL, .kek_ctx = &kctx};
+    bool rsrc = strncmp(a->pos[0], "docker://", 9) == 0, rdst = strncmp(a->pos[1], "docker://", 9) == 0;
+    char sdir[512] = "", sref[800], ddir[512] = "", dref[800];
+    const char *src = a->pos[0], *dst = a->pos[1];
+    ccs_registry *reg = NULL;
+    ccs_image_copy_result res;
+    ccs_status st = rsrc || rdst ? ccs_registry_new(&a->reg, &reg) : CCS_OK;
+    if (st == CCS_OK && rsrc && (st = scratch(a->pos[0], sdir, sref)) == CCS_OK) {
+        ccs_registry_pull_result pr;
+        st = ccs_registry_pull(reg, a->pos[0], sref, &pr);
+        src = sref;
+    }
+    if (st == CCS_OK && rdst && (st = scratch(a->pos[1], ddir, dref)) == CCS_OK) dst = dref;
+    if (st == CCS_OK) st = ccs_image_copy(src, dst, a->op, &keys, &res);
+    if (st == CCS_OK && rdst) {
+        ccs_registry_push_result pr;
+        st = ccs_registry_push(reg, dref, a->pos[1], &pr);
+    }
+    int rc = CLI_OK;
+    if (st == CCS_OK) {
+        printf("%s %s -> %s: %zu layer(s), %zu %s; manifest %s\n", verb, a->pos[0], a->pos[1], res.layers,
+               res.transformed,
+               a->op == CCS_IMAGE_ENCRYPT ? "encrypted" : a->op == CCS_IMAGE_DECRYPT ? "decrypted" : "changed",
+               res.manifest_digest);
+    } else {
+        fprintf(stderr, "ccs image %s: %s\n", verb, ccs_error_detail());
+        rc = st == CCS_ERR_INVALID_ARG || st == CCS_ERR_UNSUPPORTED ? CLI_USAGE : CLI_REFUSED;
+    }
+    if (sdir[0]) nftw(sdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    if (ddir[0]) nftw(ddir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    ccs_registry_free(reg);
+    ccs_agent_free(kctx.agent);
+    return rc;
+}
+
 int ccs_cli_image_copy_verbs(int argc, char **argv) {
     const char *verb = argv[1];
     copy_args a;
@@ -154,23 +237,7 @@ int ccs_cli_image_copy_verbs(int argc, char **argv) {
     }
     int rc = parse(verb, argc - 1, argv + 1, &a);
     if (rc == CLI_OK) rc = check(verb, &a);
-    if (rc == CLI_OK) {
-        kbs_ctx kctx = {&a.agent, NULL};
-        ccs_image_keys keys = {.pem = a.pems, .n = a.nkeys, .aa_kid = a.kid, .aa_kek = a.kek.ptr,
-                               .kek = a.agent.kbs_url ? fetch_kek : NULL, .kek_ctx = &kctx};
-        ccs_image_copy_result res;
-        ccs_status st = ccs_image_copy(a.pos[0], a.pos[1], a.op, &keys, &res);
-        if (st == CCS_OK) {
-            printf("%s %s -> %s: %zu layer(s), %zu %s; manifest %s\n", verb, a.pos[0], a.pos[1], res.layers,
-                   res.transformed,
-                   a.op == CCS_IMAGE_ENCRYPT ? "encrypted" : a.op == CCS_IMAGE_DECRYPT ? "decrypted" : "changed",
-                   res.manifest_digest);
-        } else {
-            fprintf(stderr, "ccs image %s: %s\n", verb, ccs_error_detail());
-            rc = st == CCS_ERR_INVALID_ARG || st == CCS_ERR_UNSUPPORTED ? CLI_USAGE : CLI_REFUSED;
-        }
-        ccs_agent_free(kctx.agent);
-    }
+    if (rc == CLI_OK) rc = run(verb, &a);
     args_free(&a);
     return rc < 0 ? CLI_OK : rc;
 }

@@ -117,13 +117,13 @@ want_rc 1
 want_stderr_has "does not match its digest"
 end_case
 
-begin "usage: missing --key, unknown verb, docker:// refs"
+begin "usage: missing --key, unknown verb, an unknown transport"
 run_ccs image encrypt oci:plain:v1 oci:x:v1
 want_rc 2
 want_stderr_has "--key"
 run_ccs image bogus a b
 want_rc 2
-run_ccs image decrypt docker://example/x oci:x:v1 --key "$K/rsa.pem"
+run_ccs image decrypt dir:/tmp/x oci:x:v1 --key "$K/rsa.pem"
 want_rc 2
 want_stderr_has "only oci:DIR[:TAG]"
 run_ccs image --help

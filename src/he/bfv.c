@@ -91,7 +91,7 @@ ccs_status he_bfv_decrypt_phase(const ccs_he_ctx *c, uint64_t *x, ccs_he_plainte
             s += (unsigned __int128)y * c->t_over_q_fix[i];
         }
         uint64_t v = (uint64_t)((s + ((unsigned __int128)1 << 63)) >> 64);
-        out->c[k] = v % c->p.t;
+        out->c[k] = he_red64(v, &c->tm);
     }
     return CCS_OK;
 }

@@ -131,7 +131,7 @@ ccs_status ccs_he_decode_batch(const ccs_he_ctx *c, const ccs_he_plaintext *pt, 
 void he_plain_lift(const ccs_he_ctx *c, const ccs_he_plaintext *pt, size_t l, const uint64_t *mult, uint64_t *rows) {
     uint64_t t = c->p.t, half = t >> 1;
     for (size_t i = 0; i < l; i++) {
-        const he_mod *m = &c->m[i];
+        const he_mod m_ = c->m[i], *m = &m_;
         uint64_t *r = rows + i * c->n;
         for (size_t k = 0; k < c->n; k++) {
             uint64_t v = pt->c[k];
@@ -242,7 +242,7 @@ ccs_status ccs_he_encrypt_symmetric(const ccs_he_ctx *c, const ccs_he_secret_key
 ccs_status he_phase(const ccs_he_ctx *c, const ccs_he_secret_key *sk, const ccs_he_ciphertext *ct, uint64_t *out) {
     const size_t n = c->n;
     for (size_t i = 0; i < ct->level; i++) {
-        const he_mod *m = &c->m[i];
+        const he_mod m_ = c->m[i], *m = &m_;
         const uint64_t *s = ccs_he_poly_row(&sk->s, i);
         uint64_t *r = out + i * n;
         const uint64_t *c0 = he_ct_row(ct, 0, i), *c1 = he_ct_row(ct, 1, i), *c2 = he_ct_row(ct, 2, i);
@@ -282,7 +282,7 @@ ccs_status ccs_he_decrypt(const ccs_he_ctx *c, const ccs_he_secret_key *sk, cons
                 acc += (unsigned __int128)y * c->qhat_mod_t[l][i];
             }
             uint64_t v = (uint64_t)((vf + ((unsigned __int128)1 << 63)) >> 64);
-            uint64_t r = he_red128(acc, tm), s = he_mmul(v % t, c->q_mod_t[l], tm);
+            uint64_t r = he_red128(acc, tm), s = he_mmul(he_red64(v, tm), c->q_mod_t[l], tm);
             r = r >= s ? r - s : r + t - s;
             out->c[k] = he_mmul(r, cfi, tm);
         }
@@ -333,7 +333,7 @@ static void ct_scale(const ccs_he_ctx *c, ccs_he_ciphertext *r, const ccs_he_cip
     uint64_t t = c->p.t;
     for (size_t k = 0; k < a->size; k++)
         for (size_t i = 0; i < a->level; i++) {
-            const he_mod *m = &c->m[i];
+            const he_mod m_ = c->m[i], *m = &m_;
             uint64_t fm = f <= t / 2 ? f % m->q : m->q - (t - f) % m->q;
             he_scalar_mul(he_ct_row(r, k, i), he_ct_row(a, k, i), fm, c->n, m);
         }
@@ -447,7 +447,7 @@ ccs_status ccs_he_multiply(const ccs_he_ctx *c, const ccs_he_ciphertext *a, cons
     ccs_he_ciphertext *r = NULL;
     CCS_TRY(ccs_he_ciphertext_new(c, &r));
     for (size_t i = 0; i < l; i++) {
-        const he_mod *m = &c->m[i];
+        const he_mod m_ = c->m[i], *m = &m_;
         const uint64_t *a0 = he_ct_row(a, 0, i), *a1 = he_ct_row(a, 1, i), *b0 = he_ct_row(b, 0, i),
                        *b1 = he_ct_row(b, 1, i);
         uint64_t *d0 = he_ct_row(r, 0, i), *d1 = he_ct_row(r, 1, i), *d2 = he_ct_row(r, 2, i);

@@ -96,7 +96,7 @@ ccs_status ccs_he_keygen_public(const ccs_he_ctx *c, const ccs_he_secret_key *sk
     if (st == CCS_OK) st = he_prng_init(&g, es, 0);
     if (st == CCS_OK) st = error_poly(c, &g, &k->b, tmp);
     for (size_t i = 0; st == CCS_OK && i < c->L; i++) {
-        const he_mod *m = &c->m[i];
+        const he_mod m_ = c->m[i], *m = &m_;
         uint64_t *b = ccs_he_poly_row(&k->b, i), *a = ccs_he_poly_row(&k->a, i), *s = ccs_he_poly_row(&sk->s, i);
         for (size_t j = 0; j < c->n; j++) {
             uint64_t as = he_mmul(a[j], s[j], m);
@@ -155,7 +155,7 @@ ccs_status he_kswitch_gen(const ccs_he_ctx *c, const ccs_he_secret_key *sk, cons
         ccs_he_poly *b = &k->b[j];
         st = error_poly(c, &g, b, tmp);
         for (size_t i = 0; st == CCS_OK && i <= c->L; i++) {
-            const he_mod *m = &c->m[i];
+            const he_mod m_ = c->m[i], *m = &m_;
             uint64_t *br = ccs_he_poly_row(b, i);
             const uint64_t *a = ccs_he_poly_row(&k->a[j], i), *s = ccs_he_poly_row(&sk->s, i);
             for (size_t x = 0; x < c->n; x++) {
@@ -189,7 +189,7 @@ ccs_status he_kswitch_apply(const ccs_he_ctx *c, const he_kswitch *k, const uint
         uint64_t *acc0 = acc, *acc1 = acc + (l + 1) * n;
         for (size_t i = 0; i <= l; i++) {
             size_t ki = i < l ? i : c->L;
-            const he_mod *m = &c->m[ki];
+            const he_mod m_ = c->m[ki], *m = &m_;
             const uint64_t *s[CCS_HE_RNS_MAX_PRIMES], *kb[CCS_HE_RNS_MAX_PRIMES], *ka[CCS_HE_RNS_MAX_PRIMES];
             for (size_t j = 0; j < l; j++) {
                 if (i == j) {

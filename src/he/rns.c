@@ -227,8 +227,12 @@ const he_mod *he_row_mod(const ccs_he_ctx *c, const ccs_he_poly *p, size_t i) { 
 
 void ccs_he_poly_set_i64(const ccs_he_ctx *c, ccs_he_poly *p, const int64_t *v) {
     for (size_t i = 0; i < p->count; i++) {
-        uint64_t q = he_row_mod(c, p, i)->q, *r = ccs_he_poly_row(p, i);
-        for (size_t k = 0; k < p->n; k++) r[k] = he_from_i64(v[k], q);
+        const he_mod m = *he_row_mod(c, p, i);
+        uint64_t *r = ccs_he_poly_row(p, i);
+        for (size_t k = 0; k < p->n; k++) {
+            uint64_t a = he_red64(v[k] < 0 ? (uint64_t)0 - (uint64_t)v[k] : (uint64_t)v[k], &m);
+            r[k] = v[k] < 0 && a ? m.q - a : a;
+        }
     }
     p->ntt = false;
 }
@@ -262,18 +266,19 @@ void he_dyadic_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, 
     const he_mod m = *mp;
     for (size_t i = 0; i < n; i++) r[i] = he_mmul(a[i], b[i], &m);
 }
-void he_dyadic_muladd(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m) {
+void he_dyadic_muladd(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *mp) {
+    const he_mod m_ = *mp, *m = &m_;
     for (size_t i = 0; i < n; i++) {
         uint64_t s = r[i] + he_mmul(a[i], b[i], m);
         r[i] = s >= m->q ? s - m->q : s;
     }
 }
 void he_scalar_mul(uint64_t *r, const uint64_t *a, uint64_t s, size_t n, const he_mod *m) {
-    uint64_t ss = he_shoup(s, m->q, 64);
+    const uint64_t q = m->q, ss = he_shoup(s, q, 64);
     for (size_t i = 0; i < n; i++) {
         uint64_t hi = (uint64_t)(((unsigned __int128)ss * a[i]) >> 64);
-        uint64_t v = s * a[i] - hi * m->q;
-        r[i] = v >= m->q ? v - m->q : v;
+        uint64_t v = s * a[i] - hi * q;
+        r[i] = v >= q ? v - q : v;
     }
 }
 
@@ -450,16 +455,24 @@ void he_divide_last(const ccs_he_ctx *c, uint64_t *rows, size_t l, const he_mod 
     memcpy(x, rows + l * n, n * sizeof *x);
     ccs_ntt_inverse(last->ntt, x);
     const uint64_t P = last->q, half = P >> 1;
+    const he_mod lm = *last;
+    last = &lm;
     if (tc != 1) {
         uint64_t tinv = ccs_he_inv_mod(tc % P, P);
         he_scalar_mul(x, x, tinv, n, last);
     }
     for (size_t i = 0; i < l; i++) {
-        const he_mod *m = &c->m[i];
+        const he_mod m_ = c->m[i], *m = &m_;
         uint64_t tq = tc % m->q;
         for (size_t k = 0; k < n; k++) {
             uint64_t w = x[k];
-            uint64_t r = w <= half ? he_red64(w, m) : (m->q - he_red64(P - w, m)) % m->q;
+            uint64_t r;
+            if (w <= half) {
+                r = he_red64(w, m);
+            } else {
+                r = he_red64(P - w, m);
+                r = r ? m->q - r : 0;
+            }
             d[k] = r;
         }
         if (tc != 1) he_scalar_mul(d, d, tq, n, m);

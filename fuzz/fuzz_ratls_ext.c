@@ -1,6 +1,8 @@
 /* libFuzzer target: the RA-TLS evidence extension (TCG tagged CBOR over
  * [evidence, claims]) as an extension value, and whole certificates (DER)
- * through ccs_ratls_evidence_parse. Invariant: no crash, leak or UB;
+ * through ccs_ratls_evidence_parse and ccs_ratls_verify_cert (no trust
+ * configured: self-signature, validity, parse, quote parse, then refused
+ * for want of collateral, without I/O). Invariant: no crash, leak or UB;
  * failures only as a ccs_status; what parsed respects the size limits. */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,5 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ccs_ratls_evidence_clear(&e);
     if (ccs_ratls_evidence_parse(in, &e) == CCS_OK) check(&e);
     ccs_ratls_evidence_clear(&e);
+    static ccs_ratls_result res; /* large; kept off the stack */
+    ccs_ratls_verify_options opt = {.now = 1750330800};
+    if (ccs_ratls_verify_cert(in, &opt, &res) == CCS_OK) abort(); /* nothing is trusted */
     return 0;
 }

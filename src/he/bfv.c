@@ -97,7 +97,7 @@ ccs_status he_bfv_decrypt_phase(const ccs_he_ctx *c, uint64_t *x, ccs_he_plainte
 }
 
 /* x: L rows mod q then K rows mod b (coefficient form) -> out: K rows of
- * round(t x / Q). y: scratch of L rows, r: scratch of n words. */
+ * round(t x / Q). y: scratch of L + 1 rows, r: scratch of n words. */
 static void scale_to_b(const ccs_he_ctx *c, const uint64_t *x, uint64_t *out, uint64_t *y, uint64_t *r) {
     const size_t n = c->n, L = c->L, K = c->K;
     for (size_t i = 0; i < L; i++) {
@@ -111,19 +111,15 @@ static void scale_to_b(const ccs_he_ctx *c, const uint64_t *x, uint64_t *out, ui
         for (size_t i = 0; i < L; i++) fr += (unsigned __int128)y[i * n + k] * c->s_theta[i];
         r[k] = (uint64_t)(fr >> 64);
     }
+    uint64_t cst[HE_MAXP + 1];
+    uint64_t *yb = y + L * n;
     for (size_t j = 0; j < K; j++) {
-        const he_mod m = c->aux[j];
-        const uint64_t bw = c->s_bhat_inv[j], bws = c->s_bhat_inv_s[j], lam = c->s_lambda[j];
-        uint64_t w[HE_MAXP];
-        for (size_t i = 0; i < L; i++) w[i] = c->s_w[i * K + j];
+        const uint64_t bw = c->s_bhat_inv[j], bws = c->s_bhat_inv_s[j], bq = c->aux[j].q;
+        for (size_t i = 0; i < L; i++) cst[i] = c->s_w[i * K + j];
+        cst[L] = c->s_lambda[j];
         const uint64_t *xb = x + (L + j) * n;
-        uint64_t *o = out + j * n;
-        for (size_t k = 0; k < n; k++) {
-            unsigned __int128 acc = r[k];
-            for (size_t i = 0; i < L; i++) acc += (unsigned __int128)y[i * n + k] * w[i];
-            acc += (unsigned __int128)he_mul_shoup(xb[k], bw, bws, m.q) * lam;
-            o[k] = he_red128(acc, &m);
-        }
+        for (size_t k = 0; k < n; k++) yb[k] = he_mul_shoup(xb[k], bw, bws, bq);
+        he_macc(out + j * n, y, L + 1, n, cst, r, &c->aux[j]);
     }
 }
 
@@ -131,7 +127,7 @@ ccs_status he_bfv_multiply(const ccs_he_ctx *c, const ccs_he_ciphertext *a, cons
                            ccs_he_ciphertext *out) {
     const size_t n = c->n, L = c->L, K = c->K, R = L + K;
     CCS_ENSURE(a->level == L && b->level == L, CCS_ERR_INVALID_ARG, "he: BFV ciphertexts stay at the top level");
-    uint64_t *ext = he_scratch(HE_SCR_BFV, (8 * R + L + 1) * n * sizeof(uint64_t));
+    uint64_t *ext = he_scratch(HE_SCR_BFV, (8 * R + L + 2) * n * sizeof(uint64_t));
     uint64_t *d = ext ? ext + 4 * R * n : NULL, *tmp = ext ? d + 3 * R * n : NULL, *ys = ext ? tmp + R * n : NULL;
     ccs_status st = ext ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "he: no memory");
     if (st == CCS_OK) {
@@ -151,11 +147,10 @@ ccs_status he_bfv_multiply(const ccs_he_ctx *c, const ccs_he_ciphertext *a, cons
             const he_mod mm = r < L ? c->m[r] : c->aux[r - L], *m = &mm;
             size_t o = r * n;
             uint64_t *d0 = d + o, *d1 = d + R * n + o, *d2 = d + 2 * R * n + o;
-            for (size_t z = 0; z < n; z++) {
-                d0[z] = he_mmul(a0[o + z], b0[o + z], m);
-                d1[z] = he_red128((unsigned __int128)a0[o + z] * b1[o + z] + (unsigned __int128)a1[o + z] * b0[o + z], m);
-                d2[z] = he_mmul(a1[o + z], b1[o + z], m);
-            }
+            const uint64_t *x[2] = {a0 + o, a1 + o}, *y[2] = {b1 + o, b0 + o};
+            he_dyadic_mul(d0, a0 + o, b0 + o, n, m);
+            he_dyadic_macc(d1, x, y, 2, n, m);
+            he_dyadic_mul(d2, a1 + o, b1 + o, n, m);
             ccs_ntt_inverse(m->ntt, d0);
             ccs_ntt_inverse(m->ntt, d1);
             ccs_ntt_inverse(m->ntt, d2);
@@ -163,7 +158,7 @@ ccs_status he_bfv_multiply(const ccs_he_ctx *c, const ccs_he_ciphertext *a, cons
         /* 3. scale into B; 4. B -> Q */
         st = he_ct_prepare(c, out, L, 3);
         for (size_t p = 0; st == CCS_OK && p < 3; p++) {
-            scale_to_b(c, d + p * R * n, tmp, ys, ys + L * n);
+            scale_to_b(c, d + p * R * n, tmp, ys, ys + (L + 1) * n);
             uint64_t *o = he_ct_row(out, p, 0);
             he_bconv_apply(&c->b_to_q, tmp, o, n, true);
             for (size_t i = 0; i < L; i++) ccs_ntt_forward(c->m[i].ntt, o + i * n);

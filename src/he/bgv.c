@@ -451,11 +451,10 @@ ccs_status ccs_he_multiply(const ccs_he_ctx *c, const ccs_he_ciphertext *a, cons
         const uint64_t *a0 = he_ct_row(a, 0, i), *a1 = he_ct_row(a, 1, i), *b0 = he_ct_row(b, 0, i),
                        *b1 = he_ct_row(b, 1, i);
         uint64_t *d0 = he_ct_row(r, 0, i), *d1 = he_ct_row(r, 1, i), *d2 = he_ct_row(r, 2, i);
-        for (size_t z = 0; z < n; z++) {
-            d0[z] = he_mmul(a0[z], b0[z], m);
-            d1[z] = he_red128((unsigned __int128)a0[z] * b1[z] + (unsigned __int128)a1[z] * b0[z], m);
-            d2[z] = he_mmul(a1[z], b1[z], m);
-        }
+        const uint64_t *x[2] = {a0, a1}, *y[2] = {b1, b0};
+        he_dyadic_mul(d0, a0, b0, n, m);
+        he_dyadic_macc(d1, x, y, 2, n, m);
+        he_dyadic_mul(d2, a1, b1, n, m);
     }
     r->level = l, r->size = 3, r->cf = cf;
     ccs_status st = ccs_he_ciphertext_copy(out, r);

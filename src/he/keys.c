@@ -206,16 +206,8 @@ ccs_status he_kswitch_apply(const ccs_he_ctx *c, const he_kswitch *k, const uint
                 kb[j] = ccs_he_poly_row(&k->b[j], ki);
                 ka[j] = ccs_he_poly_row(&k->a[j], ki);
             }
-            uint64_t *o0 = acc0 + i * n, *o1 = acc1 + i * n;
-            for (size_t z = 0; z < n; z++) {
-                unsigned __int128 u = 0, v = 0;
-                for (size_t j = 0; j < l; j++) {
-                    u += (unsigned __int128)s[j][z] * kb[j][z];
-                    v += (unsigned __int128)s[j][z] * ka[j][z];
-                }
-                o0[z] = he_red128(u, m);
-                o1[z] = he_red128(v, m);
-            }
+            he_dyadic_macc(acc0 + i * n, s, kb, l, n, m);
+            he_dyadic_macc(acc1 + i * n, s, ka, l, n, m);
         }
         uint64_t tc = err_scale(c);
         he_divide_last(c, acc0, l, &c->m[c->L], c->p_inv_q, tc, scr);

@@ -263,8 +263,7 @@ void he_sub(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_
     for (size_t i = 0; i < n; i++) r[i] = a[i] >= b[i] ? a[i] - b[i] : a[i] + q - b[i];
 }
 void he_dyadic_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *mp) {
-    const he_mod m = *mp;
-    for (size_t i = 0; i < n; i++) r[i] = he_mmul(a[i], b[i], &m);
+    he_dyadic_macc(r, &a, &b, 1, n, mp);
 }
 void he_dyadic_muladd(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *mp) {
     const he_mod m_ = *mp, *m = &m_;
@@ -410,12 +409,18 @@ void he_bconv_apply(const he_bconv *b, const uint64_t *in, uint64_t *out, size_t
     } else {
         memset(vv, 0, n);
     }
+    uint64_t *init = he_scratch(HE_SCR_INIT, n * sizeof(uint64_t));
     for (size_t j = 0; j < nt; j++) {
-        const he_mod m = *b->to[j];
         uint64_t cst[HE_MAX_AUX], vn[HE_MAX_AUX + 1];
         for (size_t i = 0; i < nf; i++) cst[i] = b->fhat_mod[i * nt + j];
         for (size_t v = 0; v <= nf; v++) vn[v] = b->vneg[j][v];
         uint64_t *o = out + j * n;
+        if (init) {
+            for (size_t k = 0; k < n; k++) init[k] = vn[vv[k]];
+            he_macc(o, y, nf, n, cst, init, b->to[j]);
+            continue;
+        }
+        const he_mod m = *b->to[j];
         for (size_t k = 0; k < n; k++) {
             unsigned __int128 acc = vn[vv[k]];
             for (size_t i = 0; i < nf; i++) acc += (unsigned __int128)y[i * n + k] * cst[i];

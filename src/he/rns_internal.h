@@ -166,15 +166,22 @@ void *he_alloc(size_t bytes); /* 64-byte aligned, zeroed */
 void *he_alloc_raw(size_t bytes); /* 64-byte aligned, uninitialised (scratch) */
 /* A per-thread scratch buffer that survives between calls (hot paths do not
  * fault fresh pages in every time). Slots: 0 BFV multiply, 1 key switching,
- * 2 base conversion, 3 rotation. NULL when out of memory. Not wiped: only
+ * 2 base conversion, 3 rotation, 4 base-conversion offsets. NULL when out of memory. Not wiped: only
  * public ciphertext data passes through it. */
-enum { HE_SCR_BFV = 0, HE_SCR_KS = 1, HE_SCR_BCONV = 2, HE_SCR_ROT = 3, HE_SCR_SLOTS = 4 };
+enum { HE_SCR_BFV = 0, HE_SCR_KS = 1, HE_SCR_BCONV = 2, HE_SCR_ROT = 3, HE_SCR_INIT = 4, HE_SCR_SLOTS = 5 };
 void *he_scratch(unsigned slot, size_t bytes);
 const he_mod *he_row_mod(const ccs_he_ctx *c, const ccs_he_poly *p, size_t i);
 CCS_MUST_USE ccs_status he_bconv_init(he_bconv *b, const he_mod *from, size_t nf, const he_mod *to, size_t nt);
 void he_bconv_free(he_bconv *b);
 /* in: nf rows, out: nt rows, coefficient form; exact (rounded v) when exact. */
 void he_bconv_apply(const he_bconv *b, const uint64_t *in, uint64_t *out, size_t n, bool exact);
+/* out[k] = (init[k] + sum_i y[i n + k] cst[i]) mod q; y, cst < 2^50, rows <=
+ * HE_MAX_AUX + 1, init < 2^54 or NULL (rns_avx512.c: IFMA or scalar). */
+void he_macc(uint64_t *out, const uint64_t *y, size_t rows, size_t n, const uint64_t *cst, const uint64_t *init,
+             const he_mod *m);
+/* out[k] = sum_i a[i][k] b[i][k] mod q; inputs < q < 2^50 (IFMA) or < 2^64 and rows <= 64. out may be a[i]. */
+void he_dyadic_macc(uint64_t *out, const uint64_t *const *a, const uint64_t *const *b, size_t rows, size_t n,
+                    const he_mod *m);
 void he_dyadic_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m);
 void he_dyadic_muladd(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m);
 void he_add(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q);

@@ -254,10 +254,52 @@ static void test_prng(void **state) {
     he_prng_done(&g2);
 }
 
+/* The multiply-accumulate kernels (IFMA or scalar, as the CPU and CCS_HE_ISA
+ * choose) against 128-bit arithmetic, with edge values q - 1. */
+static void test_macc(void **state) {
+    (void)state;
+    enum { N = 1024, R = 16 };
+    static uint64_t a[R][N], b[R][N], out[N], init[N];
+    unsigned bits[] = {20, 30, 43, 49, 50};
+    for (size_t bi = 0; bi < 5; bi++) {
+        uint64_t q;
+        assert_int_equal(ccs_he_primes(1024, bits[bi], 1, &q), CCS_OK);
+        if (bits[bi] == 50) q = (1ull << 50) - 27; /* any modulus below 2^50 */
+        he_mod m;
+        he_mod_init(&m, q);
+        const uint64_t *pa[R], *pb[R];
+        uint64_t cst[R];
+        for (size_t i = 0; i < R; i++) {
+            for (size_t k = 0; k < N; k++) a[i][k] = rnd() % q, b[i][k] = rnd() % q;
+            a[i][0] = b[i][0] = q - 1;
+            a[i][1] = (1ull << 50) - 1; /* he_macc takes y < 2^50 */
+            pa[i] = a[i], pb[i] = b[i];
+            cst[i] = i == 0 ? q - 1 : rnd() % q;
+        }
+        for (size_t k = 0; k < N; k++) init[k] = rnd() >> 10;
+        for (size_t rows = 1; rows <= R; rows += 5) {
+            a[0][1] = q - 1;
+            he_dyadic_macc(out, pa, pb, rows, N, &m);
+            for (size_t k = 0; k < N; k++) {
+                unsigned __int128 s = 0;
+                for (size_t i = 0; i < rows; i++) s += (unsigned __int128)a[i][k] * b[i][k];
+                if (out[k] != (uint64_t)(s % q)) fail_msg("dyadic_macc q=%llu rows=%zu k=%zu", (unsigned long long)q, rows, k);
+            }
+            a[0][1] = (1ull << 50) - 1;
+            he_macc(out, a[0], rows, N, cst, init, &m);
+            for (size_t k = 0; k < N; k++) {
+                unsigned __int128 s = init[k];
+                for (size_t i = 0; i < rows; i++) s += (unsigned __int128)a[i][k] * cst[i];
+                if (out[k] != (uint64_t)(s % q)) fail_msg("macc q=%llu rows=%zu k=%zu", (unsigned long long)q, rows, k);
+            }
+        }
+    }
+}
+
 int test_group_he_rns(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_params),    cmocka_unit_test(test_poly_arith), cmocka_unit_test(test_base_conv),
-        cmocka_unit_test(test_mod_down), cmocka_unit_test(test_prng),
+        cmocka_unit_test(test_mod_down), cmocka_unit_test(test_prng),    cmocka_unit_test(test_macc),
     };
     return cmocka_run_group_tests_name("he/rns", tests, NULL, NULL);
 }

@@ -1,0 +1,119 @@
+/* Multiply-accumulate with reduction for base conversion and HPS scaling:
+ *   out[k] = (init[k] + sum_i y[i n + k] c_i) mod q,
+ * y < 2^50, c_i < q < 2^50, rows <= 16, init < 2^54. The AVX-512 IFMA path
+ * accumulates the low and high 52-bit halves of the products separately
+ * (value = hi 2^52 + lo), folds lo's top bits into hi, then reduces
+ * hi 2^52 (Shoup with w = 2^52 mod q) and lo's low 52 bits (Shoup with
+ * w = 1) and corrects twice: the same residues as the scalar path. */
+#include "rns_internal.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* (hi 2^52 + lo) mod q for the accumulators below. */
+__attribute__((target("avx512f,avx512ifma"))) static inline __m512i fold_ifma(__m512i lo, __m512i hi, __m512i vq,
+                                                                             __m512i v2q, __m512i vw, __m512i vws,
+                                                                             __m512i vws1, __m512i mask) {
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i H = _mm512_add_epi64(hi, _mm512_srli_epi64(lo, 52));
+    __m512i L = _mm512_and_si512(lo, mask);
+    __m512i qe = _mm512_madd52hi_epu64(zero, H, vws);
+    __m512i r1 = _mm512_sub_epi64(_mm512_madd52lo_epu64(zero, H, vw), _mm512_madd52lo_epu64(zero, qe, vq));
+    r1 = _mm512_and_si512(r1, mask);
+    __m512i qe2 = _mm512_madd52hi_epu64(zero, L, vws1);
+    __m512i r2 = _mm512_sub_epi64(L, _mm512_madd52lo_epu64(zero, qe2, vq));
+    __m512i r = _mm512_add_epi64(r1, r2); /* < 4q */
+    r = _mm512_min_epu64(r, _mm512_sub_epi64(r, v2q));
+    return _mm512_min_epu64(r, _mm512_sub_epi64(r, vq));
+}
+
+#define FOLD_CONSTANTS(q)                                                                                          \
+    const uint64_t w_ = ((uint64_t)1 << 52) % (q);                                                                 \
+    const __m512i vq = _mm512_set1_epi64((long long)(q)), v2q = _mm512_set1_epi64((long long)(2 * (q)));           \
+    const __m512i vw = _mm512_set1_epi64((long long)w_);                                                           \
+    const __m512i vws = _mm512_set1_epi64((long long)(uint64_t)(((unsigned __int128)w_ << 52) / (q)));             \
+    const __m512i vws1 = _mm512_set1_epi64((long long)(((uint64_t)1 << 52) / (q)));                                \
+    const __m512i mask = _mm512_set1_epi64((long long)((1ull << 52) - 1))
+
+__attribute__((target("avx512f,avx512ifma"))) static void dmacc_ifma(uint64_t *out, const uint64_t *const *a,
+                                                                    const uint64_t *const *b, size_t rows, size_t n,
+                                                                    uint64_t q) {
+    FOLD_CONSTANTS(q);
+    const __m512i zero = _mm512_setzero_si512();
+    for (size_t k = 0; k < n; k += 8) {
+        __m512i lo = zero, hi = zero;
+        for (size_t i = 0; i < rows; i++) {
+            __m512i x = _mm512_loadu_si512((const void *)(a[i] + k)), y = _mm512_loadu_si512((const void *)(b[i] + k));
+            lo = _mm512_madd52lo_epu64(lo, x, y);
+            hi = _mm512_madd52hi_epu64(hi, x, y);
+        }
+        _mm512_storeu_si512((void *)(out + k), fold_ifma(lo, hi, vq, v2q, vw, vws, vws1, mask));
+    }
+}
+
+__attribute__((target("avx512f,avx512ifma"))) static void macc_ifma(uint64_t *out, const uint64_t *y, size_t rows,
+                                                                   size_t n, const uint64_t *cst,
+                                                                   const uint64_t *init, uint64_t q) {
+    const uint64_t w = ((uint64_t)1 << 52) % q;
+    const uint64_t ws = (uint64_t)(((unsigned __int128)w << 52) / q), ws1 = ((uint64_t)1 << 52) / q;
+    const __m512i vq = _mm512_set1_epi64((long long)q), v2q = _mm512_set1_epi64((long long)(2 * q));
+    const __m512i vw = _mm512_set1_epi64((long long)w), vws = _mm512_set1_epi64((long long)ws);
+    const __m512i vws1 = _mm512_set1_epi64((long long)ws1), mask = _mm512_set1_epi64((long long)((1ull << 52) - 1));
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i c[HE_MAX_AUX + 1];
+    for (size_t i = 0; i < rows; i++) c[i] = _mm512_set1_epi64((long long)cst[i]);
+    for (size_t k = 0; k < n; k += 8) {
+        __m512i lo = init ? _mm512_loadu_si512((const void *)(init + k)) : zero, hi = zero;
+        for (size_t i = 0; i < rows; i++) {
+            __m512i yv = _mm512_loadu_si512((const void *)(y + i * n + k));
+            lo = _mm512_madd52lo_epu64(lo, yv, c[i]);
+            hi = _mm512_madd52hi_epu64(hi, yv, c[i]);
+        }
+        __m512i H = _mm512_add_epi64(hi, _mm512_srli_epi64(lo, 52));
+        __m512i L = _mm512_and_si512(lo, mask);
+        __m512i qe = _mm512_madd52hi_epu64(zero, H, vws);
+        __m512i r1 = _mm512_sub_epi64(_mm512_madd52lo_epu64(zero, H, vw), _mm512_madd52lo_epu64(zero, qe, vq));
+        r1 = _mm512_and_si512(r1, mask);
+        __m512i qe2 = _mm512_madd52hi_epu64(zero, L, vws1);
+        __m512i r2 = _mm512_sub_epi64(L, _mm512_madd52lo_epu64(zero, qe2, vq));
+        __m512i r = _mm512_add_epi64(r1, r2); /* < 4q */
+        r = _mm512_min_epu64(r, _mm512_sub_epi64(r, v2q));
+        r = _mm512_min_epu64(r, _mm512_sub_epi64(r, vq));
+        _mm512_storeu_si512((void *)(out + k), r);
+    }
+}
+#endif
+
+void he_dyadic_macc(uint64_t *out, const uint64_t *const *a, const uint64_t *const *b, size_t rows, size_t n,
+                    const he_mod *mp) {
+#if defined(__x86_64__)
+    if (rows <= 64 && (n & 7) == 0 && mp->q < ((uint64_t)1 << 50) && ccs_he_isa_active() == CCS_HE_ISA_AVX512IFMA) {
+        dmacc_ifma(out, a, b, rows, n, mp->q);
+        return;
+    }
+#endif
+    const he_mod m = *mp;
+    for (size_t k = 0; k < n; k++) {
+        unsigned __int128 acc = 0;
+        for (size_t i = 0; i < rows; i++) acc += (unsigned __int128)a[i][k] * b[i][k];
+        out[k] = he_red128(acc, &m);
+    }
+}
+
+void he_macc(uint64_t *out, const uint64_t *y, size_t rows, size_t n, const uint64_t *cst, const uint64_t *init,
+             const he_mod *mp) {
+#if defined(__x86_64__)
+    if (rows <= HE_MAX_AUX + 1 && (n & 7) == 0 && ccs_he_isa_active() == CCS_HE_ISA_AVX512IFMA) {
+        macc_ifma(out, y, rows, n, cst, init, mp->q);
+        return;
+    }
+#endif
+    const he_mod m = *mp;
+    uint64_t cc[HE_MAX_AUX + 1];
+    for (size_t i = 0; i < rows; i++) cc[i] = cst[i];
+    for (size_t k = 0; k < n; k++) {
+        unsigned __int128 acc = init ? init[k] : 0;
+        for (size_t i = 0; i < rows; i++) acc += (unsigned __int128)y[i * n + k] * cc[i];
+        out[k] = he_red128(acc, &m);
+    }
+}

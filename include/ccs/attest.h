@@ -687,8 +687,8 @@ CCS_MUST_USE ccs_status ccs_tpm_enroll(const ccs_tpm_challenge_state *state, ccs
 
 /* ---- Hygon CSV ---------------------------------------------------------------------- */
 
-/* The Hygon CSV attestation report v1 (shared specs section 4; the layouts in
- * tests/data/attestation/csv/MANIFEST.md), verified along the SM2 chain
+/* The Hygon CSV attestation report v1 and v2 (shared specs section 4; the
+ * layouts in tests/data/attestation/csv/MANIFEST.md), verified along the SM2 chain
  * HRK (compiled in) -> HSK -> CEK (per chip, from Hygon KDS) -> PEK (in the
  * report) -> report, plus the HMAC-SM3 over the signer block keyed with the
  * guest's mnonce. Certificates carry no dates: no "as of" time is needed.
@@ -700,9 +700,20 @@ CCS_MUST_USE ccs_status ccs_tpm_enroll(const ccs_tpm_challenge_state *state, ccs
  * or the CoCo trustee JSON object (attestation_report.data as a byte array,
  * cert_chain.pek, serial_number). The trustee form was serialized after its
  * signer block was unmasked and its reserved bytes zeroed, so its HMAC cannot
- * be checked (docs/attest.md "Hygon CSV"). */
+ * be checked (docs/attest.md "Hygon CSV").
+ *
+ * Report v2 (firmware API 1.4+, the "extended" report) is recognised only by
+ * its wrapper: raw evidence that starts with the csv-rs wrapper header
+ * ("ATTESTATION_EXT\0" magic, u32 flags: 0 = v1, 1 = v2) before the report,
+ * or trustee JSON whose attestation_report has that magic and flags. A bare
+ * report (no header) is v1. v2 has no anonce masking, adds build,
+ * rtmr_version and five SM3 RTMRs, and is signed over bytes [0, 1024). */
 
 #define CCS_CSV_REPORT_LEN 2548    /* TeeInfo 336 + PEK 2084 + SN 64 + reserved 32 + HMAC 32 */
+#define CCS_CSV_REPORT_V2_LEN 3380 /* TeeInfo v2 1168 + PEK 2084 + SN 64 + reserved 32 + HMAC 32 */
+#define CCS_CSV_V2_SIGNED_LEN 1024 /* the PEK signs v2 report bytes [0, 1024) */
+#define CCS_CSV_EXT_HEADER_LEN 20  /* wrapper header: magic "ATTESTATION_EXT\0" 16 + flags u32 */
+#define CCS_CSV_RTMRS 5            /* rtmr0 (= the launch measure) .. rtmr4, SM3 */
 #define CCS_CSV_REPORT_BUF_LEN 4096 /* the buffer the firmware fills */
 #define CCS_CSV_SIGNED_LEN 180     /* the PEK signs report bytes [0, 180) as stored */
 #define CCS_CSV_CA_CERT_LEN 832    /* "ca" format: HRK, HSK */
@@ -717,11 +728,16 @@ typedef enum ccs_csv_form {
  * (the trustee form is not a byte string); masked fields are unmasked here. */
 typedef struct ccs_csv_report {
     ccs_csv_form form;
-    uint8_t raw[CCS_CSV_REPORT_LEN]; /* as delivered: what the PEK signature and HMAC cover */
-    size_t trailing;                 /* bytes after the report in its buffer (ignored) */
-    uint32_t anonce;
+    uint32_t version;                   /* 1 or 2 (from the wrapper; bare reports are v1) */
+    uint8_t raw[CCS_CSV_REPORT_V2_LEN]; /* as delivered: what the PEK signature and HMAC cover */
+    size_t len;                         /* report bytes in raw: CCS_CSV_REPORT_LEN or _V2_LEN */
+    size_t trailing;                    /* bytes after the report in its buffer (ignored) */
+    uint32_t anonce;                    /* v2: 0 (no masking) */
     uint8_t user_pubkey_digest[32], vm_id[16], vm_version[16], report_data[64], mnonce[16], measure[32];
     uint32_t policy, sig_usage, sig_algo;
+    uint32_t build;                  /* v2: firmware build */
+    uint16_t rtmr_version;           /* v2 */
+    uint8_t rtmr[CCS_CSV_RTMRS][32]; /* v2: rtmr0..rtmr4 */
     uint8_t sig_rs[64];              /* r||s, big-endian */
     uint8_t pek[CCS_CSV_CERT_LEN];   /* the PEK certificate, unmasked */
     char chip_id[65];                /* the chip serial number, unmasked, NUL-terminated */
@@ -729,9 +745,10 @@ typedef struct ccs_csv_report {
     char serial_number[65];          /* trustee form: its "serial_number"; "" otherwise */
 } ccs_csv_report;
 
-/* Parses raw or trustee-JSON evidence. Errors: CCS_ERR_TRUNCATED,
- * CCS_ERR_TRAILING (more than 4096 bytes), CCS_ERR_UNSUPPORTED (a v2
- * extended report, another signature algorithm), CCS_ERR_FORMAT. */
+/* Parses raw or trustee-JSON evidence, v1 or v2. Errors: CCS_ERR_TRUNCATED,
+ * CCS_ERR_TRAILING (a report buffer over 4096 bytes), CCS_ERR_UNSUPPORTED
+ * (wrapper flags other than 0/1, another signature usage or algorithm),
+ * CCS_ERR_FORMAT. */
 CCS_MUST_USE ccs_status ccs_csv_report_parse(ccs_bytes evidence, ccs_csv_report *out);
 
 /* The HSK and CEK of the report's chip (Hygon KDS serves them by chip SN,
@@ -757,6 +774,10 @@ typedef struct ccs_csv_options {
     /* Pass evidence whose HMAC cannot be checked (the trustee form). The
      * PEK and chip SN are then not integrity-protected by the report. */
     bool insecure_unchecked_hmac;
+    /* If non-empty: a CCEL (TCG crypto-agile event log with SM3 digests)
+     * replayed into rtmr1..4 (event index i -> rtmr i) and compared with a
+     * v2 report. Empty: the trustee form's cc_eventlog, if any, for v2. */
+    ccs_bytes event_log;
 } ccs_csv_options;
 
 /* Stable names of the CSV checks. */
@@ -770,6 +791,15 @@ typedef struct ccs_csv_options {
 #define CCS_CHECK_CSV_CHIP_ID "chip_id"
 #define CCS_CHECK_CSV_DEBUG "debug"
 #define CCS_CHECK_CSV_REPORT_DATA "report_data"
+#define CCS_CHECK_CSV_EVENT_LOG "event_log" /* the log does not parse, or a v1 report (no RTMRs) */
+#define CCS_CHECK_CSV_RTMR "rtmr"           /* a replayed RTMR differs from the report's */
+
+typedef enum ccs_csv_event_log_state {
+    CCS_CSV_EVENT_LOG_NONE = 0, /* no log given: RTMRs reported, not checked */
+    CCS_CSV_EVENT_LOG_MATCHED,
+    CCS_CSV_EVENT_LOG_MISMATCHED,
+    CCS_CSV_EVENT_LOG_INVALID,
+} ccs_csv_event_log_state;
 
 typedef enum ccs_csv_hmac_state {
     CCS_CSV_HMAC_NOT_RUN = 0,
@@ -781,7 +811,7 @@ typedef enum ccs_csv_hmac_state {
 /* The result of a CSV verification; claims are copied and unmasked. */
 typedef struct ccs_csv_result {
     bool pass;
-    uint32_t report_version; /* 1 */
+    uint32_t report_version; /* 1 or 2; 0 when the report does not parse */
     ccs_csv_form form;
     ccs_failed_check failed[CCS_DCAP_MAX_FAILED];
     size_t n_failed;
@@ -791,6 +821,12 @@ typedef struct ccs_csv_result {
     uint8_t measurement[32], report_data[64], user_pubkey_digest[32], vm_id[16], vm_version[16], mnonce[16];
     char chip_id[65];
     uint8_t pek_fw_major, pek_fw_minor, cek_fw_major, cek_fw_minor; /* cek_*: 0 without a CEK */
+    /* v2 only (zero for v1) */
+    uint32_t build;
+    uint16_t rtmr_version;
+    uint8_t rtmr[CCS_CSV_RTMRS][32];
+    ccs_csv_event_log_state event_log;
+    size_t n_events; /* events replayed (MATCHED/MISMATCHED) */
 } ccs_csv_result;
 
 /* Verifies evidence (raw or trustee JSON). Returns CCS_OK when the verdict

@@ -1,4 +1,4 @@
-/* Hygon CSV report verification (shared specs section 4): the pinned HRK,
+/* Hygon CSV report verification, v1 and v2 (shared specs section 4): the pinned HRK,
  * HRK -> HSK -> CEK -> PEK -> report with SM2/SM3 (the signer's user ID as
  * the distinguishing ID), the HMAC-SM3 over the signer block keyed with the
  * mnonce, then the caller's expectations. Every check that can run does, so
@@ -10,8 +10,6 @@
 #include "csv.h"
 #include "checks.h"
 
-#define HMAC_OFF 336
-#define HMAC_END 2516
 #define POLICY_NODBG 0x1u
 
 typedef struct cctx {
@@ -21,7 +19,17 @@ typedef struct cctx {
     ccs_csv_result *res;
     csv_cert hrk, hsk, cek, pek;
     bool hrk_ok, cek_ok, pek_parsed;
+    ccs_bytes event_log; /* opt->event_log, else the trustee form's cc_eventlog */
 } cctx;
+
+/* Where the signer block (PEK || SN || reserved, the HMAC input) starts,
+ * and how many leading report bytes the PEK signs, per version. */
+static size_t signer_off(const ccs_csv_report *p) {
+    return p->version == 2 ? CSV_V2_TEE_INFO_LEN : CSV_V1_TEE_INFO_LEN;
+}
+static size_t signed_len(const ccs_csv_report *p) {
+    return p->version == 2 ? CCS_CSV_V2_SIGNED_LEN : CCS_CSV_SIGNED_LEN;
+}
 
 static void cfail(cctx *c, const char *check, const char *fmt, ...) CCS_PRINTF(3, 4);
 static void cfail(cctx *c, const char *check, const char *fmt, ...) {
@@ -33,7 +41,7 @@ static void cfail(cctx *c, const char *check, const char *fmt, ...) {
 
 /* The root: only the compiled-in Hygon HRK, which must sign itself. */
 static void check_hrk(cctx *c) {
-    ccs_bytes pinned = ccs_csv_hygon_hrk(), given = c->certs->hrk.len ? c->certs->hrk : pinned;
+    ccs_bytes pinned = ccs_csv_trusted_hrk(), given = c->certs->hrk.len ? c->certs->hrk : pinned;
     if (!ccs_bytes_eq(given, pinned)) {
         cfail(c, CCS_CHECK_CSV_HRK, "the given HRK is not the Hygon Root Key (refused: only the built-in HRK is trusted)");
         return;
@@ -92,7 +100,7 @@ static void check_pek(cctx *c) {
 static void check_report_signature(cctx *c) {
     if (!c->pek_parsed) return;
     ccs_status st = ccs_sm2_verify(ccs_bytes_of(c->pek.pub_xy, 64), c->pek.user_id,
-                                   ccs_bytes_of(c->rep->raw, CCS_CSV_SIGNED_LEN), ccs_bytes_of(c->rep->sig_rs, 64));
+                                   ccs_bytes_of(c->rep->raw, signed_len(c->rep)), ccs_bytes_of(c->rep->sig_rs, 64));
     if (st != CCS_OK) cfail(c, CCS_CHECK_CSV_REPORT_SIGNATURE, "report is not signed by its PEK: %s", ccs_error_detail());
 }
 
@@ -110,8 +118,8 @@ static void check_hmac(cctx *c) {
                   "raw report (or accept this insecurely: --insecure-unchecked-hmac)");
         return;
     }
-    if (ccs_hmac_sm3(ccs_bytes_of(c->rep->mnonce, 16), ccs_bytes_of(c->rep->raw + HMAC_OFF, HMAC_END - HMAC_OFF),
-                     mac) != CCS_OK ||
+    size_t off = signer_off(c->rep), end = c->rep->len - 32; /* PEK, SN, reserved; the MAC last */
+    if (ccs_hmac_sm3(ccs_bytes_of(c->rep->mnonce, 16), ccs_bytes_of(c->rep->raw + off, end - off), mac) != CCS_OK ||
         !ccs_ct_eq(ccs_bytes_of(mac, sizeof mac), ccs_bytes_of(c->rep->mac, 32))) {
         r->hmac = CCS_CSV_HMAC_INVALID;
         cfail(c, CCS_CHECK_CSV_REPORT_HMAC, "the HMAC over the PEK, chip SN and reserved bytes does not verify");
@@ -137,8 +145,11 @@ static void check_expectations(cctx *c) {
 static void copy_claims(cctx *c) {
     const ccs_csv_report *p = c->rep;
     ccs_csv_result *r = c->res;
-    r->report_version = 1;
+    r->report_version = p->version;
     r->form = p->form;
+    r->build = p->build;
+    r->rtmr_version = p->rtmr_version;
+    memcpy(r->rtmr, p->rtmr, sizeof r->rtmr);
     r->policy = p->policy;
     r->debug = (p->policy & POLICY_NODBG) == 0;
     memcpy(r->measurement, p->measure, 32);
@@ -148,6 +159,32 @@ static void copy_claims(cctx *c) {
     memcpy(r->vm_version, p->vm_version, 16);
     memcpy(r->mnonce, p->mnonce, 16);
     memcpy(r->chip_id, p->chip_id, sizeof r->chip_id);
+}
+
+/* The event log replayed into rtmr1..4 (trustee's mapping: MR index i ->
+ * rtmr i) and compared with the report. rtmr0 is the launch digest, which
+ * the log does not extend. Only v2 reports have RTMRs. */
+static void check_event_log(cctx *c) {
+    uint8_t rtmr[CCS_CSV_RTMRS][32];
+    ccs_csv_result *r = c->res;
+    if (c->event_log.len == 0) return;
+    if (c->rep->version != 2) {
+        r->event_log = CCS_CSV_EVENT_LOG_INVALID;
+        cfail(c, CCS_CHECK_CSV_EVENT_LOG, "a v%u report has no RTMRs to check an event log against",
+              c->rep->version);
+        return;
+    }
+    if (ccs_csv_ccel_replay(c->event_log, rtmr, &r->n_events) != CCS_OK) {
+        r->event_log = CCS_CSV_EVENT_LOG_INVALID;
+        cfail(c, CCS_CHECK_CSV_EVENT_LOG, "%s", ccs_error_detail());
+        return;
+    }
+    r->event_log = CCS_CSV_EVENT_LOG_MATCHED;
+    for (unsigned i = 1; i < CCS_CSV_RTMRS; i++) {
+        if (ccs_ct_eq(ccs_bytes_of(rtmr[i], 32), ccs_bytes_of(c->rep->rtmr[i], 32))) continue;
+        r->event_log = CCS_CSV_EVENT_LOG_MISMATCHED;
+        cfail(c, CCS_CHECK_CSV_RTMR, "rtmr%u is not the event log replayed (index %u)", i, i);
+    }
 }
 
 static void parse_pek(cctx *c) {
@@ -169,6 +206,7 @@ ccs_status ccs_csv_verify(ccs_bytes evidence, const ccs_csv_certs *certs, const 
     static const ccs_csv_certs none;
     static const ccs_csv_options defaults;
     ccs_csv_report rep;
+    ccs_buf trustee_log = {0};
     cctx c;
     CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
     CCS_ENSURE(opt == NULL || (opt->mnonce.len == 0 || opt->mnonce.len == 16), CCS_ERR_INVALID_ARG,
@@ -185,6 +223,12 @@ ccs_status ccs_csv_verify(ccs_bytes evidence, const ccs_csv_certs *certs, const 
         return ccs_error_set(CCS_ERR_VERIFY, CCS_HERE, "CSV report does not parse");
     }
     copy_claims(&c);
+    c.event_log = c.opt->event_log;
+    if (c.event_log.len == 0 && rep.version == 2 && rep.form == CCS_CSV_FORM_TRUSTEE) {
+        if (ccs_csv_trustee_event_log(evidence, &trustee_log) != CCS_OK)
+            cfail(&c, CCS_CHECK_CSV_EVENT_LOG, "%s", ccs_error_detail());
+        c.event_log = ccs_buf_view(&trustee_log);
+    }
     parse_pek(&c);
     check_hrk(&c);
     check_chain(&c);
@@ -192,6 +236,8 @@ ccs_status ccs_csv_verify(ccs_bytes evidence, const ccs_csv_certs *certs, const 
     check_report_signature(&c);
     check_hmac(&c);
     check_expectations(&c);
+    check_event_log(&c);
+    ccs_buf_free(&trustee_log);
     out->pass = out->n_failed == 0;
     if (!out->pass)
         return ccs_error_set(CCS_ERR_VERIFY, CCS_HERE, "%s: %s", out->failed[0].name, out->failed[0].message);

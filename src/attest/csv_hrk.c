@@ -3,7 +3,7 @@
  * src/certs/builtin/hrk.cert and confidential-containers/trustee
  * deps/verifier/src/csv/hrk.cert (tests/data/attestation/csv, MANIFEST.md).
  * Key ID 3ae86a9701355cce333a589de21583d7, user ID "HYGON-SSD-HRK". */
-#include "ccs/attest.h"
+#include "csv.h"
 
 static const uint8_t hygon_hrk[CCS_CSV_CA_CERT_LEN] = {
     0x01, 0x00, 0x00, 0x00, 0x3a, 0xe8, 0x6a, 0x97, 0x01, 0x35, 0x5c, 0xce, 0x33, 0x3a, 0x58, 0x9d,
@@ -61,3 +61,11 @@ static const uint8_t hygon_hrk[CCS_CSV_CA_CERT_LEN] = {
 };
 
 ccs_bytes ccs_csv_hygon_hrk(void) { return ccs_bytes_of(hygon_hrk, sizeof hygon_hrk); }
+
+/* Tests only: a synthesized HRK (there is no Hygon-signed v2 report to test
+ * with). Not thread-safe by design; set before verifying, never in a library. */
+static ccs_bytes test_hrk;
+
+void ccs__csv_set_test_hrk(ccs_bytes hrk) { test_hrk = hrk; }
+
+ccs_bytes ccs_csv_trusted_hrk(void) { return test_hrk.len ? test_hrk : ccs_csv_hygon_hrk(); }

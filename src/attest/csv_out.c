@@ -62,7 +62,25 @@ static json_t *claims(const ccs_csv_result *r) {
     HEX(c, "mnonce", r->mnonce);
     json_object_set_new(c, "chip_id", json_string(r->chip_id));
     json_object_set_new(c, "firmware", firmware(r));
+    if (r->report_version == 2) {
+        char name[8];
+        json_object_set_new(c, "build", json_integer(r->build));
+        json_object_set_new(c, "rtmr_version", json_integer(r->rtmr_version));
+        for (unsigned i = 0; i < CCS_CSV_RTMRS; i++) {
+            snprintf(name, sizeof name, "rtmr%u", i);
+            json_object_set_new(c, name, hex(r->rtmr[i], 32));
+        }
+    }
     return c;
+}
+
+static const char *event_log_name(ccs_csv_event_log_state s) {
+    switch (s) {
+    case CCS_CSV_EVENT_LOG_MATCHED: return "matched";
+    case CCS_CSV_EVENT_LOG_MISMATCHED: return "mismatched";
+    case CCS_CSV_EVENT_LOG_INVALID: return "invalid";
+    default: return "not_given";
+    }
 }
 
 ccs_status ccs_csv_result_json(const ccs_csv_result *r, char **out) {
@@ -76,6 +94,7 @@ ccs_status ccs_csv_result_json(const ccs_csv_result *r, char **out) {
     json_object_set_new(o, "report_hmac", json_string(hmac_name(r->hmac)));
     json_object_set_new(o, "failed_checks", ccs_failed_checks_json(r->failed, r->n_failed));
     /* A report that does not parse has no claims. */
+    if (r->report_version == 2) json_object_set_new(o, "rtmr_event_log", json_string(event_log_name(r->event_log)));
     if (r->report_version) json_object_set_new(o, "claims", claims(r));
     return ccs_result_dump(o, out);
 }

@@ -1,5 +1,7 @@
-/* Hygon CSV report v1: parsing the raw firmware buffer and the CoCo trustee
- * JSON form, and undoing the anonce masking. Layout (MANIFEST.md, shared
+/* Hygon CSV report v1 and v2: parsing the raw firmware buffer and the CoCo
+ * trustee JSON form, and undoing the (v1) anonce masking. The v2 TeeInfo is
+ * in csv_report_v2.c; the version comes from the csv-rs wrapper header
+ * (magic "ATTESTATION_EXT\0", flags 0 = v1, 1 = v2). Layout (MANIFEST.md, shared
  * specs section 4): TeeInfo 336 bytes = user_pubkey_digest 32, vm_id 16,
  * vm_version 16, report_data 64, mnonce 16, measure 32, policy u32,
  * sig_usage u32, sig_algo u32, anonce u32, r 72, s 72; then the signer
@@ -13,10 +15,8 @@
 
 #include "csv.h"
 
-#define TEE_INFO_LEN 336
-#define SIGNER_OFF 336
-#define SN_OFF 2420
-#define EXT_MAGIC "ATTESTATION_EXT" /* + NUL: 16 bytes (csv-rs ATTESTATION_EXT_MAGIC) */
+#define EXT_FLAGS_V1 0u
+#define EXT_FLAGS_V2 1u
 
 static void unmask(uint8_t *p, size_t n, uint32_t anonce) {
     const uint8_t k[4] = {(uint8_t)anonce, (uint8_t)(anonce >> 8), (uint8_t)(anonce >> 16), (uint8_t)(anonce >> 24)};
@@ -70,35 +70,74 @@ static ccs_status read_tee_info(ccs_reader *r, ccs_csv_report *o) {
     return CCS_OK;
 }
 
-/* Decodes o->raw; signer_masked: the PEK and SN are still masked. */
+/* Decodes o->raw (o->version set); signer_masked: the v1 PEK and SN are
+ * still masked. The signer block (PEK, SN, reserved, HMAC) follows the
+ * TeeInfo in both versions. */
 static ccs_status decode(ccs_csv_report *o, bool signer_masked) {
     ccs_reader r;
     uint8_t sn[64];
-    ccs_reader_init(&r, ccs_bytes_of(o->raw, sizeof o->raw));
-    CCS_TRY(read_tee_info(&r, o));
-    CCS_ENSURE(r.off == TEE_INFO_LEN, CCS_ERR_INTERNAL, "csv TeeInfo layout");
+    o->len = o->version == 2 ? CCS_CSV_REPORT_V2_LEN : CCS_CSV_REPORT_LEN;
+    ccs_reader_init(&r, ccs_bytes_of(o->raw, o->len));
+    if (o->version == 2) {
+        CCS_TRY(ccs_csv_read_tee_info_v2(&r, o));
+    } else {
+        CCS_TRY(read_tee_info(&r, o));
+        CCS_ENSURE(r.off == CSV_V1_TEE_INFO_LEN, CCS_ERR_INTERNAL, "csv TeeInfo layout");
+    }
     CCS_TRY(ccs_reader_copy(&r, o->pek, sizeof o->pek));
     CCS_TRY(ccs_reader_copy(&r, sn, sizeof sn));
     CCS_TRY(ccs_reader_skip(&r, 32)); /* reserved: HMAC input, nothing else */
     CCS_TRY(ccs_reader_copy(&r, o->mac, sizeof o->mac));
     CCS_TRY(ccs_reader_expect_end(&r));
-    if (signer_masked) {
+    if (signer_masked && o->version == 1) {
         unmask(o->pek, sizeof o->pek, o->anonce);
         unmask(sn, sizeof sn, o->anonce);
     }
     return read_sn(sn, o->chip_id);
 }
 
+/* The wrapper's flags: 0 is a v1 report behind the extension magic, 1 the
+ * v2 (extended) report (csv-rs AttestationReport::try_from). */
+static ccs_status version_of_flags(uint32_t flags, uint32_t *version) {
+    CCS_ENSURE(flags == EXT_FLAGS_V1 || flags == EXT_FLAGS_V2, CCS_ERR_UNSUPPORTED,
+               "CSV report wrapper flags %u (only 0 = v1 and 1 = v2)", flags);
+    *version = flags == EXT_FLAGS_V2 ? 2 : 1;
+    return CCS_OK;
+}
+
+/* The report in its buffer: at least the version's report length, at most
+ * the 4096-byte firmware buffer; what follows the report there is padding
+ * that nothing signs, and is ignored. */
+static ccs_status take_body(ccs_bytes body, ccs_csv_report *o) {
+    size_t need = o->version == 2 ? CCS_CSV_REPORT_V2_LEN : CCS_CSV_REPORT_LEN;
+    CCS_ENSURE(body.len >= need, CCS_ERR_TRUNCATED, "CSV report v%u is %zu bytes, at least %zu needed", o->version,
+               body.len, need);
+    CCS_ENSURE(body.len <= CCS_CSV_REPORT_BUF_LEN, CCS_ERR_TRAILING, "CSV report is %zu bytes, at most %d expected",
+               body.len, CCS_CSV_REPORT_BUF_LEN);
+    memcpy(o->raw, body.ptr, need);
+    o->trailing = body.len - need;
+    return CCS_OK;
+}
+
+/* Raw evidence: the csv-rs wrapper (header, then the report buffer), or a
+ * bare v1 report. A masked v1 report starting with the 16 magic bytes is a
+ * 2^-128 accident (the anonce is random), so the magic decides. */
 static ccs_status parse_raw(ccs_bytes in, ccs_csv_report *o) {
-    CCS_ENSURE(in.len >= CCS_CSV_REPORT_LEN, CCS_ERR_TRUNCATED, "CSV report is %zu bytes, at least %d needed", in.len,
-               CCS_CSV_REPORT_LEN);
-    /* The firmware fills a 4096-byte buffer; what follows the v1 report
-     * there is padding that nothing signs, and is ignored. */
-    CCS_ENSURE(in.len <= CCS_CSV_REPORT_BUF_LEN, CCS_ERR_TRAILING, "CSV report is %zu bytes, at most %d expected",
-               in.len, CCS_CSV_REPORT_BUF_LEN);
-    memcpy(o->raw, in.ptr, CCS_CSV_REPORT_LEN);
-    o->trailing = in.len - CCS_CSV_REPORT_LEN;
     o->form = CCS_CSV_FORM_RAW;
+    o->version = 1;
+    if (in.len >= 16 && memcmp(in.ptr, CSV_EXT_MAGIC, 16) == 0) {
+        ccs_reader r;
+        uint32_t flags;
+        ccs_bytes body;
+        ccs_reader_init(&r, in);
+        CCS_TRY(ccs_reader_skip(&r, 16));
+        CCS_TRY(ccs_reader_u32le(&r, &flags));
+        CCS_TRY(version_of_flags(flags, &o->version));
+        CCS_TRY(ccs_reader_bytes(&r, ccs_reader_remaining(&r), &body));
+        CCS_TRY(take_body(body, o));
+    } else {
+        CCS_TRY(take_body(in, o));
+    }
     return decode(o, true);
 }
 
@@ -118,20 +157,21 @@ static ccs_status json_bytes(const json_t *a, uint8_t *out, size_t min, size_t m
     return CCS_OK;
 }
 
-/* The wrapper's magic/flags: all-zero magic, or the extension magic with
- * flags 0, mean a v1 report; flags 1 is the v2 (extended) report. */
-static ccs_status check_wrapper(const json_t *rep) {
+/* The wrapper's magic/flags: all-zero magic (any flags) or the extension
+ * magic with flags 0 mean a v1 report; the extension magic with flags 1 is
+ * the v2 (extended) report. */
+static ccs_status check_wrapper(const json_t *rep, uint32_t *version) {
     uint8_t magic[16];
     size_t n = 0;
     const json_t *flags = json_object_get(rep, "flags");
     CCS_TRY(json_bytes(json_object_get(rep, "magic"), magic, 16, 16, &n, "attestation_report.magic"));
     CCS_ENSURE(json_is_integer(flags), CCS_ERR_FORMAT, "attestation_report.flags is not an integer");
     json_int_t f = json_integer_value(flags);
+    *version = 1;
     if (ccs_bytes_is_zero(ccs_bytes_of(magic, 16))) return CCS_OK;
-    CCS_ENSURE(memcmp(magic, EXT_MAGIC, 16) == 0, CCS_ERR_FORMAT, "attestation_report.magic is unknown");
-    CCS_ENSURE(f != 1, CCS_ERR_UNSUPPORTED, "extended (v2) CSV reports are not supported");
-    CCS_ENSURE(f == 0, CCS_ERR_FORMAT, "attestation_report.flags %lld is unknown", (long long)f);
-    return CCS_OK;
+    CCS_ENSURE(memcmp(magic, CSV_EXT_MAGIC, 16) == 0, CCS_ERR_FORMAT, "attestation_report.magic is unknown");
+    CCS_ENSURE(f >= 0 && f <= UINT32_MAX, CCS_ERR_FORMAT, "attestation_report.flags %lld is not a u32", (long long)f);
+    return version_of_flags((uint32_t)f, version);
 }
 
 /* cert_chain.pek, when present, is the PEK as JSON; its key must be the
@@ -172,14 +212,13 @@ static ccs_status parse_trustee(const json_t *root, ccs_csv_report *o) {
     const json_t *rep = json_object_get(root, "attestation_report");
     const json_t *sn = json_object_get(root, "serial_number");
     CCS_ENSURE(json_is_object(rep), CCS_ERR_FORMAT, "attestation_report is not an object");
-    CCS_TRY(check_wrapper(rep));
-    CCS_TRY(json_bytes(json_object_get(rep, "data"), buf, CCS_CSV_REPORT_LEN, sizeof buf, &n,
-                       "attestation_report.data"));
-    memcpy(o->raw, buf, CCS_CSV_REPORT_LEN);
-    o->trailing = n - CCS_CSV_REPORT_LEN;
+    CCS_TRY(check_wrapper(rep, &o->version));
+    size_t need = o->version == 2 ? CCS_CSV_REPORT_V2_LEN : CCS_CSV_REPORT_LEN;
+    CCS_TRY(json_bytes(json_object_get(rep, "data"), buf, need, sizeof buf, &n, "attestation_report.data"));
+    CCS_TRY(take_body(ccs_bytes_of(buf, n), o));
     o->form = CCS_CSV_FORM_TRUSTEE;
     CCS_TRY(read_serial(sn, o->serial_number));
-    /* csv-rs unmasked the PEK and SN (and zeroed the reserved bytes)
+    /* csv-rs unmasked the PEK and SN (v1) and zeroed the reserved bytes
      * before trustee serialized the report. */
     CCS_TRY(decode(o, false));
     return check_pek_json(root, o);
@@ -200,6 +239,23 @@ ccs_status ccs_csv_report_parse(ccs_bytes evidence, ccs_csv_report *out) {
     if (root == NULL) return parse_raw(evidence, out);
     ccs_status st = json_is_object(root) ? parse_trustee(root, out)
                                          : ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "CSV evidence JSON is not an object");
+    json_decref(root);
+    return st;
+}
+
+ccs_status ccs_csv_trustee_event_log(ccs_bytes evidence, ccs_buf *out) {
+    CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
+    out->len = 0;
+    if (evidence.len == 0 || evidence.ptr[0] != '{' || memchr(evidence.ptr, 0, evidence.len) != NULL) return CCS_OK;
+    json_error_t err;
+    json_t *root = json_loadb((const char *)evidence.ptr, evidence.len, JSON_REJECT_DUPLICATES, &err);
+    if (root == NULL) return CCS_OK; /* reported by the parser */
+    ccs_status st = CCS_OK;
+    const json_t *el = json_object_get(root, "cc_eventlog");
+    if (json_is_string(el))
+        st = ccs_base64_decode(json_string_value(el), json_string_length(el), out);
+    else if (el != NULL && !json_is_null(el))
+        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "cc_eventlog is not a base64 string");
     json_decref(root);
     return st;
 }

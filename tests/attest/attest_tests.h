@@ -16,6 +16,7 @@ int ccs_test_pccs(void);
 int ccs_test_synth(void);
 int ccs_test_snp(void);
 int ccs_test_csv(void);
+int ccs_test_csv_v2(void);
 int ccs_test_snp_crl(void);
 int ccs_test_snp_kds(void);
 

@@ -12,6 +12,7 @@ int main(void) {
     failed += ccs_test_synth();
     failed += ccs_test_snp();
     failed += ccs_test_csv();
+    failed += ccs_test_csv_v2();
     failed += ccs_test_snp_crl();
     failed += ccs_test_snp_kds();
     return failed ? 1 : 0;

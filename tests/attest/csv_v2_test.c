@@ -256,6 +256,23 @@ static void test_v2_pass(void **state) {
     assert_non_null(strstr(js, "\"rtmr0\": \"a5a5"));
     assert_non_null(strstr(js, "\"rtmr4\": \""));
     free(js);
+    /* CCS_CSV_V2_DUMP=DIR writes the fuzz corpus seeds (fuzz/corpus/csv_report). */
+    const char *dump = getenv("CCS_CSV_V2_DUMP");
+    if (dump) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/v2_wrapper_hsk_cek.bin", dump);
+        FILE *o = fopen(path, "wb");
+        assert_non_null(o);
+        fwrite(f.wrap, 1, WRAP_LEN, o);
+        fwrite(f.hsk_cert, 1, 832, o);
+        fwrite(f.cek_cert, 1, 2084, o);
+        fclose(o);
+        snprintf(path, sizeof path, "%s/v2_ccel_sm3.bin", dump);
+        o = fopen(path, "wb");
+        assert_non_null(o);
+        fwrite(f.log, 1, f.log_len, o);
+        fclose(o);
+    }
     /* Without a log the RTMRs are reported, not checked; the report alone
      * (no padding after it) is accepted too. */
     opt.event_log = ccs_bytes_of(NULL, 0);

@@ -169,6 +169,161 @@ CCS_MUST_USE ccs_status ccs_ratls_verify_cert(ccs_bytes cert_der, const ccs_ratl
 /* One line naming every failed check ("name: message; ..."), into buf. */
 void ccs_ratls_result_reasons(const ccs_ratls_result *r, char *buf, size_t cap);
 
+/* ==== policy, verifier, TLS, provisioning (tls*.c, policy.c, provision.c) ==========
+ * docs/ratls.md "TLS", "Policy", "Secret provisioning". */
+
+/* ---- policy ------------------------------------------------------------------------ */
+
+/* The KBS attestation policy format (docs/kbs.md "Attestation policy"),
+ * with reference values given inline instead of from a store. */
+typedef struct ccs_ratls_policy ccs_ratls_policy;
+
+/* Parses and validates the policy JSON (CCS_ERR_FORMAT with the JSON path
+ * of the problem in ccs_error_detail()). */
+CCS_MUST_USE ccs_status ccs_ratls_policy_parse(const char *json, ccs_ratls_policy **out);
+/* The same from a file (at most 1 MiB). */
+CCS_MUST_USE ccs_status ccs_ratls_policy_load(const char *path, ccs_ratls_policy **out);
+/* Adds value_hex to the reference-value set `name` (what a policy's
+ * {"ref": name} resolves to); repeated calls add alternatives. name is
+ * [A-Za-z0-9._-]{1,64}, value_hex even-length hex of at most 128 bytes. */
+CCS_MUST_USE ccs_status ccs_ratls_policy_add_refval(ccs_ratls_policy *p, const char *name, const char *value_hex);
+void ccs_ratls_policy_free(ccs_ratls_policy *p);
+
+/* Appraises a result that passed verification against the policy. The TEE
+ * entry used is "sgx"/"tdx", or "sim-sgx"/"sim-tdx" when r->sim. CCS_OK
+ * when allowed; CCS_ERR_POLICY when refused, with every reason joined in
+ * why ("; "); CCS_ERR_INVALID_ARG, CCS_ERR_NOMEM. */
+CCS_MUST_USE ccs_status ccs_ratls_policy_check(const ccs_ratls_policy *p, const ccs_ratls_result *r, char *why,
+                                               size_t cap);
+
+#define CCS_RATLS_CHECK_POLICY "policy"
+
+/* ---- verifier: verification options + policy + cached trust ------------------------ */
+
+/* A reusable verification context: the options, an optional policy, and the
+ * trust (sim root and collateral, or the collateral path) loaded once and
+ * cached. Thread-safe (one mutex). */
+typedef struct ccs_ratls_verifier ccs_ratls_verifier;
+
+/* opt's strings are copied; opt->now must be 0 (the clock is read per
+ * verification) unless the caller wants a fixed time (tests). policy is
+ * borrowed and must outlive the verifier; NULL: no policy. With a policy,
+ * the TCB status and debug are judged by the policy (the DCAP step then
+ * accepts OutOfDate TCBs and debug, as the KBS does). */
+CCS_MUST_USE ccs_status ccs_ratls_verifier_new(const ccs_ratls_verify_options *opt, const ccs_ratls_policy *policy,
+                                               ccs_ratls_verifier **out);
+void ccs_ratls_verifier_free(ccs_ratls_verifier *v);
+
+/* ccs_ratls_verify_cert with the cached trust, then the policy (a refusal is
+ * the failed check "policy"). CCS_OK accepted, CCS_ERR_VERIFY refused (out
+ * names every failed check), other errors when it could not run. */
+CCS_MUST_USE ccs_status ccs_ratls_verifier_check(ccs_ratls_verifier *v, ccs_bytes cert_der, ccs_ratls_result *out);
+
+/* ---- TLS over OpenSSL 3 ------------------------------------------------------------- */
+
+typedef enum ccs_ratls_role { CCS_RATLS_CLIENT = 1, CCS_RATLS_SERVER = 2 } ccs_ratls_role;
+
+typedef struct ccs_ratls_tls_options {
+    /* The peer's RA-TLS certificate is checked with this verifier (borrowed;
+     * must outlive the context). Client: required. Server: NULL is one-way
+     * RA-TLS (no client certificate requested); non-NULL is mutual RA-TLS: a
+     * client certificate is required and must pass. */
+    ccs_ratls_verifier *peer_verifier;
+    /* Server with a verifier: complete the handshake with a client whose
+     * certificate fails (a missing one is still refused) so that the
+     * application can send the refusal reasons; ccs_ratls_conn_peer_ok()
+     * then says false and the application must not trust the peer. */
+    bool defer_peer_refusal;
+} ccs_ratls_tls_options;
+
+/* A TLS 1.3-only context (OpenSSL SSL_CTX) with an RA-TLS certificate and
+ * its key (ccs_ratls_cert_create output; ECDSA P-256 or P-384). Server:
+ * cert and key required. Client: cert and key may be NULL (one-way: the
+ * client presents no certificate). */
+typedef struct ccs_ratls_tls ccs_ratls_tls;
+CCS_MUST_USE ccs_status ccs_ratls_tls_new(ccs_ratls_role role, const ccs_x509 *cert, const ccs_privkey *key,
+                                          const ccs_ratls_tls_options *opt, ccs_ratls_tls **out);
+void ccs_ratls_tls_free(ccs_ratls_tls *t);
+/* The SSL_CTX * (for callers that drive OpenSSL themselves: SSL_new on it
+ * gets the RA-TLS verify callback; check ccs_ratls_ssl_peer_ok after the
+ * handshake). Owned by t. */
+void *ccs_ratls_tls_ssl_ctx(ccs_ratls_tls *t);
+
+/* Installs the RA-TLS verify callback on an OpenSSL SSL_CTX * the caller
+ * made (verifier borrowed; must outlive ctx). require_peer_cert: servers
+ * request a client certificate and refuse a handshake without one. */
+CCS_MUST_USE ccs_status ccs_ratls_ssl_ctx_install(void *ssl_ctx, ccs_ratls_verifier *v, bool require_peer_cert);
+/* After a handshake on an SSL * of such a context: true only when the
+ * peer's certificate passed RA-TLS verification (and the policy). If r is
+ * not NULL it gets a copy of the peer's result. */
+bool ccs_ratls_ssl_peer_ok(const void *ssl, ccs_ratls_result *r);
+
+/* One TLS connection over a connected socket (not closed by the conn).
+ * Errors are kept on the object (libtls style): ccs_ratls_conn_error(). */
+typedef struct ccs_ratls_conn ccs_ratls_conn;
+CCS_MUST_USE ccs_status ccs_ratls_conn_new(ccs_ratls_tls *t, int fd, ccs_ratls_conn **out);
+void ccs_ratls_conn_free(ccs_ratls_conn *c);
+/* Runs the handshake (blocking). CCS_ERR_VERIFY when the peer's RA-TLS
+ * certificate was refused (the reasons in ccs_ratls_conn_error and
+ * ccs_ratls_conn_peer_result), CCS_ERR_NETWORK for a TLS failure or a peer
+ * that refused us (its alert in the error). */
+CCS_MUST_USE ccs_status ccs_ratls_conn_handshake(ccs_ratls_conn *c);
+/* Reads up to cap bytes; *n = 0 at a clean end of stream (close_notify). */
+CCS_MUST_USE ccs_status ccs_ratls_conn_read(ccs_ratls_conn *c, void *buf, size_t cap, size_t *n);
+/* Reads exactly len bytes (CCS_ERR_TRUNCATED at an early end of stream). */
+CCS_MUST_USE ccs_status ccs_ratls_conn_read_full(ccs_ratls_conn *c, void *buf, size_t len);
+CCS_MUST_USE ccs_status ccs_ratls_conn_write(ccs_ratls_conn *c, const void *buf, size_t len);
+/* Sends close_notify (best effort). */
+void ccs_ratls_conn_close(ccs_ratls_conn *c);
+/* The last error on this connection ("" when none). */
+const char *ccs_ratls_conn_error(const ccs_ratls_conn *c);
+/* The peer's verification result (NULL when the peer was not verified). */
+const ccs_ratls_result *ccs_ratls_conn_peer_result(const ccs_ratls_conn *c);
+/* True when the peer's RA-TLS certificate passed (false for one-way servers). */
+bool ccs_ratls_conn_peer_ok(const ccs_ratls_conn *c);
+
+/* ---- secret provisioning (provision.c; docs/ratls.md "Secret provisioning") ----------
+ * Over a mutual RA-TLS connection, records of
+ *   u8 version (1) | u8 type | u32 big-endian length | payload
+ * client -> server: type 1 GET, payload = the secret's name ([A-Za-z0-9._-],
+ *   1..128 bytes, not "." or "..");
+ * server -> client: type 2 SECRET (payload = the secret, at most
+ *   CCS_RATLS_SECRET_MAX) or type 3 ERROR (payload = a UTF-8 message). */
+#define CCS_RATLS_PROV_VERSION 1u
+#define CCS_RATLS_PROV_GET 1u
+#define CCS_RATLS_PROV_SECRET 2u
+#define CCS_RATLS_PROV_ERROR 3u
+#define CCS_RATLS_SECRET_MAX (1u << 20)
+#define CCS_RATLS_SECRET_NAME_MAX 128u
+#define CCS_RATLS_PROV_ERROR_MAX 2048u
+
+/* True when name is a valid secret name (see above). */
+bool ccs_ratls_secret_name_ok(const char *name);
+
+typedef struct ccs_ratls_provision_request {
+    const char *server;             /* "HOST:PORT" */
+    const char *name;               /* the secret's name */
+    ccs_backend *backend;           /* evidence for the client's fresh RA-TLS certificate */
+    ccs_ratls_verifier *server_verifier; /* checks the server's RA-TLS certificate (required) */
+    ccs_curve curve;                /* 0: P-256 */
+    int timeout_ms;                 /* connect/read timeout; 0: 10 s */
+} ccs_ratls_provision_request;
+
+/* Makes a fresh RA-TLS certificate with req->backend, connects, runs mutual
+ * RA-TLS (verifying the server with req->server_verifier), asks for
+ * req->name and returns the secret in *secret (caller frees with
+ * ccs_buf_free, which wipes). CCS_ERR_POLICY with the server's message when
+ * the server refused (an ERROR record); CCS_ERR_VERIFY when the server's
+ * certificate was refused; CCS_ERR_NETWORK; CCS_ERR_INVALID_ARG. */
+CCS_MUST_USE ccs_status ccs_ratls_provision_fetch(const ccs_ratls_provision_request *req, ccs_buf *secret);
+
+/* Server side of one connection after the handshake: reads one GET, sends
+ * the secret secrets_dir/NAME when the peer passed (ccs_ratls_conn_peer_ok),
+ * else an ERROR record with the reasons. *served (may be NULL) says whether
+ * a secret was sent; why (may be NULL) gets a one-line log message. */
+CCS_MUST_USE ccs_status ccs_ratls_provision_serve(ccs_ratls_conn *c, const char *secrets_dir, bool *served, char *why,
+                                                  size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,5 +5,6 @@ int main(void) {
     int failed = 0;
     failed += ccs_test_ratls_parse();
     failed += ccs_test_ratls_verify();
+    failed += ccs_test_ratls_tls();
     return failed ? 1 : 0;
 }

@@ -1,0 +1,177 @@
+/* A reusable RA-TLS verification context (docs/ratls.md "TLS"): the steps of
+ * ccs_ratls_verify_cert (verify.c) with the trust loaded once -- the sim
+ * root and sim collateral per TEE, or the DCAP collateral -- then the policy.
+ * This is what a TLS verify callback runs on every handshake, so loading the
+ * collateral per handshake would dominate its cost (bench/ratls.c). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ratls_internal.h"
+
+struct ccs_ratls_verifier {
+    ccs_ratls_verify_options o; /* strings below owned */
+    char *sim_dir, *collateral;
+    ccs_buf nonce;
+    const ccs_ratls_policy *policy;
+    pthread_mutex_t mu;
+    /* Cached trust: [0] SGX, [1] TDX. */
+    ccs_x509 *root[2];
+    ccs_collateral *coll[2];
+};
+
+static void fail(ccs_ratls_result *r, const char *name, const char *msg) {
+    if (r->n_failed >= CCS_RATLS_MAX_FAILED) return;
+    r->failed[r->n_failed].name = name;
+    snprintf(r->failed[r->n_failed].message, sizeof r->failed[r->n_failed].message, "%s", msg);
+    r->n_failed++;
+}
+
+ccs_status ccs_ratls_verifier_new(const ccs_ratls_verify_options *opt, const ccs_ratls_policy *policy,
+                                  ccs_ratls_verifier **out) {
+    CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "ratls verifier: NULL argument");
+    *out = NULL;
+    ccs_ratls_verifier *v = calloc(1, sizeof *v);
+    CCS_ENSURE(v != NULL, CCS_ERR_NOMEM, "out of memory");
+    if (opt != NULL) v->o = *opt;
+    v->policy = policy;
+    ccs_status st = CCS_OK;
+    if (v->o.insecure_trust_sim_dir != NULL && (v->sim_dir = strdup(v->o.insecure_trust_sim_dir)) == NULL)
+        st = CCS_ERR_NOMEM;
+    if (v->o.collateral != NULL && (v->collateral = strdup(v->o.collateral)) == NULL) st = CCS_ERR_NOMEM;
+    if (st == CCS_OK && v->o.expected_nonce.len > 0) st = ccs_buf_set(&v->nonce, v->o.expected_nonce);
+    v->o.insecure_trust_sim_dir = v->sim_dir;
+    v->o.collateral = v->collateral;
+    v->o.expected_nonce = ccs_buf_view(&v->nonce);
+    if (policy != NULL) {
+        /* The policy judges TCB status and debug (as the KBS does). */
+        v->o.accept_tcb = CCS_TCB_ACCEPT_DEFAULT | CCS_TCB_BIT(CCS_TCB_OUT_OF_DATE) |
+                          CCS_TCB_BIT(CCS_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED);
+        v->o.allow_debug = true;
+    }
+    if (st != CCS_OK || pthread_mutex_init(&v->mu, NULL) != 0) {
+        ccs_buf_free(&v->nonce);
+        free(v->sim_dir);
+        free(v->collateral);
+        free(v);
+        CCS_BAIL(CCS_ERR_NOMEM, "out of memory");
+    }
+    *out = v;
+    return CCS_OK;
+}
+
+void ccs_ratls_verifier_free(ccs_ratls_verifier *v) {
+    if (v == NULL) return;
+    for (int i = 0; i < 2; i++) {
+        ccs_x509_free(v->root[i]);
+        ccs_collateral_free(v->coll[i]);
+    }
+    pthread_mutex_destroy(&v->mu);
+    ccs_buf_free(&v->nonce);
+    free(v->sim_dir);
+    free(v->collateral);
+    free(v);
+}
+
+/* The cached trust for tee (loaded on first use). Called with v->mu held. */
+static ccs_status trust_for(ccs_ratls_verifier *v, ccs_tee tee, ccs_x509 **root, ccs_collateral **coll,
+                            ccs_ratls_result *r) {
+    int i = tee == CCS_TEE_TDX ? 1 : 0;
+    if (v->sim_dir != NULL) {
+        r->sim = true;
+        if (v->coll[i] == NULL) CCS_TRY(ccs_sim_trust_load(v->sim_dir, tee, &v->root[i], &v->coll[i]));
+    } else if (v->collateral != NULL) {
+        if (v->coll[0] == NULL) CCS_TRY(ccs_collateral_load_path(v->collateral, &v->coll[0]));
+        i = 0;
+    } else {
+        CCS_BAIL(CCS_ERR_NOT_FOUND, "no DCAP collateral given (sim evidence needs the insecure sim trust)");
+    }
+    *root = v->root[i];
+    *coll = v->coll[i];
+    return CCS_OK;
+}
+
+static void verify_quote(ccs_ratls_verifier *v, const ccs_ratls_evidence *ev, ccs_time now, ccs_ratls_result *r) {
+    ccs_dcap_quote q;
+    ccs_x509 *root = NULL;
+    ccs_collateral *coll = NULL;
+    if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag != CCS_RATLS_TAG_GRAMINE_SGX_QUOTE &&
+        ev->tag != CCS_RATLS_TAG_TEE_QUOTE) {
+        char m[120];
+        snprintf(m, sizeof m, "evidence with CBOR tag 0x%llx is not verified yet (DCAP quotes only)",
+                 (unsigned long long)ev->tag);
+        fail(r, CCS_RATLS_CHECK_EVIDENCE, m);
+        return;
+    }
+    if (ccs_dcap_quote_parse(ccs_buf_view(&ev->evidence), &q) != CCS_OK) {
+        fail(r, CCS_RATLS_CHECK_EVIDENCE, ccs_error_detail());
+        return;
+    }
+    r->tee = q.tee;
+    if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag == CCS_RATLS_TAG_GRAMINE_SGX_QUOTE && q.tee != CCS_TEE_SGX) {
+        fail(r, CCS_RATLS_CHECK_EVIDENCE, "CBOR tag 60000 (SGX quote) over a non-SGX quote");
+        return;
+    }
+    pthread_mutex_lock(&v->mu);
+    if (trust_for(v, q.tee, &root, &coll, r) != CCS_OK) {
+        pthread_mutex_unlock(&v->mu);
+        fail(r, CCS_RATLS_CHECK_COLLATERAL, ccs_error_detail());
+        return;
+    }
+    ccs_dcap_options dopt = {
+        .now = now,
+        .accept_tcb = v->o.accept_tcb,
+        .allow_debug = v->o.allow_debug,
+        .report_data = ccs_bytes_of(ev->report_data, ev->report_data_cmp),
+        .insecure_root = root,
+    };
+    /* Under the lock: the collateral object is shared. */
+    ccs_status st = ccs_dcap_verify(ccs_buf_view(&ev->evidence), coll, &dopt, &r->dcap);
+    pthread_mutex_unlock(&v->mu);
+    if (st == CCS_ERR_VERIFY) fail(r, CCS_RATLS_CHECK_EVIDENCE, "the quote does not verify (see dcap.failed)");
+    else if (st != CCS_OK) fail(r, CCS_RATLS_CHECK_EVIDENCE, ccs_error_detail());
+}
+
+ccs_status ccs_ratls_verifier_check(ccs_ratls_verifier *v, ccs_bytes cert_der, ccs_ratls_result *out) {
+    CCS_ENSURE(v != NULL && out != NULL, CCS_ERR_INVALID_ARG, "ratls verifier: NULL argument");
+    memset(out, 0, sizeof *out);
+    ccs_time now = v->o.now != 0 ? v->o.now : ccs_time_now();
+    ccs_x509 *c = NULL;
+    ccs_ratls_evidence ev;
+    memset(&ev, 0, sizeof ev);
+    if (ccs_x509_parse_der(cert_der, &c) != CCS_OK) {
+        fail(out, CCS_RATLS_CHECK_FORMAT, ccs_error_detail());
+        return ccs_error_set(CCS_ERR_VERIFY, CCS_HERE, "ratls: not a certificate");
+    }
+    ccs_time nb = 0, na = 0;
+    if (ccs_x509_validity(c, &nb, &na) != CCS_OK) fail(out, CCS_RATLS_CHECK_VALIDITY, ccs_error_detail());
+    else if (!v->o.ignore_validity && (now < nb || now >= na))
+        fail(out, CCS_RATLS_CHECK_VALIDITY, "the certificate is not valid at the verification time");
+    if (ratls_check_self_signature(c) != CCS_OK) fail(out, CCS_RATLS_CHECK_SIGNATURE, ccs_error_detail());
+    ccs_x509_free(c);
+    if (ccs_ratls_evidence_parse(cert_der, &ev) != CCS_OK) {
+        fail(out, CCS_RATLS_CHECK_FORMAT, ccs_error_detail());
+    } else {
+        out->format = ev.format;
+        out->tag = ev.tag;
+        if (!ev.pubkey_hash_ok)
+            fail(out, CCS_RATLS_CHECK_PUBKEY_HASH, "the pubkey-hash claim is not the hash of the certificate's key");
+        if (v->nonce.len > 0 && !ccs_ct_eq(ccs_buf_view(&v->nonce), ccs_buf_view(&ev.nonce)))
+            fail(out, CCS_RATLS_CHECK_NONCE, "the nonce claim is not the expected nonce");
+        verify_quote(v, &ev, now, out);
+    }
+    ccs_ratls_evidence_clear(&ev);
+    out->pass = out->n_failed == 0 && out->dcap.pass;
+    if (out->pass && v->policy != NULL) {
+        char why[sizeof out->failed[0].message];
+        ccs_status st = ccs_ratls_policy_check(v->policy, out, why, sizeof why);
+        if (st == CCS_ERR_POLICY) fail(out, CCS_RATLS_CHECK_POLICY, why);
+        else if (st != CCS_OK) fail(out, CCS_RATLS_CHECK_POLICY, ccs_error_detail());
+        out->pass = out->n_failed == 0;
+    }
+    if (out->pass) return CCS_OK;
+    char reasons[512];
+    ccs_ratls_result_reasons(out, reasons, sizeof reasons);
+    return ccs_error_set(CCS_ERR_VERIFY, CCS_HERE, "ratls: refused: %s", reasons);
+}

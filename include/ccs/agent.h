@@ -32,7 +32,17 @@ typedef struct ccs_agent_config {
     bool insecure_skip_tls_verify; /* INSECURE: no certificate or host check */
     long connect_timeout_ms; /* 0: 10 s */
     long timeout_ms;         /* whole request; 0: 60 s */
+    /* init-data sent with every attestation (RCAR 0.4.0 "init-data"; the KBS
+     * binds its digest to the TEE's launch field, docs/kbs.md "Init-data"):
+     * the plaintext document (UTF-8, at most CCS_AGENT_INIT_DATA_MAX bytes;
+     * empty: none) and its format, "json" or "toml" (NULL: "toml"). On the
+     * sim platforms with no tee.sim_config_id, the agent "launches" with
+     * config id = SHA-384(init_data), as a host would (docs/tee.md). */
+    ccs_bytes init_data;
+    const char *init_data_format;
 } ccs_agent_config;
+
+#define CCS_AGENT_INIT_DATA_MAX (64u << 10)
 
 typedef struct ccs_agent ccs_agent;
 

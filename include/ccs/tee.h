@@ -42,6 +42,13 @@ typedef struct ccs_tee_config {
     /* sim: the bytes that identify the signer: MRSIGNER = SHA-256(sim_signer)
      * (SGX), MROWNER = SHA-384(sim_signer) (TDX); empty: the built-in default. */
     ccs_bytes sim_signer;
+    /* sim: the launch configuration id, as a host sets it when it launches a
+     * TD or enclave: the bytes of MRCONFIGID (sim-tdx, at most 48) or
+     * CONFIGID (sim-sgx, at most 64), zero-padded; empty: all zero. The KBS
+     * binds init-data to it: SHA-384(init-data), `ccs tee quote
+     * --config-id-from`, `ccs agent --init-data` (docs/tee.md). Hardware
+     * backends ignore it: there the launch sets the field. */
+    ccs_bytes sim_config_id;
     /* tpm: a TCTI configuration, e.g. "swtpm:host=127.0.0.1,port=2321";
      * NULL means the tss2 default (device, then tabrmd). */
     const char *tpm_tcti;

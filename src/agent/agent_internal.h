@@ -24,6 +24,8 @@ struct ccs_agent {
     bool insecure_tls;
     long connect_ms, timeout_ms;
     ccs_backend *backend;
+    ccs_buf init_data;       /* empty: none */
+    const char *init_format; /* "json" or "toml" (static) */
 };
 
 /* ---- http.c: one KBS conversation (its kbs-session-id cookie) ---- */

@@ -29,6 +29,20 @@ static char *base_url(const char *url) {
     return strndup(url, n);
 }
 
+/* Copies the init-data and checks its format and size. */
+static ccs_status init_data_config(const ccs_agent_config *cfg, ccs_agent *a) {
+    const char *f = cfg->init_data_format;
+    CCS_ENSURE(f == NULL || strcmp(f, "json") == 0 || strcmp(f, "toml") == 0, CCS_ERR_INVALID_ARG,
+               "agent: init-data format must be json or toml");
+    a->init_format = f != NULL && strcmp(f, "json") == 0 ? "json" : "toml";
+    if (cfg->init_data.len == 0) return CCS_OK;
+    CCS_ENSURE(cfg->init_data.len <= CCS_AGENT_INIT_DATA_MAX, CCS_ERR_INVALID_ARG,
+               "agent: init-data of %zu bytes (at most %u)", cfg->init_data.len, CCS_AGENT_INIT_DATA_MAX);
+    CCS_ENSURE(memchr(cfg->init_data.ptr, 0, cfg->init_data.len) == NULL, CCS_ERR_INVALID_ARG,
+               "agent: init-data holds a NUL byte");
+    return ccs_buf_append(&a->init_data, cfg->init_data.ptr, cfg->init_data.len);
+}
+
 ccs_status ccs_agent_new(const ccs_agent_config *cfg, ccs_agent **out) {
     CCS_ENSURE(cfg != NULL && out != NULL, CCS_ERR_INVALID_ARG, "agent: bad arguments");
     *out = NULL;
@@ -44,7 +58,16 @@ ccs_status ccs_agent_new(const ccs_agent_config *cfg, ccs_agent **out) {
     a->insecure_tls = cfg->insecure_skip_tls_verify;
     a->connect_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms : DEFAULT_CONNECT_MS;
     a->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
-    if (st == CCS_OK) st = ccs_backend_open(&cfg->tee, &a->backend);
+    ccs_tee_config tee = cfg->tee;
+    uint8_t config_id[CCS_SHA384_LEN];
+    if (st == CCS_OK) st = init_data_config(cfg, a);
+    if (st == CCS_OK && a->init_data.len > 0 && tee.sim_config_id.len == 0 &&
+        (tee.platform == CCS_PLATFORM_SIM_SGX || tee.platform == CCS_PLATFORM_SIM_TDX)) {
+        /* The sim "launch" with this init-data: what a host puts in MRCONFIGID. */
+        ccs_sha384(ccs_buf_view(&a->init_data), config_id);
+        tee.sim_config_id = ccs_bytes_of(config_id, sizeof config_id);
+    }
+    if (st == CCS_OK) st = ccs_backend_open(&tee, &a->backend);
     if (st != CCS_OK) {
         ccs_agent_free(a);
         return st;
@@ -56,6 +79,7 @@ ccs_status ccs_agent_new(const ccs_agent_config *cfg, ccs_agent **out) {
 void ccs_agent_free(ccs_agent *a) {
     if (a == NULL) return;
     ccs_backend_free(a->backend);
+    ccs_buf_free(&a->init_data);
     free(a->kbs_url);
     free(a->cacert);
     free(a);

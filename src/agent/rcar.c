@@ -99,7 +99,15 @@ ccs_status agent_rcar_attest_body(ccs_agent *a, agent_session *s, ccs_buf *body)
     json_t *req = json_pack("{s:{s:s,s:O},s:{s:o,s:s}}", "runtime-data", "nonce", s->nonce, "tee-pubkey", s->pubkey,
                             "tee-evidence", "primary_evidence", ev, "additional_evidence", "");
     CCS_ENSURE(req != NULL, CCS_ERR_NOMEM, "kbs client: no memory");
-    ccs_status st = dump(req, body);
+    ccs_status st = CCS_OK;
+    if (a->init_data.len > 0) {
+        /* init-data: {"format","body"} in plaintext; the KBS hashes it. */
+        json_t *init = json_pack("{s:s,s:s%}", "format", a->init_format, "body", (const char *)a->init_data.ptr,
+                                 a->init_data.len);
+        if (init == NULL || json_object_set_new(req, "init-data", init) != 0)
+            st = ccs_error_set(CCS_ERR_INVALID_ARG, CCS_HERE, "kbs client: the init-data is not UTF-8 text");
+    }
+    if (st == CCS_OK) st = dump(req, body);
     json_decref(req);
     return st;
 }

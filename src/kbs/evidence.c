@@ -395,3 +395,90 @@ ccs_status kbs_evidence_verify(const ccs_kbs_config *cfg, const kbs_evidence *e,
     attempt_clear(&first);
     return st;
 }
+
+/* ---- init-data binding (docs/kbs.md "Init-data") ----
+ *
+ * The host puts the digest of the workload's init-data into a launch field
+ * the TEE measures and reports; the guest sends the init-data in plaintext
+ * and the KBS checks that its digest is that field, as the CoCo trustee
+ * verifiers do: TDX MRCONFIGID (48 bytes, SHA-384), SNP HOST_DATA (32,
+ * SHA-256), SGX CONFIGID (64, the SHA-384 digest zero-padded). */
+
+void kbs_init_binding_clear(kbs_init_binding *b) {
+    if (b == NULL) return;
+    json_decref(b->claims);
+    memset(b, 0, sizeof *b);
+}
+
+/* The launch field of verified evidence: *field NULL when the TEE has none. */
+static ccs_status config_field(const kbs_evidence *e, const kbs_verified *v, const char **field, uint8_t val[64],
+                               size_t *len, ccs_hash_alg *alg) {
+    *field = NULL;
+    *len = 0;
+    if (e->kind == KBS_EV_DCAP || e->kind == KBS_EV_SIM) {
+        ccs_dcap_quote q;
+        CCS_TRY(ccs_dcap_quote_parse(ccs_buf_view(&e->primary), &q));
+        ccs_bytes f = q.tee == CCS_TEE_TDX ? q.tdx.mr_config_id : q.sgx.config_id;
+        CCS_ENSURE(f.len == (q.tee == CCS_TEE_TDX ? 48u : 64u), CCS_ERR_FORMAT, "init-data: bad config id field");
+        memcpy(val, f.ptr, f.len);
+        *len = f.len;
+        *field = q.tee == CCS_TEE_TDX ? "mr_config_id" : "config_id";
+        *alg = CCS_HASH_SHA384;
+    } else if (e->kind == KBS_EV_SNP) {
+        const char *hex = json_string_value(json_object_get(json_object_get(v->result, "claims"), "host_data"));
+        CCS_ENSURE(hex != NULL, CCS_ERR_FORMAT, "init-data: the SNP result has no host_data");
+        CCS_TRY(ccs_hex_decode_fixed(hex, strlen(hex), val, 32));
+        *len = 32;
+        *field = "host_data";
+        *alg = CCS_HASH_SHA256;
+    }
+    return CCS_OK;
+}
+
+static json_t *hex_string(const uint8_t *p, size_t n) {
+    char hex[129];
+    return ccs_hex_encode(ccs_bytes_of(p, n), hex, sizeof hex) == CCS_OK ? json_string(hex) : NULL;
+}
+
+ccs_status kbs_init_data_bind(const kbs_evidence *e, const kbs_verified *v, const kbs_init_data *in,
+                              kbs_init_binding *out) {
+    CCS_ENSURE(e != NULL && v != NULL && v->pass && in != NULL && out != NULL, CCS_ERR_INVALID_ARG,
+               "init-data: bad arguments");
+    memset(out, 0, sizeof *out);
+    uint8_t field[64] = {0}, digest[64] = {0}, zero[64] = {0};
+    size_t len = 0, dlen = 0;
+    ccs_hash_alg alg = CCS_HASH_SHA384;
+    CCS_TRY(config_field(e, v, &out->field, field, &len, &alg));
+    if (out->field == NULL) {
+        CCS_ENSURE(!in->present, CCS_ERR_MISMATCH,
+                   "init-data cannot be bound: %s evidence has no launch configuration field", v->policy_tee);
+        return CCS_OK;
+    }
+    bool nonzero = !ccs_ct_eq(ccs_bytes_of(field, len), ccs_bytes_of(zero, len));
+    if (!in->present) {
+        /* Trustee does not refuse this either; the EAR says so. */
+        if (nonzero) {
+            out->claims = json_pack("{s:s,s:s,s:o*}", "format", "none", "field", out->field, "value",
+                                    hex_string(field, len));
+            CCS_ENSURE(out->claims != NULL, CCS_ERR_NOMEM, "out of memory");
+        }
+        return CCS_OK;
+    }
+    CCS_ENSURE(nonzero, CCS_ERR_MISMATCH, "init-data was sent but %s is zero (launched without init-data)", out->field);
+    CCS_TRY(ccs_digest(alg, in->body, digest, sizeof digest, &dlen));
+    CCS_ENSURE(dlen <= len, CCS_ERR_INTERNAL, "init-data: digest longer than %s", out->field);
+    /* Zero-padded to the field (SGX CONFIGID), compared in constant time. */
+    CCS_ENSURE(ccs_ct_eq(ccs_bytes_of(digest, len), ccs_bytes_of(field, len)), CCS_ERR_MISMATCH,
+               "init-data digest does not match %s", out->field);
+    out->bound = true;
+    CCS_TRY(ccs_hex_encode(ccs_bytes_of(field, len), out->field_hex, sizeof out->field_hex));
+    if (in->json) {
+        out->claims = json_incref(in->doc);
+    } else {
+        /* No TOML parser in C among our dependencies: the digest stands for the document. */
+        out->claims = json_pack("{s:s,s:s,s:o*}", "format", "toml", "algorithm",
+                                alg == CCS_HASH_SHA256 ? "sha256" : "sha384", "digest", hex_string(digest, dlen));
+        CCS_ENSURE(out->claims != NULL, CCS_ERR_NOMEM, "out of memory");
+    }
+    return CCS_OK;
+}

@@ -87,6 +87,7 @@ typedef struct ccs_kbs_ear {
     const json_t *tee_claims;   /* the verifier's claims (object) */
     const char *nonce;          /* runtime_data_claims.nonce */
     const json_t *tee_pubkey;   /* runtime_data_claims.tee-pubkey (public JWK) */
+    const json_t *init_data_claims; /* annotated-evidence init_data_claims; NULL: none */
     ccs_time iat;
     int64_t lifetime_s;         /* exp = iat + lifetime_s (> 0) */
 } ccs_kbs_ear;
@@ -324,6 +325,18 @@ CCS_MUST_USE ccs_status ccs_kbs_attestation_policy_evaluate_doc(const ccs_kbs_at
                                                    const json_t *result, const char *tee,
                                                    ccs_kbs_refval_lookup lookup, void *lookup_ctx,
                                                    ccs_kbs_appraisal *out);
+
+/* The policy's init-data rule for tee ("init_data": {"required", "digests"},
+ * docs/kbs.md "Init-data"), applied after ccs_kbs_attestation_policy_evaluate*
+ * to the same appraisal. field_hex is the hex of the TEE field the request's
+ * init-data was bound to (mr_config_id, config_id, host_data), or NULL when
+ * the request carried no init-data. A failure is a refusal added to out
+ * (allow false, configuration contraindicated, a reason); out->status is
+ * recomputed. */
+CCS_MUST_USE ccs_status ccs_kbs_attestation_policy_check_init_data(const ccs_kbs_attestation_policy *p,
+                                                                   const char *tee, const char *field_hex,
+                                                                   ccs_kbs_refval_lookup lookup, void *lookup_ctx,
+                                                                   ccs_kbs_appraisal *out);
 
 /* ---- resource policy ---- */
 typedef struct ccs_kbs_resource_policy ccs_kbs_resource_policy;

@@ -64,15 +64,15 @@ static const pol_claim_def csv_meas[] = {
 static const pol_claim_def none[] = {{NULL, NULL, 0, 0}};
 
 static const pol_tee_schema schemas[] = {
-    {"sgx", true, true, false, false, sgx_meas, sgx_svns},
-    {"tdx", true, true, false, false, tdx_meas, none},
+    {"sgx", true, true, false, false, sgx_meas, sgx_svns, 64},
+    {"tdx", true, true, false, false, tdx_meas, none, 48},
     /* SNP and CSV results carry no TCB status: the SNP firmware is judged by
      * the reported_tcb minimums, CSV by its verified chain. */
-    {"snp", false, true, false, false, snp_meas, snp_svns},
-    {"csv", false, true, false, false, csv_meas, none},
-    {"tpm", false, false, true, false, none, none},
-    {"sim-sgx", true, true, false, true, sgx_meas, sgx_svns},
-    {"sim-tdx", true, true, false, true, tdx_meas, none},
+    {"snp", false, true, false, false, snp_meas, snp_svns, 32},
+    {"csv", false, true, false, false, csv_meas, none, 0},
+    {"tpm", false, false, true, false, none, none, 0},
+    {"sim-sgx", true, true, false, true, sgx_meas, sgx_svns, 64},
+    {"sim-tdx", true, true, false, true, tdx_meas, none, 48},
 };
 #define N_SCHEMAS (sizeof schemas / sizeof schemas[0])
 
@@ -243,8 +243,34 @@ static ccs_status parse_accept_tcb(const json_t *arr, const char *path, pol_tee 
     return CCS_OK;
 }
 
+/* "init_data": {"required": bool, "digests": {"ref"|"values"}} (docs/kbs.md
+ * "Init-data"): digests are the hex of the TEE's init-data field. */
+static ccs_status parse_init_data(const json_t *obj, const char *path, pol_tee *t) {
+    static const char *const keys[] = {"required", "digests", NULL};
+    char p[POL_PATH_MAX];
+    CCS_TRY(pol_object(obj, path));
+    CCS_TRY(pol_keys(obj, path, keys));
+    const json_t *req = json_object_get(obj, "required"), *dig = json_object_get(obj, "digests");
+    if (req == NULL && dig == NULL) return pol_fail(path, "expected \"required\" or \"digests\"");
+    if (req != NULL) {
+        pol_path(p, path, "required");
+        if (!json_is_boolean(req)) return pol_fail(p, "expected true or false");
+        t->init_required = json_is_true(req);
+    }
+    if (dig != NULL) {
+        pol_path(p, path, "digests");
+        t->init_digests = calloc(1, sizeof *t->init_digests);
+        CCS_ENSURE(t->init_digests != NULL, CCS_ERR_NOMEM, "out of memory");
+        t->init_digests->claim = "init_data";
+        t->init_digests->key = strdup("init_data");
+        CCS_ENSURE(t->init_digests->key != NULL, CCS_ERR_NOMEM, "out of memory");
+        CCS_TRY(parse_matcher(dig, p, t->schema->init_data_len, t->init_digests));
+    }
+    return CCS_OK;
+}
+
 static ccs_status parse_tee(const json_t *obj, const char *path, pol_tee *t) {
-    const char *keys[6];
+    const char *keys[7];
     size_t nk = 0;
     char p[POL_PATH_MAX];
     const pol_tee_schema *sc = t->schema;
@@ -252,6 +278,7 @@ static ccs_status parse_tee(const json_t *obj, const char *path, pol_tee *t) {
     if (sc->debug) keys[nk++] = "allow_debug";
     keys[nk++] = sc->pcrs ? "pcrs" : "measurements";
     if (sc->svns[0].key) keys[nk++] = "min_svn";
+    if (sc->init_data_len) keys[nk++] = "init_data";
     keys[nk] = NULL;
     CCS_TRY(pol_object(obj, path));
     CCS_TRY(pol_keys(obj, path, keys));
@@ -279,6 +306,10 @@ static ccs_status parse_tee(const json_t *obj, const char *path, pol_tee *t) {
     if ((v = json_object_get(obj, "min_svn")) != NULL) {
         pol_path(p, path, "min_svn");
         CCS_TRY(parse_min_svn(v, p, t));
+    }
+    if ((v = json_object_get(obj, "init_data")) != NULL) {
+        pol_path(p, path, "init_data");
+        CCS_TRY(parse_init_data(v, p, t));
     }
     return CCS_OK;
 }
@@ -309,6 +340,8 @@ void ccs_kbs_attestation_policy_free(ccs_kbs_attestation_policy *p) {
         for (size_t j = 0; j < p->tees[i].nm; j++) matcher_free(&p->tees[i].m[j]);
         free(p->tees[i].m);
         free(p->tees[i].mins);
+        if (p->tees[i].init_digests != NULL) matcher_free(p->tees[i].init_digests);
+        free(p->tees[i].init_digests);
     }
     free(p->tees);
     free(p);

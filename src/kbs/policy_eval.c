@@ -141,8 +141,7 @@ static ccs_status in_ref(eval *e, const char *ref, const char *actual, bool *fou
     return CCS_OK;
 }
 
-static ccs_status check_matcher(eval *e, const pol_matcher *m) {
-    int8_t *slot = &e->a->tv.executables;
+static ccs_status check_matcher_in(eval *e, const pol_matcher *m, int8_t *slot) {
     char buf[POL_PATH_MAX];
     const json_t *v = m->claim ? pol_claim(e->claims, m->claim) : pcr_claim(e->claims, m->key);
     const char *actual = json_string_value(v);
@@ -170,6 +169,10 @@ static ccs_status check_matcher(eval *e, const pol_matcher *m) {
                     shown(actual, buf), m->ref);
     return deny(e, slot, CCS_AR4SI_CONTRAINDICATED, "%s %s is not among the policy's values", m->key,
                 shown(actual, buf));
+}
+
+static ccs_status check_matcher(eval *e, const pol_matcher *m) {
+    return check_matcher_in(e, m, &e->a->tv.executables);
 }
 
 static ccs_status check_min(eval *e, const pol_min *m) {
@@ -265,6 +268,37 @@ ccs_status ccs_kbs_attestation_policy_evaluate_doc(const ccs_kbs_attestation_pol
         ccs_kbs_appraisal_clear(out);
         return st;
     }
+    out->status = out->allow ? ccs_kbs_tvector_status(&out->tv) : CCS_KBS_EAR_CONTRAINDICATED;
+    if (out->status == CCS_KBS_EAR_CONTRAINDICATED) out->allow = false;
+    return CCS_OK;
+}
+
+ccs_status ccs_kbs_attestation_policy_check_init_data(const ccs_kbs_attestation_policy *p, const char *tee,
+                                                     const char *field_hex, ccs_kbs_refval_lookup lookup,
+                                                     void *lookup_ctx, ccs_kbs_appraisal *out) {
+    CCS_ENSURE(p != NULL && tee != NULL && out != NULL, CCS_ERR_INVALID_ARG, "attestation policy: NULL argument");
+    eval e = {p, NULL, NULL, lookup, lookup_ctx, out};
+    for (size_t i = 0; i < p->ntees && e.t == NULL; i++)
+        if (strcmp(p->tees[i].schema->name, tee) == 0) e.t = &p->tees[i];
+    /* A TEE the policy does not list was refused by the evaluation already. */
+    if (e.t == NULL || (!e.t->init_required && e.t->init_digests == NULL)) return CCS_OK;
+    int8_t *slot = &out->tv.configuration;
+    ccs_status st = CCS_OK;
+    if (field_hex == NULL) {
+        if (e.t->init_required)
+            st = deny(&e, slot, CCS_AR4SI_CONTRAINDICATED,
+                      "init_data: the policy requires init-data (tees.%s.init_data.required) and the request has none",
+                      tee);
+    } else if (e.t->init_digests != NULL) {
+        json_t *claims = json_pack("{s:s}", "init_data", field_hex);
+        CCS_ENSURE(claims != NULL, CCS_ERR_NOMEM, "out of memory");
+        e.claims = claims;
+        st = check_matcher_in(&e, e.t->init_digests, slot);
+        json_decref(claims);
+    } else {
+        tv_raise(slot, CCS_AR4SI_AFFIRMING);
+    }
+    CCS_TRY(st);
     out->status = out->allow ? ccs_kbs_tvector_status(&out->tv) : CCS_KBS_EAR_CONTRAINDICATED;
     if (out->status == CCS_KBS_EAR_CONTRAINDICATED) out->allow = false;
     return CCS_OK;

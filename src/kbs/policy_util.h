@@ -72,6 +72,7 @@ typedef struct pol_tee_schema {
     bool pcrs;  /* TPM PCRs instead of named measurements */
     bool sim;   /* the sim platform: never genuine hardware */
     const pol_claim_def *meas, *svns; /* terminated by a NULL key */
+    size_t init_data_len; /* the init-data field's size (mr_config_id 48, config_id 64, host_data 32); 0: none */
 } pol_tee_schema;
 
 typedef struct pol_matcher {
@@ -94,6 +95,8 @@ typedef struct pol_tee {
     size_t nm;
     pol_min *mins;
     size_t nmins;
+    bool init_required;        /* "init_data": {"required": true} */
+    pol_matcher *init_digests; /* "init_data": {"digests": {...}}; NULL: any bound digest */
 } pol_tee;
 
 struct ccs_kbs_attestation_policy {

@@ -175,4 +175,36 @@ CCS_MUST_USE ccs_status kbs_evidence_verify(const ccs_kbs_config *cfg, const kbs
                                             const json_t *tee_pubkey, ccs_time now, kbs_verified *out);
 void kbs_verified_clear(kbs_verified *v);
 
+/* ---- init-data (evidence.c; specs/kbs-image-ratls.md 1.1, docs/kbs.md
+ * "Init-data") ---- */
+#define KBS_INIT_DATA_MAX (64u << 10) /* the "body" text */
+
+/* The request's "init-data", shape checked (server_rcar.c). */
+typedef struct kbs_init_data {
+    bool present;
+    bool json;      /* "format": "json" (else "toml") */
+    ccs_bytes body; /* the plaintext, borrowed from the request */
+    json_t *doc;    /* json: the parsed document (owned) */
+} kbs_init_data;
+
+/* What binding the init-data to the verified evidence found. */
+typedef struct kbs_init_binding {
+    const char *field;   /* "mr_config_id", "config_id", "host_data"; NULL: the TEE has none */
+    bool bound;          /* init-data was given and its digest is the field */
+    char field_hex[129]; /* the field (hex) when bound */
+    json_t *claims;      /* the EAR's init_data_claims, or NULL (owned) */
+} kbs_init_binding;
+void kbs_init_binding_clear(kbs_init_binding *b);
+
+/* Binds in to the TEE's launch-configuration field of verified evidence
+ * (e, v with v->pass): TDX MRCONFIGID = SHA-384(body), SGX CONFIGID =
+ * SHA-384(body) zero-padded to 64, SNP HOST_DATA = SHA-256(body), compared
+ * in constant time. CCS_ERR_MISMATCH with the reason (the field named) when
+ * the digest differs, the field is zero or the TEE has no such field; CCS_OK
+ * otherwise, with out->claims: the parsed document (json), {"format":"toml",
+ * "algorithm","digest"} (toml), or {"format":"none","field","value"} when no
+ * init-data was given but the field is not zero (noted, not refused). */
+CCS_MUST_USE ccs_status kbs_init_data_bind(const kbs_evidence *e, const kbs_verified *v, const kbs_init_data *in,
+                                           kbs_init_binding *out);
+
 #endif

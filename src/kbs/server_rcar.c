@@ -84,7 +84,50 @@ typedef struct attest_in {
     const char *nonce;
     const json_t *tee_pubkey;
     kbs_evidence ev;
+    kbs_init_data init;
 } attest_in;
+
+/* "init-data": {"format": "json"|"toml", "body": "<plaintext>"} (specs 1.1),
+ * or null. The body is bounded (413 above KBS_INIT_DATA_MAX) and, for json,
+ * parsed strictly (an object, duplicate keys refused): 400 otherwise. Checked
+ * before the nonce is consumed, so a bad one changes nothing stored. */
+static bool parse_init_data(kbs_req *r, const json_t *init, kbs_init_data *out) {
+    memset(out, 0, sizeof *out);
+    if (init == NULL || json_is_null(init)) return true;
+    const json_t *fmt = json_object_get(init, "format"), *body = json_object_get(init, "body");
+    const char *f = json_string_value(fmt), *k;
+    const char *bad = NULL;
+    json_t *m;
+    json_object_foreach((json_t *)init, k, m) {
+        if (strcmp(k, "format") != 0 && strcmp(k, "body") != 0) bad = "init-data: unknown member (expected format, body)";
+    }
+    if (bad == NULL && (f == NULL || (strcmp(f, "json") != 0 && strcmp(f, "toml") != 0)))
+        bad = "init-data.format: expected \"json\" or \"toml\"";
+    else if (bad == NULL && !json_is_string(body))
+        bad = "init-data.body: expected a string";
+    if (bad != NULL) {
+        kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "%s", bad);
+        return false;
+    }
+    size_t n = json_string_length(body);
+    if (n > KBS_INIT_DATA_MAX) {
+        kbs_reply_error(r, 413, CCS_KBS_ERR_PAYLOAD_TOO_LARGE, "init-data.body: %zu bytes (at most %u)", n,
+                        KBS_INIT_DATA_MAX);
+        return false;
+    }
+    if (n == 0 || strlen(json_string_value(body)) != n) {
+        kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "init-data.body: empty or holds a NUL character");
+        return false;
+    }
+    out->present = true;
+    out->json = strcmp(f, "json") == 0;
+    out->body = ccs_bytes_of(json_string_value(body), n);
+    if (out->json && ccs_kbs_json_object_parse(out->body, &out->doc) != CCS_OK) {
+        kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "init-data.body: %s", ccs_error_detail());
+        return false;
+    }
+    return true;
+}
 
 /* The shape of the attestation request; 400 with the member's name. */
 static bool parse_attest(kbs_req *r, const json_t *body, const char *tee, attest_in *in) {
@@ -105,6 +148,7 @@ static bool parse_attest(kbs_req *r, const json_t *body, const char *tee, attest
         kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "%s", bad);
         return false;
     }
+    if (!parse_init_data(r, init, &in->init)) return false;
     if (ccs_kbs_jwk_check_public(in->tee_pubkey) != CCS_OK) {
         kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "runtime-data.tee-pubkey: %s", ccs_error_detail());
         return false;
@@ -134,7 +178,7 @@ static bool consume(kbs_req *r, const ccs_kbs_session *se, const char *nonce) {
 }
 
 /* Appraises a passing verifier result; replies 401 unless allowed. */
-static bool appraise(kbs_req *r, const kbs_verified *v, ccs_kbs_appraisal *ap) {
+static bool appraise(kbs_req *r, const kbs_verified *v, const kbs_init_binding *ib, ccs_kbs_appraisal *ap) {
     ccs_kbs_server *s = r->srv;
     const ccs_kbs_attestation_policy *pol = NULL;
     ccs_status st = kbs_attestation_policy(r->w, &pol);
@@ -145,6 +189,9 @@ static bool appraise(kbs_req *r, const kbs_verified *v, ccs_kbs_appraisal *ap) {
     if (st == CCS_OK)
         st = ccs_kbs_attestation_policy_evaluate_doc(pol, v->result, v->policy_tee, ccs_kbs_store_refval_lookup,
                                                  s->store, ap);
+    if (st == CCS_OK)
+        st = ccs_kbs_attestation_policy_check_init_data(pol, v->policy_tee, ib->bound ? ib->field_hex : NULL,
+                                                        ccs_kbs_store_refval_lookup, s->store, ap);
     if (st != CCS_OK) {
         kbs_log(s, CCS_KBS_LOG_ERROR, "attest: appraisal failed: %s", ccs_error_detail());
         kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "the attestation policy could not be evaluated");
@@ -165,7 +212,7 @@ static bool appraise(kbs_req *r, const kbs_verified *v, ccs_kbs_appraisal *ap) {
 
 /* Issues the EAR and marks the session attested; replies. */
 static void issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, const kbs_verified *v,
-                  const ccs_kbs_appraisal *ap) {
+                  const kbs_init_binding *ib, const ccs_kbs_appraisal *ap) {
     ccs_kbs_server *s = r->srv;
     const json_t *result = v->result;
     json_t *tv = ccs_kbs_tvector_json(&ap->tv);
@@ -174,7 +221,7 @@ static void issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
     ccs_time now = now_of(r);
     ccs_kbs_ear ear = {.status = ap->status, .trust_vector = tv, .policy_id = EAR_POLICY_ID,
                        .tee = v->policy_tee, .tee_claims = claims, .nonce = in->nonce,
-                       .tee_pubkey = in->tee_pubkey, .iat = now, .lifetime_s = s->cfg.token_lifetime_s};
+                       .tee_pubkey = in->tee_pubkey, .init_data_claims = ib->claims, .iat = now, .lifetime_s = s->cfg.token_lifetime_s};
     ccs_status st = tv ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
     if (st == CCS_OK) st = ccs_kbs_ear_issue(r->w->token_key, &ear, &token);
     /* The token carries the claims and the tee-pubkey: the session keeps it alone. */
@@ -202,6 +249,8 @@ void kbs_rcar_attest(kbs_req *r) {
     memset(&v, 0, sizeof v);
     ccs_kbs_appraisal ap;
     memset(&ap, 0, sizeof ap);
+    kbs_init_binding ib;
+    memset(&ib, 0, sizeof ib);
     json_t *body = kbs_body_json(r);
     if (body != NULL && parse_attest(r, body, se.tee, &in) && consume(r, &se, in.nonce)) {
         ccs_status st = kbs_evidence_verify(&s->cfg, &in.ev, in.nonce, in.tee_pubkey, now_of(r), &v);
@@ -212,10 +261,18 @@ void kbs_rcar_attest(kbs_req *r) {
         } else if (!v.pass) {
             kbs_log(s, CCS_KBS_LOG_WARN, "attest: %s evidence failed verification: %s", se.tee, v.reasons);
             kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "evidence verification failed: %s", v.reasons);
-        } else if (appraise(r, &v, &ap)) {
-            issue(r, &se, &in, &v, &ap);
+        } else if ((st = kbs_init_data_bind(&in.ev, &v, &in.init, &ib)) != CCS_OK) {
+            bool refused = st == CCS_ERR_MISMATCH;
+            kbs_log(s, refused ? CCS_KBS_LOG_WARN : CCS_KBS_LOG_ERROR, "attest: %s init-data: %s", se.tee,
+                    ccs_error_detail());
+            if (refused) kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "%s", ccs_error_detail());
+            else kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "the init-data could not be checked");
+        } else if (appraise(r, &v, &ib, &ap)) {
+            issue(r, &se, &in, &v, &ib, &ap);
         }
     }
+    kbs_init_binding_clear(&ib);
+    json_decref(in.init.doc);
     ccs_kbs_appraisal_clear(&ap);
     kbs_verified_clear(&v);
     kbs_evidence_clear(&in.ev);

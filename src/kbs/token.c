@@ -195,6 +195,12 @@ ccs_status ccs_kbs_ear_issue(const ccs_kbs_token_key *k, const ccs_kbs_ear *ear,
     CCS_TRY(ccs_kbs_jwk_check_public(ear->tee_pubkey));
     json_t *evidence = json_pack("{s:O,s:{s:O,s:s}}", ear->tee, ear->tee_claims, "runtime_data_claims", "tee-pubkey",
                                  ear->tee_pubkey, "nonce", ear->nonce);
+    /* init_data_claims (specs/kbs-image-ratls.md 1.2): only when the KBS bound init-data. */
+    if (evidence != NULL && ear->init_data_claims != NULL &&
+        json_object_set(evidence, "init_data_claims", (json_t *)ear->init_data_claims) != 0) {
+        json_decref(evidence);
+        evidence = NULL;
+    }
     json_t *claims = evidence == NULL ? NULL
                                       : json_pack("{s:s,s:I,s:I,s:{s:s,s:s},s:{s:{s:s,s:O,s:s,s:o}}}", "eat_profile",
                                                   CCS_KBS_EAR_PROFILE, "iat", (json_int_t)ear->iat, "exp",

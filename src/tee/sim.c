@@ -73,6 +73,9 @@ static ccs_status load_state(const char *dir, sim_state *s) {
 static ccs_status sim_open(const sim_platform *p, const ccs_tee_config *cfg, void **state) {
     char dir[SIM_PATH_MAX];
     CCS_TRY(ccs_sim_dir(cfg->sim_dir, dir, sizeof dir));
+    size_t id_max = p->tee == CCS_TEE_TDX ? 48 : 64;
+    CCS_ENSURE(cfg->sim_config_id.len <= id_max, CCS_ERR_INVALID_ARG, "sim: a config id of %zu bytes (%s: at most %zu)",
+               cfg->sim_config_id.len, p->tee == CCS_TEE_TDX ? "MRCONFIGID" : "CONFIGID", id_max);
     sim_state *s = calloc(1, sizeof *s);
     CCS_ENSURE(s != NULL, CCS_ERR_NOMEM, "out of memory");
     s->p = p;
@@ -133,11 +136,13 @@ static ccs_status sim_measurements(void *state, char **json) {
     if (s->p->tee == CCS_TEE_SGX) {
         put_hex(o, "mrenclave", s->id.mr_enclave, 32);
         put_hex(o, "mrsigner", s->id.mr_signer, 32);
+        put_hex(o, "config_id", s->id.config_id, 64);
         json_object_set_new(o, "isv_prod_id", json_integer(0));
         json_object_set_new(o, "isv_svn", json_integer(1));
     } else {
         put_hex(o, "mr_td", s->id.mr_td, 48);
         put_hex(o, "mr_owner", s->id.mr_owner, 48);
+        put_hex(o, "mr_config_id", s->id.config_id, 48);
         for (int i = 0; i < 4; i++) {
             char k[8];
             snprintf(k, sizeof k, "rtmr%d", i);

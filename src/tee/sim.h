@@ -69,6 +69,7 @@ CCS_MUST_USE ccs_status ccs_sim_qe_blob(const sim_platform *p, const ccs_privkey
 typedef struct sim_identity {
     uint8_t mr_enclave[32], mr_signer[32]; /* SGX */
     uint8_t mr_td[48], mr_owner[48];       /* TDX */
+    uint8_t config_id[64];                 /* CONFIGID (SGX, 64) / MRCONFIGID (TDX, first 48) */
 } sim_identity;
 
 /* Hashes the configured measurement and signer (or the defaults). */

@@ -111,6 +111,10 @@ void ccs_sim_identity(const ccs_tee_config *cfg, sim_identity *id) {
     ccs_sha256(s, id->mr_signer);
     ccs_sha384(m, id->mr_td);
     ccs_sha384(s, id->mr_owner);
+    memset(id->config_id, 0, sizeof id->config_id);
+    if (cfg && cfg->sim_config_id.len)
+        memcpy(id->config_id, cfg->sim_config_id.ptr,
+               cfg->sim_config_id.len < sizeof id->config_id ? cfg->sim_config_id.len : sizeof id->config_id);
 }
 
 /* A TDX 1.0 TD report body (584 bytes), offsets from specs section 2. */
@@ -123,6 +127,7 @@ static void td_report(uint8_t r[CCS_TDX_REPORT10_LEN], const sim_platform *p, co
     r[120 + 3] = 0x10;                                     /* TDATTRIBUTES: SEPT_VE_DISABLE (bit 28) */
     r[128] = 0xE7, r[129] = 0x02, r[130] = 0x06;           /* XFAM: x87 SSE AVX ... AMX */
     memcpy(r + 136, id->mr_td, 48);
+    memcpy(r + 184, id->config_id, 48);                    /* MRCONFIGID */
     memcpy(r + 232, id->mr_owner, 48);
     memcpy(r + 520, report_data, 64);
 }
@@ -142,10 +147,12 @@ ccs_status ccs_sim_quote(const sim_platform *p, const sim_identity *id, const ui
     le16(hdr + 8, p->qe_svn);
     le16(hdr + 10, p->pcesvn);
     memcpy(hdr + 12, ccs_sim_qe_vendor, 16);
-    if (tdx)
+    if (tdx) {
         td_report(body, p, id, report_data);
-    else
+    } else {
         sgx_report(body, p->comp, sgx_attributes, id->mr_enclave, id->mr_signer, 0, 1, report_data);
+        memcpy(body + 192, id->config_id, 64); /* CONFIGID */
+    }
 
     size_t start = out->len;
     CCS_TRY(ccs_buf_append(out, hdr, sizeof hdr));

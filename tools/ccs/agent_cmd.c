@@ -38,7 +38,12 @@ static const char kbs_opts[] =
     "  --kbs URL               the KBS, http[s]://host:port\n"
     "  --cacert FILE           PEM CA certificates for an https KBS (default: the system store)\n"
     "  --insecure-skip-tls-verify  INSECURE: do not check the KBS certificate\n"
-    "  --timeout SECONDS       for each request (default 60)\n";
+    "  --timeout SECONDS       for each request (default 60)\n"
+    "  --init-data FILE        send FILE as init-data (at most 64 KiB); the KBS checks that its\n"
+    "                          digest is the TEE's MRCONFIGID/CONFIGID/HOST_DATA. Sim: launch\n"
+    "                          with config id = SHA-384(FILE)\n"
+    "  --init-data-format F    json or toml (default toml)\n"
+    "  --config-id-from FILE   sim: launch with config id = SHA-384(FILE) instead (tests)\n";
 
 static const char get_usage[] =
     "usage: ccs agent get-resource kbs:///<repo>/<type>/<tag> --kbs URL [--tee P] [-o FILE] [options]\n"
@@ -81,8 +86,9 @@ static const char serve_usage[] =
 
 typedef struct agent_args {
     ccs_agent_config cfg;
-    const char *out, *runtime_data, *report_data, *listen, *measurement_from, *signer_from, *uri;
-    ccs_buf measurement, signer;
+    const char *out, *runtime_data, *report_data, *listen, *measurement_from, *signer_from, *uri, *init_data_from, *config_id_from;
+    ccs_buf measurement, signer, init_data;
+    uint8_t config_id[48];
 } agent_args;
 
 static int usage_error(const char *verb, const char *msg, const char *arg) {
@@ -92,7 +98,7 @@ static int usage_error(const char *verb, const char *msg, const char *arg) {
 }
 
 enum { O_TEE = 256, O_SIM_DIR, O_MEAS, O_SIGNER, O_TCTI, O_KBS, O_CACERT, O_INSECURE, O_TIMEOUT, O_RUNTIME, O_REPORT,
-       O_LISTEN, O_HELP };
+       O_LISTEN, O_INIT_DATA, O_INIT_FORMAT, O_CONFIG_ID, O_HELP };
 
 static int parse(const char *verb, const char *help, const char *allowed, int argc, char **argv, agent_args *a) {
     static const struct option opts[] = {
@@ -103,6 +109,8 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
         {"timeout", required_argument, 0, O_TIMEOUT},   {"runtime-data", required_argument, 0, O_RUNTIME},
         {"report-data", required_argument, 0, O_REPORT}, {"listen", required_argument, 0, O_LISTEN},
         {"output", required_argument, 0, 'o'},          {"help", no_argument, 0, O_HELP},
+        {"init-data", required_argument, 0, O_INIT_DATA}, {"init-data-format", required_argument, 0, O_INIT_FORMAT},
+        {"config-id-from", required_argument, 0, O_CONFIG_ID},
         {0, 0, 0, 0},
     };
     int c, idx = -1;
@@ -151,6 +159,13 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
         case O_RUNTIME: a->runtime_data = optarg; break;
         case O_REPORT: a->report_data = optarg; break;
         case O_LISTEN: a->listen = optarg; break;
+        case O_INIT_DATA: a->init_data_from = optarg; break;
+        case O_CONFIG_ID: a->config_id_from = optarg; break;
+        case O_INIT_FORMAT:
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "toml") != 0)
+                return usage_error(verb, "--init-data-format must be json or toml", optarg);
+            a->cfg.init_data_format = optarg;
+            break;
         case 'o': a->out = optarg; break;
         default: return usage_error(verb, "unknown option", argv[optind - 1]);
         }
@@ -164,6 +179,20 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
         if (ccs_file_read(a->signer_from, MAX_INPUT, &a->signer) != CCS_OK)
             return usage_error(verb, "cannot read --signer-from", ccs_error_detail());
         a->cfg.tee.sim_signer = ccs_buf_view(&a->signer);
+    }
+    if (a->init_data_from) {
+        if (ccs_file_read(a->init_data_from, CCS_AGENT_INIT_DATA_MAX, &a->init_data) != CCS_OK)
+            return usage_error(verb, "cannot read --init-data (at most 64 KiB)", ccs_error_detail());
+        if (a->init_data.len == 0) return usage_error(verb, "--init-data is empty", a->init_data_from);
+        a->cfg.init_data = ccs_buf_view(&a->init_data);
+    }
+    if (a->config_id_from) {
+        ccs_buf doc = {0};
+        if (ccs_file_read(a->config_id_from, MAX_INPUT, &doc) != CCS_OK)
+            return usage_error(verb, "cannot read --config-id-from", ccs_error_detail());
+        ccs_sha384(ccs_buf_view(&doc), a->config_id);
+        ccs_buf_free(&doc);
+        a->cfg.tee.sim_config_id = ccs_bytes_of(a->config_id, sizeof a->config_id);
     }
     return CLI_OK;
 }
@@ -298,7 +327,7 @@ int ccs_cli_agent(int argc, char **argv) {
     }
     const char *verb = argv[1];
     static const char common[] = " tee sim-dir measurement-from signer-from tcti help ";
-    static const char kbs[] = "kbs cacert insecure-skip-tls-verify timeout ";
+    static const char kbs[] = "kbs cacert insecure-skip-tls-verify timeout init-data init-data-format config-id-from ";
     const char *help = NULL, *extra = NULL;
     int (*run)(agent_args *) = NULL;
     if (strcmp(verb, "get-resource") == 0) help = get_usage, extra = "uri output ", run = cmd_get;
@@ -315,5 +344,6 @@ int ccs_cli_agent(int argc, char **argv) {
     else if (rc < 0) rc = CLI_OK;
     ccs_buf_free(&a.measurement);
     ccs_buf_free(&a.signer);
+    ccs_buf_free(&a.init_data);
     return rc;
 }

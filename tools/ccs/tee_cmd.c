@@ -40,13 +40,16 @@ static const char common_opts[] =
 
 static const char quote_usage[] =
     "usage: ccs tee quote [--platform P] [--sim-dir DIR] [--tcti CONF]\n"
-    "                     --report-data HEX [--measurement-from FILE] [--signer-from FILE] -o FILE\n"
+    "                     --report-data HEX [--measurement-from FILE] [--signer-from FILE]\n"
+    "                     [--config-id-from FILE] -o FILE\n"
     "\n"
     "Writes evidence over REPORT-DATA (1 to 64 bytes, zero-padded to 64) to FILE, in the\n"
     "format `ccs attest verify` reads. Sim evidence is signed by the sim PKI: verifiers\n"
     "refuse it unless told to trust the sim root (INSECURE: --trust-sim DIR).\n"
     "\n"
     "  --report-data HEX       the data to bind (e.g. a hash of a nonce and a public key)\n"
+    "  --config-id-from FILE   sim: launch with MRCONFIGID (sim-tdx) / CONFIGID (sim-sgx,\n"
+    "                          zero-padded) = SHA-384(FILE): the init-data digest a KBS checks\n"
     "  -o, --output FILE       where to write the evidence\n";
 
 static const char seal_usage[] =
@@ -84,8 +87,9 @@ static const char sim_usage[] =
 
 typedef struct tee_args {
     ccs_tee_config cfg;
-    const char *report_data, *out, *in, *policy, *label, *measurement_from, *signer_from;
+    const char *report_data, *out, *in, *policy, *label, *measurement_from, *signer_from, *config_id_from;
     bool force;
+    uint8_t config_id[CCS_SHA384_LEN];
     ccs_buf measurement, signer;
 } tee_args;
 
@@ -95,7 +99,7 @@ static int usage_error(const char *verb, const char *msg, const char *arg) {
     return CLI_USAGE;
 }
 
-enum { O_PLATFORM = 256, O_SIM_DIR, O_TCTI, O_RD, O_MEAS, O_SIGNER, O_POLICY, O_LABEL, O_FORCE, O_HELP };
+enum { O_PLATFORM = 256, O_SIM_DIR, O_TCTI, O_RD, O_MEAS, O_SIGNER, O_POLICY, O_LABEL, O_FORCE, O_CONFIG_ID, O_HELP };
 
 /* Parses the options of any verb; `allowed` lists the long options the
  * verb takes (others are usage errors). Returns CLI_OK, CLI_USAGE or -1
@@ -108,6 +112,7 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
         {"policy", required_argument, 0, O_POLICY},     {"label", required_argument, 0, O_LABEL},
         {"force", no_argument, 0, O_FORCE},             {"output", required_argument, 0, 'o'},
         {"input", required_argument, 0, 'i'},           {"help", no_argument, 0, O_HELP},
+        {"config-id-from", required_argument, 0, O_CONFIG_ID},
         {0, 0, 0, 0},
     };
     int c, idx = -1;
@@ -138,6 +143,7 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
         case O_POLICY: a->policy = optarg; break;
         case O_LABEL: a->label = optarg; break;
         case O_FORCE: a->force = true; break;
+        case O_CONFIG_ID: a->config_id_from = optarg; break;
         case 'o': a->out = optarg; break;
         case 'i': a->in = optarg; break;
         default: return usage_error(verb, "unknown option", argv[optind - 1]);
@@ -153,6 +159,15 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
         if (ccs_file_read(a->signer_from, MAX_INPUT, &a->signer) != CCS_OK)
             return usage_error(verb, "cannot read --signer-from", ccs_error_detail());
         a->cfg.sim_signer = ccs_buf_view(&a->signer);
+    }
+    if (a->config_id_from) {
+        /* The init-data digest, as the KBS computes it (docs/kbs.md "Init-data"). */
+        ccs_buf doc = {0};
+        if (ccs_file_read(a->config_id_from, MAX_INPUT, &doc) != CCS_OK)
+            return usage_error(verb, "cannot read --config-id-from", ccs_error_detail());
+        ccs_sha384(ccs_buf_view(&doc), a->config_id);
+        ccs_buf_free(&doc);
+        a->cfg.sim_config_id = ccs_bytes_of(a->config_id, sizeof a->config_id);
     }
     return CLI_OK;
 }
@@ -314,7 +329,7 @@ int ccs_cli_tee(int argc, char **argv) {
     static const char common[] = " platform sim-dir tcti measurement-from signer-from help ";
     char allowed[256];
     const char *help = NULL, *extra = NULL;
-    if (strcmp(verb, "quote") == 0) help = quote_usage, extra = "report-data output ";
+    if (strcmp(verb, "quote") == 0) help = quote_usage, extra = "report-data output config-id-from ";
     else if (strcmp(verb, "seal") == 0) help = seal_usage, extra = "policy label input output ";
     else if (strcmp(verb, "unseal") == 0) help = seal_usage, extra = "policy label input output ";
     else if (strcmp(verb, "measurements") == 0) help = meas_usage, extra = "";

@@ -11,12 +11,19 @@
 
 #define CERT_MAX (1u << 20)
 
+/* Shared with ratls_provision_cmd.c. */
+int ccs_cli_ratls_policy(const char *path, const char *const *refvals, size_t n, ccs_ratls_policy **out);
+int ccs_cli_ratls_provision_server(int argc, char **argv);
+int ccs_cli_ratls_provision_client(int argc, char **argv);
+
 static const char ratls_usage[] =
     "usage: ccs ratls <verb> [options]\n"
     "\n"
     "verbs:\n"
     "  cert     create a self-signed RA-TLS certificate and key carrying evidence\n"
-    "  verify   verify an RA-TLS certificate (evidence, key binding, validity)\n"
+    "  verify   verify an RA-TLS certificate (evidence, key binding, validity, policy)\n"
+    "  provision-server  serve secrets over mutual RA-TLS to clients that pass a policy\n"
+    "  provision-client  attest with a fresh RA-TLS certificate and fetch a secret\n"
     "\n"
     "Run `ccs ratls <verb> --help` for its options.\n";
 
@@ -42,7 +49,8 @@ static const char cert_usage[] =
 
 static const char verify_usage[] =
     "usage: ccs ratls verify CERT [--trust-sim DIR] [--collateral PATH] [--nonce HEX]\n"
-    "                        [--allow-debug] [--ignore-validity] [--json]\n"
+    "                        [--allow-debug] [--ignore-validity] [--policy FILE [--refval NAME=HEX ...]]\n"
+    "                        [--json]\n"
     "\n"
     "Verifies an RA-TLS certificate (PEM or DER): its validity, the evidence extension\n"
     "(TCG 2.23.133.5.4.9, or the legacy 1.2.840.113741.1337.6 / Gramine OIDs), the DCAP\n"
@@ -54,6 +62,9 @@ static const char verify_usage[] =
     "  --nonce HEX           the nonce claim must equal HEX\n"
     "  --allow-debug         accept debug enclaves / TDs\n"
     "  --ignore-validity     do not check notBefore/notAfter\n"
+    "  --policy FILE         appraise the evidence with a KBS-format attestation policy\n"
+    "                        (docs/kbs.md; the TCB status and debug are then judged by it)\n"
+    "  --refval NAME=HEX     a reference value for the policy's {\"ref\": NAME} (repeatable)\n"
     "  --json                print the result as JSON\n";
 
 static int usage_error(const char *verb, const char *msg, const char *arg) {
@@ -63,7 +74,7 @@ static int usage_error(const char *verb, const char *msg, const char *arg) {
 }
 
 enum { O_TEE = 256, O_SIM_DIR, O_CURVE, O_NONCE, O_DAYS, O_CN, O_NO_LEGACY, O_KEY_OUT, O_TRUST_SIM, O_COLL,
-       O_DEBUG, O_IGN_VALIDITY, O_JSON, O_HELP };
+       O_DEBUG, O_IGN_VALIDITY, O_JSON, O_HELP, O_POLICY, O_REFVAL };
 
 static const struct option opts[] = {
     {"tee", required_argument, 0, O_TEE},         {"sim-dir", required_argument, 0, O_SIM_DIR},
@@ -73,7 +84,8 @@ static const struct option opts[] = {
     {"output", required_argument, 0, 'o'},        {"trust-sim", required_argument, 0, O_TRUST_SIM},
     {"collateral", required_argument, 0, O_COLL}, {"allow-debug", no_argument, 0, O_DEBUG},
     {"ignore-validity", no_argument, 0, O_IGN_VALIDITY}, {"json", no_argument, 0, O_JSON},
-    {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0},
+    {"help", no_argument, 0, O_HELP},             {"policy", required_argument, 0, O_POLICY},
+    {"refval", required_argument, 0, O_REFVAL},   {0, 0, 0, 0},
 };
 
 typedef struct ratls_args {
@@ -83,6 +95,9 @@ typedef struct ratls_args {
     const char *out, *key_out;
     bool json, have_tee;
     ccs_buf nonce;
+    const char *policy;
+    const char *refvals[32];
+    size_t n_refvals;
 } ratls_args;
 
 /* Options of one verb; `allowed` names its long options. CLI_OK, CLI_USAGE
@@ -136,6 +151,12 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
         case O_DEBUG: a->vo.allow_debug = true; break;
         case O_IGN_VALIDITY: a->vo.ignore_validity = true; break;
         case O_JSON: a->json = true; break;
+        case O_POLICY: a->policy = optarg; break;
+        case O_REFVAL:
+            if (a->n_refvals >= sizeof a->refvals / sizeof a->refvals[0])
+                return usage_error(verb, "at most 32 --refval", optarg);
+            a->refvals[a->n_refvals++] = optarg;
+            break;
         default: return usage_error(verb, "unknown option", argv[optind - 1]);
         }
     }
@@ -229,8 +250,8 @@ static void print_json(const ccs_ratls_result *r) {
 
 static int cmd_verify(int argc, char **argv) {
     ratls_args a = {0};
-    int rc = parse("verify", verify_usage, " trust-sim collateral nonce allow-debug ignore-validity json ", argc, argv,
-                   &a);
+    int rc = parse("verify", verify_usage, " trust-sim collateral nonce allow-debug ignore-validity json policy refval ",
+                   argc, argv, &a);
     if (rc != CLI_OK) {
         ccs_buf_free(&a.nonce);
         return rc < 0 ? CLI_OK : rc;
@@ -241,7 +262,10 @@ static int cmd_verify(int argc, char **argv) {
                            optind >= argc ? NULL : argv[optind + 1]);
     }
     ccs_buf der = {0};
-    rc = read_cert(argv[optind], &der);
+    ccs_ratls_policy *pol = NULL;
+    ccs_ratls_verifier *ver = NULL;
+    rc = ccs_cli_ratls_policy(a.policy, a.refvals, a.n_refvals, &pol);
+    if (rc == CLI_OK) rc = read_cert(argv[optind], &der);
     if (rc == CLI_OK) {
         ccs_ratls_result *r = calloc(1, sizeof *r);
         if (r == NULL) {
@@ -249,7 +273,13 @@ static int cmd_verify(int argc, char **argv) {
             rc = CLI_USAGE;
         } else {
             a.vo.expected_nonce = ccs_buf_view(&a.nonce);
-            ccs_status st = ccs_ratls_verify_cert(ccs_buf_view(&der), &a.vo, r);
+            ccs_status st;
+            if (pol == NULL) {
+                st = ccs_ratls_verify_cert(ccs_buf_view(&der), &a.vo, r);
+            } else {
+                st = ccs_ratls_verifier_new(&a.vo, pol, &ver);
+                if (st == CCS_OK) st = ccs_ratls_verifier_check(ver, ccs_buf_view(&der), r);
+            }
             if (st != CCS_OK && st != CCS_ERR_VERIFY) {
                 fprintf(stderr, "ccs ratls verify: %s\n", ccs_error_detail());
                 rc = CLI_USAGE;
@@ -269,9 +299,44 @@ static int cmd_verify(int argc, char **argv) {
             free(r);
         }
     }
+    ccs_ratls_verifier_free(ver);
+    ccs_ratls_policy_free(pol);
     ccs_buf_free(&der);
     ccs_buf_free(&a.nonce);
     return rc;
+}
+
+int ccs_cli_ratls_policy(const char *path, const char *const *refvals, size_t n, ccs_ratls_policy **out) {
+    *out = NULL;
+    if (path == NULL) {
+        if (n == 0) return CLI_OK;
+        fprintf(stderr, "ccs ratls: --refval needs --policy\n");
+        return CLI_USAGE;
+    }
+    if (ccs_ratls_policy_load(path, out) != CCS_OK) {
+        fprintf(stderr, "ccs ratls: policy %s: %s\n", path, ccs_error_detail());
+        return CLI_USAGE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char name[80];
+        const char *eq = strchr(refvals[i], '=');
+        size_t nl = eq != NULL ? (size_t)(eq - refvals[i]) : 0;
+        if (eq == NULL || nl == 0 || nl >= sizeof name) {
+            fprintf(stderr, "ccs ratls: --refval must be NAME=HEX: %s\n", refvals[i]);
+            ccs_ratls_policy_free(*out);
+            *out = NULL;
+            return CLI_USAGE;
+        }
+        memcpy(name, refvals[i], nl);
+        name[nl] = '\0';
+        if (ccs_ratls_policy_add_refval(*out, name, eq + 1) != CCS_OK) {
+            fprintf(stderr, "ccs ratls: --refval %s: %s\n", refvals[i], ccs_error_detail());
+            ccs_ratls_policy_free(*out);
+            *out = NULL;
+            return CLI_USAGE;
+        }
+    }
+    return CLI_OK;
 }
 
 int ccs_cli_ratls(int argc, char **argv) {
@@ -281,6 +346,8 @@ int ccs_cli_ratls(int argc, char **argv) {
     }
     if (strcmp(argv[1], "cert") == 0) return cmd_cert(argc - 1, argv + 1);
     if (strcmp(argv[1], "verify") == 0) return cmd_verify(argc - 1, argv + 1);
+    if (strcmp(argv[1], "provision-server") == 0) return ccs_cli_ratls_provision_server(argc - 1, argv + 1);
+    if (strcmp(argv[1], "provision-client") == 0) return ccs_cli_ratls_provision_client(argc - 1, argv + 1);
     fprintf(stderr, "ccs ratls: unknown verb \"%s\"\n\n%s", argv[1], ratls_usage);
     return CLI_USAGE;
 }

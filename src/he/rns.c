@@ -459,32 +459,17 @@ void he_divide_last(const ccs_he_ctx *c, uint64_t *rows, size_t l, const he_mod 
     uint64_t *x = scratch, *d = scratch + n;
     memcpy(x, rows + l * n, n * sizeof *x);
     ccs_ntt_inverse(last->ntt, x);
-    const uint64_t P = last->q, half = P >> 1;
-    const he_mod lm = *last;
-    last = &lm;
+    const uint64_t P = last->q;
     if (tc != 1) {
         uint64_t tinv = ccs_he_inv_mod(tc % P, P);
         he_scalar_mul(x, x, tinv, n, last);
     }
     for (size_t i = 0; i < l; i++) {
-        const he_mod m_ = c->m[i], *m = &m_;
-        uint64_t tq = tc % m->q;
-        for (size_t k = 0; k < n; k++) {
-            uint64_t w = x[k];
-            uint64_t r;
-            if (w <= half) {
-                r = he_red64(w, m);
-            } else {
-                r = he_red64(P - w, m);
-                r = r ? m->q - r : 0;
-            }
-            d[k] = r;
-        }
-        if (tc != 1) he_scalar_mul(d, d, tq, n, m);
+        const he_mod *m = &c->m[i];
+        he_lift_centered(d, x, P, tc % m->q, n, m);
         ccs_ntt_forward(m->ntt, d);
         uint64_t *r = rows + i * n;
-        he_sub(r, r, d, n, m->q);
-        he_scalar_mul(r, r, last_inv[i], n, m);
+        he_sub_mul(r, r, d, last_inv[i], n, m);
     }
 }
 

@@ -84,6 +84,89 @@ __attribute__((target("avx512f,avx512ifma"))) static void macc_ifma(uint64_t *ou
 }
 #endif
 
+#if defined(__x86_64__)
+/* y w mod q in [0, q) for y < 2^52, w < q < 2^50, ws = floor(w 2^52 / q). */
+__attribute__((target("avx512f,avx512ifma"))) static inline __m512i mulc_ifma(__m512i y, __m512i w, __m512i ws,
+                                                                             __m512i vq, __m512i mask) {
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i qe = _mm512_madd52hi_epu64(zero, y, ws);
+    __m512i r = _mm512_and_si512(_mm512_sub_epi64(_mm512_madd52lo_epu64(zero, y, w), _mm512_madd52lo_epu64(zero, qe, vq)), mask);
+    return _mm512_min_epu64(r, _mm512_sub_epi64(r, vq));
+}
+
+__attribute__((target("avx512f,avx512ifma"))) static void lift_ifma(uint64_t *d, const uint64_t *x, uint64_t P,
+                                                                   uint64_t w, size_t n, uint64_t q) {
+    const __m512i vq = _mm512_set1_epi64((long long)q), vP = _mm512_set1_epi64((long long)P);
+    const __m512i half = _mm512_set1_epi64((long long)(P >> 1)), one = _mm512_set1_epi64(1);
+    const __m512i ws1 = _mm512_set1_epi64((long long)(((uint64_t)1 << 52) / q));
+    const __m512i vw = _mm512_set1_epi64((long long)w);
+    const __m512i vws = _mm512_set1_epi64((long long)(uint64_t)(((unsigned __int128)w << 52) / q));
+    const __m512i mask = _mm512_set1_epi64((long long)((1ull << 52) - 1)), zero = _mm512_setzero_si512();
+    for (size_t k = 0; k < n; k += 8) {
+        __m512i v = _mm512_loadu_si512((const void *)(x + k));
+        __mmask8 neg = _mm512_cmpgt_epu64_mask(v, half);
+        v = _mm512_mask_sub_epi64(v, neg, vP, v);
+        __m512i r = mulc_ifma(v, one, ws1, vq, mask);
+        __mmask8 nz = _mm512_cmpneq_epu64_mask(r, zero);
+        r = _mm512_mask_sub_epi64(r, neg & nz, vq, r);
+        if (w != 1) r = mulc_ifma(r, vw, vws, vq, mask);
+        _mm512_storeu_si512((void *)(d + k), r);
+    }
+}
+
+__attribute__((target("avx512f,avx512ifma"))) static void submul_ifma(uint64_t *r, const uint64_t *a,
+                                                                     const uint64_t *b, uint64_t w, size_t n,
+                                                                     uint64_t q) {
+    const __m512i vq = _mm512_set1_epi64((long long)q), vw = _mm512_set1_epi64((long long)w);
+    const __m512i vws = _mm512_set1_epi64((long long)(uint64_t)(((unsigned __int128)w << 52) / q));
+    const __m512i mask = _mm512_set1_epi64((long long)((1ull << 52) - 1));
+    for (size_t k = 0; k < n; k += 8) {
+        __m512i x = _mm512_loadu_si512((const void *)(a + k)), y = _mm512_loadu_si512((const void *)(b + k));
+        __m512i d = _mm512_add_epi64(_mm512_sub_epi64(x, y), vq); /* (0, 2q) */
+        _mm512_storeu_si512((void *)(r + k), mulc_ifma(d, vw, vws, vq, mask));
+    }
+}
+#endif
+
+static bool ifma_ok(size_t n, uint64_t q) {
+    return (n & 7) == 0 && q < ((uint64_t)1 << 50) && ccs_he_isa_active() == CCS_HE_ISA_AVX512IFMA;
+}
+
+void he_lift_centered(uint64_t *d, const uint64_t *x, uint64_t P, uint64_t w, size_t n, const he_mod *mp) {
+#if defined(__x86_64__)
+    if (ifma_ok(n, mp->q) && P < ((uint64_t)1 << 50)) {
+        lift_ifma(d, x, P, w, n, mp->q);
+        return;
+    }
+#endif
+    const he_mod m = *mp;
+    const uint64_t half = P >> 1, ws = he_shoup(w, m.q, 64);
+    for (size_t k = 0; k < n; k++) {
+        uint64_t r;
+        if (x[k] <= half) {
+            r = he_red64(x[k], &m);
+        } else {
+            r = he_red64(P - x[k], &m);
+            r = r ? m.q - r : 0;
+        }
+        d[k] = w == 1 ? r : he_mul_shoup(r, w, ws, m.q);
+    }
+}
+
+void he_sub_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, uint64_t w, size_t n, const he_mod *mp) {
+#if defined(__x86_64__)
+    if (ifma_ok(n, mp->q)) {
+        submul_ifma(r, a, b, w, n, mp->q);
+        return;
+    }
+#endif
+    const uint64_t q = mp->q, ws = he_shoup(w, q, 64);
+    for (size_t k = 0; k < n; k++) {
+        uint64_t d = a[k] >= b[k] ? a[k] - b[k] : a[k] + q - b[k];
+        r[k] = he_mul_shoup(d, w, ws, q);
+    }
+}
+
 void he_dyadic_macc(uint64_t *out, const uint64_t *const *a, const uint64_t *const *b, size_t rows, size_t n,
                     const he_mod *mp) {
 #if defined(__x86_64__)

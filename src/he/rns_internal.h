@@ -182,6 +182,10 @@ void he_macc(uint64_t *out, const uint64_t *y, size_t rows, size_t n, const uint
 /* out[k] = sum_i a[i][k] b[i][k] mod q; inputs < q < 2^50 (IFMA) or < 2^64 and rows <= 64. out may be a[i]. */
 void he_dyadic_macc(uint64_t *out, const uint64_t *const *a, const uint64_t *const *b, size_t rows, size_t n,
                     const he_mod *m);
+/* d = ([x]_P centered, reduced mod q) * w mod q; x < P. */
+void he_lift_centered(uint64_t *d, const uint64_t *x, uint64_t P, uint64_t w, size_t n, const he_mod *m);
+/* r = (a - b) * w mod q; a, b < q. r may alias. */
+void he_sub_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, uint64_t w, size_t n, const he_mod *m);
 void he_dyadic_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m);
 void he_dyadic_muladd(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m);
 void he_add(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q);

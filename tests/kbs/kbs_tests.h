@@ -20,6 +20,8 @@ int ccs_test_policy(void);
  * (server_load_test.c). */
 int ccs_test_server(void);
 int ccs_test_server_load(void);
+/* init-data binding through the server (initdata_test.c). */
+int ccs_test_initdata(void);
 
 int ccs_test_coll_cache(void);
 

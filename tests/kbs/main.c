@@ -8,6 +8,7 @@ int main(void) {
     failed += ccs_test_policy();
     failed += ccs_test_server();
     failed += ccs_test_server_load();
+    failed += ccs_test_initdata();
     failed += ccs_test_coll_cache();
     return failed ? 1 : 0;
 }

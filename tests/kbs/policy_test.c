@@ -60,6 +60,10 @@ static const char *const att_valid[] = {
     "{\"version\":1,\"tees\":{\"sgx\":{\"measurements\":{\"mrenclave\":{\"values\":[\"33D8C3B1A9E0F7D6C5B4A3928"
     "1706F5E4D3C2B1A09F8E7D6C5B4A3928170AA01\"]}}}}}",
     "{\"version\":1,\"tees\":{\"csv\":{}}}",
+    /* init-data: required and/or digests of the TEE's field length. */
+    "{\"version\":1,\"tees\":{\"sim-tdx\":{\"init_data\":{\"required\":true,\"digests\":{\"ref\":\"sim-tdx.init\","
+    "\"values\":[\"" H48A "\"]}}},\"snp\":{\"init_data\":{\"digests\":{\"values\":[\"" H32A "\"]}}},"
+    "\"sgx\":{\"init_data\":{\"required\":false}}}}",
 };
 
 typedef struct bad_case {
@@ -125,6 +129,22 @@ static const bad_case att_invalid[] = {
      "tees.tpm.pcrs.sha256:7.values[0]: expected 64 hex digits"},
     {"{\"version\":1,\"tees\":{\"sim-sgx\":{\"measurements\":{\"mr_td\":{\"ref\":\"a.b\"}}}}}",
      "tees.sim-sgx.measurements.mr_td: unknown key (expected one of: mrenclave, mrsigner)"},
+    {"{\"version\":1,\"tees\":{\"tdx\":{\"init_data\":{\"requird\":true}}}}", "tees.tdx.init_data.requird: unknown key"},
+    {"{\"version\":1,\"tees\":{\"tdx\":{\"init_data\":{\"required\":1}}}}",
+     "tees.tdx.init_data.required: expected true or false"},
+    {"{\"version\":1,\"tees\":{\"tdx\":{\"init_data\":{}}}}",
+     "tees.tdx.init_data: expected \"required\" or \"digests\""},
+    {"{\"version\":1,\"tees\":{\"tdx\":{\"init_data\":true}}}", "tees.tdx.init_data: expected an object"},
+    {"{\"version\":1,\"tees\":{\"tdx\":{\"init_data\":{\"digests\":{\"values\":[\"" H32A "\"]}}}}}",
+     "tees.tdx.init_data.digests.values[0]: expected 96 hex digits"},
+    {"{\"version\":1,\"tees\":{\"sim-sgx\":{\"init_data\":{\"digests\":{\"values\":[\"" H48A "\"]}}}}}",
+     "tees.sim-sgx.init_data.digests.values[0]: expected 128 hex digits"},
+    {"{\"version\":1,\"tees\":{\"snp\":{\"init_data\":{\"digests\":{\"ref\":\"nodot\"}}}}}",
+     "tees.snp.init_data.digests.ref: expected a reference value set name \"<tee>.<name>\""},
+    {"{\"version\":1,\"tees\":{\"snp\":{\"init_data\":{\"digests\":{}}}}}",
+     "tees.snp.init_data.digests: expected \"ref\" or \"values\""},
+    {"{\"version\":1,\"tees\":{\"csv\":{\"init_data\":{\"required\":true}}}}", "tees.csv.init_data: unknown key"},
+    {"{\"version\":1,\"tees\":{\"tpm\":{\"init_data\":{\"required\":true}}}}", "tees.tpm.init_data: unknown key"},
 };
 
 static void test_attestation_parse(void **state) {
@@ -592,10 +612,63 @@ static void test_real_results(void **state) {
     ccs_kbs_store_close(s);
 }
 
+/* ---- init-data rule (ccs_kbs_attestation_policy_check_init_data) ---- */
+
+static ccs_status init_lookup(void *ctx, const char *ref, char **values_json) {
+    (void)ctx;
+    if (strcmp(ref, "tdx.init") != 0) return ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "no %s", ref);
+    *values_json = strdup("[\"" H48A "\"]");
+    return *values_json ? CCS_OK : CCS_ERR_NOMEM;
+}
+
+static void test_init_data_rule(void **state) {
+    (void)state;
+    static const char pol_text[] =
+        "{\"version\":1,\"tees\":{\"tdx\":{\"measurements\":{\"mr_td\":{\"values\":[\"" H48A "\"]}},"
+        "\"init_data\":{\"required\":true,\"digests\":{\"ref\":\"tdx.init\"}}},"
+        "\"sgx\":{\"measurements\":{\"mrenclave\":{\"values\":[\"" H32A "\"]}}}}}";
+    ccs_kbs_attestation_policy *p = NULL;
+    check_st(ccs_kbs_attestation_policy_parse(pol_text, &p), CCS_OK);
+    static const struct {
+        const char *tee, *hex;
+        bool allow;
+        const char *reason;
+    } cases[] = {
+        {"tdx", H48A, true, NULL},
+        {"tdx", NULL, false, "init_data: the policy requires init-data (tees.tdx.init_data.required)"},
+        {"tdx", H48C, false, "init_data " H48C " is not in reference value set tdx.init"},
+        {"sgx", NULL, true, NULL}, /* no rule for sgx */
+        {"snp", NULL, true, NULL}, /* not listed: the evaluation refuses it, not this rule */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ccs_kbs_appraisal a;
+        memset(&a, 0, sizeof a);
+        a.allow = true;
+        a.tv.instance_identity = a.tv.executables = CCS_AR4SI_AFFIRMING;
+        a.status = CCS_KBS_EAR_AFFIRMING;
+        check_st(ccs_kbs_attestation_policy_check_init_data(p, cases[i].tee, cases[i].hex, init_lookup, NULL, &a),
+                 CCS_OK);
+        if (a.allow != cases[i].allow) fail_msg("case %zu: allow %d", i, a.allow);
+        if (cases[i].reason != NULL) {
+            assert_int_equal(a.reasons.n, 1);
+            if (strstr(a.reasons.v[0], cases[i].reason) == NULL)
+                fail_msg("case %zu: \"%s\" lacks \"%s\"", i, a.reasons.v[0], cases[i].reason);
+            assert_int_equal(a.status, CCS_KBS_EAR_CONTRAINDICATED);
+            assert_int_equal(a.tv.configuration, CCS_AR4SI_CONTRAINDICATED);
+        } else {
+            assert_int_equal(a.reasons.n, 0);
+            assert_int_equal(a.status, CCS_KBS_EAR_AFFIRMING);
+        }
+        ccs_kbs_appraisal_clear(&a);
+    }
+    ccs_kbs_attestation_policy_free(p);
+}
+
 int ccs_test_policy(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_attestation_parse),
         cmocka_unit_test(test_attestation_evaluate),
+        cmocka_unit_test(test_init_data_rule),
         cmocka_unit_test(test_tvector),
         cmocka_unit_test(test_resource_parse),
         cmocka_unit_test(test_resource_allows),

@@ -254,12 +254,17 @@ int su_auth(const su_server *s, su_client *c, const char *tee) {
 
 json_t *su_attest_body(const su_server *s, const char *measurement, const char *nonce, const json_t *pub,
                        ccs_hash_alg alg) {
+    return su_attest_body_ex(s, CCS_PLATFORM_SIM_SGX, measurement, ccs_bytes_of(NULL, 0), nonce, pub, alg);
+}
+
+json_t *su_attest_body_ex(const su_server *s, ccs_platform platform, const char *measurement, ccs_bytes config_id,
+                          const char *nonce, const json_t *pub, ccs_hash_alg alg) {
     uint8_t rd[64];
     size_t len = 0;
     ccs_buf ev = {0}, b64 = {0};
     ccs_backend *b = NULL;
-    ccs_tee_config tc = {.platform = CCS_PLATFORM_SIM_SGX, .sim_dir = s->sim_dir,
-                         .sim_measurement = ccs_bytes_str(measurement)};
+    ccs_tee_config tc = {.platform = platform, .sim_dir = s->sim_dir,
+                         .sim_measurement = ccs_bytes_str(measurement), .sim_config_id = config_id};
     json_t *body = NULL;
     if (ccs_kbs_runtime_data_hash(nonce, pub, alg, rd, &len) == CCS_OK && ccs_backend_open(&tc, &b) == CCS_OK &&
         ccs_backend_evidence(b, ccs_bytes_of(rd, len), &ev) == CCS_OK &&

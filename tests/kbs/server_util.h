@@ -11,6 +11,7 @@
 
 #include "ccs/kbs.h"
 #include "ccs/kbs_protocol.h"
+#include "ccs/tee.h"
 #include "kbs_internal.h"
 
 #define SU_MEASUREMENT "ccs server test enclave v1"
@@ -71,6 +72,10 @@ int su_auth(const su_server *s, su_client *c, const char *tee);
  * given measurement and hash; caller decrefs. */
 json_t *su_attest_body(const su_server *s, const char *measurement, const char *nonce, const json_t *pub,
                        ccs_hash_alg alg);
+/* The same from another sim platform, launched with config_id (MRCONFIGID /
+ * CONFIGID; empty: zero). */
+json_t *su_attest_body_ex(const su_server *s, ccs_platform platform, const char *measurement, ccs_bytes config_id,
+                          const char *nonce, const json_t *pub, ccs_hash_alg alg);
 /* A full flow: auth, attest, GET path; the decrypted resource into out.
  * Returns the HTTP status of the first failing step, or 200. */
 long su_flow(const su_server *s, const char *path, ccs_buf *out);

@@ -114,6 +114,65 @@ static void test_attest_body(void **state) {
     ccs_agent_free(a);
 }
 
+/* --init-data: the body carries it, and the sim launches with config id =
+ * SHA-384(init-data) (MRCONFIGID of the sim-tdx quote). Bad configs refused. */
+static void test_init_data(void **state) {
+    (void)state;
+    static const char doc[] = "{\"aa.toml\":\"x\"}";
+    ccs_agent_config cfg = {.kbs_url = "http://127.0.0.1:9",
+                            .tee = {.platform = CCS_PLATFORM_SIM_TDX, .sim_dir = AGENT_SIM_DIR},
+                            .init_data = ccs_bytes_str(doc), .init_data_format = "json"};
+    ccs_agent *a = NULL;
+    assert_status(ccs_agent_new(&cfg, &a), CCS_OK);
+    agent_session s = {0};
+    s.nonce = strdup("bm9uY2U=");
+    s.alg = CCS_HASH_SHA384;
+    ccs_buf body = {0}, raw = {0};
+    assert_status(agent_rcar_attest_body(a, &s, &body), CCS_OK);
+    json_t *b = NULL;
+    assert_status(ccs_kbs_json_object_parse(ccs_buf_view(&body), &b), CCS_OK);
+    const json_t *init = json_object_get(b, "init-data");
+    assert_string_equal(json_string_value(json_object_get(init, "format")), "json");
+    assert_string_equal(json_string_value(json_object_get(init, "body")), doc);
+    const char *q = json_string_value(json_object_get(json_object_get(json_object_get(b, "tee-evidence"),
+                                                                      "primary_evidence"), "quote"));
+    assert_non_null(q);
+    assert_status(ccs_base64_decode(q, strlen(q), &raw), CCS_OK);
+    ccs_dcap_quote parsed;
+    uint8_t want[48];
+    assert_status(ccs_dcap_quote_parse(ccs_buf_view(&raw), &parsed), CCS_OK);
+    ccs_sha384(ccs_bytes_str(doc), want);
+    assert_int_equal(parsed.tdx.mr_config_id.len, 48);
+    assert_memory_equal(parsed.tdx.mr_config_id.ptr, want, 48);
+    json_decref(b);
+    ccs_buf_free(&body);
+    ccs_buf_free(&raw);
+    agent_session_clear(&s);
+    ccs_agent_free(a);
+    /* Without init-data: no member, a zero MRCONFIGID (the default toml format is unused). */
+    a = sim_agent(CCS_PLATFORM_SIM_TDX, "http://127.0.0.1:9");
+    agent_session s2 = {0};
+    s2.nonce = strdup("bm9uY2U=");
+    s2.alg = CCS_HASH_SHA384;
+    assert_status(agent_rcar_attest_body(a, &s2, &body), CCS_OK);
+    assert_null(strstr((const char *)body.ptr, "init-data"));
+    ccs_buf_free(&body);
+    agent_session_clear(&s2);
+    ccs_agent_free(a);
+    /* A bad format, too large, a NUL byte. */
+    static char big[CCS_AGENT_INIT_DATA_MAX + 1];
+    memset(big, 'a', sizeof big);
+    ccs_agent_config bad[3] = {cfg, cfg, cfg};
+    bad[0].init_data_format = "yaml";
+    bad[1].init_data = ccs_bytes_of(big, sizeof big);
+    bad[2].init_data = ccs_bytes_of("a\0b", 3);
+    for (size_t i = 0; i < 3; i++) {
+        a = NULL;
+        assert_status(ccs_agent_new(&bad[i], &a), CCS_ERR_INVALID_ARG);
+        assert_null(a);
+    }
+}
+
 static void test_config(void **state) {
     (void)state;
     const char *bad[] = {"ftp://x", "http://x?y=1", "127.0.0.1:8080", "http://a b", ""};
@@ -142,6 +201,7 @@ int ccs_test_agent_evidence(void) {
         cmocka_unit_test(test_get_evidence),
         cmocka_unit_test(test_shapes),
         cmocka_unit_test(test_attest_body),
+        cmocka_unit_test(test_init_data),
         cmocka_unit_test(test_config),
     };
     return cmocka_run_group_tests_name("agent_evidence", tests, NULL, NULL);

@@ -34,6 +34,8 @@ static const char *snp_kind(ccs_bytes b) {
  * 4 (SM2). The trustee JSON form carries it as "attestation_report". */
 const char *ccs_evidence_kind_csv(ccs_bytes b) {
     ccs_bytes v;
+    /* v2 (and wrapped v1): the csv-rs extended header "ATTESTATION_EXT\0". */
+    if (b.len >= 20 && memcmp(b.ptr, "ATTESTATION_EXT", 16) == 0) return "csv";
     if (b.len >= 2548) {
         uint32_t anonce = le32(b.ptr + 188);
         if ((le32(b.ptr + 180) ^ anonce) == 0x1002 && (le32(b.ptr + 184) ^ anonce) == 4) return "csv";

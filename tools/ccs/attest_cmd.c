@@ -64,6 +64,7 @@ static const char verify_usage[] =
     "  --mnonce HEX         csv: the 16-byte mnonce the guest was given; the report's\n"
     "                       HMAC binds its PEK and chip SN only when this is checked\n"
     "  --insecure-unchecked-hmac  csv: pass trustee JSON evidence, whose HMAC is lost\n"
+    "  --event-log FILE     csv v2: an SM3 CCEL event log replayed into rtmr1..4 and compared\n"
     "  --json               print one JSON object\n"
     "  --trust-sim DIR      INSECURE: trust the sim root CA of the sim platform in DIR\n"
     "                       (`ccs tee sim init`) instead of Intel's, and take the sim\n"
@@ -96,7 +97,7 @@ int ccs_cli_verify_usage_error(const char *msg, const char *arg) {
 }
 
 enum { O_EVIDENCE = 256, O_TEE, O_COLL, O_PCCS, O_CACHE, O_AT, O_RD, O_ACCEPT, O_DEBUG, O_JSON, O_INSECURE, O_HELP, O_TRUST_SIM };
-enum { O_MNONCE = 400, O_CSV_HMAC }; /* Hygon CSV */
+enum { O_MNONCE = 400, O_CSV_HMAC, O_CSV_EVENT_LOG }; /* Hygon CSV */
 
 enum { O_SNP_MA = 500, O_SNP_SMT, O_SNP_MIN_TCB, O_SNP_KDS, O_SNP_KDS_CACHE, O_SNP_PRODUCT }; /* AMD SEV-SNP */
 
@@ -114,6 +115,7 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
         {"product", required_argument, 0, O_SNP_PRODUCT},
         {"trust-sim", required_argument, 0, O_TRUST_SIM},
         {"mnonce", required_argument, 0, O_MNONCE}, {"insecure-unchecked-hmac", no_argument, 0, O_CSV_HMAC},
+        {"event-log", required_argument, 0, O_CSV_EVENT_LOG},
         {0, 0, 0, 0},
     };
     int c;
@@ -164,6 +166,7 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
                 return ccs_cli_verify_usage_error("--mnonce must be 16 bytes of hex", optarg);
             break;
         case O_CSV_HMAC: a->insecure_csv_hmac = true; break;
+        case O_CSV_EVENT_LOG: ccs_cli_csv_set_event_log(optarg); break;
         case 'h':
         case O_HELP: fputs(verify_usage, stdout); return -1;
         default: return ccs_cli_verify_usage_error("unknown or incomplete option", argv[optind - 1]);

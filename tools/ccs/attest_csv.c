@@ -13,7 +13,6 @@
 #define MAX_EVENT_LOG (16u * 1024 * 1024)
 static const char *event_log_path;
 
-void ccs_cli_csv_set_event_log(const char *path);
 void ccs_cli_csv_set_event_log(const char *path) { event_log_path = path; }
 
 static const char *event_log_text(ccs_csv_event_log_state s) {

@@ -53,5 +53,6 @@ int ccs_cli_verify_snp(const verify_args *a, ccs_bytes evidence);
 /* Parses --min-tcb "bl=N,tee=N,snp=N,ucode=N[,fmc=N]"; 0 on success. */
 int ccs_cli_parse_snp_tcb(const char *s, ccs_snp_tcb *out);
 int ccs_cli_verify_csv(const verify_args *a, ccs_bytes evidence);
+void ccs_cli_csv_set_event_log(const char *path); /* attest_csv.c: --event-log */
 
 #endif

@@ -373,8 +373,17 @@ ccs_status he_bconv_init(he_bconv *b, const he_mod *from, size_t nf, const he_mo
 
 void he_bconv_apply(const he_bconv *b, const uint64_t *in, uint64_t *out, size_t n, bool exact) {
     const size_t nf = b->nf, nt = b->nt;
-    uint64_t *y = he_scratch(HE_SCR_BCONV, nf * n * sizeof(uint64_t) + n);
-    uint8_t *vv = y ? (uint8_t *)(y + nf * n) : NULL;
+    uint64_t *y = he_scratch(HE_SCR_BCONV, (nf + 1) * n * sizeof(uint64_t) + n);
+    uint8_t *vv = y ? (uint8_t *)(y + (nf + 1) * n) : NULL;
+    if (y && he_bconv_prep(y, in, n, b, exact)) {
+        uint64_t cst[HE_MAX_AUX + 1];
+        for (size_t j = 0; j < nt; j++) {
+            for (size_t i = 0; i < nf; i++) cst[i] = b->fhat_mod[i * nt + j];
+            cst[nf] = b->f_mod[j] ? b->to[j]->q - b->f_mod[j] : 0; /* - v F */
+            he_macc(out + j * n, y, exact ? nf + 1 : nf, n, cst, NULL, b->to[j]);
+        }
+        return;
+    }
     if (y == NULL) { /* no scratch: the per-coefficient form */
         uint64_t yy[HE_MAX_AUX];
         for (size_t k = 0; k < n; k++) {

@@ -1,6 +1,6 @@
 /* Multiply-accumulate with reduction for base conversion and HPS scaling:
  *   out[k] = (init[k] + sum_i y[i n + k] c_i) mod q,
- * y < 2^50, c_i < q < 2^50, rows <= 16, init < 2^54. The AVX-512 IFMA path
+ * y < 2^50, c_i < q < 2^50, init < 2^54; at most 15 products per fold. The AVX-512 IFMA path
  * accumulates the low and high 52-bit halves of the products separately
  * (value = hi 2^52 + lo), folds lo's top bits into hi, then reduces
  * hi 2^52 (Shoup with w = 2^52 mod q) and lo's low 52 bits (Shoup with
@@ -37,11 +37,11 @@ __attribute__((target("avx512f,avx512ifma"))) static inline __m512i fold_ifma(__
 
 __attribute__((target("avx512f,avx512ifma"))) static void dmacc_ifma(uint64_t *out, const uint64_t *const *a,
                                                                     const uint64_t *const *b, size_t rows, size_t n,
-                                                                    uint64_t q) {
+                                                                    const uint64_t *init, uint64_t q) {
     FOLD_CONSTANTS(q);
     const __m512i zero = _mm512_setzero_si512();
     for (size_t k = 0; k < n; k += 8) {
-        __m512i lo = zero, hi = zero;
+        __m512i lo = init ? _mm512_loadu_si512((const void *)(init + k)) : zero, hi = zero;
         for (size_t i = 0; i < rows; i++) {
             __m512i x = _mm512_loadu_si512((const void *)(a[i] + k)), y = _mm512_loadu_si512((const void *)(b[i] + k));
             lo = _mm512_madd52lo_epu64(lo, x, y);
@@ -128,6 +128,56 @@ __attribute__((target("avx512f,avx512ifma"))) static void submul_ifma(uint64_t *
 }
 #endif
 
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx512ifma"))) static void prep_ifma(uint64_t *y, const uint64_t *in, size_t nf,
+                                                                   size_t n, const he_bconv *b, bool exact) {
+    const __m512i mask = _mm512_set1_epi64((long long)((1ull << 52) - 1)), zero = _mm512_setzero_si512();
+    __m512i vw[HE_MAX_AUX], vws[HE_MAX_AUX], vq[HE_MAX_AUX], vc[HE_MAX_AUX];
+    unsigned sh = 64;
+    for (size_t i = 0; i < nf; i++) {
+        unsigned bits = 64u - (unsigned)__builtin_clzll(b->from[i]->q);
+        if (bits - 2 < sh) sh = bits - 2;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        uint64_t q = b->from[i]->q, w = b->fhat_inv[i];
+        vq[i] = _mm512_set1_epi64((long long)q);
+        vw[i] = _mm512_set1_epi64((long long)w);
+        vws[i] = _mm512_set1_epi64((long long)(uint64_t)(((unsigned __int128)w << 52) / q));
+        vc[i] = _mm512_set1_epi64((long long)(uint64_t)(((unsigned __int128)1 << (52 + sh)) / q));
+    }
+    const __m512i half = _mm512_set1_epi64((long long)(1ull << (sh - 1))), vmax = _mm512_set1_epi64((long long)nf);
+    for (size_t k = 0; k < n; k += 8) {
+        __m512i acc = half;
+        for (size_t i = 0; i < nf; i++) {
+            __m512i x = _mm512_loadu_si512((const void *)(in + i * n + k));
+            __m512i r = mulc_ifma(x, vw[i], vws[i], vq[i], mask);
+            _mm512_storeu_si512((void *)(y + i * n + k), r);
+            acc = _mm512_madd52hi_epu64(acc, r, vc[i]);
+        }
+        if (exact) {
+            __m512i v = _mm512_min_epu64(_mm512_srli_epi64(acc, sh), vmax);
+            _mm512_storeu_si512((void *)(y + nf * n + k), v);
+        }
+    }
+    (void)zero;
+}
+#endif
+
+bool he_bconv_prep(uint64_t *y, const uint64_t *in, size_t n, const he_bconv *b, bool exact) {
+#if defined(__x86_64__)
+    if ((n & 7) != 0 || ccs_he_isa_active() != CCS_HE_ISA_AVX512IFMA) return false;
+    for (size_t i = 0; i < b->nf; i++)
+        if (b->from[i]->q >= ((uint64_t)1 << 50) || b->from[i]->q < ((uint64_t)1 << 20)) return false;
+    for (size_t j = 0; j < b->nt; j++)
+        if (b->to[j]->q >= ((uint64_t)1 << 50)) return false;
+    prep_ifma(y, in, b->nf, n, b, exact);
+    return true;
+#else
+    (void)y, (void)in, (void)n, (void)b, (void)exact;
+    return false;
+#endif
+}
+
 static bool ifma_ok(size_t n, uint64_t q) {
     return (n & 7) == 0 && q < ((uint64_t)1 << 50) && ccs_he_isa_active() == CCS_HE_ISA_AVX512IFMA;
 }
@@ -171,7 +221,9 @@ void he_dyadic_macc(uint64_t *out, const uint64_t *const *a, const uint64_t *con
                     const he_mod *mp) {
 #if defined(__x86_64__)
     if (rows <= 64 && (n & 7) == 0 && mp->q < ((uint64_t)1 << 50) && ccs_he_isa_active() == CCS_HE_ISA_AVX512IFMA) {
-        dmacc_ifma(out, a, b, rows, n, mp->q);
+        /* at most 15 products per fold keeps the high half below 2^52 */
+        for (size_t i = 0; i < rows; i += 15)
+            dmacc_ifma(out, a + i, b + i, rows - i < 15 ? rows - i : 15, n, i ? out : NULL, mp->q);
         return;
     }
 #endif
@@ -186,8 +238,11 @@ void he_dyadic_macc(uint64_t *out, const uint64_t *const *a, const uint64_t *con
 void he_macc(uint64_t *out, const uint64_t *y, size_t rows, size_t n, const uint64_t *cst, const uint64_t *init,
              const he_mod *mp) {
 #if defined(__x86_64__)
-    if (rows <= HE_MAX_AUX + 1 && (n & 7) == 0 && ccs_he_isa_active() == CCS_HE_ISA_AVX512IFMA) {
-        macc_ifma(out, y, rows, n, cst, init, mp->q);
+    if (rows <= HE_MAX_AUX + 1 && (n & 7) == 0 && mp->q < ((uint64_t)1 << 50) &&
+        ccs_he_isa_active() == CCS_HE_ISA_AVX512IFMA) {
+        /* at most 15 products per fold keeps the high half below 2^52 */
+        for (size_t i = 0; i < rows; i += 15)
+            macc_ifma(out, y + i * n, rows - i < 15 ? rows - i : 15, n, cst + i, i ? out : init, mp->q);
         return;
     }
 #endif

@@ -186,6 +186,10 @@ void he_dyadic_macc(uint64_t *out, const uint64_t *const *a, const uint64_t *con
 void he_lift_centered(uint64_t *d, const uint64_t *x, uint64_t P, uint64_t w, size_t n, const he_mod *m);
 /* r = (a - b) * w mod q; a, b < q. r may alias. */
 void he_sub_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, uint64_t w, size_t n, const he_mod *m);
+/* IFMA first half of he_bconv_apply: y rows = [x_i (F/f_i)^-1]_{f_i}, and
+ * when exact row nf = v = round(sum y_i / f_i) (52-bit fixed point, error
+ * below 2^-13). false when the path does not apply (then nothing is written). */
+bool he_bconv_prep(uint64_t *y, const uint64_t *in, size_t n, const he_bconv *b, bool exact);
 void he_dyadic_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m);
 void he_dyadic_muladd(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m);
 void he_add(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q);

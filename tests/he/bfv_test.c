@@ -66,6 +66,50 @@ static void test_bfv_coeffs(void **state) {
     ccs_he_ctx_free(c);
 }
 
+/* A long chain (14 data primes of 50 bits; 16 auxiliary primes for HPS):
+ * the accumulations fold in groups of 15 products. */
+static void test_bfv_long_chain(void **state) {
+    (void)state;
+    ccs_he_params p;
+    memset(&p, 0, sizeof p);
+    p.scheme = CCS_HE_BFV, p.n = 2048, p.data_count = 14, p.special_bits = 50, p.t = 65537, p.security = 128;
+    p.insecure_allow = true;
+    for (size_t i = 0; i < 14; i++) p.data_bits[i] = 50;
+    ccs_he_ctx *c = NULL;
+    assert_int_equal(ccs_he_ctx_new(&p, &c), CCS_OK);
+    ccs_he_secret_key *sk = NULL;
+    ccs_he_public_key *pk = NULL;
+    ccs_he_relin_key *rk = NULL;
+    assert_int_equal(ccs_he_keygen_secret(c, &sk), CCS_OK);
+    assert_int_equal(ccs_he_keygen_public(c, sk, &pk), CCS_OK);
+    assert_int_equal(ccs_he_keygen_relin(c, sk, &rk), CCS_OK);
+    ccs_he_plaintext *pt = NULL;
+    ccs_he_ciphertext *a = NULL;
+    assert_int_equal(ccs_he_plaintext_new(c, &pt), CCS_OK);
+    assert_int_equal(ccs_he_ciphertext_new(c, &a), CCS_OK);
+    static uint64_t v[2048], w[2048];
+    for (size_t i = 0; i < 2048; i++) v[i] = (i * 40503u + 7) % 65537;
+    assert_int_equal(ccs_he_encode_batch(c, v, 2048, pt), CCS_OK);
+    assert_int_equal(ccs_he_encrypt(c, pk, pt, a), CCS_OK);
+    for (int r = 0; r < 3; r++) {
+        assert_int_equal(ccs_he_multiply(c, a, a, a), CCS_OK);
+        assert_int_equal(ccs_he_relinearize(c, rk, a, a), CCS_OK);
+        for (size_t i = 0; i < 2048; i++) v[i] = v[i] * v[i] % 65537;
+    }
+    assert_int_equal(ccs_he_decrypt(c, sk, a, pt), CCS_OK);
+    assert_int_equal(ccs_he_decode_batch(c, pt, w), CCS_OK);
+    assert_memory_equal(v, w, sizeof v);
+    int b = 0;
+    assert_int_equal(ccs_he_noise_budget(c, sk, a, &b), CCS_OK);
+    assert_true(b > 100);
+    ccs_he_plaintext_free(pt);
+    ccs_he_ciphertext_free(a);
+    ccs_he_relin_key_free(rk);
+    ccs_he_public_key_free(pk);
+    ccs_he_secret_key_free(sk);
+    ccs_he_ctx_free(c);
+}
+
 static ccs_he_scheme bfv = CCS_HE_BFV;
 
 int test_group_he_bfv(void) {
@@ -73,7 +117,7 @@ int test_group_he_bfv(void) {
         cmocka_unit_test_prestate(he_test_roundtrip, &bfv), cmocka_unit_test_prestate(he_test_ops, &bfv),
         cmocka_unit_test_prestate(he_test_rotate, &bfv),    cmocka_unit_test_prestate(he_test_noise, &bfv),
         cmocka_unit_test_prestate(he_test_serial, &bfv),    cmocka_unit_test_prestate(he_test_default_8192, &bfv),
-        cmocka_unit_test(test_bfv_coeffs),
+        cmocka_unit_test(test_bfv_coeffs),                  cmocka_unit_test(test_bfv_long_chain),
     };
     return cmocka_run_group_tests_name("he/bfv", tests, NULL, NULL);
 }

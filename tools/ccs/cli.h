@@ -14,6 +14,7 @@ int ccs_cli_kbs(int argc, char **argv); /* kbs_cmd.c */
 int ccs_cli_agent(int argc, char **argv); /* agent_cmd.c */
 int ccs_cli_ratls(int argc, char **argv); /* ratls_cmd.c */
 int ccs_cli_image(int argc, char **argv); /* image_cmd.c */
+int ccs_cli_he(int argc, char **argv);    /* he_cmd.c */
 
 /* Options of `ccs attest verify`, shared by every evidence format. */
 typedef struct verify_args {

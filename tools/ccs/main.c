@@ -16,6 +16,7 @@ static const char usage[] =
     "  agent     attest to a KBS and fetch secrets, tokens, evidence; local REST endpoint\n"
     "  ratls     RA-TLS certificates carrying evidence: create and verify\n"
     "  image     container images: encrypt and decrypt layers (ocicrypt), OCI layouts\n"
+    "  he        computing on encrypted data: demo, HEBench-style benchmarks\n"
     "\n"
     "Run `ccs <area> --help` for the verbs of an area.\n"
     "Exit status: 0 success/accepted, 1 verification or policy refused, 2 bad usage or unreadable input.\n";
@@ -39,6 +40,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "agent") == 0) return ccs_cli_agent(argc - 1, argv + 1);
     if (strcmp(argv[1], "ratls") == 0) return ccs_cli_ratls(argc - 1, argv + 1);
     if (strcmp(argv[1], "image") == 0) return ccs_cli_image(argc - 1, argv + 1);
+    if (strcmp(argv[1], "he") == 0) return ccs_cli_he(argc - 1, argv + 1);
     fprintf(stderr, "ccs: unknown area \"%s\"\n\n%s", argv[1], usage);
     return CLI_USAGE;
 }

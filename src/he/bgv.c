@@ -242,19 +242,17 @@ ccs_status ccs_he_encrypt_symmetric(const ccs_he_ctx *c, const ccs_he_secret_key
 ccs_status he_phase(const ccs_he_ctx *c, const ccs_he_secret_key *sk, const ccs_he_ciphertext *ct, uint64_t *out) {
     const size_t n = c->n;
     for (size_t i = 0; i < ct->level; i++) {
-        const he_mod m_ = c->m[i], *m = &m_;
+        const he_mod *m = &c->m[i];
         const uint64_t *s = ccs_he_poly_row(&sk->s, i);
         uint64_t *r = out + i * n;
-        const uint64_t *c0 = he_ct_row(ct, 0, i), *c1 = he_ct_row(ct, 1, i), *c2 = he_ct_row(ct, 2, i);
-        for (size_t k = 0; k < n; k++) {
-            uint64_t v = c1[k];
-            if (ct->size == 3) {
-                v += he_mmul(c2[k], s[k], m);
-                v = v >= m->q ? v - m->q : v;
-            }
-            v = he_mmul(v, s[k], m) + c0[k];
-            r[k] = v >= m->q ? v - m->q : v;
+        if (ct->size == 3) {
+            he_dyadic_mul(r, he_ct_row(ct, 2, i), s, n, m);
+            he_add(r, r, he_ct_row(ct, 1, i), n, m->q);
+            he_dyadic_mul(r, r, s, n, m);
+        } else {
+            he_dyadic_mul(r, he_ct_row(ct, 1, i), s, n, m);
         }
+        he_add(r, r, he_ct_row(ct, 0, i), n, m->q);
         ccs_ntt_inverse(m->ntt, r);
     }
     return CCS_OK;
@@ -271,21 +269,12 @@ ccs_status ccs_he_decrypt(const ccs_he_ctx *c, const ccs_he_secret_key *sk, cons
     if (st == CCS_OK && c->p.scheme == CCS_HE_BFV) {
         st = he_bfv_decrypt_phase(c, x, out);
     } else if (st == CCS_OK) {
-        const he_mod *tm = &c->tm;
-        uint64_t t = c->p.t, cfi = he_inv_any(ct->cf % t, t);
-        /* x = sum y_i Q/q_i - v Q, v = round(sum y_i / q_i): exact unless |x| is near Q/2 */
-        for (size_t k = 0; k < n; k++) {
-            unsigned __int128 vf = 0, acc = 0;
-            for (size_t i = 0; i < l; i++) {
-                uint64_t y = he_mmul(x[i * n + k], c->qhat_inv[l][i], &c->m[i]);
-                vf += (unsigned __int128)y * c->m[i].r64;
-                acc += (unsigned __int128)y * c->qhat_mod_t[l][i];
-            }
-            uint64_t v = (uint64_t)((vf + ((unsigned __int128)1 << 63)) >> 64);
-            uint64_t r = he_red128(acc, tm), s = he_mmul(he_red64(v, tm), c->q_mod_t[l], tm);
-            r = r >= s ? r - s : r + t - s;
-            out->c[k] = he_mmul(r, cfi, tm);
-        }
+        /* x mod t of the centered x = sum y_i Q/q_i - v Q, v = round(sum y_i / q_i): exact unless |x| is near Q/2 */
+        uint64_t t = c->p.t;
+        he_bconv_apply(&c->dec[l], x, out->c, n, true);
+        he_scratch_wipe(HE_SCR_BCONV);
+        he_scratch_wipe(HE_SCR_INIT);
+        if (ct->cf != 1) he_scalar_mul(out->c, out->c, he_inv_any(ct->cf % t, t), n, &c->tm);
     }
     ccs_wipe(x, l * n * sizeof(uint64_t));
     free(x);

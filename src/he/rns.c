@@ -29,6 +29,10 @@ void *he_scratch(unsigned slot, size_t bytes) {
     return he_tls_scratch[slot].p;
 }
 
+void he_scratch_wipe(unsigned slot) {
+    if (slot < HE_SCR_SLOTS && he_tls_scratch[slot].p) ccs_wipe(he_tls_scratch[slot].p, he_tls_scratch[slot].cap);
+}
+
 void *he_alloc(size_t bytes) {
     size_t sz = (bytes + 63) & ~(size_t)63;
     if (sz == 0) sz = 64;
@@ -83,6 +87,7 @@ void ccs_he_ctx_free(ccs_he_ctx *c) {
     for (size_t i = 0; i < HE_MAXP; i++) ccs_ntt_free(c->m[i].ntt);
     for (size_t i = 0; i < HE_MAX_AUX; i++) ccs_ntt_free(c->aux[i].ntt);
     ccs_ntt_free(c->tm.ntt);
+    for (size_t i = 0; i < HE_MAXP; i++) he_bconv_free(&c->dec[i]);
     he_bconv_free(&c->q_to_b);
     he_bconv_free(&c->b_to_q);
     free(c->s_w);
@@ -175,6 +180,7 @@ ccs_status ccs_he_ctx_new(const ccs_he_params *p, ccs_he_ctx **out) {
         }
     }
     if (st == CCS_OK) st = level_constants(c);
+    for (size_t l = 1; st == CCS_OK && l <= c->L; l++) st = he_bconv_init(&c->dec[l], c->m, l, &c->tm, 1);
     if (st == CCS_OK && p->scheme == CCS_HE_BFV) st = he_bfv_init(c);
     if (st == CCS_OK) {
         ccs_buf b = {0};

@@ -90,6 +90,7 @@ struct ccs_he_ctx {
     uint64_t p_mod_q[HE_MAXP];             /* P mod q_i */
     uint64_t p_inv_q[HE_MAXP];             /* P^-1 mod q_i */
     uint64_t qlast_inv[HE_MAXP][HE_MAXP];  /* [l][i] = q_{l-1}^-1 mod q_i */
+    he_bconv dec[HE_MAXP];                 /* [l]: q_0..q_{l-1} -> t, exact (BGV decryption) */
     /* BFV */
     uint64_t delta[HE_MAXP];       /* floor(Q/t) mod q_i */
     uint64_t t_over_q_fix[HE_MAXP]; /* floor(t 2^64 / q_i) */
@@ -166,10 +167,11 @@ void *he_alloc(size_t bytes); /* 64-byte aligned, zeroed */
 void *he_alloc_raw(size_t bytes); /* 64-byte aligned, uninitialised (scratch) */
 /* A per-thread scratch buffer that survives between calls (hot paths do not
  * fault fresh pages in every time). Slots: 0 BFV multiply, 1 key switching,
- * 2 base conversion, 3 rotation, 4 base-conversion offsets. NULL when out of memory. Not wiped: only
- * public ciphertext data passes through it. */
+ * 2 base conversion, 3 rotation, 4 base-conversion offsets. NULL when out of memory. Not wiped
+ * unless he_scratch_wipe: decryption wipes what it used. */
 enum { HE_SCR_BFV = 0, HE_SCR_KS = 1, HE_SCR_BCONV = 2, HE_SCR_ROT = 3, HE_SCR_INIT = 4, HE_SCR_SLOTS = 5 };
 void *he_scratch(unsigned slot, size_t bytes);
+void he_scratch_wipe(unsigned slot); /* after secret-dependent data passed through */
 const he_mod *he_row_mod(const ccs_he_ctx *c, const ccs_he_poly *p, size_t i);
 CCS_MUST_USE ccs_status he_bconv_init(he_bconv *b, const he_mod *from, size_t nf, const he_mod *to, size_t nt);
 void he_bconv_free(he_bconv *b);

@@ -492,12 +492,11 @@ static ccs_status rotate(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, cons
         if (gk->k[i].galois == g) k = &gk->k[i];
     CCS_ENSURE(k != NULL, CCS_ERR_NOT_FOUND, "he: no Galois key for element %u", g);
     const size_t n = c->n, l = a->level;
-    uint64_t *t0 = he_scratch(HE_SCR_ROT, (2 * l + 1) * n * sizeof(uint64_t));
+    uint64_t *t0 = he_scratch(HE_SCR_ROT, 2 * l * n * sizeof(uint64_t));
     uint64_t *t1 = t0 ? t0 + l * n : NULL;
-    size_t *perm = t0 ? (size_t *)(t1 + l * n) : NULL;
-    ccs_status st = t0 ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "he: no memory");
+    const uint32_t *perm = k->perm;
+    ccs_status st = t0 && perm ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "he: no memory");
     if (st == CCS_OK) {
-        he_galois_perm(c, g, perm);
         for (size_t i = 0; i < l; i++) {
             const uint64_t *x0 = he_ct_row(a, 0, i), *x1 = he_ct_row(a, 1, i);
             uint64_t *y0 = t0 + i * n, *y1 = t1 + i * n;

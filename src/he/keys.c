@@ -114,6 +114,20 @@ ccs_status ccs_he_keygen_public(const ccs_he_ctx *c, const ccs_he_secret_key *sk
     return CCS_OK;
 }
 
+ccs_status he_kswitch_set_perm(const ccs_he_ctx *c, he_kswitch *k) {
+    size_t *p = malloc(c->n * sizeof *p);
+    free(k->perm);
+    k->perm = malloc(c->n * sizeof *k->perm);
+    if (p == NULL || k->perm == NULL) {
+        free(p);
+        CCS_BAIL(CCS_ERR_NOMEM, "he: no memory");
+    }
+    he_galois_perm(c, k->galois, p);
+    for (size_t i = 0; i < c->n; i++) k->perm[i] = (uint32_t)p[i];
+    free(p);
+    return CCS_OK;
+}
+
 void he_kswitch_free(he_kswitch *k) {
     if (k->b)
         for (size_t j = 0; j < CCS_HE_RNS_MAX_PRIMES; j++) ccs_he_poly_free(&k->b[j]);
@@ -121,7 +135,9 @@ void he_kswitch_free(he_kswitch *k) {
         for (size_t j = 0; j < CCS_HE_RNS_MAX_PRIMES; j++) ccs_he_poly_free(&k->a[j]);
     free(k->b);
     free(k->a);
+    free(k->perm);
     k->b = k->a = NULL;
+    k->perm = NULL;
 }
 
 ccs_status he_kswitch_expand(const ccs_he_ctx *c, he_kswitch *k) {
@@ -283,6 +299,7 @@ ccs_status ccs_he_keygen_galois(const ccs_he_ctx *c, const ccs_he_secret_key *sk
         st = he_seed_fresh(seed);
         k->k[k->count].galois = g;
         if (st == CCS_OK) st = he_kswitch_gen(c, sk, &t, seed, &k->k[k->count]);
+        if (st == CCS_OK) st = he_kswitch_set_perm(c, &k->k[k->count]);
         k->count++;
     }
     ccs_he_poly_free(&t);

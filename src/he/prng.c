@@ -62,9 +62,12 @@ ccs_status he_sample_uniform(const ccs_he_ctx *c, he_prng *g, ccs_he_poly *p) {
 
 ccs_status he_sample_ternary(he_prng *g, size_t n, int64_t *out) {
     for (size_t k = 0; k < n;) {
-        uint8_t b;
-        CCS_TRY(he_prng_bytes(g, &b, 1));
-        if (b < 255) out[k++] = (int64_t)(b % 3) - 1;
+        uint64_t v;
+        CCS_TRY(next_u64(g, &v));
+        for (int i = 0; i < 8 && k < n; i++, v >>= 8) {
+            unsigned b = (unsigned)(v & 0xff);
+            if (b < 255) out[k++] = (int64_t)(b % 3) - 1; /* 255 = 3 * 85: uniform */
+        }
     }
     return CCS_OK;
 }

@@ -137,6 +137,7 @@ typedef struct he_kswitch {
     uint8_t seed[32];
     uint32_t galois; /* 0 for relinearization */
     ccs_he_poly *b, *a; /* L each */
+    uint32_t *perm;     /* Galois keys: the NTT-form permutation */
 } he_kswitch;
 struct ccs_he_relin_key {
     he_kswitch k;
@@ -209,6 +210,7 @@ static inline size_t he_ntt_pos(const ccs_he_ctx *c, uint64_t e) {
 }
 /* perm[i] = source position for X -> X^g in NTT form. */
 void he_galois_perm(const ccs_he_ctx *c, uint32_t g, size_t *perm);
+CCS_MUST_USE ccs_status he_kswitch_set_perm(const ccs_he_ctx *c, he_kswitch *k); /* from k->galois */
 uint32_t he_galois_elt(const ccs_he_ctx *c, int step); /* 3^step mod 2N; 2N-1 for step "columns" */
 
 /* keys.c */

@@ -209,6 +209,7 @@ static ccs_status read_ks(ccs_reader *r, const ccs_he_ctx *c, he_kswitch *k, boo
     uint8_t idx[HE_MAXP];
     for (size_t i = 0; i <= c->L; i++) idx[i] = (uint8_t)i;
     for (size_t j = 0; j < c->L; j++) CCS_TRY(read_rows(r, c, idx, c->L + 1, k->b[j].c));
+    if (galois) CCS_TRY(he_kswitch_set_perm(c, k));
     return CCS_OK;
 }
 

@@ -433,22 +433,22 @@ ccs_status ccs_he_multiply(const ccs_he_ctx *c, const ccs_he_ciphertext *a, cons
     if (c->p.scheme == CCS_HE_BFV) return he_bfv_multiply(c, a, b, out);
     const size_t n = c->n, l = a->level;
     uint64_t cf = he_mulmod(a->cf, b->cf, c->p.t);
-    ccs_he_ciphertext *r = NULL;
-    CCS_TRY(ccs_he_ciphertext_new(c, &r));
+    CCS_TRY(he_ct_prepare(c, out, l, 3)); /* only the header: rows are read before they are written */
+    uint64_t *tmp = he_scratch(HE_SCR_ROT, 3 * n * sizeof(uint64_t));
+    CCS_ENSURE(tmp != NULL, CCS_ERR_NOMEM, "he: no memory");
     for (size_t i = 0; i < l; i++) {
-        const he_mod m_ = c->m[i], *m = &m_;
+        const he_mod *m = &c->m[i];
         const uint64_t *a0 = he_ct_row(a, 0, i), *a1 = he_ct_row(a, 1, i), *b0 = he_ct_row(b, 0, i),
                        *b1 = he_ct_row(b, 1, i);
-        uint64_t *d0 = he_ct_row(r, 0, i), *d1 = he_ct_row(r, 1, i), *d2 = he_ct_row(r, 2, i);
         const uint64_t *x[2] = {a0, a1}, *y[2] = {b1, b0};
-        he_dyadic_mul(d0, a0, b0, n, m);
-        he_dyadic_macc(d1, x, y, 2, n, m);
-        he_dyadic_mul(d2, a1, b1, n, m);
+        /* row i of the output depends on row i of the inputs only; they may alias */
+        he_dyadic_mul(tmp, a0, b0, n, m);
+        he_dyadic_macc(tmp + n, x, y, 2, n, m);
+        he_dyadic_mul(tmp + 2 * n, a1, b1, n, m);
+        for (size_t k = 0; k < 3; k++) memcpy(he_ct_row(out, k, i), tmp + k * n, n * sizeof(uint64_t));
     }
-    r->level = l, r->size = 3, r->cf = cf;
-    ccs_status st = ccs_he_ciphertext_copy(out, r);
-    ccs_he_ciphertext_free(r);
-    return st;
+    out->cf = cf;
+    return CCS_OK;
 }
 
 ccs_status ccs_he_relinearize(const ccs_he_ctx *c, const ccs_he_relin_key *rk, const ccs_he_ciphertext *a,

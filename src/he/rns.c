@@ -232,9 +232,18 @@ uint64_t *ccs_he_poly_row(const ccs_he_poly *p, size_t i) { return p->c + i * p-
 const he_mod *he_row_mod(const ccs_he_ctx *c, const ccs_he_poly *p, size_t i) { return &c->m[p->idx[i]]; }
 
 void ccs_he_poly_set_i64(const ccs_he_ctx *c, ccs_he_poly *p, const int64_t *v) {
+    uint64_t big = 0; /* the largest |v| (small for secrets and errors) */
+    for (size_t k = 0; k < p->n; k++) {
+        uint64_t a = v[k] < 0 ? (uint64_t)0 - (uint64_t)v[k] : (uint64_t)v[k];
+        big = a > big ? a : big;
+    }
     for (size_t i = 0; i < p->count; i++) {
         const he_mod m = *he_row_mod(c, p, i);
         uint64_t *r = ccs_he_poly_row(p, i);
+        if (big < m.q) {
+            for (size_t k = 0; k < p->n; k++) r[k] = (uint64_t)v[k] + (v[k] < 0 ? m.q : 0);
+            continue;
+        }
         for (size_t k = 0; k < p->n; k++) {
             uint64_t a = he_red64(v[k] < 0 ? (uint64_t)0 - (uint64_t)v[k] : (uint64_t)v[k], &m);
             r[k] = v[k] < 0 && a ? m.q - a : a;

@@ -132,6 +132,17 @@ static void test_poly_arith(void **state) {
         if (strtoll(s, NULL, 10) != prod[k]) fail_msg("coefficient %zu: %s != %lld", k, s, (long long)prod[k]);
     }
     assert_int_equal(ccs_he_poly_crt(c, &pr, 0, s, 2), CCS_ERR_OVERFLOW);
+    /* residues of values larger than the primes */
+    static int64_t big[N];
+    for (size_t i = 0; i < N; i++) big[i] = (int64_t)(rnd() >> 2) * (i & 1 ? -1 : 1);
+    ccs_he_poly_set_i64(c, &pr, big);
+    for (size_t r = 0; r < pr.count; r++) {
+        uint64_t q = ccs_he_ctx_prime(c, pr.idx[r]);
+        for (size_t i = 0; i < N; i++) {
+            __int128 m = (__int128)big[i] % (__int128)q;
+            assert_int_equal(ccs_he_poly_row(&pr, r)[i], (uint64_t)(m < 0 ? m + q : m));
+        }
+    }
     /* shape mismatch */
     ccs_he_poly small2;
     assert_int_equal(ccs_he_poly_alloc(c, 2, false, &small2), CCS_OK);

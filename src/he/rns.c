@@ -269,12 +269,14 @@ static bool same_shape(const ccs_he_poly *a, const ccs_he_poly *b) {
 }
 
 void he_add(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q) {
+    if (he_addsub_simd(r, a, b, n, q, false)) return;
     for (size_t i = 0; i < n; i++) {
         uint64_t s = a[i] + b[i];
         r[i] = s >= q ? s - q : s;
     }
 }
 void he_sub(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q) {
+    if (he_addsub_simd(r, a, b, n, q, true)) return;
     for (size_t i = 0; i < n; i++) r[i] = a[i] >= b[i] ? a[i] - b[i] : a[i] + q - b[i];
 }
 void he_dyadic_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *mp) {

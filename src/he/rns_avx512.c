@@ -178,6 +178,30 @@ bool he_bconv_prep(uint64_t *y, const uint64_t *in, size_t n, const he_bconv *b,
 #endif
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) static void addsub_avx512(uint64_t *r, const uint64_t *a, const uint64_t *b,
+                                                            size_t n, uint64_t q, bool sub) {
+    const __m512i vq = _mm512_set1_epi64((long long)q);
+    for (size_t k = 0; k < n; k += 8) {
+        __m512i x = _mm512_loadu_si512((const void *)(a + k)), y = _mm512_loadu_si512((const void *)(b + k));
+        __m512i s = sub ? _mm512_add_epi64(_mm512_sub_epi64(x, y), vq) : _mm512_add_epi64(x, y); /* < 2q */
+        _mm512_storeu_si512((void *)(r + k), _mm512_min_epu64(s, _mm512_sub_epi64(s, vq)));
+    }
+}
+#endif
+
+/* The IFMA path implies AVX-512F; any q < 2^63. */
+bool he_addsub_simd(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q, bool sub) {
+#if defined(__x86_64__)
+    if ((n & 7) == 0 && q < ((uint64_t)1 << 63) && ccs_he_isa_active() == CCS_HE_ISA_AVX512IFMA) {
+        addsub_avx512(r, a, b, n, q, sub);
+        return true;
+    }
+#endif
+    (void)r, (void)a, (void)b, (void)n, (void)q, (void)sub;
+    return false;
+}
+
 static bool ifma_ok(size_t n, uint64_t q) {
     return (n & 7) == 0 && q < ((uint64_t)1 << 50) && ccs_he_isa_active() == CCS_HE_ISA_AVX512IFMA;
 }

@@ -193,6 +193,8 @@ void he_sub_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, uint64_t w, s
  * when exact row nf = v = round(sum y_i / f_i) (52-bit fixed point, error
  * below 2^-13). false when the path does not apply (then nothing is written). */
 bool he_bconv_prep(uint64_t *y, const uint64_t *in, size_t n, const he_bconv *b, bool exact);
+/* r = a +- b mod q with AVX-512 when the active path has it; false otherwise. */
+bool he_addsub_simd(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q, bool sub);
 void he_dyadic_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m);
 void he_dyadic_muladd(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const he_mod *m);
 void he_add(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, uint64_t q);

@@ -15,6 +15,9 @@
  *     (SHA-512 = 8 accepted); report_data = SHA-256(claims bytes) || 32 zero bytes.
  *   Legacy raw quote (1.2.840.113741.1337.6 and Gramine's 0.6.9.42...):
  *     report_data[0..32] = SHA-256(SPKI DER).
+ *   TPM 2.0 evidence (CCS-private tag CCS_RATLS_TAG_CCS_TPM_CMW): the same
+ *     claims and report data; the quote's qualifying data (extraData) is
+ *     ccs_tpm_nonce(report_data) = SHA-256(SHA-256(claims) || 32 zero bytes).
  */
 #ifndef CCS_RATLS_H
 #define CCS_RATLS_H
@@ -42,6 +45,13 @@ extern "C" {
 #define CCS_RATLS_TAG_SGX_LEGACY_REPORT 0x1a7503u
 #define CCS_RATLS_TAG_SNP_REPORT 0x1a7504u
 #define CCS_RATLS_TAG_CSV_REPORT 0x1a7505u
+/* CCS-private (CBOR first-come-first-served range, not registered; ASCII
+ * "CCS" followed by 0x01): tag([cmw, bstr claims]) where cmw is the CMW
+ * array record [CCS_RATLS_TPM_MEDIA_TYPE, bstr TPM evidence JSON]
+ * (draft-ietf-rats-msg-wrap). No registered tag exists for TPM evidence in
+ * the CCC / rats-tls set; docs/ratls.md "TPM 2.0 evidence". */
+#define CCS_RATLS_TAG_CCS_TPM_CMW 0x43435301u
+#define CCS_RATLS_TPM_MEDIA_TYPE "application/vnd.ccs.tpm-evidence+json"
 
 /* Limits on untrusted input (CCS_ERR_OVERFLOW beyond them). */
 #define CCS_RATLS_EVIDENCE_MAX (64u * 1024u)
@@ -70,13 +80,14 @@ typedef struct ccs_ratls_create_options {
 } ccs_ratls_create_options;
 
 /* Creates a fresh key on opt->curve and a self-signed certificate for it
- * carrying evidence from backend b (sim-sgx, sim-tdx, sgx, tdx: DCAP quotes).
- * SGX quotes get tag 60000, TDX quotes 0x1a7501; for SGX a second quote,
- * with report_data = SHA-256(SPKI DER), goes under 1.2.840.113741.1337.6
- * unless opt->no_legacy_sgx_ext. opt may be NULL. The key is returned in
- * *key (caller frees). Errors: CCS_ERR_UNSUPPORTED for a platform whose
- * evidence has no RA-TLS tag here (tpm, snp, csv), CCS_ERR_INVALID_ARG, and
- * the backend's errors. */
+ * carrying evidence from backend b (sim-sgx, sim-tdx, sgx, tdx: DCAP quotes;
+ * tpm: the TPM evidence JSON). SGX quotes get tag 60000, TDX quotes
+ * 0x1a7501, TPM evidence CCS_RATLS_TAG_CCS_TPM_CMW (a CMW record); for SGX
+ * a second quote, with report_data = SHA-256(SPKI DER), goes under
+ * 1.2.840.113741.1337.6 unless opt->no_legacy_sgx_ext. opt may be NULL. The
+ * key is returned in *key (caller frees). Errors: CCS_ERR_UNSUPPORTED for a
+ * platform whose evidence has no RA-TLS tag here (snp, csv),
+ * CCS_ERR_INVALID_ARG, and the backend's errors. */
 CCS_MUST_USE ccs_status ccs_ratls_cert_create(ccs_backend *b, const ccs_ratls_create_options *opt,
                                               ccs_x509 **cert, ccs_privkey **key);
 
@@ -102,6 +113,10 @@ typedef struct ccs_ratls_evidence {
     uint8_t report_data[64];
     size_t report_data_cmp;      /* bytes of report_data that are compared: 64 (TCG) or 32 (legacy) */
     bool pubkey_hash_ok;         /* TCG: the claimed hash equals H(SPKI); legacy: true */
+    /* Tag CCS_RATLS_TAG_CCS_TPM_CMW: evidence holds the TPM evidence JSON
+     * unwrapped from its CMW record, and this is its extraData:
+     * ccs_tpm_nonce(report_data). */
+    uint8_t tpm_nonce[32];
 } ccs_ratls_evidence;
 
 /* Finds and parses the evidence extension of a DER certificate: the TCG
@@ -112,7 +127,9 @@ typedef struct ccs_ratls_evidence {
  * length]; nothing after any item. Errors: CCS_ERR_NOT_FOUND (no evidence
  * extension), CCS_ERR_FORMAT (bad DER/CBOR, wrong types, indefinite lengths,
  * duplicate or missing claims), CCS_ERR_TRAILING, CCS_ERR_UNSUPPORTED (an
- * unknown tag, hash-alg-id, or a CMW tag), CCS_ERR_OVERFLOW (evidence over
+ * unknown tag, hash-alg-id, a CMW tag, or a CMW media type other than
+ * CCS_RATLS_TPM_MEDIA_TYPE). Under CCS_RATLS_TAG_CCS_TPM_CMW (and only
+ * there) the evidence item is the CMW array [text media type, bstr]; CCS_ERR_OVERFLOW (evidence over
  * CCS_RATLS_EVIDENCE_MAX, claims over CCS_RATLS_CLAIMS_MAX). out is cleared
  * on error; free with ccs_ratls_evidence_clear. */
 CCS_MUST_USE ccs_status ccs_ratls_evidence_parse(ccs_bytes cert_der, ccs_ratls_evidence *out);
@@ -134,6 +151,14 @@ typedef struct ccs_ratls_verify_options {
     bool allow_debug;
     ccs_bytes expected_nonce;           /* non-empty: the "nonce" claim must equal it */
     bool ignore_validity;               /* skip the certificate's notBefore/notAfter check */
+    /* TPM 2.0 evidence: how the AK is trusted (as `ccs attest verify --tee
+     * tpm --collateral DIR`): tpm_ak_pem (the AK public key, PEM), or
+     * tpm_ak_chain_pem (AK certificate first) with tpm_ak_root_pem. When
+     * none is set, the directory `collateral` is searched for ak.pem, then
+     * ak_chain.pem + ak_root.pem. */
+    const char *tpm_ak_pem;
+    const char *tpm_ak_chain_pem;
+    const char *tpm_ak_root_pem;
 } ccs_ratls_verify_options;
 
 /* Stable names of the RA-TLS checks (besides the DCAP ones in dcap.failed). */
@@ -144,6 +169,7 @@ typedef struct ccs_ratls_verify_options {
 #define CCS_RATLS_CHECK_NONCE "nonce"
 #define CCS_RATLS_CHECK_COLLATERAL "collateral"
 #define CCS_RATLS_CHECK_EVIDENCE "evidence"
+#define CCS_RATLS_CHECK_AK_TRUST "tpm_ak_trust" /* the AK trust could not be loaded */
 
 #define CCS_RATLS_MAX_FAILED 8
 
@@ -156,14 +182,21 @@ typedef struct ccs_ratls_result {
     ccs_failed_check failed[CCS_RATLS_MAX_FAILED];
     size_t n_failed;
     ccs_dcap_result dcap;               /* the DCAP verifier's result (report_data included) */
+    bool is_tpm;                        /* TPM 2.0 evidence: tee is UNKNOWN, the verdict is in tpm */
+    ccs_tpm_result tpm;                 /* the TPM verifier's result (is_tpm) */
 } ccs_ratls_result;
 
+/* "tpm" for TPM evidence, else ccs_tee_name(r->tee). */
+const char *ccs_ratls_result_tee_name(const ccs_ratls_result *r);
+
 /* Verifies a DER certificate: its self-signature, its validity at now, the
- * evidence extension (ccs_ratls_evidence_parse), the DCAP quote with the
+ * evidence extension (ccs_ratls_evidence_parse), the DCAP quote (or TPM
+ * quote, with ccs_tpm_verify and the AK trust of the options) with the
  * report data bound to this certificate (see the top of this file), and the
  * pubkey-hash claim. Sim quotes verify only with insecure_trust_sim_dir.
  * Returns CCS_OK when accepted, CCS_ERR_VERIFY when a check failed (named in
- * out->failed, DCAP checks in out->dcap.failed), CCS_ERR_INVALID_ARG. */
+ * out->failed, DCAP checks in out->dcap.failed, TPM checks in
+ * out->tpm.failed), CCS_ERR_INVALID_ARG. */
 CCS_MUST_USE ccs_status ccs_ratls_verify_cert(ccs_bytes cert_der, const ccs_ratls_verify_options *opt,
                                               ccs_ratls_result *out);
 /* One line naming every failed check ("name: message; ..."), into buf. */
@@ -190,7 +223,8 @@ CCS_MUST_USE ccs_status ccs_ratls_policy_add_refval(ccs_ratls_policy *p, const c
 void ccs_ratls_policy_free(ccs_ratls_policy *p);
 
 /* Appraises a result that passed verification against the policy. The TEE
- * entry used is "sgx"/"tdx", or "sim-sgx"/"sim-tdx" when r->sim. CCS_OK
+ * entry used is "sgx"/"tdx", or "sim-sgx"/"sim-tdx" when r->sim, or "tpm"
+ * (PCR matchers over the quoted PCRs) for TPM evidence. CCS_OK
  * when allowed; CCS_ERR_POLICY when refused, with every reason joined in
  * why ("; "); CCS_ERR_INVALID_ARG, CCS_ERR_NOMEM. */
 CCS_MUST_USE ccs_status ccs_ratls_policy_check(const ccs_ratls_policy *p, const ccs_ratls_result *r, char *why,

@@ -24,9 +24,13 @@ static ccs_status tag_for(ccs_platform p, uint64_t *tag, bool *sgx) {
         *tag = CCS_RATLS_TAG_TEE_QUOTE;
         *sgx = false;
         return CCS_OK;
+    case CCS_PLATFORM_TPM: /* no registered tag: the CCS-private CMW wrapper */
+        *tag = CCS_RATLS_TAG_CCS_TPM_CMW;
+        *sgx = false;
+        return CCS_OK;
     default:
         CCS_BAIL(CCS_ERR_UNSUPPORTED, "ratls: %s evidence cannot go into an RA-TLS certificate yet (sgx, tdx, "
-                                      "sim-sgx, sim-tdx only)", ccs_platform_name(p));
+                                      "sim-sgx, sim-tdx, tpm only)", ccs_platform_name(p));
     }
 }
 
@@ -53,8 +57,13 @@ static ccs_status evidence_for(ccs_backend *b, const ccs_privkey *k, const ccs_r
     ccs_hash_alg h = ccs_privkey_curve(k) == CCS_CURVE_P384 ? CCS_HASH_SHA384 : CCS_HASH_SHA256;
     CCS_TRY(ratls_claims_encode(h, ccs_buf_view(&p->spki), o->nonce, &p->claims));
     ratls_tcg_report_data(ccs_buf_view(&p->claims), rd);
+    /* tpm: the backend quotes with extraData = ccs_tpm_nonce(rd). */
     CCS_TRY(ccs_backend_evidence(b, ccs_bytes_of(rd, sizeof rd), &p->quote));
-    CCS_TRY(ratls_tcg_encode(tag, ccs_buf_view(&p->quote), ccs_buf_view(&p->claims), &p->tcg_ext));
+    if (tag == CCS_RATLS_TAG_CCS_TPM_CMW)
+        CCS_TRY(ratls_tcg_encode_cmw(tag, CCS_RATLS_TPM_MEDIA_TYPE, ccs_buf_view(&p->quote), ccs_buf_view(&p->claims),
+                                     &p->tcg_ext));
+    else
+        CCS_TRY(ratls_tcg_encode(tag, ccs_buf_view(&p->quote), ccs_buf_view(&p->claims), &p->tcg_ext));
     if (sgx && !o->no_legacy_sgx_ext) {
         ratls_legacy_report_data(ccs_buf_view(&p->spki), rd);
         CCS_TRY(ccs_backend_evidence(b, ccs_bytes_of(rd, sizeof rd), &p->legacy_quote));

@@ -107,6 +107,25 @@ ccs_status ratls_tcg_encode(uint64_t tag, ccs_bytes evidence, ccs_bytes claims, 
     return st;
 }
 
+ccs_status ratls_tcg_encode_cmw(uint64_t tag, const char *media_type, ccs_bytes evidence, ccs_bytes claims,
+                               ccs_buf *out) {
+    CCS_ENSURE(evidence.len > 0 && evidence.len <= CCS_RATLS_EVIDENCE_MAX, CCS_ERR_INVALID_ARG,
+               "ratls: evidence must be 1..%u bytes", CCS_RATLS_EVIDENCE_MAX);
+    /* The CMW array record (draft-ietf-rats-msg-wrap): [media type, value]. */
+    cbor_item_t *cmw = cbor_new_definite_array(2);
+    bool ok = cmw != NULL && array_push(cmw, cbor_build_string(media_type)) &&
+              array_push(cmw, cbor_build_bytestring(evidence.ptr, evidence.len));
+    cbor_item_t *arr = ok ? cbor_new_definite_array(2) : NULL;
+    ok = arr != NULL && cbor_array_push(arr, cmw) && array_push(arr, cbor_build_bytestring(claims.ptr, claims.len));
+    cbor_item_t *tagged = ok ? cbor_build_tag(tag, arr) : NULL;
+    ccs_status st = tagged != NULL ? serialize(tagged, out)
+                                   : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ratls: out of memory");
+    if (tagged) cbor_decref(&tagged);
+    if (arr) cbor_decref(&arr);
+    if (cmw) cbor_decref(&cmw);
+    return st;
+}
+
 /* ---- parsing --------------------------------------------------------------------- */
 
 typedef struct prescan {
@@ -196,13 +215,28 @@ static ccs_status tag_check(uint64_t tag) {
     case CCS_RATLS_TAG_TEE_REPORT:
     case CCS_RATLS_TAG_SGX_LEGACY_REPORT:
     case CCS_RATLS_TAG_SNP_REPORT:
-    case CCS_RATLS_TAG_CSV_REPORT: return CCS_OK;
+    case CCS_RATLS_TAG_CSV_REPORT:
+    case CCS_RATLS_TAG_CCS_TPM_CMW: return CCS_OK;
     case 571u:
     case 1668557429u:
         CCS_BAIL(CCS_ERR_UNSUPPORTED, "ratls: CBOR tag %llu is a CMW wrapper (not supported yet)",
                  (unsigned long long)tag);
     default: CCS_BAIL(CCS_ERR_UNSUPPORTED, "ratls: unknown evidence CBOR tag %llu", (unsigned long long)tag);
     }
+}
+
+/* The evidence item under CCS_RATLS_TAG_CCS_TPM_CMW (and only there): the
+ * CMW array record [text media type, bstr value] (draft-ietf-rats-msg-wrap,
+ * no indicator), media type exactly CCS_RATLS_TPM_MEDIA_TYPE. */
+static ccs_status tpm_cmw(const cbor_item_t *it, ccs_bytes *out) {
+    CCS_ENSURE(cbor_isa_array(it) && cbor_array_is_definite(it) && cbor_array_size(it) == 2, CCS_ERR_FORMAT,
+               "ratls: TPM evidence: expected the CMW record [media type, bstr]");
+    cbor_item_t **e = cbor_array_handle(it);
+    CCS_ENSURE(cbor_isa_string(e[0]) && cbor_string_is_definite(e[0]), CCS_ERR_FORMAT,
+               "ratls: TPM evidence: the CMW type is not a definite text string");
+    CCS_ENSURE(text_is(e[0], CCS_RATLS_TPM_MEDIA_TYPE), CCS_ERR_UNSUPPORTED,
+               "ratls: TPM evidence: CMW media type is not " CCS_RATLS_TPM_MEDIA_TYPE);
+    return definite_bstr(e[1], "TPM evidence", CCS_RATLS_EVIDENCE_MAX, out);
 }
 
 /* "pubkey-hash": bstr(CBOR [uint alg-id, bstr hash]). */
@@ -284,6 +318,9 @@ static ccs_status bind(ccs_bytes spki, ccs_ratls_evidence *out) {
         size_t hlen = 0;
         ratls_tcg_report_data(ccs_buf_view(&out->claims), out->report_data);
         out->report_data_cmp = 64;
+        /* TPM: what the backend put in extraData (src/tee/tpm.c). */
+        if (out->tag == CCS_RATLS_TAG_CCS_TPM_CMW)
+            CCS_TRY(ccs_tpm_nonce(ccs_bytes_of(out->report_data, 64), out->tpm_nonce));
         CCS_TRY(ccs_digest(out->pubkey_hash_alg, spki, h, sizeof h, &hlen));
         out->pubkey_hash_ok = ccs_ct_eq(ccs_bytes_of(h, hlen), ccs_bytes_of(out->pubkey_hash, out->pubkey_hash_len));
     } else {
@@ -313,7 +350,8 @@ static ccs_status tcg_parse(ccs_bytes ext, ccs_ratls_evidence *out) {
                                "ratls: tagged evidence: expected a definite array [evidence, claims]");
     }
     ccs_bytes ev, cl;
-    if (st == CCS_OK) st = definite_bstr(cbor_array_handle(arr)[0], "evidence", CCS_RATLS_EVIDENCE_MAX, &ev);
+    if (st == CCS_OK && out->tag == CCS_RATLS_TAG_CCS_TPM_CMW) st = tpm_cmw(cbor_array_handle(arr)[0], &ev);
+    else if (st == CCS_OK) st = definite_bstr(cbor_array_handle(arr)[0], "evidence", CCS_RATLS_EVIDENCE_MAX, &ev);
     if (st == CCS_OK) st = definite_bstr(cbor_array_handle(arr)[1], "claims", CCS_RATLS_CLAIMS_MAX, &cl);
     if (st == CCS_OK && ev.len == 0) st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: evidence is empty");
     if (st == CCS_OK) st = ccs_buf_set(&out->evidence, ev);

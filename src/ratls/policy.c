@@ -96,8 +96,13 @@ ccs_status ccs_ratls_policy_check(const ccs_ratls_policy *p, const ccs_ratls_res
     char *js = NULL, tee[16];
     ccs_kbs_appraisal ap;
     memset(&ap, 0, sizeof ap);
-    CCS_TRY(ccs_dcap_result_json(&r->dcap, &js));
-    snprintf(tee, sizeof tee, "%s%s", r->sim ? "sim-" : "", ccs_tee_name(r->tee));
+    if (r->is_tpm) { /* the "tpm" entry: PCR matchers over the quoted PCRs */
+        CCS_TRY(ccs_tpm_result_json(&r->tpm, &js));
+        snprintf(tee, sizeof tee, "tpm");
+    } else {
+        CCS_TRY(ccs_dcap_result_json(&r->dcap, &js));
+        snprintf(tee, sizeof tee, "%s%s", r->sim ? "sim-" : "", ccs_tee_name(r->tee));
+    }
     ccs_status st = ccs_kbs_attestation_policy_evaluate(p->att, js, tee, lookup, (void *)p, &ap);
     free(js);
     if (st != CCS_OK) return st;

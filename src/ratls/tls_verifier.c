@@ -12,14 +12,21 @@
 
 struct ccs_ratls_verifier {
     ccs_ratls_verify_options o; /* strings below owned */
-    char *sim_dir, *collateral;
+    char *sim_dir, *collateral, *ak_pem, *ak_chain, *ak_root;
     ccs_buf nonce;
     const ccs_ratls_policy *policy;
     pthread_mutex_t mu;
     /* Cached trust: [0] SGX, [1] TDX. */
     ccs_x509 *root[2];
     ccs_collateral *coll[2];
+    /* Cached TPM AK trust (loaded on first TPM certificate; immutable after). */
+    bool tpm_loaded;
+    ratls_tpm_trust tpm;
 };
+
+static bool dup_opt(const char *in, char **out) {
+    return in == NULL || (*out = strdup(in)) != NULL;
+}
 
 static void fail(ccs_ratls_result *r, const char *name, const char *msg) {
     if (r->n_failed >= CCS_RATLS_MAX_FAILED) return;
@@ -40,6 +47,12 @@ ccs_status ccs_ratls_verifier_new(const ccs_ratls_verify_options *opt, const ccs
     if (v->o.insecure_trust_sim_dir != NULL && (v->sim_dir = strdup(v->o.insecure_trust_sim_dir)) == NULL)
         st = CCS_ERR_NOMEM;
     if (v->o.collateral != NULL && (v->collateral = strdup(v->o.collateral)) == NULL) st = CCS_ERR_NOMEM;
+    if (!dup_opt(v->o.tpm_ak_pem, &v->ak_pem) || !dup_opt(v->o.tpm_ak_chain_pem, &v->ak_chain) ||
+        !dup_opt(v->o.tpm_ak_root_pem, &v->ak_root))
+        st = CCS_ERR_NOMEM;
+    v->o.tpm_ak_pem = v->ak_pem;
+    v->o.tpm_ak_chain_pem = v->ak_chain;
+    v->o.tpm_ak_root_pem = v->ak_root;
     if (st == CCS_OK && v->o.expected_nonce.len > 0) st = ccs_buf_set(&v->nonce, v->o.expected_nonce);
     v->o.insecure_trust_sim_dir = v->sim_dir;
     v->o.collateral = v->collateral;
@@ -54,6 +67,9 @@ ccs_status ccs_ratls_verifier_new(const ccs_ratls_verify_options *opt, const ccs
         ccs_buf_free(&v->nonce);
         free(v->sim_dir);
         free(v->collateral);
+        free(v->ak_pem);
+        free(v->ak_chain);
+        free(v->ak_root);
         free(v);
         CCS_BAIL(CCS_ERR_NOMEM, "out of memory");
     }
@@ -67,10 +83,14 @@ void ccs_ratls_verifier_free(ccs_ratls_verifier *v) {
         ccs_x509_free(v->root[i]);
         ccs_collateral_free(v->coll[i]);
     }
+    ratls_tpm_trust_clear(&v->tpm);
     pthread_mutex_destroy(&v->mu);
     ccs_buf_free(&v->nonce);
     free(v->sim_dir);
     free(v->collateral);
+    free(v->ak_pem);
+    free(v->ak_chain);
+    free(v->ak_root);
     free(v);
 }
 
@@ -92,10 +112,26 @@ static ccs_status trust_for(ccs_ratls_verifier *v, ccs_tee tee, ccs_x509 **root,
     return CCS_OK;
 }
 
+/* TPM evidence: the AK trust loaded once (then immutable, so the quote is
+ * verified outside the lock). */
+static void verify_tpm(ccs_ratls_verifier *v, const ccs_ratls_evidence *ev, ccs_time now, ccs_ratls_result *r) {
+    r->is_tpm = true;
+    pthread_mutex_lock(&v->mu);
+    ccs_status st = v->tpm_loaded ? CCS_OK : ratls_tpm_trust_load(&v->o, &v->tpm);
+    if (st == CCS_OK) v->tpm_loaded = true;
+    pthread_mutex_unlock(&v->mu);
+    if (st != CCS_OK) fail(r, CCS_RATLS_CHECK_AK_TRUST, ccs_error_detail());
+    else ratls_tpm_verify(ev, &v->tpm, now, r);
+}
+
 static void verify_quote(ccs_ratls_verifier *v, const ccs_ratls_evidence *ev, ccs_time now, ccs_ratls_result *r) {
     ccs_dcap_quote q;
     ccs_x509 *root = NULL;
     ccs_collateral *coll = NULL;
+    if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag == CCS_RATLS_TAG_CCS_TPM_CMW) {
+        verify_tpm(v, ev, now, r);
+        return;
+    }
     if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag != CCS_RATLS_TAG_GRAMINE_SGX_QUOTE &&
         ev->tag != CCS_RATLS_TAG_TEE_QUOTE) {
         char m[120];
@@ -162,7 +198,7 @@ ccs_status ccs_ratls_verifier_check(ccs_ratls_verifier *v, ccs_bytes cert_der, c
         verify_quote(v, &ev, now, out);
     }
     ccs_ratls_evidence_clear(&ev);
-    out->pass = out->n_failed == 0 && out->dcap.pass;
+    out->pass = out->n_failed == 0 && (out->is_tpm ? out->tpm.pass : out->dcap.pass);
     if (out->pass && v->policy != NULL) {
         char why[sizeof out->failed[0].message];
         ccs_status st = ccs_ratls_policy_check(v->policy, out, why, sizeof why);

@@ -42,6 +42,14 @@ static void verify_quote(const ccs_ratls_evidence *ev, const ccs_ratls_verify_op
     ccs_dcap_quote q;
     ccs_x509 *root = NULL;
     ccs_collateral *coll = NULL;
+    if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag == CCS_RATLS_TAG_CCS_TPM_CMW) {
+        ratls_tpm_trust t;
+        r->is_tpm = true;
+        if (ratls_tpm_trust_load(o, &t) != CCS_OK) fail(r, CCS_RATLS_CHECK_AK_TRUST, ccs_error_detail());
+        else ratls_tpm_verify(ev, &t, now, r);
+        ratls_tpm_trust_clear(&t);
+        return;
+    }
     if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag != CCS_RATLS_TAG_GRAMINE_SGX_QUOTE &&
         ev->tag != CCS_RATLS_TAG_TEE_QUOTE) {
         char m[120];
@@ -104,7 +112,7 @@ ccs_status ccs_ratls_verify_cert(ccs_bytes cert_der, const ccs_ratls_verify_opti
         verify_quote(&ev, o, now, out);
     }
     ccs_ratls_evidence_clear(&ev);
-    out->pass = out->n_failed == 0 && out->dcap.pass;
+    out->pass = out->n_failed == 0 && (out->is_tpm ? out->tpm.pass : out->dcap.pass);
     if (out->pass) return CCS_OK;
     char reasons[512];
     ccs_ratls_result_reasons(out, reasons, sizeof reasons);
@@ -124,5 +132,7 @@ void ccs_ratls_result_reasons(const ccs_ratls_result *r, char *buf, size_t cap) 
     for (size_t i = 0; r != NULL && i < r->n_failed; i++) append(buf, cap, &used, r->failed[i].name, r->failed[i].message);
     for (size_t i = 0; r != NULL && i < r->dcap.n_failed; i++)
         append(buf, cap, &used, r->dcap.failed[i].name, r->dcap.failed[i].message);
+    for (size_t i = 0; r != NULL && r->is_tpm && i < r->tpm.n_failed; i++)
+        append(buf, cap, &used, r->tpm.failed[i].name, r->tpm.failed[i].message);
     if (used == 0 && r != NULL && !r->pass) snprintf(buf, cap, "not verified");
 }

@@ -28,17 +28,22 @@ static const char ratls_usage[] =
     "Run `ccs ratls <verb> --help` for its options.\n";
 
 static const char cert_usage[] =
-    "usage: ccs ratls cert --tee sim-sgx|sim-tdx|sgx|tdx [--sim-dir DIR] [--curve p256|p384]\n"
-    "                      [--nonce HEX] [--days N] [--cn NAME] [--no-legacy-ext] -o CERT --key-out KEY\n"
+    "usage: ccs ratls cert --tee sim-sgx|sim-tdx|sgx|tdx|tpm [--sim-dir DIR] [--tcti CONF] [--pcrs SEL]\n"
+    "                      [--curve p256|p384] [--nonce HEX] [--days N] [--cn NAME] [--no-legacy-ext]\n"
+    "                      -o CERT --key-out KEY\n"
     "\n"
     "Generates an ECDSA key and a self-signed certificate carrying evidence bound to it:\n"
     "2.23.133.5.4.9 = CBOR tag (60000 SGX, 0x1a7501 TDX) over [quote, claims], with claims\n"
     "{\"pubkey-hash\": [alg, H(SPKI)], \"nonce\"?} and report data SHA-256(claims); for SGX\n"
-    "also the raw quote over SHA-256(SPKI) under 1.2.840.113741.1337.6. Sim evidence is\n"
+    "also the raw quote over SHA-256(SPKI) under 1.2.840.113741.1337.6. TPM evidence (JSON)\n"
+    "goes in a CMW record [\"application/vnd.ccs.tpm-evidence+json\", bstr] under the\n"
+    "CCS-private tag 0x43435301, quoted with extraData SHA-256(report data). Sim evidence is\n"
     "INSECURE (verifiers refuse it unless told to trust the sim root).\n"
     "\n"
-    "  --tee P               the evidence platform (sim-sgx, sim-tdx, sgx, tdx)\n"
+    "  --tee P               the evidence platform (sim-sgx, sim-tdx, sgx, tdx, tpm)\n"
     "  --sim-dir DIR         sim state (default: $CCS_SIM_DIR, else ~/.local/share/ccs/sim)\n"
+    "  --tcti CONF           tpm: the TCTI, e.g. swtpm:host=127.0.0.1,port=2321 (default: tss2's)\n"
+    "  --pcrs SEL            tpm: the PCRs to quote (default sha256:0-7,16,23)\n"
     "  --curve C             p256 (default) or p384\n"
     "  --nonce HEX           a nonce claim (1 to 64 bytes)\n"
     "  --days N              validity in days (default 1)\n"
@@ -48,17 +53,20 @@ static const char cert_usage[] =
     "  --key-out FILE        the private key (PKCS#8 PEM, mode 0600)\n";
 
 static const char verify_usage[] =
-    "usage: ccs ratls verify CERT [--trust-sim DIR] [--collateral PATH] [--nonce HEX]\n"
+    "usage: ccs ratls verify CERT [--trust-sim DIR] [--collateral PATH] [--ak FILE] [--nonce HEX]\n"
     "                        [--allow-debug] [--ignore-validity] [--policy FILE [--refval NAME=HEX ...]]\n"
     "                        [--json]\n"
     "\n"
     "Verifies an RA-TLS certificate (PEM or DER): its validity, the evidence extension\n"
     "(TCG 2.23.133.5.4.9, or the legacy 1.2.840.113741.1337.6 / Gramine OIDs), the DCAP\n"
-    "quote and that its report data binds this certificate's key.\n"
+    "quote (or TPM quote) and that its report data binds this certificate's key.\n"
     "Exit status: 0 accepted, 1 refused, 2 bad usage or unreadable input.\n"
     "\n"
     "  --trust-sim DIR       INSECURE: trust the sim root and sim collateral of DIR\n"
-    "  --collateral PATH     DCAP collateral (directory or dcap-qvl JSON) for real quotes\n"
+    "  --collateral PATH     DCAP collateral (directory or dcap-qvl JSON) for real quotes;\n"
+    "                        TPM evidence: a directory with ak.pem (the AK public key), or\n"
+    "                        ak_chain.pem + ak_root.pem (as ccs attest verify --tee tpm)\n"
+    "  --ak FILE             TPM evidence: the AK public key (PEM), instead of --collateral\n"
     "  --nonce HEX           the nonce claim must equal HEX\n"
     "  --allow-debug         accept debug enclaves / TDs\n"
     "  --ignore-validity     do not check notBefore/notAfter\n"
@@ -74,7 +82,7 @@ static int usage_error(const char *verb, const char *msg, const char *arg) {
 }
 
 enum { O_TEE = 256, O_SIM_DIR, O_CURVE, O_NONCE, O_DAYS, O_CN, O_NO_LEGACY, O_KEY_OUT, O_TRUST_SIM, O_COLL,
-       O_DEBUG, O_IGN_VALIDITY, O_JSON, O_HELP, O_POLICY, O_REFVAL };
+       O_DEBUG, O_IGN_VALIDITY, O_JSON, O_HELP, O_POLICY, O_REFVAL, O_TCTI, O_PCRS, O_AK };
 
 static const struct option opts[] = {
     {"tee", required_argument, 0, O_TEE},         {"sim-dir", required_argument, 0, O_SIM_DIR},
@@ -85,7 +93,9 @@ static const struct option opts[] = {
     {"collateral", required_argument, 0, O_COLL}, {"allow-debug", no_argument, 0, O_DEBUG},
     {"ignore-validity", no_argument, 0, O_IGN_VALIDITY}, {"json", no_argument, 0, O_JSON},
     {"help", no_argument, 0, O_HELP},             {"policy", required_argument, 0, O_POLICY},
-    {"refval", required_argument, 0, O_REFVAL},   {0, 0, 0, 0},
+    {"refval", required_argument, 0, O_REFVAL},   {"tcti", required_argument, 0, O_TCTI},
+    {"pcrs", required_argument, 0, O_PCRS},       {"ak", required_argument, 0, O_AK},
+    {0, 0, 0, 0},
 };
 
 typedef struct ratls_args {
@@ -120,10 +130,13 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
         switch (c) {
         case O_TEE:
             if (ccs_platform_parse(optarg, &a->cfg.platform) != CCS_OK)
-                return usage_error(verb, "unknown --tee (sim-sgx, sim-tdx, sgx, tdx)", optarg);
+                return usage_error(verb, "unknown --tee (sim-sgx, sim-tdx, sgx, tdx, tpm)", optarg);
             a->have_tee = true;
             break;
         case O_SIM_DIR: a->cfg.sim_dir = optarg; break;
+        case O_TCTI: a->cfg.tpm_tcti = optarg; break;
+        case O_PCRS: a->cfg.tpm_pcrs = optarg; break;
+        case O_AK: a->vo.tpm_ak_pem = optarg; break;
         case O_CURVE:
             if (strcmp(optarg, "p256") == 0 || strcmp(optarg, "P-256") == 0) a->co.curve = CCS_CURVE_P256;
             else if (strcmp(optarg, "p384") == 0 || strcmp(optarg, "P-384") == 0) a->co.curve = CCS_CURVE_P384;
@@ -165,7 +178,8 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
 
 static int cmd_cert(int argc, char **argv) {
     ratls_args a = {0};
-    int rc = parse("cert", cert_usage, " tee sim-dir curve nonce days cn no-legacy-ext output key-out ", argc, argv, &a);
+    int rc = parse("cert", cert_usage, " tee sim-dir tcti pcrs curve nonce days cn no-legacy-ext output key-out ", argc,
+                   argv, &a);
     if (rc != CLI_OK) {
         ccs_buf_free(&a.nonce);
         return rc < 0 ? CLI_OK : rc;
@@ -222,7 +236,7 @@ static void print_json(const ccs_ratls_result *r) {
     json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
     json_object_set_new(o, "format", json_string(ccs_ratls_format_name(r->format)));
     json_object_set_new(o, "tag", json_integer((json_int_t)r->tag));
-    json_object_set_new(o, "tee", json_string(ccs_tee_name(r->tee)));
+    json_object_set_new(o, "tee", json_string(ccs_ratls_result_tee_name(r)));
     json_object_set_new(o, "insecure_sim", json_boolean(r->sim));
     for (size_t i = 0; i < r->n_failed; i++) {
         json_t *f = json_object();
@@ -236,8 +250,15 @@ static void print_json(const ccs_ratls_result *r) {
         json_object_set_new(f, "message", json_string(r->dcap.failed[i].message));
         json_array_append_new(failed, f);
     }
+    for (size_t i = 0; r->is_tpm && i < r->tpm.n_failed; i++) {
+        json_t *f = json_object();
+        json_object_set_new(f, "name", json_string(r->tpm.failed[i].name));
+        json_object_set_new(f, "message", json_string(r->tpm.failed[i].message));
+        json_array_append_new(failed, f);
+    }
     json_object_set_new(o, "failed_checks", failed);
-    if (r->tee != CCS_TEE_UNKNOWN && ccs_dcap_result_json(&r->dcap, &dcap) == CCS_OK) {
+    if (r->is_tpm ? ccs_tpm_result_json(&r->tpm, &dcap) == CCS_OK
+                  : r->tee != CCS_TEE_UNKNOWN && ccs_dcap_result_json(&r->dcap, &dcap) == CCS_OK) {
         json_t *d = json_loads(dcap, 0, NULL);
         if (d != NULL) json_object_set_new(o, "evidence", d);
     }
@@ -250,7 +271,7 @@ static void print_json(const ccs_ratls_result *r) {
 
 static int cmd_verify(int argc, char **argv) {
     ratls_args a = {0};
-    int rc = parse("verify", verify_usage, " trust-sim collateral nonce allow-debug ignore-validity json policy refval ",
+    int rc = parse("verify", verify_usage, " trust-sim collateral ak nonce allow-debug ignore-validity json policy refval ",
                    argc, argv, &a);
     if (rc != CLI_OK) {
         ccs_buf_free(&a.nonce);
@@ -291,7 +312,7 @@ static int cmd_verify(int argc, char **argv) {
                     char why[1024];
                     ccs_ratls_result_reasons(r, why, sizeof why);
                     printf("%s: %s (%s, %s)\n", r->pass ? "accepted" : "refused", argv[optind],
-                           ccs_ratls_format_name(r->format), ccs_tee_name(r->tee));
+                           ccs_ratls_format_name(r->format), ccs_ratls_result_tee_name(r));
                     if (!r->pass) printf("reasons: %s\n", why);
                 }
                 if (r->sim) fprintf(stderr, "INSECURE: verified against the sim root (--trust-sim)\n");

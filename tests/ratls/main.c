@@ -6,5 +6,6 @@ int main(void) {
     failed += ccs_test_ratls_parse();
     failed += ccs_test_ratls_verify();
     failed += ccs_test_ratls_tls();
+    failed += ccs_test_ratls_tpm();
     return failed ? 1 : 0;
 }

@@ -262,6 +262,8 @@ static void test_other_measurement(void **state) {
     ccs_ratls_policy *pol = policy_for(CCS_PLATFORM_SIM_SGX, "server-image");
     expect_refused(c, k, SIM_DIR, pol, CCS_RATLS_CHECK_POLICY);
     ccs_ratls_policy_free(pol);
+    ccs_x509_free(c);
+    ccs_privkey_free(k);
     /* The TDX entry is absent from an SGX-only policy: also refused. */
     create(CCS_PLATFORM_SIM_TDX, CCS_CURVE_P256, t0, "server-image", &c, &k);
     pol = policy_for(CCS_PLATFORM_SIM_SGX, "server-image");

@@ -128,10 +128,12 @@ typedef struct ccs_ratls_evidence {
  * extension), CCS_ERR_FORMAT (bad DER/CBOR, wrong types, indefinite lengths,
  * duplicate or missing claims), CCS_ERR_TRAILING, CCS_ERR_UNSUPPORTED (an
  * unknown tag, hash-alg-id, a CMW tag, or a CMW media type other than
- * CCS_RATLS_TPM_MEDIA_TYPE). Under CCS_RATLS_TAG_CCS_TPM_CMW (and only
- * there) the evidence item is the CMW array [text media type, bstr]; CCS_ERR_OVERFLOW (evidence over
- * CCS_RATLS_EVIDENCE_MAX, claims over CCS_RATLS_CLAIMS_MAX). out is cleared
- * on error; free with ccs_ratls_evidence_clear. */
+ * CCS_RATLS_TPM_MEDIA_TYPE), CCS_ERR_OVERFLOW (evidence over
+ * CCS_RATLS_EVIDENCE_MAX, claims over CCS_RATLS_CLAIMS_MAX). Under
+ * CCS_RATLS_TAG_CCS_TPM_CMW, and only there, the evidence item is the CMW
+ * array record [text CCS_RATLS_TPM_MEDIA_TYPE, bstr] instead of a bstr (the
+ * JSON is unwrapped into out->evidence). out is cleared on error; free with
+ * ccs_ratls_evidence_clear. */
 CCS_MUST_USE ccs_status ccs_ratls_evidence_parse(ccs_bytes cert_der, ccs_ratls_evidence *out);
 void ccs_ratls_evidence_clear(ccs_ratls_evidence *e);
 

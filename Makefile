@@ -47,6 +47,8 @@ bench: peers build
 	@build/default/bench/bench_kbs
 	@build/default/bench/bench_he_ntt
 	@build/default/bench/bench_he_paillier
+	@build/default/bench/bench_he_schemes
+	@build/default/bench/bench_ratls
 
 clean:
 	rm -rf build

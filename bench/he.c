@@ -3,13 +3,25 @@
  * special prime, 217 bits) and N = 16384 (8 x 48 + 49 bits, 433 bits), t =
  * 65537. Prints the median wall time over reps and the median thread CPU
  * time, in microseconds. Usage: bench_he_schemes [reps [N [bgv|bfv]]]
- * (default 21 reps, both sizes, both schemes). */
+ * (default 21 reps, both sizes, both schemes). At the end, when node and
+ * ./peers (scripts/install-deps.sh --peers) have node-seal 6.0.3, the same
+ * N = 8192 operations through SEAL in WebAssembly (bench/peers/seal_bench.mjs)
+ * in the same run, with the ratios. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ccs/he_rns.h"
+
+#ifndef CCS_BENCH_DIR
+#define CCS_BENCH_DIR "bench"
+#endif
+#ifndef CCS_PEERS_DIR
+#define CCS_PEERS_DIR "peers"
+#endif
+
 
 static double now(clockid_t id) {
     struct timespec ts;
@@ -40,7 +52,10 @@ typedef struct env {
     ccs_he_ciphertext *a, *b, *r, *r3;
 } env;
 
-enum { OP_ENC, OP_DEC, OP_MUL, OP_RELIN, OP_MULRELIN, OP_ROT, OP_MODSW, OP_ADD, OP_MULPLAIN };
+enum { OP_ENC, OP_DEC, OP_MUL, OP_RELIN, OP_MULRELIN, OP_ROT, OP_MODSW, OP_ADD, OP_MULPLAIN, OP_COUNT };
+/* Our N = 8192 medians (ms) for the peer comparison: [BGV, BFV][op]. */
+static double ours[2][OP_COUNT];
+
 static const char *NAMES[] = {"encrypt (public key)", "decrypt", "multiply (no relin)", "relinearize",
                               "multiply+relin", "rotate_rows(1)", "mod_switch", "add", "multiply_plain"};
 
@@ -59,6 +74,46 @@ static void run(env *e, int op) {
     case OP_ADD: CHECK(ccs_he_add(e->c, e->a, e->b, e->r)); break;
     case OP_MULPLAIN: CHECK(ccs_he_multiply_plain(e->c, e->a, e->pt, e->r)); break;
     }
+}
+
+/* A number after "key": in the peer's one-line JSON, inside the object that
+ * starts at obj. */
+static double num(const char *obj, const char *key) {
+    const char *p = obj ? strstr(obj, key) : NULL;
+    return p ? atof(p + strlen(key) + 2) : 0;
+}
+
+/* node-seal in the same run (N = 8192, BFVDefault modulus, 20-bit batching t). */
+static void peer(int reps) {
+    char cmd[1024], line[4096] = "";
+    snprintf(cmd, sizeof cmd, "node %s/peers/seal_bench.mjs %s %d 2>/dev/null", CCS_BENCH_DIR, CCS_PEERS_DIR,
+             reps > 11 ? 11 : reps);
+    FILE *f = popen(cmd, "r");
+    bool got = f != NULL && fgets(line, sizeof line, f) != NULL && strstr(line, "\"bfv\"") != NULL;
+    if (f) pclose(f);
+    printf("\nnode-seal 6.0.3 (SEAL in WebAssembly), N=8192, same run, median ms, and ccs's ratio:\n");
+    if (!got) {
+        printf("  no figures (node or ./peers with node-seal missing: scripts/install-deps.sh --peers)\n");
+        return;
+    }
+    static const struct {
+        const char *key;
+        int op;
+    } ops[] = {{"encrypt_ms", OP_ENC}, {"decrypt_ms", OP_DEC}, {"mul_relin_ms", OP_MULRELIN}, {"rotate_ms", OP_ROT}};
+    for (int s = 0; s < 2; s++) {
+        const char *obj = strstr(line, s == 0 ? "\"bgv\"" : "\"bfv\"");
+        for (size_t i = 0; i < 4; i++) {
+            double theirs = num(obj, ops[i].key), mine = ours[s][ops[i].op];
+            printf("  %s %-16s seal %9.2f ms   ccs %8.2f ms   %6.1fx\n", s == 0 ? "BGV" : "BFV", ops[i].key, theirs, mine,
+                   mine > 0 ? theirs / mine : 0);
+        }
+    }
+    double bfv = ours[1][OP_MULRELIN], seal_bfv = num(strstr(line, "\"bfv\""), "mul_relin_ms");
+    if (bfv > 0)
+        printf("targets: BFV mul+relin N=8192 %.2f ms (<= 8 ms: %s), %.1fx node-seal (>= 4x: %s); BGV mul+relin %.2f ms "
+               "(faster than BFV: %s)\n",
+               bfv, bfv <= 8 ? "met" : "NOT met", seal_bfv / bfv, seal_bfv / bfv >= 4 ? "met" : "NOT met",
+               ours[0][OP_MULRELIN], ours[0][OP_MULRELIN] < bfv ? "met" : "NOT met");
 }
 
 int main(int argc, char **argv) {
@@ -107,6 +162,7 @@ int main(int argc, char **argv) {
                 qsort(cpu, (size_t)reps, sizeof *cpu, cmp);
                 printf("  %-22s %10.1f / %10.1f   (min %.1f / %.1f)\n", NAMES[op], w[reps / 2], cpu[reps / 2], w[0],
                        cpu[0]);
+                if (n == 8192) ours[s == CCS_HE_BGV ? 0 : 1][op] = w[reps / 2] / 1000.0;
             }
             free(v);
             ccs_he_ciphertext_free(e.a);
@@ -122,5 +178,6 @@ int main(int argc, char **argv) {
         }
     free(w);
     free(cpu);
+    peer(reps);
     return 0;
 }

@@ -80,15 +80,22 @@ ccs_status ccs_ntt_new(size_t n, uint64_t q, ccs_ntt **out) {
         CCS_BAIL(t->psi == 0 ? CCS_ERR_INTERNAL : CCS_ERR_NOMEM, "ntt: cannot build the tables");
     }
     bool ifma = q < ((uint64_t)1 << CCS_HE_IFMA_Q_BITS);
-    uint64_t p = 1;
-    /* root[bitrev(k)] = psi^k for k = 0..n-1 */
+    /* root[bitrev(k)] = psi^k and inv_root[bitrev(k)] = psi^-k = psi^(2n-k)
+     * for k = 0..n-1: the powers psi^0..psi^(2n-1) once, no inversions. */
+    uint64_t *pw = malloc(2 * n * sizeof *pw);
+    if (pw == NULL) {
+        ccs_ntt_free(t);
+        CCS_BAIL(CCS_ERR_NOMEM, "ntt: no memory");
+    }
+    pw[0] = 1;
+    for (size_t k = 1; k < 2 * n; k++) pw[k] = he_mulmod(pw[k - 1], t->psi, q);
     for (size_t k = 0; k < n; k++) {
         size_t i = bitrev(k, t->log_n);
-        t->root[i] = p;
-        p = he_mulmod(p, t->psi, q);
+        t->root[i] = pw[k];
+        t->inv_root[i] = pw[(2 * n - k) % (2 * n)];
     }
+    free(pw);
     for (size_t i = 0; i < n; i++) {
-        t->inv_root[i] = ccs_he_inv_mod(t->root[i], q);
         t->root_s64[i] = he_shoup(t->root[i], q, 64);
         t->inv_root_s64[i] = he_shoup(t->inv_root[i], q, 64);
         t->root_s52[i] = ifma ? he_shoup(t->root[i], q, 52) : 0;

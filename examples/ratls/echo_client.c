@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
         if (st == CCS_OK) {
             got = n < sizeof buf ? n : sizeof buf;
             const ccs_ratls_result *r = ccs_ratls_conn_peer_result(conn);
-            printf("server attested (%s%s); echo: %.*s\n", ccs_tee_name(r->tee), r->sim ? ", INSECURE sim" : "",
+            printf("server attested (%s%s); echo: %.*s\n", ccs_ratls_result_tee_name(r), r->sim ? ", INSECURE sim" : "",
                    (int)got, buf);
             ccs_ratls_conn_close(conn);
             rc = 0;

@@ -28,7 +28,7 @@ static void serve(ccs_ratls_conn *c) {
             const ccs_ratls_result *r = ccs_ratls_conn_peer_result(c);
             char body[256], resp[512];
             snprintf(body, sizeof body, "RA-TLS echo server: hello over TLS 1.3 (client attested: %s)\n",
-                     ccs_ratls_conn_peer_ok(c) ? ccs_tee_name(r->tee) : "no");
+                     ccs_ratls_conn_peer_ok(c) ? ccs_ratls_result_tee_name(r) : "no");
             int len = snprintf(resp, sizeof resp,
                                "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                                "Connection: close\r\n\r\n%s", strlen(body), body);

@@ -119,4 +119,30 @@ layer() { python3 -c "import json,sys;d=sys.argv[1];i=json.load(open(d+'/index.j
 grep -q '"v1"' dec2/index.json || fail "the destination did not take the registry tag"
 end_case
 
+begin "skopeo --sign-by (GPG) signs while pushing; ccs image pull verifies under signedBy (matchExact); the same image under another tag is refused"
+export GNUPGHOME=$WORK/gnupg
+mkdir -p "$GNUPGHOME" rd sigstore && chmod 700 "$GNUPGHOME"
+gpg --batch --passphrase '' --quick-gen-key 'CCS Test Signer <signer@example.invalid>' ed25519 sign never 2>/dev/null
+FPR=$(gpg --list-keys --with-colons 2>/dev/null | awk -F: '/^fpr/{print $10; exit}')
+gpg --export "$FPR" >signer.gpg 2>/dev/null
+printf 'docker:\n  %s:\n    lookaside: file://%s/sigstore\n    lookaside-staging: file://%s/sigstore\n' "$REG" "$WORK" "$WORK" \
+    >rd/local.yaml
+skopeo copy -q --registries.d rd --dest-tls-verify=false --sign-by "$FPR" oci:plain:v1 "docker://$REG/demo/gpg:v1" \
+    >/dev/null 2>skopeo.err || fail "skopeo --sign-by: $(cat skopeo.err)"
+cat >policy-gpg.json <<JSON
+{"default":[{"type":"reject"}],
+ "transports":{"docker":{"$REG/demo/gpg":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"$WORK/signer.gpg",
+                                            "signedIdentity":{"type":"matchExact"}}]}}}
+JSON
+run_ccs image pull "docker://$REG/demo/gpg:v1" --insecure-plain-http --dest oci:gpgout:v1 --policy policy-gpg.json \
+    --sigstore sigstore
+want_rc 0
+want_stdout_has "signature: accepted"
+skopeo copy -q --dest-tls-verify=false oci:plain:v1 "docker://$REG/demo/gpg:unsigned" >/dev/null 2>&1
+run_ccs image pull "docker://$REG/demo/gpg:unsigned" --insecure-plain-http --dest oci:gpgout2:v1 --policy policy-gpg.json \
+    --sigstore sigstore
+want_rc 1
+unset GNUPGHOME
+end_case
+
 summary

@@ -56,6 +56,7 @@ extern "C" {
 typedef enum ccs_he_scheme {
     CCS_HE_BGV = 1,
     CCS_HE_BFV = 2,
+    CCS_HE_CKKS = 3, /* approximate arithmetic: include/ccs/he_ckks.h */
 } ccs_he_scheme;
 
 typedef struct ccs_he_params {
@@ -67,11 +68,15 @@ typedef struct ccs_he_params {
     uint64_t t;                                  /* plain modulus, 2..2^40; batching when prime and 1 mod 2N */
     unsigned security;                           /* 128, 192 or 256 */
     bool insecure_allow;                         /* skip the security table (tests only) */
+    double scale;                                /* CKKS: default encoding scale (2^0..2^80); t is 0 */
 } ccs_he_params;
 
 /* Defaults: N = 8192: 4 data primes (43, 43, 43, 44 bits) + a 44-bit special
  * prime = 217 bits <= 218; N = 16384: 8 x 48 + 49 = 433 <= 438. t =
- * 65537 (batching). Other n: CCS_ERR_INVALID_ARG. */
+ * 65537 (batching). CKKS: t = 0 (unused), scale 2^40, N = 8192: data
+ * primes (50, 40, 40, 40) + a 48-bit special prime = 218 bits (depth 3);
+ * N = 16384: (50, 8 x 40) + 50 = 420 bits (depth 8). Other n:
+ * CCS_ERR_INVALID_ARG. */
 CCS_MUST_USE ccs_status ccs_he_params_default(ccs_he_scheme scheme, size_t n, ccs_he_params *out);
 
 typedef struct ccs_he_ctx ccs_he_ctx;

@@ -46,12 +46,24 @@ static unsigned bitlen(uint64_t x) { return x ? 64u - (unsigned)__builtin_clzll(
 static void mod_init(he_mod *m, uint64_t q) { he_mod_init(m, q); }
 
 ccs_status ccs_he_params_default(ccs_he_scheme scheme, size_t n, ccs_he_params *out) {
-    CCS_ENSURE(out != NULL && (scheme == CCS_HE_BGV || scheme == CCS_HE_BFV), CCS_ERR_INVALID_ARG, "he: bad arguments");
+    CCS_ENSURE(out != NULL && (scheme == CCS_HE_BGV || scheme == CCS_HE_BFV || scheme == CCS_HE_CKKS),
+               CCS_ERR_INVALID_ARG, "he: bad arguments");
     memset(out, 0, sizeof *out);
     out->scheme = scheme;
     out->n = n;
     out->t = 65537;
     out->security = 128;
+    if (scheme == CCS_HE_CKKS) {
+        out->t = 0;
+        out->scale = 1099511627776.0; /* 2^40 */
+        CCS_ENSURE(n == 8192 || n == 16384, CCS_ERR_INVALID_ARG,
+                   "he: no default parameters for degree %zu (8192 or 16384)", n);
+        out->data_count = n == 8192 ? 4 : 9;
+        out->data_bits[0] = 50;
+        for (size_t i = 1; i < out->data_count; i++) out->data_bits[i] = 40;
+        out->special_bits = n == 8192 ? 48 : 50;
+        return CCS_OK;
+    }
     if (n == 8192) {
         out->data_count = 4;
         unsigned b[4] = {43, 43, 43, 44};
@@ -87,6 +99,7 @@ void ccs_he_ctx_free(ccs_he_ctx *c) {
     for (size_t i = 0; i < HE_MAXP; i++) ccs_ntt_free(c->m[i].ntt);
     for (size_t i = 0; i < HE_MAX_AUX; i++) ccs_ntt_free(c->aux[i].ntt);
     ccs_ntt_free(c->tm.ntt);
+    ccs_ckks_encoder_free(c->ckks);
     for (size_t i = 0; i < HE_MAXP; i++) he_bconv_free(&c->dec[i]);
     he_bconv_free(&c->q_to_b);
     he_bconv_free(&c->b_to_q);
@@ -107,7 +120,7 @@ static uint64_t mpz_mod_u64(const mpz_t x, uint64_t q) {
 static ccs_status level_constants(ccs_he_ctx *c) {
     mpz_t Q, qh;
     mpz_inits(Q, qh, NULL);
-    uint64_t t = c->p.t, P = c->m[c->L].q;
+    uint64_t t = c->p.t ? c->p.t : 1, P = c->m[c->L].q; /* CKKS: no t */
     for (size_t l = 1; l <= c->L; l++) {
         mpz_set_ui(Q, 1);
         for (size_t i = 0; i < l; i++) mpz_mul_ui(Q, Q, c->m[i].q);
@@ -130,8 +143,9 @@ static ccs_status level_constants(ccs_he_ctx *c) {
 ccs_status ccs_he_ctx_new(const ccs_he_params *p, ccs_he_ctx **out) {
     CCS_ENSURE(p != NULL && out != NULL, CCS_ERR_INVALID_ARG, "he: NULL argument");
     *out = NULL;
-    CCS_ENSURE(p->scheme == CCS_HE_BGV || p->scheme == CCS_HE_BFV, CCS_ERR_INVALID_ARG, "he: unknown scheme %d",
-               (int)p->scheme);
+    CCS_ENSURE(p->scheme == CCS_HE_BGV || p->scheme == CCS_HE_BFV || p->scheme == CCS_HE_CKKS, CCS_ERR_INVALID_ARG,
+               "he: unknown scheme %d", (int)p->scheme);
+    const bool ckks = p->scheme == CCS_HE_CKKS;
     CCS_ENSURE(p->n >= CCS_HE_N_MIN && p->n <= CCS_HE_N_MAX && (p->n & (p->n - 1)) == 0, CCS_ERR_INVALID_ARG,
                "he: degree %zu (a power of two, %u..%u)", p->n, CCS_HE_N_MIN, CCS_HE_N_MAX);
     CCS_ENSURE(p->data_count >= 1 && p->data_count <= CCS_HE_RNS_MAX_PRIMES, CCS_ERR_INVALID_ARG,
@@ -141,7 +155,12 @@ ccs_status ccs_he_ctx_new(const ccs_he_params *p, ccs_he_ctx **out) {
         CCS_ENSURE(b >= 20 && b <= CCS_HE_RNS_PRIME_BITS_MAX, CCS_ERR_INVALID_ARG, "he: prime size %u bits (20..%u)",
                    b, CCS_HE_RNS_PRIME_BITS_MAX);
     }
-    CCS_ENSURE(p->t >= 2 && p->t < ((uint64_t)1 << 40), CCS_ERR_INVALID_ARG, "he: plain modulus out of range (2..2^40)");
+    if (ckks)
+        CCS_ENSURE(p->t == 0 && p->scale >= 1.0 && p->scale <= 0x1p80, CCS_ERR_INVALID_ARG,
+                   "he: CKKS needs t = 0 and a scale in 2^0..2^80");
+    else
+        CCS_ENSURE(p->t >= 2 && p->t < ((uint64_t)1 << 40), CCS_ERR_INVALID_ARG,
+                   "he: plain modulus out of range (2..2^40)");
     CCS_ENSURE(p->security == 128 || p->security == 192 || p->security == 256, CCS_ERR_INVALID_ARG,
                "he: security level %u (128, 192 or 256)", p->security);
     ccs_he_ctx *c = calloc(1, sizeof *c);
@@ -161,10 +180,11 @@ ccs_status ccs_he_ctx_new(const ccs_he_params *p, ccs_he_ctx **out) {
             st = ccs_ntt_new(c->n, used[i], &c->m[i].ntt);
         }
     }
-    for (size_t i = 0; i <= c->L && st == CCS_OK; i++)
+    for (size_t i = 0; i <= c->L && st == CCS_OK && !ckks; i++)
         if (p->t % used[i] == 0) st = ccs_error_set(CCS_ERR_INVALID_ARG, CCS_HERE, "he: t shares a factor with a prime");
     if (st == CCS_OK) st = ccs_he_security_check(c->n, c->total_bits, p->security, p->insecure_allow);
-    if (st == CCS_OK) {
+    if (st == CCS_OK && ckks) st = ccs_ckks_encoder_new(c->n, &c->ckks);
+    if (st == CCS_OK && !ckks) {
         mod_init(&c->tm, p->t);
         c->batching = p->t % (2 * c->n) == 1 && ccs_he_is_prime(p->t);
         if (c->batching) {
@@ -180,7 +200,7 @@ ccs_status ccs_he_ctx_new(const ccs_he_params *p, ccs_he_ctx **out) {
         }
     }
     if (st == CCS_OK) st = level_constants(c);
-    for (size_t l = 1; st == CCS_OK && l <= c->L; l++) st = he_bconv_init(&c->dec[l], c->m, l, &c->tm, 1);
+    for (size_t l = 1; st == CCS_OK && !ckks && l <= c->L; l++) st = he_bconv_init(&c->dec[l], c->m, l, &c->tm, 1);
     if (st == CCS_OK && p->scheme == CCS_HE_BFV) st = he_bfv_init(c);
     if (st == CCS_OK) {
         ccs_buf b = {0};

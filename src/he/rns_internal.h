@@ -104,6 +104,7 @@ struct ccs_he_ctx {
     uint64_t *s_w;                      /* [i * K + j] = floor(t B / q_i) mod b_j */
     uint64_t s_bhat_inv[HE_MAX_AUX];    /* (Q B / b_j)^-1 mod b_j */
     uint64_t s_lambda[HE_MAX_AUX];      /* (t B / b_j) mod b_j */
+    ccs_ckks_encoder *ckks;             /* CKKS: the canonical-embedding encoder */
 };
 
 /* ---- PRNG (prng.c): AES-256-CTR keyed by a 32-byte seed, counter block
@@ -149,12 +150,14 @@ struct ccs_he_galois_keys {
 
 struct ccs_he_plaintext {
     size_t n;
-    uint64_t *c; /* coefficients mod t */
+    uint64_t *c; /* coefficients mod t; CKKS: level x n residues, NTT form */
+    size_t level; /* CKKS: data primes in use (0: not a CKKS plaintext) */
+    double scale; /* CKKS */
 };
 struct ccs_he_ciphertext {
     size_t n, cap_rows; /* rows allocated per poly (L) */
     size_t level, size;
-    uint64_t cf;        /* BGV: the phase holds cf * m */
+    uint64_t cf;        /* BGV: the phase holds cf * m; CKKS: the scale's IEEE-754 binary64 bits */
     bool seeded;
     uint8_t seed[32];
     uint64_t *d;        /* 3 polys x cap_rows x n */

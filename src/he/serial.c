@@ -3,16 +3,22 @@
  * type but params the 32-byte params id (SHA-256 of the serialized params),
  * then the body:
  *   params: u8 scheme, u16 security, u8 insecure, u32 n, u64 t, u8 L,
- *           L x u8 bits, u8 special bits, (L+1) x u64 primes
+ *           L x u8 bits, u8 special bits, (L+1) x u64 primes,
+ *           and for CKKS (scheme 3) u64 scale (IEEE-754 binary64 bits); t = 0
  *   secret key: 32-byte seed (s is expanded from it)
  *   public key: 32-byte seed of a, L x N u64 (b, NTT form)
  *   relin key: one key-switching key: u32 galois (0), seed, L x (L+1) x N u64
  *   galois keys: u32 count, count key-switching keys (galois odd, < 2N, distinct)
  *   ciphertext: u8 level, u8 size, u8 seeded, u64 cf, [seed when seeded],
- *               size x level x N u64 (only c0 when seeded: c1 is expanded)
- *   plaintext: N x u64
+ *               size x level x N u64 (only c0 when seeded: c1 is expanded);
+ *               CKKS: cf holds the scale's binary64 bits
+ *   plaintext: N x u64; CKKS: u8 level, u64 scale bits, level x N u64 (NTT form)
+ * CKKS objects only add fields under scheme 3, so version 1 objects of BGV
+ * and BFV are unchanged.
  * Loads check every length, every residue below its modulus, and refuse
  * trailing bytes. Residues are stored as whole u64 words. */
+#include <math.h>
+
 #include "rns_internal.h"
 
 #define MAGIC "CCHE"
@@ -82,7 +88,24 @@ ccs_status he_params_encode(const ccs_he_ctx *c, ccs_buf *b) {
     for (size_t i = 0; i < p->data_count; i++) CCS_TRY(put(b, p->data_bits[i], 1));
     CCS_TRY(put(b, p->special_bits, 1));
     for (size_t i = 0; i <= c->L; i++) CCS_TRY(put(b, c->m[i].q, 8));
+    if (p->scheme == CCS_HE_CKKS) {
+        uint64_t sb;
+        memcpy(&sb, &p->scale, 8);
+        CCS_TRY(put(b, sb, 8));
+    }
     return CCS_OK;
+}
+
+/* A CKKS scale: finite, 2^0..2^(bits of the whole chain). */
+static bool scale_ok(const ccs_he_ctx *c, uint64_t bits, double *out) {
+    double s;
+    memcpy(&s, &bits, 8);
+    if (!(s >= 1.0 && s <= 0x1p1000)) return false;
+    int e;
+    (void)frexp(s, &e);
+    if (c && (unsigned)e > c->total_bits) return false;
+    *out = s;
+    return true;
 }
 
 ccs_status ccs_he_params_save(const ccs_he_ctx *c, ccs_buf *out) {
@@ -106,7 +129,7 @@ ccs_status ccs_he_params_load(ccs_bytes in, ccs_he_params *out) {
     CCS_TRY(ccs_reader_u32le(&r, &n));
     CCS_TRY(ccs_reader_u64le(&r, &p.t));
     CCS_TRY(ccs_reader_u8(&r, &L));
-    CCS_ENSURE((scheme == CCS_HE_BGV || scheme == CCS_HE_BFV) && ins <= 1 && L >= 1 && L <= CCS_HE_RNS_MAX_PRIMES,
+    CCS_ENSURE((scheme == CCS_HE_BGV || scheme == CCS_HE_BFV || scheme == CCS_HE_CKKS) && ins <= 1 && L >= 1 && L <= CCS_HE_RNS_MAX_PRIMES,
                CCS_ERR_FORMAT, "he: malformed parameters");
     for (size_t i = 0; i < L; i++) {
         uint8_t b;
@@ -116,6 +139,11 @@ ccs_status ccs_he_params_load(ccs_bytes in, ccs_he_params *out) {
     CCS_TRY(ccs_reader_u8(&r, &sb));
     uint64_t primes[HE_MAXP];
     for (size_t i = 0; i <= L; i++) CCS_TRY(ccs_reader_u64le(&r, &primes[i]));
+    if (scheme == CCS_HE_CKKS) {
+        uint64_t scale_bits;
+        CCS_TRY(ccs_reader_u64le(&r, &scale_bits));
+        CCS_ENSURE(scale_ok(NULL, scale_bits, &p.scale), CCS_ERR_FORMAT, "he: bad CKKS scale");
+    }
     CCS_TRY(ccs_reader_expect_end(&r));
     p.scheme = (ccs_he_scheme)scheme, p.security = sec, p.insecure_allow = ins, p.n = n, p.data_count = L;
     p.special_bits = sb;
@@ -301,8 +329,11 @@ ccs_status ccs_he_ciphertext_load(const ccs_he_ctx *c, ccs_bytes in, ccs_he_ciph
     CCS_TRY(ccs_reader_u64le(&r, &cf));
     CCS_ENSURE(level >= 1 && level <= c->L && (size == 2 || size == 3) && seeded <= 1 && (!seeded || size == 2),
                CCS_ERR_FORMAT, "he: malformed ciphertext header");
+    double scale;
     if (c->p.scheme == CCS_HE_BFV)
         CCS_ENSURE(level == c->L && cf == 1, CCS_ERR_FORMAT, "he: malformed BFV ciphertext");
+    else if (c->p.scheme == CCS_HE_CKKS)
+        CCS_ENSURE(scale_ok(c, cf, &scale), CCS_ERR_FORMAT, "he: bad CKKS scale");
     else
         CCS_ENSURE(cf >= 1 && cf < c->p.t && he_inv_any(cf, c->p.t) != 0, CCS_ERR_FORMAT, "he: bad correction factor");
     uint8_t seed[32];
@@ -337,8 +368,39 @@ ccs_status ccs_he_ciphertext_load(const ccs_he_ctx *c, ccs_bytes in, ccs_he_ciph
 
 ccs_status ccs_he_plaintext_save(const ccs_he_ctx *c, const ccs_he_plaintext *pt, ccs_buf *out) {
     CCS_ENSURE(c && pt && out && pt->n == c->n, CCS_ERR_INVALID_ARG, "he: bad arguments");
+    if (c->p.scheme == CCS_HE_CKKS) {
+        CCS_ENSURE(pt->level >= 1 && pt->level <= c->L, CCS_ERR_INVALID_ARG, "he: not a CKKS plaintext");
+        uint64_t sb;
+        memcpy(&sb, &pt->scale, 8);
+        CCS_TRY(header(out, T_PT, c));
+        CCS_TRY(put(out, pt->level, 1));
+        CCS_TRY(put(out, sb, 8));
+        return put_rows(out, pt->c, pt->level * c->n);
+    }
     CCS_TRY(header(out, T_PT, c));
     return put_rows(out, pt->c, c->n);
+}
+
+static ccs_status ckks_plaintext_load(const ccs_he_ctx *c, ccs_reader *r, ccs_he_plaintext *out) {
+    CCS_ENSURE(out->level >= 1, CCS_ERR_INVALID_ARG, "he: not a CKKS plaintext (ccs_he_ckks_plaintext_new)");
+    uint8_t level;
+    uint64_t sb;
+    double scale;
+    CCS_TRY(ccs_reader_u8(r, &level));
+    CCS_TRY(ccs_reader_u64le(r, &sb));
+    CCS_ENSURE(level >= 1 && level <= c->L && scale_ok(c, sb, &scale), CCS_ERR_FORMAT, "he: malformed CKKS plaintext");
+    CCS_ENSURE(ccs_reader_remaining(r) == level * c->n * 8,
+               ccs_reader_remaining(r) < level * c->n * 8 ? CCS_ERR_TRUNCATED : CCS_ERR_TRAILING,
+               "he: plaintext length");
+    uint64_t *tmp = he_alloc(level * c->n * sizeof(uint64_t));
+    CCS_ENSURE(tmp != NULL, CCS_ERR_NOMEM, "he: no memory");
+    ccs_status st = read_rows(r, c, NULL, level, tmp);
+    if (st == CCS_OK) {
+        memcpy(out->c, tmp, level * c->n * sizeof(uint64_t));
+        out->level = level, out->scale = scale;
+    }
+    free(tmp);
+    return st;
 }
 
 ccs_status ccs_he_plaintext_load(const ccs_he_ctx *c, ccs_bytes in, ccs_he_plaintext *out) {
@@ -346,6 +408,7 @@ ccs_status ccs_he_plaintext_load(const ccs_he_ctx *c, ccs_bytes in, ccs_he_plain
     ccs_reader r;
     ccs_reader_init(&r, in);
     CCS_TRY(read_header(&r, T_PT, c));
+    if (c->p.scheme == CCS_HE_CKKS) return ckks_plaintext_load(c, &r, out);
     CCS_ENSURE(ccs_reader_remaining(&r) == c->n * 8,
                ccs_reader_remaining(&r) < c->n * 8 ? CCS_ERR_TRUNCATED : CCS_ERR_TRAILING, "he: plaintext length");
     for (size_t k = 0; k < c->n; k++) {

@@ -6,6 +6,7 @@ int test_group_he_ckks_encode(void); /* ckks_encode_test.c */
 int test_group_he_rns(void); /* rns_test.c */
 int test_group_he_bgv(void); /* bgv_test.c */
 int test_group_he_bfv(void); /* bfv_test.c */
+int test_group_he_ckks(void); /* ckks_test.c */
 
 int main(void) {
     int failed = 0;
@@ -15,5 +16,6 @@ int main(void) {
     failed += test_group_he_rns();
     failed += test_group_he_bgv();
     failed += test_group_he_bfv();
+    failed += test_group_he_ckks();
     return failed == 0 ? 0 : 1;
 }

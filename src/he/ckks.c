@@ -1,0 +1,515 @@
+/* CKKS on the RNS core: encoding at a level and a scale (canonical
+ * embedding from ckks_encode.c, residues in NTT form), encryption with the
+ * core's encryption of zero (unscaled errors), decryption to a plaintext in
+ * NTT form, decoding through an exact CRT (GMP) of the centered
+ * coefficients, the evaluator (the tensor product, hybrid key switching,
+ * rescaling by the last prime with rounding, rotations by Galois elements
+ * 5^k and conjugation by 2N-1), and precision reports. The ciphertext's
+ * scale is stored in its cf word as binary64 bits (cf is BGV's correction
+ * factor; CKKS has none), so the core's copy and serialization carry it. */
+#include <gmp.h>
+#include <math.h>
+
+#include "ccs/he_ckks.h"
+#include "rns_internal.h"
+
+static double ct_scale_get(const ccs_he_ciphertext *ct) {
+    double s;
+    memcpy(&s, &ct->cf, 8);
+    return s;
+}
+static void ct_scale_set(ccs_he_ciphertext *ct, double s) { memcpy(&ct->cf, &s, 8); }
+
+static ccs_status check_ctx(const ccs_he_ctx *c) {
+    CCS_ENSURE(c != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL context");
+    CCS_ENSURE(c->p.scheme == CCS_HE_CKKS, CCS_ERR_INVALID_ARG, "ckks: the context is not a CKKS context");
+    return CCS_OK;
+}
+
+static ccs_status check_ct(const ccs_he_ctx *c, const ccs_he_ciphertext *ct) {
+    CCS_TRY(check_ctx(c));
+    CCS_ENSURE(ct != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL ciphertext");
+    CCS_ENSURE(ct->n == c->n && ct->cap_rows == c->L && ct->level >= 1 && ct->level <= c->L &&
+                   (ct->size == 2 || ct->size == 3),
+               CCS_ERR_INVALID_ARG, "ckks: ciphertext of another context");
+    return CCS_OK;
+}
+
+static ccs_status check_pt(const ccs_he_ctx *c, const ccs_he_plaintext *pt) {
+    CCS_ENSURE(pt != NULL && pt->n == c->n && pt->level >= 1 && pt->level <= c->L, CCS_ERR_INVALID_ARG,
+               "ckks: not a CKKS plaintext (make it with ccs_he_ckks_plaintext_new)");
+    return CCS_OK;
+}
+
+static bool same_scale(double a, double b) { return fabs(a - b) <= 0x1p-30 * fmax(a, b); }
+
+/* log2 of Q_l (sum of the primes' bit sizes, as reals). */
+static double log2_q(const ccs_he_ctx *c, size_t l) {
+    double s = 0;
+    for (size_t i = 0; i < l; i++) s += log2((double)c->m[i].q);
+    return s;
+}
+
+size_t ccs_he_ckks_slots(const ccs_he_ctx *c) {
+    return c && c->p.scheme == CCS_HE_CKKS ? c->n / 2 : 0;
+}
+
+ccs_status ccs_he_ckks_plaintext_new(const ccs_he_ctx *c, ccs_he_plaintext **out) {
+    CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL argument");
+    CCS_TRY(check_ctx(c));
+    ccs_he_plaintext *p = calloc(1, sizeof *p);
+    CCS_ENSURE(p != NULL, CCS_ERR_NOMEM, "ckks: no memory");
+    p->n = c->n;
+    p->level = c->L;
+    p->scale = c->p.scale;
+    p->c = he_alloc(c->L * c->n * sizeof(uint64_t));
+    if (p->c == NULL) {
+        free(p);
+        CCS_BAIL(CCS_ERR_NOMEM, "ckks: no memory");
+    }
+    *out = p;
+    return CCS_OK;
+}
+
+size_t ccs_he_ckks_plaintext_level(const ccs_he_plaintext *pt) { return pt ? pt->level : 0; }
+double ccs_he_ckks_plaintext_scale(const ccs_he_plaintext *pt) { return pt ? pt->scale : 0; }
+double ccs_he_ckks_scale(const ccs_he_ciphertext *ct) { return ct ? ct_scale_get(ct) : 0; }
+
+ccs_status ccs_he_ckks_set_scale(ccs_he_ciphertext *ct, double scale) {
+    CCS_ENSURE(ct != NULL && isfinite(scale) && scale >= 1.0, CCS_ERR_INVALID_ARG, "ckks: bad scale");
+    ct_scale_set(ct, scale);
+    return CCS_OK;
+}
+
+/* ---- encoding ---- */
+
+ccs_status ccs_he_ckks_encode(const ccs_he_ctx *c, const double *re_im, size_t count, double scale, size_t level,
+                              ccs_he_plaintext *pt) {
+    CCS_TRY(check_ctx(c));
+    CCS_TRY(check_pt(c, pt));
+    CCS_ENSURE((re_im || count == 0) && count <= c->n / 2, CCS_ERR_INVALID_ARG, "ckks: %zu values (at most %zu)",
+               count, c->n / 2);
+    if (level == 0) level = c->L;
+    if (scale == 0) scale = c->p.scale;
+    CCS_ENSURE(level <= c->L, CCS_ERR_INVALID_ARG, "ckks: level %zu (1..%zu)", level, c->L);
+    CCS_ENSURE(isfinite(scale) && scale >= 1.0 && log2(scale) < log2_q(c, level) - 1, CCS_ERR_INVALID_ARG,
+               "ckks: scale 2^%.1f does not fit level %zu", log2(scale), level);
+    const size_t n = c->n;
+    int64_t *co = malloc(n * sizeof *co);
+    CCS_ENSURE(co != NULL, CCS_ERR_NOMEM, "ckks: no memory");
+    /* coefficients above 62 bits: encode at scale / 2^k, multiply by 2^k per prime */
+    int k = 0;
+    ccs_status st;
+    for (;;) {
+        st = ccs_ckks_encode(c->ckks, re_im, count, ldexp(scale, -k), co);
+        if (st != CCS_ERR_OVERFLOW || k >= 120) break;
+        k += 8;
+    }
+    if (st == CCS_OK) {
+        uint64_t mx = 0;
+        for (size_t z = 0; z < n; z++) {
+            uint64_t a = co[z] < 0 ? (uint64_t)0 - (uint64_t)co[z] : (uint64_t)co[z];
+            if (a > mx) mx = a;
+        }
+        if (mx && log2((double)mx) + k >= log2_q(c, level) - 1)
+            st = ccs_error_set(CCS_ERR_INVALID_ARG, CCS_HERE, "ckks: values too large for level %zu at scale 2^%.1f",
+                               level, log2(scale));
+    } else if (st == CCS_ERR_OVERFLOW) {
+        st = ccs_error_set(CCS_ERR_INVALID_ARG, CCS_HERE, "ckks: values too large to encode");
+    }
+    for (size_t i = 0; st == CCS_OK && i < level; i++) {
+        const he_mod *m = &c->m[i];
+        uint64_t *r = pt->c + i * n;
+        for (size_t z = 0; z < n; z++) r[z] = he_from_i64(co[z], m->q);
+        if (k) he_scalar_mul(r, r, ccs_he_pow_mod(2, (uint64_t)k, m->q), n, m);
+        ccs_ntt_forward(m->ntt, r);
+    }
+    if (st == CCS_OK) pt->level = level, pt->scale = scale;
+    ccs_wipe(co, n * sizeof *co);
+    free(co);
+    return st;
+}
+
+ccs_status ccs_he_ckks_encode_real(const ccs_he_ctx *c, const double *values, size_t count, double scale,
+                                   size_t level, ccs_he_plaintext *pt) {
+    CCS_TRY(check_ctx(c));
+    CCS_ENSURE((values || count == 0) && count <= c->n / 2, CCS_ERR_INVALID_ARG, "ckks: %zu values (at most %zu)",
+               count, c->n / 2);
+    double *z = calloc(2 * count + 2, sizeof *z);
+    CCS_ENSURE(z != NULL, CCS_ERR_NOMEM, "ckks: no memory");
+    for (size_t i = 0; i < count; i++) z[2 * i] = values[i];
+    ccs_status st = ccs_he_ckks_encode(c, z, count, scale, level, pt);
+    ccs_wipe(z, (2 * count + 2) * sizeof *z);
+    free(z);
+    return st;
+}
+
+ccs_status ccs_he_ckks_decode(const ccs_he_ctx *c, const ccs_he_plaintext *pt, double *re_im) {
+    CCS_TRY(check_ctx(c));
+    CCS_TRY(check_pt(c, pt));
+    CCS_ENSURE(re_im != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL output");
+    const size_t n = c->n, l = pt->level;
+    uint64_t *x = he_alloc(l * n * sizeof(uint64_t));
+    double *co = malloc(n * sizeof *co);
+    ccs_status st = x && co ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ckks: no memory");
+    if (st == CCS_OK) {
+        memcpy(x, pt->c, l * n * sizeof(uint64_t));
+        for (size_t i = 0; i < l; i++) ccs_ntt_inverse(c->m[i].ntt, x + i * n);
+        if (l == 1) {
+            uint64_t q = c->m[0].q;
+            for (size_t k = 0; k < n; k++) co[k] = x[k] > q / 2 ? -(double)(q - x[k]) : (double)x[k];
+        } else {
+            /* x = sum_i [x_i (Q/q_i)^-1]_{q_i} Q/q_i mod Q, centered */
+            mpz_t Q, half, v, h[HE_MAXP];
+            mpz_inits(Q, half, v, NULL);
+            mpz_set_ui(Q, 1);
+            for (size_t i = 0; i < l; i++) mpz_mul_ui(Q, Q, c->m[i].q);
+            for (size_t i = 0; i < l; i++) {
+                mpz_init(h[i]);
+                mpz_divexact_ui(h[i], Q, c->m[i].q);
+            }
+            mpz_tdiv_q_2exp(half, Q, 1);
+            for (size_t k = 0; k < n; k++) {
+                mpz_set_ui(v, 0);
+                for (size_t i = 0; i < l; i++)
+                    mpz_addmul_ui(v, h[i], he_mmul(x[i * n + k], c->qhat_inv[l][i], &c->m[i]));
+                mpz_mod(v, v, Q);
+                if (mpz_cmp(v, half) > 0) mpz_sub(v, v, Q);
+                co[k] = mpz_get_d(v);
+            }
+            mpz_set_ui(v, 0);
+            for (size_t i = 0; i < l; i++) mpz_clear(h[i]);
+            mpz_clears(Q, half, v, NULL);
+        }
+        st = ccs_ckks_decode(c->ckks, co, pt->scale, re_im);
+    }
+    if (x) ccs_wipe(x, l * n * sizeof(uint64_t));
+    if (co) ccs_wipe(co, n * sizeof *co);
+    free(x);
+    free(co);
+    return st;
+}
+
+ccs_status ccs_he_ckks_decode_real(const ccs_he_ctx *c, const ccs_he_plaintext *pt, double *values) {
+    CCS_TRY(check_ctx(c));
+    CCS_ENSURE(values != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL output");
+    double *z = malloc(c->n * sizeof *z);
+    CCS_ENSURE(z != NULL, CCS_ERR_NOMEM, "ckks: no memory");
+    ccs_status st = ccs_he_ckks_decode(c, pt, z);
+    if (st == CCS_OK)
+        for (size_t i = 0; i < c->n / 2; i++) values[i] = z[2 * i];
+    ccs_wipe(z, c->n * sizeof *z);
+    free(z);
+    return st;
+}
+
+/* ---- encryption ---- */
+
+static ccs_status encrypt_any(const ccs_he_ctx *c, const ccs_he_public_key *pk, const ccs_he_secret_key *sk,
+                              const ccs_he_plaintext *pt, ccs_he_ciphertext *out) {
+    CCS_TRY(check_ctx(c));
+    CCS_TRY(check_pt(c, pt));
+    CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL ciphertext");
+    size_t l = pt->level;
+    double scale = pt->scale;
+    CCS_TRY(he_encrypt_core(c, pk, sk, out));
+    for (size_t i = 0; i < l; i++)
+        he_add(he_ct_row(out, 0, i), he_ct_row(out, 0, i), pt->c + i * c->n, c->n, c->m[i].q);
+    if (l < c->L) out->seeded = false; /* the seed form is for level L */
+    out->level = l;
+    ct_scale_set(out, scale);
+    return CCS_OK;
+}
+
+ccs_status ccs_he_ckks_encrypt(const ccs_he_ctx *c, const ccs_he_public_key *pk, const ccs_he_plaintext *pt,
+                               ccs_he_ciphertext *out) {
+    CCS_ENSURE(pk != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL public key");
+    return encrypt_any(c, pk, NULL, pt, out);
+}
+
+ccs_status ccs_he_ckks_encrypt_symmetric(const ccs_he_ctx *c, const ccs_he_secret_key *sk,
+                                         const ccs_he_plaintext *pt, ccs_he_ciphertext *out) {
+    CCS_ENSURE(sk != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL secret key");
+    return encrypt_any(c, NULL, sk, pt, out);
+}
+
+ccs_status ccs_he_ckks_decrypt(const ccs_he_ctx *c, const ccs_he_secret_key *sk, const ccs_he_ciphertext *ct,
+                               ccs_he_plaintext *out) {
+    CCS_TRY(check_ct(c, ct));
+    CCS_TRY(check_pt(c, out));
+    CCS_ENSURE(sk != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL secret key");
+    const size_t n = c->n;
+    for (size_t i = 0; i < ct->level; i++) {
+        const he_mod *m = &c->m[i];
+        const uint64_t *s = ccs_he_poly_row(&sk->s, i);
+        uint64_t *r = out->c + i * n;
+        if (ct->size == 3) {
+            he_dyadic_mul(r, he_ct_row(ct, 2, i), s, n, m);
+            he_add(r, r, he_ct_row(ct, 1, i), n, m->q);
+            he_dyadic_mul(r, r, s, n, m);
+        } else {
+            he_dyadic_mul(r, he_ct_row(ct, 1, i), s, n, m);
+        }
+        he_add(r, r, he_ct_row(ct, 0, i), n, m->q);
+    }
+    out->level = ct->level;
+    out->scale = ct_scale_get(ct);
+    return CCS_OK;
+}
+
+/* ---- evaluation ---- */
+
+static ccs_status check_pair(const ccs_he_ctx *c, const ccs_he_ciphertext *a, const ccs_he_ciphertext *b,
+                             bool scales) {
+    CCS_TRY(check_ct(c, a));
+    CCS_TRY(check_ct(c, b));
+    CCS_ENSURE(a->level == b->level, CCS_ERR_INVALID_ARG, "ckks: operands at levels %zu and %zu", a->level, b->level);
+    if (scales)
+        CCS_ENSURE(same_scale(ct_scale_get(a), ct_scale_get(b)), CCS_ERR_INVALID_ARG,
+                   "ckks: operands at scales 2^%.3f and 2^%.3f", log2(ct_scale_get(a)), log2(ct_scale_get(b)));
+    return CCS_OK;
+}
+
+ccs_status ccs_he_ckks_add(const ccs_he_ctx *c, const ccs_he_ciphertext *a, const ccs_he_ciphertext *b,
+                           ccs_he_ciphertext *out) {
+    CCS_TRY(check_pair(c, a, b, true));
+    return ccs_he_add(c, a, b, out); /* the core keeps a's cf: the scale */
+}
+
+ccs_status ccs_he_ckks_sub(const ccs_he_ctx *c, const ccs_he_ciphertext *a, const ccs_he_ciphertext *b,
+                           ccs_he_ciphertext *out) {
+    CCS_TRY(check_pair(c, a, b, true));
+    return ccs_he_sub(c, a, b, out);
+}
+
+ccs_status ccs_he_ckks_negate(const ccs_he_ctx *c, const ccs_he_ciphertext *a, ccs_he_ciphertext *out) {
+    CCS_TRY(check_ct(c, a));
+    return ccs_he_negate(c, a, out);
+}
+
+ccs_status ccs_he_ckks_add_plain(const ccs_he_ctx *c, const ccs_he_ciphertext *a, const ccs_he_plaintext *p,
+                                 ccs_he_ciphertext *out) {
+    CCS_TRY(check_ct(c, a));
+    CCS_TRY(check_pt(c, p));
+    CCS_ENSURE(p->level >= a->level, CCS_ERR_INVALID_ARG, "ckks: plaintext at level %zu, ciphertext at %zu", p->level,
+               a->level);
+    CCS_ENSURE(same_scale(p->scale, ct_scale_get(a)), CCS_ERR_INVALID_ARG,
+               "ckks: ciphertext at scale 2^%.3f, plaintext at 2^%.3f", log2(ct_scale_get(a)), log2(p->scale));
+    CCS_TRY(ccs_he_ciphertext_copy(out, a));
+    out->seeded = false;
+    for (size_t i = 0; i < out->level; i++)
+        he_add(he_ct_row(out, 0, i), he_ct_row(out, 0, i), p->c + i * c->n, c->n, c->m[i].q);
+    return CCS_OK;
+}
+
+static ccs_status check_scale_fits(const ccs_he_ctx *c, double scale, size_t l) {
+    CCS_ENSURE(isfinite(scale) && log2(scale) < log2_q(c, l) - 1, CCS_ERR_INVALID_ARG,
+               "ckks: the product's scale 2^%.1f exceeds level %zu (rescale first)", log2(scale), l);
+    return CCS_OK;
+}
+
+ccs_status ccs_he_ckks_multiply_plain(const ccs_he_ctx *c, const ccs_he_ciphertext *a, const ccs_he_plaintext *p,
+                                      ccs_he_ciphertext *out) {
+    CCS_TRY(check_ct(c, a));
+    CCS_TRY(check_pt(c, p));
+    CCS_ENSURE(p->level >= a->level, CCS_ERR_INVALID_ARG, "ckks: plaintext at level %zu, ciphertext at %zu", p->level,
+               a->level);
+    double scale = ct_scale_get(a) * p->scale;
+    CCS_TRY(check_scale_fits(c, scale, a->level));
+    CCS_TRY(ccs_he_ciphertext_copy(out, a));
+    out->seeded = false;
+    for (size_t k = 0; k < out->size; k++)
+        for (size_t i = 0; i < out->level; i++)
+            he_dyadic_mul(he_ct_row(out, k, i), he_ct_row(out, k, i), p->c + i * c->n, c->n, &c->m[i]);
+    ct_scale_set(out, scale);
+    return CCS_OK;
+}
+
+ccs_status ccs_he_ckks_multiply(const ccs_he_ctx *c, const ccs_he_ciphertext *a, const ccs_he_ciphertext *b,
+                                ccs_he_ciphertext *out) {
+    CCS_TRY(check_pair(c, a, b, false));
+    CCS_ENSURE(a->size == 2 && b->size == 2, CCS_ERR_INVALID_ARG, "ckks: multiply needs size-2 ciphertexts");
+    const size_t n = c->n, l = a->level;
+    double scale = ct_scale_get(a) * ct_scale_get(b);
+    CCS_TRY(check_scale_fits(c, scale, l));
+    CCS_TRY(he_ct_prepare(c, out, l, 3)); /* only the header: rows are read before they are written */
+    uint64_t *tmp = he_scratch(HE_SCR_ROT, 3 * n * sizeof(uint64_t));
+    CCS_ENSURE(tmp != NULL, CCS_ERR_NOMEM, "ckks: no memory");
+    for (size_t i = 0; i < l; i++) {
+        const he_mod *m = &c->m[i];
+        const uint64_t *a0 = he_ct_row(a, 0, i), *a1 = he_ct_row(a, 1, i), *b0 = he_ct_row(b, 0, i),
+                       *b1 = he_ct_row(b, 1, i);
+        const uint64_t *x[2] = {a0, a1}, *y[2] = {b1, b0};
+        he_dyadic_mul(tmp, a0, b0, n, m);
+        he_dyadic_macc(tmp + n, x, y, 2, n, m);
+        he_dyadic_mul(tmp + 2 * n, a1, b1, n, m);
+        for (size_t k = 0; k < 3; k++) memcpy(he_ct_row(out, k, i), tmp + k * n, n * sizeof(uint64_t));
+    }
+    ct_scale_set(out, scale);
+    return CCS_OK;
+}
+
+ccs_status ccs_he_ckks_relinearize(const ccs_he_ctx *c, const ccs_he_relin_key *rk, const ccs_he_ciphertext *a,
+                                   ccs_he_ciphertext *out) {
+    CCS_TRY(check_ct(c, a));
+    return ccs_he_relinearize(c, rk, a, out); /* the core keeps cf: the scale */
+}
+
+ccs_status ccs_he_ckks_rescale(const ccs_he_ctx *c, const ccs_he_ciphertext *a, ccs_he_ciphertext *out) {
+    CCS_TRY(check_ct(c, a));
+    CCS_ENSURE(a->level >= 2, CCS_ERR_INVALID_ARG, "ckks: no prime left to rescale by (level %zu)", a->level);
+    CCS_TRY(ccs_he_ciphertext_copy(out, a));
+    uint64_t *scr = he_scratch(HE_SCR_ROT, 2 * c->n * sizeof(uint64_t));
+    CCS_ENSURE(scr != NULL, CCS_ERR_NOMEM, "ckks: no memory");
+    size_t l = a->level;
+    for (size_t k = 0; k < out->size; k++)
+        he_divide_last(c, he_ct_row(out, k, 0), l - 1, &c->m[l - 1], c->qlast_inv[l], 1, scr);
+    ct_scale_set(out, ct_scale_get(out) / (double)c->m[l - 1].q);
+    out->level = l - 1;
+    out->seeded = false;
+    return CCS_OK;
+}
+
+ccs_status ccs_he_ckks_mul_relin_rescale(const ccs_he_ctx *c, const ccs_he_relin_key *rk, const ccs_he_ciphertext *a,
+                                         const ccs_he_ciphertext *b, ccs_he_ciphertext *out) {
+    CCS_TRY(ccs_he_ckks_multiply(c, a, b, out));
+    CCS_TRY(ccs_he_relinearize(c, rk, out, out));
+    return ccs_he_ckks_rescale(c, out, out);
+}
+
+ccs_status ccs_he_ckks_drop_level(const ccs_he_ctx *c, const ccs_he_ciphertext *a, ccs_he_ciphertext *out) {
+    CCS_TRY(check_ct(c, a));
+    CCS_ENSURE(a->level >= 2, CCS_ERR_INVALID_ARG, "ckks: no prime left to drop (level %zu)", a->level);
+    CCS_TRY(ccs_he_ciphertext_copy(out, a));
+    out->level = a->level - 1;
+    out->seeded = false;
+    return CCS_OK;
+}
+
+/* ---- rotations ---- */
+
+static uint32_t galois_elt(const ccs_he_ctx *c, int step) {
+    uint64_t m2 = 2 * c->n, half = c->n / 2;
+    long s = step % (long)half;
+    if (s < 0) s += (long)half;
+    return (uint32_t)ccs_he_pow_mod(5, (uint64_t)s, m2);
+}
+
+ccs_status ccs_he_ckks_keygen_galois(const ccs_he_ctx *c, const ccs_he_secret_key *sk, const int *steps, size_t count,
+                                     bool conjugate, ccs_he_galois_keys **out) {
+    CCS_TRY(check_ctx(c));
+    CCS_ENSURE(sk && out && (steps || count == 0) && count <= c->n, CCS_ERR_INVALID_ARG, "ckks: bad arguments");
+    *out = NULL;
+    ccs_he_galois_keys *k = calloc(1, sizeof *k);
+    CCS_ENSURE(k != NULL, CCS_ERR_NOMEM, "ckks: no memory");
+    k->k = calloc(count + 1, sizeof *k->k);
+    size_t *perm = malloc(c->n * sizeof *perm);
+    ccs_he_poly t = {0};
+    ccs_status st = k->k && perm ? ccs_he_poly_alloc(c, c->L, true, &t)
+                                 : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ckks: no memory");
+    for (size_t i = 0; st == CCS_OK && i < count + (conjugate ? 1 : 0); i++) {
+        uint32_t g = i < count ? galois_elt(c, steps[i]) : (uint32_t)(2 * c->n - 1);
+        bool dup = false;
+        for (size_t x = 0; x < k->count; x++) dup |= k->k[x].galois == g;
+        if (dup || g == 1) continue;
+        he_galois_perm(c, g, perm);
+        for (size_t r = 0; r <= c->L; r++) {
+            const uint64_t *s = ccs_he_poly_row(&sk->s, r);
+            uint64_t *d = ccs_he_poly_row(&t, r);
+            for (size_t z = 0; z < c->n; z++) d[z] = s[perm[z]];
+        }
+        t.ntt = true;
+        uint8_t seed[32];
+        st = he_seed_fresh(seed);
+        k->k[k->count].galois = g;
+        if (st == CCS_OK) st = he_kswitch_gen(c, sk, &t, seed, &k->k[k->count]);
+        if (st == CCS_OK) st = he_kswitch_set_perm(c, &k->k[k->count]);
+        k->count++;
+    }
+    if (t.c) ccs_wipe(t.c, t.count * t.n * sizeof(uint64_t));
+    ccs_he_poly_free(&t);
+    free(perm);
+    if (st != CCS_OK) {
+        ccs_he_galois_keys_free(k);
+        return st;
+    }
+    *out = k;
+    return CCS_OK;
+}
+
+static ccs_status apply_galois(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, const ccs_he_ciphertext *a,
+                               uint32_t g, ccs_he_ciphertext *out) {
+    CCS_TRY(check_ct(c, a));
+    CCS_ENSURE(gk != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL Galois keys");
+    CCS_ENSURE(a->size == 2, CCS_ERR_INVALID_ARG, "ckks: relinearize before rotating");
+    if (g == 1) return ccs_he_ciphertext_copy(out, a);
+    const he_kswitch *k = NULL;
+    for (size_t i = 0; i < gk->count; i++)
+        if (gk->k[i].galois == g) k = &gk->k[i];
+    CCS_ENSURE(k != NULL, CCS_ERR_NOT_FOUND, "ckks: no Galois key for element %u", g);
+    const size_t n = c->n, l = a->level;
+    uint64_t *t0 = he_scratch(HE_SCR_ROT, 2 * l * n * sizeof(uint64_t));
+    uint64_t *t1 = t0 ? t0 + l * n : NULL;
+    const uint32_t *perm = k->perm;
+    CCS_ENSURE(t0 != NULL && perm != NULL, CCS_ERR_NOMEM, "ckks: no memory");
+    for (size_t i = 0; i < l; i++) {
+        const uint64_t *x0 = he_ct_row(a, 0, i), *x1 = he_ct_row(a, 1, i);
+        uint64_t *y0 = t0 + i * n, *y1 = t1 + i * n;
+        for (size_t z = 0; z < n; z++) y0[z] = x0[perm[z]], y1[z] = x1[perm[z]];
+    }
+    uint64_t cf = a->cf;
+    CCS_TRY(he_ct_prepare(c, out, l, 2));
+    out->cf = cf;
+    memcpy(he_ct_row(out, 0, 0), t0, l * n * sizeof(uint64_t));
+    memset(he_ct_row(out, 1, 0), 0, l * n * sizeof(uint64_t));
+    return he_kswitch_apply(c, k, t1, l, he_ct_row(out, 0, 0), he_ct_row(out, 1, 0));
+}
+
+ccs_status ccs_he_ckks_rotate(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, const ccs_he_ciphertext *a, int step,
+                              ccs_he_ciphertext *out) {
+    CCS_TRY(check_ctx(c));
+    return apply_galois(c, gk, a, galois_elt(c, step), out);
+}
+
+ccs_status ccs_he_ckks_conjugate(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, const ccs_he_ciphertext *a,
+                                 ccs_he_ciphertext *out) {
+    CCS_TRY(check_ctx(c));
+    return apply_galois(c, gk, a, (uint32_t)(2 * c->n - 1), out);
+}
+
+/* ---- precision ---- */
+
+ccs_status ccs_he_ckks_precision_report(const double *got, const double *want, size_t count,
+                                        ccs_he_ckks_precision *out) {
+    CCS_ENSURE(out && ((got && want) || count == 0), CCS_ERR_INVALID_ARG, "ckks: NULL argument");
+    double mx = 0, sum = 0;
+    for (size_t i = 0; i < count; i++) {
+        double e = hypot(got[2 * i] - want[2 * i], got[2 * i + 1] - want[2 * i + 1]);
+        CCS_ENSURE(isfinite(e), CCS_ERR_INVALID_ARG, "ckks: non-finite value at slot %zu", i);
+        if (e > mx) mx = e;
+        sum += e;
+    }
+    out->max_abs_err = mx;
+    out->mean_abs_err = count ? sum / (double)count : 0;
+    out->log2_max_err = mx > 0 ? log2(mx) : -INFINITY;
+    out->bits = mx > 0 ? -log2(mx) : INFINITY;
+    return CCS_OK;
+}
+
+ccs_status ccs_he_ckks_measure(const ccs_he_ctx *c, const ccs_he_secret_key *sk, const ccs_he_ciphertext *ct,
+                               const double *want, size_t count, ccs_he_ckks_precision *out) {
+    CCS_TRY(check_ctx(c));
+    CCS_ENSURE(count <= c->n / 2, CCS_ERR_INVALID_ARG, "ckks: %zu slots (at most %zu)", count, c->n / 2);
+    ccs_he_plaintext *pt = NULL;
+    CCS_TRY(ccs_he_ckks_plaintext_new(c, &pt));
+    double *z = malloc(c->n * sizeof *z);
+    ccs_status st = z ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ckks: no memory");
+    if (st == CCS_OK) st = ccs_he_ckks_decrypt(c, sk, ct, pt);
+    if (st == CCS_OK) st = ccs_he_ckks_decode(c, pt, z);
+    if (st == CCS_OK) st = ccs_he_ckks_precision_report(z, want, count, out);
+    if (z) ccs_wipe(z, c->n * sizeof *z);
+    free(z);
+    if (pt) ccs_wipe(pt->c, c->L * c->n * sizeof(uint64_t));
+    ccs_he_plaintext_free(pt);
+    return st;
+}

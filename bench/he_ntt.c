@@ -70,7 +70,7 @@ int main(int argc, char **argv) {
             if (ccs_he_primes(n, bits, 1, &q) != CCS_OK || ccs_ntt_new(n, q, &t) != CCS_OK) return 2;
             uint64_t *a = aligned_alloc(64, n * 8), *b = aligned_alloc(64, n * 8);
             for (size_t i = 0; i < n; i++) a[i] = (uint64_t)rand() % q, b[i] = (uint64_t)rand() % q;
-            for (int isa = 0; isa <= 1; isa++) {
+            for (int isa = 0; isa <= 2; isa++) {
                 if (ccs_ntt_forward_isa(t, (ccs_he_isa)isa, a) != CCS_OK) continue;
                 double fw, fc, iw, ic;
                 measure(t, (ccs_he_isa)isa, FWD, a, b, repeat, &fw, &fc);

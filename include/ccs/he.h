@@ -1,13 +1,15 @@
 /*
  * ccs/he.h - homomorphic encryption foundations: NTT-friendly primes, the
  * negacyclic number-theoretic transform (NTT) over Z_q[X]/(X^N + 1) with
- * run-time dispatch (portable scalar, AVX-512 IFMA for q < 2^50), element-wise
+ * run-time dispatch (portable scalar, AVX-512 IFMA for q < 2^50, AVX512DQ for
+ * any 60-bit prime), element-wise
  * modular arithmetic, and the HomomorphicEncryption.org security table.
  * Library ccs_he (src/he/). Paillier is ccs/he_paillier.h. Guide: docs/he.md.
  *
  * Every path gives identical results (tested); which one runs is chosen once
- * by cpuid and can be forced with CCS_HE_ISA=scalar|avx512ifma (a path the
- * CPU lacks is never chosen).
+ * by cpuid (IFMA where the prime allows it, else DQ) and can be forced with
+ * CCS_HE_ISA=scalar|avx512dq|avx512ifma (a path the CPU lacks is never
+ * chosen).
  */
 #ifndef CCS_HE_H
 #define CCS_HE_H
@@ -29,7 +31,8 @@ extern "C" {
 
 typedef enum ccs_he_isa {
     CCS_HE_ISA_SCALAR = 0,
-    CCS_HE_ISA_AVX512IFMA = 1,
+    CCS_HE_ISA_AVX512IFMA = 1, /* q < 2^50 */
+    CCS_HE_ISA_AVX512DQ = 2,   /* any q < 2^62 (the NTT; element-wise ops use scalar) */
 } ccs_he_isa;
 
 /* The best path this CPU has, or the one CCS_HE_ISA forces (when available). */

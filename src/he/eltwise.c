@@ -51,6 +51,8 @@ ccs_status ccs_he_mul_mod_isa(ccs_he_isa isa, uint64_t *r, const uint64_t *a, co
         mul_scalar(r, a, b, n, q);
         return CCS_OK;
     }
+    CCS_ENSURE(isa == CCS_HE_ISA_AVX512IFMA, CCS_ERR_UNSUPPORTED, "he: no %s element-wise path (scalar or IFMA)",
+               ccs_he_isa_name(isa));
     CCS_ENSURE(ccs_he_isa_available(isa) && q < ((uint64_t)1 << CCS_HE_IFMA_Q_BITS) && n % 8 == 0, CCS_ERR_UNSUPPORTED,
                "he: the %s path is not available (CPU, modulus or length)", ccs_he_isa_name(isa));
     ccs__he_mul_mod_ifma(r, a, b, n, q);

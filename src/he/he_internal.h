@@ -31,6 +31,10 @@ struct ccs_ntt {
 void ccs__ntt_forward_ifma(const ccs_ntt *t, uint64_t *a);
 void ccs__ntt_inverse_ifma(const ccs_ntt *t, uint64_t *a);
 bool ccs__he_cpu_has_ifma(void);
+/* The AVX512DQ transforms (ntt_avx512dq.c); any q < 2^62, n >= 1024. */
+void ccs__ntt_forward_dq(const ccs_ntt *t, uint64_t *a);
+void ccs__ntt_inverse_dq(const ccs_ntt *t, uint64_t *a);
+bool ccs__he_cpu_has_dq(void);
 /* Barrett constants (eltwise.c) and the IFMA element-wise multiply. */
 unsigned ccs__he_bitlen(uint64_t q);
 uint64_t ccs__he_barrett_mu(uint64_t q);

@@ -162,23 +162,40 @@ static void inverse_scalar(const ccs_ntt *t, uint64_t *a) {
 
 /* ---- dispatch ---- */
 
-bool ccs_he_isa_available(ccs_he_isa isa) { return isa == CCS_HE_ISA_SCALAR || (isa == CCS_HE_ISA_AVX512IFMA && ccs__he_cpu_has_ifma()); }
+bool ccs_he_isa_available(ccs_he_isa isa) {
+    return isa == CCS_HE_ISA_SCALAR || (isa == CCS_HE_ISA_AVX512IFMA && ccs__he_cpu_has_ifma()) ||
+           (isa == CCS_HE_ISA_AVX512DQ && ccs__he_cpu_has_dq());
+}
 
-const char *ccs_he_isa_name(ccs_he_isa isa) { return isa == CCS_HE_ISA_AVX512IFMA ? "avx512ifma" : "scalar"; }
+const char *ccs_he_isa_name(ccs_he_isa isa) {
+    return isa == CCS_HE_ISA_AVX512IFMA ? "avx512ifma" : isa == CCS_HE_ISA_AVX512DQ ? "avx512dq" : "scalar";
+}
 
 ccs_he_isa ccs_he_isa_active(void) {
     static int chosen = -1; /* benign race: every thread computes the same value */
     if (chosen < 0) {
         const char *env = getenv("CCS_HE_ISA");
-        ccs_he_isa best = ccs__he_cpu_has_ifma() ? CCS_HE_ISA_AVX512IFMA : CCS_HE_ISA_SCALAR;
+        ccs_he_isa best = ccs__he_cpu_has_ifma() ? CCS_HE_ISA_AVX512IFMA
+                          : ccs__he_cpu_has_dq() ? CCS_HE_ISA_AVX512DQ
+                                                 : CCS_HE_ISA_SCALAR;
         if (env != NULL && strcmp(env, "scalar") == 0) best = CCS_HE_ISA_SCALAR;
+        if (env != NULL && strcmp(env, "avx512dq") == 0 && ccs__he_cpu_has_dq()) best = CCS_HE_ISA_AVX512DQ;
         chosen = (int)best;
     }
     return (ccs_he_isa)chosen;
 }
 
 static bool usable(const ccs_ntt *t, ccs_he_isa isa) {
-    return ccs_he_isa_available(isa) && (isa == CCS_HE_ISA_SCALAR || t->q < ((uint64_t)1 << CCS_HE_IFMA_Q_BITS));
+    return ccs_he_isa_available(isa) && (isa != CCS_HE_ISA_AVX512IFMA || t->q < ((uint64_t)1 << CCS_HE_IFMA_Q_BITS));
+}
+
+/* The path for t under the active choice: IFMA when the prime allows it,
+ * else DQ when the CPU has it (unless scalar is forced). */
+static ccs_he_isa path_for(const ccs_ntt *t) {
+    ccs_he_isa a = ccs_he_isa_active();
+    if (a == CCS_HE_ISA_SCALAR) return a;
+    if (a == CCS_HE_ISA_AVX512IFMA && usable(t, a)) return a;
+    return usable(t, CCS_HE_ISA_AVX512DQ) ? CCS_HE_ISA_AVX512DQ : CCS_HE_ISA_SCALAR;
 }
 
 ccs_status ccs_ntt_forward_isa(const ccs_ntt *t, ccs_he_isa isa, uint64_t *a) {
@@ -186,6 +203,7 @@ ccs_status ccs_ntt_forward_isa(const ccs_ntt *t, ccs_he_isa isa, uint64_t *a) {
     CCS_ENSURE(usable(t, isa), CCS_ERR_UNSUPPORTED, "ntt: the %s path is not available for this CPU or modulus",
                ccs_he_isa_name(isa));
     if (isa == CCS_HE_ISA_AVX512IFMA) ccs__ntt_forward_ifma(t, a);
+    else if (isa == CCS_HE_ISA_AVX512DQ) ccs__ntt_forward_dq(t, a);
     else forward_scalar(t, a);
     return CCS_OK;
 }
@@ -195,16 +213,23 @@ ccs_status ccs_ntt_inverse_isa(const ccs_ntt *t, ccs_he_isa isa, uint64_t *a) {
     CCS_ENSURE(usable(t, isa), CCS_ERR_UNSUPPORTED, "ntt: the %s path is not available for this CPU or modulus",
                ccs_he_isa_name(isa));
     if (isa == CCS_HE_ISA_AVX512IFMA) ccs__ntt_inverse_ifma(t, a);
+    else if (isa == CCS_HE_ISA_AVX512DQ) ccs__ntt_inverse_dq(t, a);
     else inverse_scalar(t, a);
     return CCS_OK;
 }
 
 void ccs_ntt_forward(const ccs_ntt *t, uint64_t *a) {
-    if (ccs_he_isa_active() == CCS_HE_ISA_AVX512IFMA && usable(t, CCS_HE_ISA_AVX512IFMA)) ccs__ntt_forward_ifma(t, a);
-    else forward_scalar(t, a);
+    switch (path_for(t)) {
+    case CCS_HE_ISA_AVX512IFMA: ccs__ntt_forward_ifma(t, a); break;
+    case CCS_HE_ISA_AVX512DQ: ccs__ntt_forward_dq(t, a); break;
+    default: forward_scalar(t, a);
+    }
 }
 
 void ccs_ntt_inverse(const ccs_ntt *t, uint64_t *a) {
-    if (ccs_he_isa_active() == CCS_HE_ISA_AVX512IFMA && usable(t, CCS_HE_ISA_AVX512IFMA)) ccs__ntt_inverse_ifma(t, a);
-    else inverse_scalar(t, a);
+    switch (path_for(t)) {
+    case CCS_HE_ISA_AVX512IFMA: ccs__ntt_inverse_ifma(t, a); break;
+    case CCS_HE_ISA_AVX512DQ: ccs__ntt_inverse_dq(t, a); break;
+    default: inverse_scalar(t, a);
+    }
 }

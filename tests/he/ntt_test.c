@@ -73,7 +73,7 @@ static void test_against_schoolbook(void **state) {
             random_poly(a, n, q[qi]);
             random_poly(b, n, q[qi]);
             negacyclic(a, b, want, n, q[qi]);
-            for (int isa = 0; isa <= 1; isa++) {
+            for (int isa = 0; isa <= 2; isa++) {
                 memcpy(fa, a, n * 8);
                 memcpy(fb, b, n * 8);
                 ccs_status st = ccs_ntt_forward_isa(t, (ccs_he_isa)isa, fa);
@@ -94,9 +94,10 @@ static void test_against_schoolbook(void **state) {
  * inputs at the edges (0, q-1). */
 static void test_paths_agree(void **state) {
     (void)state;
-    for (size_t n = 1024; n <= 32768; n *= 2) {
+    for (size_t n = 1024; n <= 32768; n *= 2)
+        for (unsigned bits = 49; bits <= 61; bits += 12) {
         uint64_t q;
-        assert_int_equal(ccs_he_primes(n, 49, 1, &q), CCS_OK);
+        assert_int_equal(ccs_he_primes(n, bits, 1, &q), CCS_OK);
         ccs_ntt *t = NULL;
         assert_int_equal(ccs_ntt_new(n, q, &t), CCS_OK);
         uint64_t *a = malloc(n * 8), *s = malloc(n * 8), *v = malloc(n * 8);
@@ -105,11 +106,12 @@ static void test_paths_agree(void **state) {
         memcpy(s, a, n * 8);
         assert_int_equal(ccs_ntt_forward_isa(t, CCS_HE_ISA_SCALAR, s), CCS_OK);
         for (size_t i = 0; i < n; i++) assert_true(s[i] < q);
-        if (ccs_he_isa_available(CCS_HE_ISA_AVX512IFMA)) {
+        for (int isa = CCS_HE_ISA_AVX512IFMA; isa <= CCS_HE_ISA_AVX512DQ; isa++) {
+            if (!ccs_he_isa_available((ccs_he_isa)isa)) continue;
             memcpy(v, a, n * 8);
-            assert_int_equal(ccs_ntt_forward_isa(t, CCS_HE_ISA_AVX512IFMA, v), CCS_OK);
+            assert_int_equal(ccs_ntt_forward_isa(t, (ccs_he_isa)isa, v), CCS_OK);
             assert_memory_equal(v, s, n * 8);
-            assert_int_equal(ccs_ntt_inverse_isa(t, CCS_HE_ISA_AVX512IFMA, v), CCS_OK);
+            assert_int_equal(ccs_ntt_inverse_isa(t, (ccs_he_isa)isa, v), CCS_OK);
             assert_memory_equal(v, a, n * 8);
         }
         assert_int_equal(ccs_ntt_inverse_isa(t, CCS_HE_ISA_SCALAR, s), CCS_OK);
@@ -121,7 +123,7 @@ static void test_paths_agree(void **state) {
         assert_memory_equal(v, a, n * 8);
         free(a), free(s), free(v);
         ccs_ntt_free(t);
-    }
+        }
 }
 
 /* The forward transform evaluates at the odd powers of psi, bit-reversed. */
@@ -162,14 +164,22 @@ static void test_refusals(void **state) {
     assert_int_equal(ccs_ntt_new(4096, q - 1, &t), CCS_ERR_INVALID_ARG);
     assert_int_equal(ccs_ntt_new(4096, (1ull << 62) + 1, &t), CCS_ERR_INVALID_ARG);
     assert_null(t);
-    /* A 60-bit prime has no IFMA path. */
+    /* A 60-bit prime has no IFMA path; the DQ path (where the CPU has it)
+     * and the dispatcher give the scalar result. */
     uint64_t q60;
     assert_int_equal(ccs_he_primes(4096, 60, 1, &q60), CCS_OK);
     assert_int_equal(ccs_ntt_new(4096, q60, &t), CCS_OK);
-    uint64_t *a = calloc(4096, 8);
+    uint64_t *a = calloc(4096, 8), *b = calloc(4096, 8), *d = calloc(4096, 8);
+    for (size_t i = 0; i < 4096; i++) a[i] = b[i] = d[i] = rnd() % q60;
     assert_int_equal(ccs_ntt_forward_isa(t, CCS_HE_ISA_AVX512IFMA, a), CCS_ERR_UNSUPPORTED);
-    ccs_ntt_forward(t, a); /* falls back to scalar */
-    free(a);
+    assert_int_equal(ccs_ntt_forward_isa(t, CCS_HE_ISA_SCALAR, a), CCS_OK);
+    ccs_ntt_forward(t, b);
+    assert_memory_equal(a, b, 4096 * 8);
+    if (ccs_he_isa_available(CCS_HE_ISA_AVX512DQ)) {
+        assert_int_equal(ccs_ntt_forward_isa(t, CCS_HE_ISA_AVX512DQ, d), CCS_OK);
+        assert_memory_equal(a, d, 4096 * 8);
+    }
+    free(a), free(b), free(d);
     ccs_ntt_free(t);
 }
 

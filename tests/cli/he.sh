@@ -36,6 +36,18 @@ grep -q "^paillier,dot,4,offline,2048,3," "$OUT" || fail "row"
 grep -q ",yes$" "$OUT" || fail "not checked"
 end_case
 
+begin "bench on BGV and BFV: add, mul and dot checked; logreg refused there"
+for sch in bgv bfv; do
+    for wl in add mul dot; do
+        run_ccs he bench --scheme "$sch" --workload "$wl" --size 8 --reps 2 --format csv
+        want_rc 0
+        grep -q "^$sch,$wl,8,latency,8192,2,.*,yes$" "$OUT" || fail "$sch $wl: $(cat "$OUT")"
+    done
+done
+run_ccs he bench --scheme bgv --workload logreg --size 4 --reps 1
+want_stderr_has "CKKS"
+end_case
+
 begin "usage errors"
 run_ccs he bench --workload bogus
 want_rc 2

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "ccs/he_paillier.h"
+#include "ccs/he_rns.h"
 
 typedef enum he_workload {
     HE_WL_ADD = 0, /* element-wise ct + ct */
@@ -34,5 +35,9 @@ typedef struct he_result {
  * matrix side), reps = repetitions (latency) or samples (offline). */
 ccs_status he_bench_paillier(const ccs_paillier_priv *priv, he_workload wl, size_t size, he_mode mode, size_t reps,
                              he_result *res);
+
+/* The same on BGV or BFV (N = 8192, 128-bit), values in the batching slots;
+ * logreg is CCS_ERR_UNSUPPORTED (needs CKKS). */
+ccs_status he_bench_rns(ccs_he_scheme scheme, he_workload wl, size_t size, he_mode mode, size_t reps, he_result *res);
 
 #endif

@@ -45,6 +45,7 @@ for sch in bgv bfv; do
     done
 done
 run_ccs he bench --scheme bgv --workload logreg --size 4 --reps 1
+want_rc 2
 want_stderr_has "CKKS"
 end_case
 

@@ -201,7 +201,10 @@ static int bench(int argc, char **argv) {
         if (wl >= 0 && k != wl) continue;
         size_t sz = k == HE_WL_MATMUL && size > 8 && wl < 0 ? 8 : size;
         if (lattice && k == HE_WL_LOGREG) {
-            if (wl == HE_WL_LOGREG) fprintf(stderr, "ccs he bench: logreg needs real arithmetic: not on %s\n", scheme);
+            if (wl == HE_WL_LOGREG) {
+                fprintf(stderr, "ccs he bench: logreg needs real arithmetic (CKKS): not on %s\n", scheme);
+                rc = CLI_USAGE;
+            }
             continue;
         }
         he_result r;

@@ -1,9 +1,11 @@
-/* bench_he_schemes: BGV and BFV operations (single thread) at the default
- * 128-bit parameter sets, N = 8192 (4 data primes 43-44 bits + a 44-bit
- * special prime, 217 bits) and N = 16384 (8 x 48 + 49 bits, 433 bits), t =
- * 65537. Prints the median wall time over reps and the median thread CPU
- * time, in microseconds. Usage: bench_he_schemes [reps [N [bgv|bfv]]]
- * (default 21 reps, both sizes, both schemes). At the end, when node and
+/* bench_he_schemes: BGV, BFV and CKKS operations (single thread) at the
+ * default 128-bit parameter sets, N = 8192 (4 data primes 43-44 bits + a
+ * 44-bit special prime, 217 bits) and N = 16384 (8 x 48 + 49 bits, 433
+ * bits), t = 65537; CKKS: N = 8192 (48 + 3 x 40 + 50 = 218 bits) and
+ * N = 16384 (48 + 8 x 40 + 50 = 418 bits), scale 2^40. Prints the median
+ * wall time over reps and the median thread CPU time, in microseconds.
+ * Usage: bench_he_schemes [reps [N [bgv|bfv|ckks]]] (default 21 reps, both
+ * sizes, every scheme). At the end, when node and
  * ./peers (scripts/install-deps.sh --peers) have node-seal 6.0.3, the same
  * N = 8192 operations through SEAL in WebAssembly (bench/peers/seal_bench.mjs)
  * in the same run, with the ratios. */
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ccs/he_ckks.h"
 #include "ccs/he_rns.h"
 
 #ifndef CCS_BENCH_DIR
@@ -56,6 +59,12 @@ enum { OP_ENC, OP_DEC, OP_MUL, OP_RELIN, OP_MULRELIN, OP_ROT, OP_MODSW, OP_ADD, 
 /* Our N = 8192 medians (ms) for the peer comparison: [BGV, BFV][op]. */
 static double ours[2][OP_COUNT];
 
+enum { CK_ENC, CK_DEC, CK_MUL, CK_RELIN, CK_RESCALE, CK_MRR, CK_ROT, CK_ADD, CK_MULPLAIN, CK_ENCODE, CK_DECODE, CK_COUNT };
+static double ours_ckks[CK_COUNT]; /* N = 8192, ms */
+static const char *CK_NAMES[] = {"encrypt (public key)", "decrypt", "multiply (no relin)", "relinearize",
+                                 "rescale", "mul+relin+rescale", "rotate(1)", "add", "multiply_plain",
+                                 "encode", "decode"};
+
 static const char *NAMES[] = {"encrypt (public key)", "decrypt", "multiply (no relin)", "relinearize",
                               "multiply+relin", "rotate_rows(1)", "mod_switch", "add", "multiply_plain"};
 
@@ -74,6 +83,88 @@ static void run(env *e, int op) {
     case OP_ADD: CHECK(ccs_he_add(e->c, e->a, e->b, e->r)); break;
     case OP_MULPLAIN: CHECK(ccs_he_multiply_plain(e->c, e->a, e->pt, e->r)); break;
     }
+}
+
+static void run_ckks(env *e, int op, const double *z) {
+    switch (op) {
+    case CK_ENC: CHECK(ccs_he_ckks_encrypt(e->c, e->pk, e->pt, e->r)); break;
+    case CK_DEC: CHECK(ccs_he_ckks_decrypt(e->c, e->sk, e->a, e->pt)); break;
+    case CK_MUL: CHECK(ccs_he_ckks_multiply(e->c, e->a, e->b, e->r3)); break;
+    case CK_RELIN: CHECK(ccs_he_ckks_relinearize(e->c, e->rk, e->r3, e->r)); break;
+    case CK_RESCALE: CHECK(ccs_he_ckks_rescale(e->c, e->r3, e->r)); break;
+    case CK_MRR: CHECK(ccs_he_ckks_mul_relin_rescale(e->c, e->rk, e->a, e->b, e->r)); break;
+    case CK_ROT: CHECK(ccs_he_ckks_rotate(e->c, e->gk, e->a, 1, e->r)); break;
+    case CK_ADD: CHECK(ccs_he_ckks_add(e->c, e->a, e->b, e->r)); break;
+    case CK_MULPLAIN: CHECK(ccs_he_ckks_multiply_plain(e->c, e->a, e->pt, e->r)); break;
+    case CK_ENCODE: CHECK(ccs_he_ckks_encode(e->c, z, ccs_he_ckks_slots(e->c), 0, 0, e->pt)); break;
+    case CK_DECODE: {
+        static double out[2 * CCS_HE_N_MAX];
+        CHECK(ccs_he_ckks_decode(e->c, e->pt, out));
+        break;
+    }
+    }
+}
+
+static void bench_ckks(size_t n, int reps, double *w, double *cpu) {
+    env e;
+    memset(&e, 0, sizeof e);
+    ccs_he_params p;
+    CHECK(ccs_he_params_default(CCS_HE_CKKS, n, &p));
+    CHECK(ccs_he_ctx_new(&p, &e.c));
+    CHECK(ccs_he_keygen_secret(e.c, &e.sk));
+    CHECK(ccs_he_keygen_public(e.c, e.sk, &e.pk));
+    CHECK(ccs_he_keygen_relin(e.c, e.sk, &e.rk));
+    int step = 1;
+    CHECK(ccs_he_ckks_keygen_galois(e.c, e.sk, &step, 1, false, &e.gk));
+    CHECK(ccs_he_ckks_plaintext_new(e.c, &e.pt));
+    CHECK(ccs_he_ciphertext_new(e.c, &e.a));
+    CHECK(ccs_he_ciphertext_new(e.c, &e.b));
+    CHECK(ccs_he_ciphertext_new(e.c, &e.r));
+    CHECK(ccs_he_ciphertext_new(e.c, &e.r3));
+    size_t slots = ccs_he_ckks_slots(e.c);
+    double *z = malloc(2 * slots * sizeof *z);
+    for (size_t i = 0; i < 2 * slots; i++) z[i] = (double)((i * 7919) % 2001) / 1000.0 - 1.0;
+    CHECK(ccs_he_ckks_encode(e.c, z, slots, 0, 0, e.pt));
+    CHECK(ccs_he_ckks_encrypt(e.c, e.pk, e.pt, e.a));
+    CHECK(ccs_he_ckks_encrypt(e.c, e.pk, e.pt, e.b));
+    CHECK(ccs_he_ckks_multiply(e.c, e.a, e.b, e.r3));
+    printf("\nCKKS N=%zu, %zu data primes + 1 special, %u-bit modulus, scale 2^40\n", n, ccs_he_ctx_levels(e.c),
+           ccs_he_ctx_total_bits(e.c));
+    for (int op = 0; op < CK_COUNT; op++) {
+        run_ckks(&e, op, z); /* warm-up */
+        for (int r = 0; r < reps; r++) {
+            double t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_THREAD_CPUTIME_ID);
+            run_ckks(&e, op, z);
+            w[r] = now(CLOCK_MONOTONIC) - t0;
+            cpu[r] = now(CLOCK_THREAD_CPUTIME_ID) - c0;
+        }
+        qsort(w, (size_t)reps, sizeof *w, cmp);
+        qsort(cpu, (size_t)reps, sizeof *cpu, cmp);
+        printf("  %-22s %10.1f / %10.1f   (min %.1f / %.1f)\n", CK_NAMES[op], w[reps / 2], cpu[reps / 2], w[0], cpu[0]);
+        if (n == 8192) ours_ckks[op] = w[reps / 2] / 1000.0;
+    }
+    /* the product checks out */
+    ccs_he_ckks_precision pr;
+    double *want = malloc(2 * slots * sizeof *want);
+    for (size_t i = 0; i < slots; i++) {
+        double a = z[2 * i], b = z[2 * i + 1];
+        want[2 * i] = a * a - b * b, want[2 * i + 1] = 2 * a * b;
+    }
+    CHECK(ccs_he_ckks_mul_relin_rescale(e.c, e.rk, e.a, e.b, e.r));
+    CHECK(ccs_he_ckks_measure(e.c, e.sk, e.r, want, slots, &pr));
+    printf("  precision after mul+relin+rescale: max error 2^%.1f (%.1f bits)\n", pr.log2_max_err, pr.bits);
+    free(want);
+    free(z);
+    ccs_he_ciphertext_free(e.a);
+    ccs_he_ciphertext_free(e.b);
+    ccs_he_ciphertext_free(e.r);
+    ccs_he_ciphertext_free(e.r3);
+    ccs_he_plaintext_free(e.pt);
+    ccs_he_galois_keys_free(e.gk);
+    ccs_he_relin_key_free(e.rk);
+    ccs_he_public_key_free(e.pk);
+    ccs_he_secret_key_free(e.sk);
+    ccs_he_ctx_free(e.c);
 }
 
 /* A number after "key": in the peer's one-line JSON, inside the object that
@@ -108,6 +199,21 @@ static void peer(int reps) {
                    mine > 0 ? theirs / mine : 0);
         }
     }
+    const char *ck = strstr(line, "\"ckks\"");
+    static const struct {
+        const char *key;
+        int op;
+    } cops[] = {{"encrypt_ms", CK_ENC}, {"decrypt_ms", CK_DEC}, {"mul_relin_rescale_ms", CK_MRR}, {"rotate_ms", CK_ROT}};
+    if (ck && ours_ckks[CK_MRR] > 0) {
+        for (size_t i = 0; i < 4; i++) {
+            double theirs = num(ck, cops[i].key), mine = ours_ckks[cops[i].op];
+            printf("  CKKS %-20s seal %9.2f ms   ccs %8.2f ms   %6.1fx\n", cops[i].key, theirs, mine,
+                   mine > 0 ? theirs / mine : 0);
+        }
+        printf("  (SEAL CKKS: CoeffModulus.Create(8192, [60,40,40,60]), scale 2^40; ccs: 48+40+40+40 + 50)\n");
+        printf("target: CKKS mul+relin+rescale N=8192 %.3f ms (<= 1.5 ms: %s)\n", ours_ckks[CK_MRR],
+               ours_ckks[CK_MRR] <= 1.5 ? "met" : "NOT met");
+    }
     double bfv = ours[1][OP_MULRELIN], seal_bfv = num(strstr(line, "\"bfv\""), "mul_relin_ms");
     if (bfv > 0)
         printf("targets: BFV mul+relin N=8192 %.2f ms (<= 8 ms: %s), %.1fx node-seal (>= 4x: %s); BGV mul+relin %.2f ms "
@@ -120,7 +226,10 @@ int main(int argc, char **argv) {
     int reps = argc > 1 ? atoi(argv[1]) : 21;
     if (reps < 1) reps = 1;
     size_t only_n = argc > 2 ? (size_t)atol(argv[2]) : 0;
-    int only_s = argc > 3 ? (strcmp(argv[3], "bfv") == 0 ? CCS_HE_BFV : CCS_HE_BGV) : 0;
+    int only_s = argc > 3 ? (strcmp(argv[3], "bfv") == 0    ? CCS_HE_BFV
+                             : strcmp(argv[3], "ckks") == 0 ? CCS_HE_CKKS
+                                                            : CCS_HE_BGV)
+                          : 0;
     printf("he schemes, single thread, ISA %s, median of %d (wall / thread CPU, us)\n",
            ccs_he_isa_name(ccs_he_isa_active()), reps);
     double *w = malloc((size_t)reps * sizeof *w), *cpu = malloc((size_t)reps * sizeof *cpu);
@@ -176,6 +285,8 @@ int main(int argc, char **argv) {
             ccs_he_secret_key_free(e.sk);
             ccs_he_ctx_free(e.c);
         }
+    for (size_t n = 8192; n <= 16384; n *= 2)
+        if ((!only_n || n == only_n) && (!only_s || only_s == CCS_HE_CKKS)) bench_ckks(n, reps, w, cpu);
     free(w);
     free(cpu);
     peer(reps);

@@ -1,6 +1,7 @@
-// SEAL (node-seal 6.0.3, SEAL compiled to WebAssembly) BFV and BGV timings
-// for bench_he_schemes: the same operations at N = 8192 (BFVDefault
-// modulus) as CCS's default set, one thread, median of `reps` runs.
+// SEAL (node-seal 6.0.3, SEAL compiled to WebAssembly) BFV, BGV and CKKS
+// timings for bench_he_schemes: the same operations at N = 8192 (BFVDefault
+// modulus; CKKS: CoeffModulus.Create(8192, [60, 40, 40, 60]), scale 2^40)
+// as CCS's default sets, one thread, median of `reps` runs.
 // Usage: node seal_bench.mjs <peers dir> <reps>; prints one JSON object.
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -52,4 +53,34 @@ function run(scheme, n) {
   return r;
 }
 
-console.log(JSON.stringify({ library: 'node-seal 6.0.3', n: 8192, bfv: run('bfv', 8192), bgv: run('bgv', 8192) }));
+function runCkks(n) {
+  const parms = seal.EncryptionParameters(seal.SchemeType.ckks);
+  parms.setPolyModulusDegree(n);
+  parms.setCoeffModulus(seal.CoeffModulus.Create(n, Int32Array.from([60, 40, 40, 60])));
+  const ctx = seal.Context(parms, true, seal.SecurityLevel.tc128);
+  if (!ctx.parametersSet()) throw new Error('SEAL refused the CKKS parameters');
+  const kg = seal.KeyGenerator(ctx);
+  const pk = kg.createPublicKey(), sk = kg.secretKey(), rk = kg.createRelinKeys();
+  const gk = kg.createGaloisKeys(Int32Array.from([1]));
+  const enc = seal.CKKSEncoder(ctx), encr = seal.Encryptor(ctx, pk), dec = seal.Decryptor(ctx, sk);
+  const ev = seal.Evaluator(ctx);
+  const scale = Math.pow(2, 40);
+  const vals = Float64Array.from({ length: n / 2 }, (_, i) => ((i * 7919) % 2001) / 1000 - 1);
+  const pt = enc.encode(vals, scale);
+  const a = encr.encrypt(pt), b = encr.encrypt(pt);
+  const out = seal.CipherText();
+  const mrr = () => { ev.multiply(a, b, out); ev.relinearize(out, rk, out); ev.rescaleToNext(out, out); };
+  const r = {
+    encrypt_ms: median(() => encr.encrypt(pt).delete()),
+    decrypt_ms: median(() => dec.decrypt(a).delete()),
+    mul_relin_rescale_ms: median(mrr),
+    rotate_ms: median(() => ev.rotateVector(a, 1, gk, out)),
+  };
+  mrr();
+  const got = enc.decode(dec.decrypt(out));
+  r.checked = Math.abs(got[7] - vals[7] * vals[7]) < 1e-4;
+  return r;
+}
+
+console.log(JSON.stringify({ library: 'node-seal 6.0.3', n: 8192, bfv: run('bfv', 8192), bgv: run('bgv', 8192),
+  ckks: runCkks(8192) }));

@@ -74,8 +74,8 @@ typedef struct ccs_he_params {
 /* Defaults: N = 8192: 4 data primes (43, 43, 43, 44 bits) + a 44-bit special
  * prime = 217 bits <= 218; N = 16384: 8 x 48 + 49 = 433 <= 438. t =
  * 65537 (batching). CKKS: t = 0 (unused), scale 2^40, N = 8192: data
- * primes (50, 40, 40, 40) + a 48-bit special prime = 218 bits (depth 3);
- * N = 16384: (50, 8 x 40) + 50 = 420 bits (depth 8). Other n:
+ * primes (48, 40, 40, 40) + a 50-bit special prime = 218 bits (depth 3);
+ * N = 16384: (48, 8 x 40) + 50 = 418 bits (depth 8). Other n:
  * CCS_ERR_INVALID_ARG. */
 CCS_MUST_USE ccs_status ccs_he_params_default(ccs_he_scheme scheme, size_t n, ccs_he_params *out);
 

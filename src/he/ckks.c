@@ -358,23 +358,98 @@ ccs_status ccs_he_ckks_relinearize(const ccs_he_ctx *c, const ccs_he_relin_key *
 ccs_status ccs_he_ckks_rescale(const ccs_he_ctx *c, const ccs_he_ciphertext *a, ccs_he_ciphertext *out) {
     CCS_TRY(check_ct(c, a));
     CCS_ENSURE(a->level >= 2, CCS_ERR_INVALID_ARG, "ckks: no prime left to rescale by (level %zu)", a->level);
-    CCS_TRY(ccs_he_ciphertext_copy(out, a));
-    uint64_t *scr = he_scratch(HE_SCR_ROT, 2 * c->n * sizeof(uint64_t));
+    CCS_TRY(he_ct_prepare(c, out, a->level, a->size));
+    const size_t l = a->level, size = a->size, n = c->n;
+    uint64_t *scr = he_scratch(HE_SCR_ROT, 2 * n * sizeof(uint64_t));
     CCS_ENSURE(scr != NULL, CCS_ERR_NOMEM, "ckks: no memory");
-    size_t l = a->level;
-    for (size_t k = 0; k < out->size; k++)
+    for (size_t k = 0; k < size; k++) {
+        if (out != a) memcpy(he_ct_row(out, k, 0), he_ct_row(a, k, 0), l * n * sizeof(uint64_t));
         he_divide_last(c, he_ct_row(out, k, 0), l - 1, &c->m[l - 1], c->qlast_inv[l], 1, scr);
-    ct_scale_set(out, ct_scale_get(out) / (double)c->m[l - 1].q);
+    }
+    out->cf = a->cf;
+    ct_scale_set(out, ct_scale_get(a) / (double)c->m[l - 1].q);
     out->level = l - 1;
-    out->seeded = false;
+    return CCS_OK;
+}
+
+/* Key switching of d (NTT form, l rows) with the relinearization key, fused
+ * with the rescale: c0 and c1 (rows 0..l-1) become round((P c + <d, k>) /
+ * (P q_{l-1})) over rows 0..l-2, the same as the mod-down by P followed by
+ * the division by q_{l-1}, in 2 inverse and l-1 forward NTTs per polynomial
+ * instead of 2 and 2l-1. The centered remainder r of X = P c + <d, k>
+ * modulo P q_{l-1} is a' + P b' with a' = [X]_P centered and b' = [(X -
+ * a') / P]_{q_{l-1}} centered; each row gets (X - r) (P q_{l-1})^-1. The
+ * mod-up and the inner products are those of he_kswitch_apply (keys.c). */
+static ccs_status kswitch_rescale(const ccs_he_ctx *c, const he_kswitch *k, const uint64_t *d, size_t l, uint64_t *c0,
+                                  uint64_t *c1) {
+    const size_t n = c->n;
+    uint64_t *coef = he_scratch(HE_SCR_KS, (4 * l + 4) * n * sizeof(uint64_t));
+    CCS_ENSURE(coef != NULL, CCS_ERR_NOMEM, "ckks: no memory");
+    uint64_t *src = coef + l * n, *acc = src + l * n, *scr = acc + 2 * (l + 1) * n;
+    memcpy(coef, d, l * n * sizeof(uint64_t));
+    for (size_t j = 0; j < l; j++) ccs_ntt_inverse(c->m[j].ntt, coef + j * n);
+    uint64_t *acc0 = acc, *acc1 = acc + (l + 1) * n;
+    for (size_t i = 0; i <= l; i++) {
+        size_t ki = i < l ? i : c->L;
+        const he_mod m_ = c->m[ki], *m = &m_;
+        const uint64_t *s[CCS_HE_RNS_MAX_PRIMES], *kb[CCS_HE_RNS_MAX_PRIMES], *ka[CCS_HE_RNS_MAX_PRIMES];
+        for (size_t j = 0; j < l; j++) {
+            if (i == j) {
+                s[j] = d + j * n;
+            } else {
+                uint64_t *t = src + j * n;
+                const uint64_t *x = coef + j * n;
+                if (c->m[j].q < m->q) memcpy(t, x, n * sizeof *t);
+                else
+                    for (size_t z = 0; z < n; z++) t[z] = he_red64(x[z], m);
+                ccs_ntt_forward(m->ntt, t);
+                s[j] = t;
+            }
+            kb[j] = ccs_he_poly_row(&k->b[j], ki);
+            ka[j] = ccs_he_poly_row(&k->a[j], ki);
+        }
+        he_dyadic_macc(acc0 + i * n, s, kb, l, n, m);
+        he_dyadic_macc(acc1 + i * n, s, ka, l, n, m);
+    }
+    const he_mod *mp = &c->m[c->L], *mq = &c->m[l - 1];
+    const uint64_t P = mp->q, q = mq->q;
+    uint64_t *xa = scr, *y = scr + n, *t = src, *u = src + n; /* src is free now */
+    for (size_t poly = 0; poly < 2; poly++) {
+        uint64_t *ac = poly ? acc1 : acc0, *cc = poly ? c1 : c0;
+        memcpy(xa, ac + l * n, n * sizeof *xa);
+        ccs_ntt_inverse(mp->ntt, xa); /* X mod P, coefficient form */
+        he_scalar_mul(y, cc + (l - 1) * n, c->p_mod_q[l - 1], n, mq);
+        he_add(y, y, ac + (l - 1) * n, n, q);
+        ccs_ntt_inverse(mq->ntt, y); /* X mod q_{l-1} */
+        he_lift_centered(t, xa, P, 1, n, mq);
+        he_sub_mul(y, y, t, c->p_inv_q[l - 1], n, mq); /* b' (uncentered) */
+        for (size_t i = 0; i + 1 < l; i++) {
+            const he_mod *m = &c->m[i];
+            he_lift_centered(t, xa, P, 1, n, m);
+            he_lift_centered(u, y, q, c->p_mod_q[i], n, m);
+            he_add(t, t, u, n, m->q);
+            ccs_ntt_forward(m->ntt, t); /* r mod q_i */
+            uint64_t *r = cc + i * n;
+            he_sub_mul(t, ac + i * n, t, he_mmul(c->p_inv_q[i], c->qlast_inv[l][i], m), n, m);
+            he_scalar_mul(r, r, c->qlast_inv[l][i], n, m);
+            he_add(r, r, t, n, m->q);
+        }
+    }
     return CCS_OK;
 }
 
 ccs_status ccs_he_ckks_mul_relin_rescale(const ccs_he_ctx *c, const ccs_he_relin_key *rk, const ccs_he_ciphertext *a,
                                          const ccs_he_ciphertext *b, ccs_he_ciphertext *out) {
+    CCS_ENSURE(rk != NULL && rk->k.b != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL relinearization key");
+    CCS_TRY(check_pair(c, a, b, false));
+    CCS_ENSURE(a->level >= 2, CCS_ERR_INVALID_ARG, "ckks: no prime left to rescale by (level %zu)", a->level);
     CCS_TRY(ccs_he_ckks_multiply(c, a, b, out));
-    CCS_TRY(ccs_he_relinearize(c, rk, out, out));
-    return ccs_he_ckks_rescale(c, out, out);
+    const size_t l = out->level;
+    CCS_TRY(kswitch_rescale(c, &rk->k, he_ct_row(out, 2, 0), l, he_ct_row(out, 0, 0), he_ct_row(out, 1, 0)));
+    out->size = 2;
+    out->level = l - 1;
+    ct_scale_set(out, ct_scale_get(out) / (double)c->m[l - 1].q);
+    return CCS_OK;
 }
 
 ccs_status ccs_he_ckks_drop_level(const ccs_he_ctx *c, const ccs_he_ciphertext *a, ccs_he_ciphertext *out) {

@@ -59,9 +59,12 @@ ccs_status ccs_he_params_default(ccs_he_scheme scheme, size_t n, ccs_he_params *
         CCS_ENSURE(n == 8192 || n == 16384, CCS_ERR_INVALID_ARG,
                    "he: no default parameters for degree %zu (8192 or 16384)", n);
         out->data_count = n == 8192 ? 4 : 9;
-        out->data_bits[0] = 50;
+        /* q_0 48 bits: 8 bits above the scale for the final result; the
+         * special prime the largest (50 bits) so key switching adds
+         * ~2^-21 per rotation (q_0 / P scales that noise) */
+        out->data_bits[0] = 48;
         for (size_t i = 1; i < out->data_count; i++) out->data_bits[i] = 40;
-        out->special_bits = n == 8192 ? 48 : 50;
+        out->special_bits = 50;
         return CCS_OK;
     }
     if (n == 8192) {

@@ -33,9 +33,10 @@
  * then to multiples of 2^k: relative error 2^-62, below double precision).
  * So any scale up to 2^80 works while |values| * scale < 2^(log2 Q_l - 1).
  *
- * Precision (defaults, scale 2^40): fresh encryption ~2^-25 absolute error
- * per slot for |z| <= 1; one multiply+relinearize+rescale ~2^-22; see
- * docs/he.md for the measured figures.
+ * Precision (defaults, scale 2^40, |z| <= 1, max absolute error per slot):
+ * public-key encryption ~2^-23, a rotation adds little, one
+ * multiply+relinearize+rescale ~2^-22, depth 3 ~2^-18; docs/he.md has the
+ * measured figures.
  */
 #ifndef CCS_HE_CKKS_H
 #define CCS_HE_CKKS_H

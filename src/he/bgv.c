@@ -18,6 +18,7 @@ ccs_status ccs_he_plaintext_new(const ccs_he_ctx *c, ccs_he_plaintext **out) {
     ccs_he_plaintext *p = calloc(1, sizeof *p);
     CCS_ENSURE(p != NULL, CCS_ERR_NOMEM, "he: no memory");
     p->n = c->n;
+    p->rows = 1;
     p->c = he_alloc(c->n * sizeof(uint64_t));
     if (p->c == NULL) {
         free(p);
@@ -29,7 +30,7 @@ ccs_status ccs_he_plaintext_new(const ccs_he_ctx *c, ccs_he_plaintext **out) {
 
 void ccs_he_plaintext_free(ccs_he_plaintext *p) {
     if (p == NULL) return;
-    if (p->c) ccs_wipe(p->c, p->n * sizeof(uint64_t));
+    if (p->c) ccs_wipe(p->c, p->rows * p->n * sizeof(uint64_t));
     free(p->c);
     free(p);
 }
@@ -88,9 +89,16 @@ static ccs_status check_ct(const ccs_he_ctx *c, const ccs_he_ciphertext *ct) {
     return CCS_OK;
 }
 
+/* The entry points below read t; a CKKS context has none (t = 0) and goes
+ * through ccs_he_ckks_* instead. */
+#define LATTICE_ONLY(c)                                                                                   \
+    CCS_ENSURE((c) == NULL || (c)->p.scheme != CCS_HE_CKKS, CCS_ERR_INVALID_ARG,                        \
+               "he: a CKKS context takes the ccs_he_ckks_* functions")
+
 /* ---- encoders ---- */
 
 ccs_status ccs_he_encode_coeffs(const ccs_he_ctx *c, const uint64_t *v, size_t count, ccs_he_plaintext *pt) {
+    LATTICE_ONLY(c);
     CCS_ENSURE(c && pt && (v || count == 0) && count <= c->n && pt->n == c->n, CCS_ERR_INVALID_ARG,
                "he: bad encode arguments");
     for (size_t i = 0; i < count; i++) CCS_ENSURE(v[i] < c->p.t, CCS_ERR_INVALID_ARG, "he: value %zu is not below t", i);
@@ -100,12 +108,14 @@ ccs_status ccs_he_encode_coeffs(const ccs_he_ctx *c, const uint64_t *v, size_t c
 }
 
 ccs_status ccs_he_decode_coeffs(const ccs_he_ctx *c, const ccs_he_plaintext *pt, uint64_t *v) {
+    LATTICE_ONLY(c);
     CCS_ENSURE(c && pt && v && pt->n == c->n, CCS_ERR_INVALID_ARG, "he: bad decode arguments");
     memcpy(v, pt->c, c->n * sizeof *v);
     return CCS_OK;
 }
 
 ccs_status ccs_he_encode_batch(const ccs_he_ctx *c, const uint64_t *v, size_t count, ccs_he_plaintext *pt) {
+    LATTICE_ONLY(c);
     CCS_ENSURE(c && pt && (v || count == 0) && count <= c->n && pt->n == c->n, CCS_ERR_INVALID_ARG,
                "he: bad encode arguments");
     CCS_ENSURE(c->batching, CCS_ERR_INVALID_ARG, "he: batching needs a prime t = 1 mod 2N");
@@ -117,6 +127,7 @@ ccs_status ccs_he_encode_batch(const ccs_he_ctx *c, const uint64_t *v, size_t co
 }
 
 ccs_status ccs_he_decode_batch(const ccs_he_ctx *c, const ccs_he_plaintext *pt, uint64_t *v) {
+    LATTICE_ONLY(c);
     CCS_ENSURE(c && pt && v && pt->n == c->n, CCS_ERR_INVALID_ARG, "he: bad decode arguments");
     CCS_ENSURE(c->batching, CCS_ERR_INVALID_ARG, "he: batching needs a prime t = 1 mod 2N");
     uint64_t *tmp = he_alloc(c->n * sizeof(uint64_t));
@@ -214,6 +225,7 @@ ccs_status he_encrypt_core(const ccs_he_ctx *c, const ccs_he_public_key *pk, con
 
 static ccs_status encrypt_any(const ccs_he_ctx *c, const ccs_he_public_key *pk, const ccs_he_secret_key *sk,
                               const ccs_he_plaintext *pt, ccs_he_ciphertext *out) {
+    LATTICE_ONLY(c);
     CCS_ENSURE(c && (pk || sk) && pt && out && pt->n == c->n, CCS_ERR_INVALID_ARG, "he: bad encrypt arguments");
     uint64_t *m = he_alloc(c->L * c->n * sizeof(uint64_t));
     CCS_ENSURE(m != NULL, CCS_ERR_NOMEM, "he: no memory");
@@ -260,6 +272,7 @@ ccs_status he_phase(const ccs_he_ctx *c, const ccs_he_secret_key *sk, const ccs_
 
 ccs_status ccs_he_decrypt(const ccs_he_ctx *c, const ccs_he_secret_key *sk, const ccs_he_ciphertext *ct,
                           ccs_he_plaintext *out) {
+    LATTICE_ONLY(c);
     CCS_TRY(check_ct(c, ct));
     CCS_ENSURE(sk && out && out->n == c->n, CCS_ERR_INVALID_ARG, "he: bad decrypt arguments");
     const size_t n = c->n, l = ct->level;
@@ -283,6 +296,7 @@ ccs_status ccs_he_decrypt(const ccs_he_ctx *c, const ccs_he_secret_key *sk, cons
 
 ccs_status ccs_he_noise_budget(const ccs_he_ctx *c, const ccs_he_secret_key *sk, const ccs_he_ciphertext *ct,
                                int *bits) {
+    LATTICE_ONLY(c);
     CCS_TRY(check_ct(c, ct));
     CCS_ENSURE(sk && bits, CCS_ERR_INVALID_ARG, "he: bad arguments");
     const size_t n = c->n, l = ct->level;
@@ -333,6 +347,8 @@ static ccs_status add_sub(const ccs_he_ctx *c, const ccs_he_ciphertext *a, const
     CCS_TRY(check_ct(c, a));
     CCS_TRY(check_ct(c, b));
     CCS_ENSURE(a->level == b->level, CCS_ERR_INVALID_ARG, "he: operands at levels %zu and %zu", a->level, b->level);
+    /* CKKS keeps the scale in cf: adding across scales would be silently wrong */
+    CCS_ENSURE(c->p.scheme != CCS_HE_CKKS || a->cf == b->cf, CCS_ERR_INVALID_ARG, "he: CKKS operands at different scales");
     ccs_he_ciphertext *bb = NULL;
     uint64_t t = c->p.t;
     if (c->p.scheme == CCS_HE_BGV && a->cf != b->cf) {
@@ -385,6 +401,7 @@ ccs_status ccs_he_negate(const ccs_he_ctx *c, const ccs_he_ciphertext *a, ccs_he
 
 ccs_status ccs_he_add_plain(const ccs_he_ctx *c, const ccs_he_ciphertext *a, const ccs_he_plaintext *p,
                             ccs_he_ciphertext *out) {
+    LATTICE_ONLY(c);
     CCS_TRY(check_ct(c, a));
     CCS_ENSURE(p && p->n == c->n, CCS_ERR_INVALID_ARG, "he: bad plaintext");
     ccs_he_plaintext *q = NULL;
@@ -408,6 +425,7 @@ ccs_status ccs_he_add_plain(const ccs_he_ctx *c, const ccs_he_ciphertext *a, con
 
 ccs_status ccs_he_multiply_plain(const ccs_he_ctx *c, const ccs_he_ciphertext *a, const ccs_he_plaintext *p,
                                  ccs_he_ciphertext *out) {
+    LATTICE_ONLY(c);
     CCS_TRY(check_ct(c, a));
     CCS_ENSURE(p && p->n == c->n, CCS_ERR_INVALID_ARG, "he: bad plaintext");
     uint64_t *m = he_alloc(a->level * c->n * sizeof(uint64_t));
@@ -426,6 +444,7 @@ ccs_status ccs_he_multiply_plain(const ccs_he_ctx *c, const ccs_he_ciphertext *a
 
 ccs_status ccs_he_multiply(const ccs_he_ctx *c, const ccs_he_ciphertext *a, const ccs_he_ciphertext *b,
                            ccs_he_ciphertext *out) {
+    LATTICE_ONLY(c);
     CCS_TRY(check_ct(c, a));
     CCS_TRY(check_ct(c, b));
     CCS_ENSURE(a->size == 2 && b->size == 2, CCS_ERR_INVALID_ARG, "he: multiply needs size-2 ciphertexts");
@@ -516,12 +535,14 @@ static ccs_status rotate(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, cons
 
 ccs_status ccs_he_rotate_rows(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, const ccs_he_ciphertext *a, int step,
                               ccs_he_ciphertext *out) {
+    LATTICE_ONLY(c);
     CCS_ENSURE(c != NULL, CCS_ERR_INVALID_ARG, "he: NULL context");
     return rotate(c, gk, a, he_galois_elt(c, step), out);
 }
 
 ccs_status ccs_he_rotate_columns(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, const ccs_he_ciphertext *a,
                                  ccs_he_ciphertext *out) {
+    LATTICE_ONLY(c);
     CCS_ENSURE(c != NULL, CCS_ERR_INVALID_ARG, "he: NULL context");
     return rotate(c, gk, a, (uint32_t)(2 * c->n - 1), out);
 }

@@ -62,6 +62,7 @@ ccs_status ccs_he_ckks_plaintext_new(const ccs_he_ctx *c, ccs_he_plaintext **out
     p->n = c->n;
     p->level = c->L;
     p->scale = c->p.scale;
+    p->rows = c->L;
     p->c = he_alloc(c->L * c->n * sizeof(uint64_t));
     if (p->c == NULL) {
         free(p);

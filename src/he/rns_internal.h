@@ -150,6 +150,7 @@ struct ccs_he_galois_keys {
 
 struct ccs_he_plaintext {
     size_t n;
+    size_t rows; /* rows of n words allocated (1; CKKS: L), all wiped on free */
     uint64_t *c; /* coefficients mod t; CKKS: level x n residues, NTT form */
     size_t level; /* CKKS: data primes in use (0: not a CKKS plaintext) */
     double scale; /* CKKS */

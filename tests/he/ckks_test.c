@@ -227,6 +227,17 @@ static void test_ops(void **state) {
     assert_int_equal(ccs_he_ciphertext_level(l1), 1);
     assert_int_equal(ccs_he_ckks_rescale(f->c, l1, r), CCS_ERR_INVALID_ARG);
     assert_int_equal(ccs_he_ckks_drop_level(f->c, l1, r), CCS_ERR_INVALID_ARG);
+    /* the BGV/BFV entry points refuse a CKKS context (they would need t) */
+    assert_int_equal(ccs_he_encrypt(f->c, f->pk, pt, r), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_he_decrypt(f->c, f->sk, a, pt), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_he_multiply(f->c, a, b, r), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_he_multiply_plain(f->c, a, pt, r), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_he_rotate_rows(f->c, f->gk, a, 1, r), CCS_ERR_INVALID_ARG);
+    uint64_t one = 1;
+    assert_int_equal(ccs_he_encode_batch(f->c, &one, 1, pt), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_he_add(f->c, ad, a2, r), CCS_OK); /* same scale */
+    assert_int_equal(ccs_he_ckks_set_scale(a2, 0x1p41), CCS_OK);
+    assert_int_equal(ccs_he_add(f->c, ad, a2, r), CCS_ERR_INVALID_ARG); /* scales differ */
 
     ccs_he_ciphertext_free(l1);
     ccs_he_ciphertext_free(t3);

@@ -1,7 +1,10 @@
 /* `ccs he demo|bench`: computing on encrypted data.
- *   demo   an encrypted dot product and an encrypted logistic-regression
- *          score with Paillier, decrypted and checked against the plaintext
- *   bench  HEBench-style workloads (he_bench.c) as a table, CSV or JSON */
+ *   demo   logistic-regression inference on an encrypted feature vector:
+ *          CKKS (he_demo_ckks.c: the score and the polynomial sigmoid under
+ *          encryption) or Paillier (the dot product and the score w.x + b),
+ *          decrypted and checked against the plaintext
+ *   bench  HEBench-style workloads (he_bench.c, he_bench_rns.c,
+ *          he_bench_ckks.c) as a table, CSV or JSON */
 #include <gmp.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,19 +20,25 @@ static const char *const WL_NAMES[] = {"add", "mul", "dot", "matmul", "logreg"};
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: ccs he demo [--bits 2048|3072] [--features N]\n"
-            "       ccs he bench [--scheme paillier|bgv|bfv] [--workload add|mul|dot|matmul|logreg|all] [--size N]\n"
-            "                    [--mode latency|offline] [--reps R] [--bits 2048|3072] [--format table|csv|json]\n"
-            "demo: a client encrypts a feature vector; a server that never sees it computes the dot\n"
-            "product with its plaintext weights and a logistic-regression score w.x + b on the\n"
-            "ciphertexts; the client decrypts, applies the sigmoid, and both are checked against the\n"
-            "plaintext computation. bench: the HEBench workloads (element-wise add, element-wise\n"
-            "multiply by a plaintext, dot product, matrix product with a plaintext matrix, the\n"
-            "logistic-regression score), latency mode (one sample, the operation repeated R times) or\n"
-            "offline mode (R samples, samples per second), wall and thread CPU time per operation:\n"
-            "mean, median, p90, p99, min, max, standard deviation; each output is decrypted and checked.\n"
-            "Schemes: paillier (--bits), bgv and bfv (N = 8192, 128-bit, values in the batching slots;\n"
-            "the bits column is N; logreg needs real arithmetic and is skipped there).\n"
+            "usage: ccs he demo [--scheme ckks|paillier] [--features N] [--bits 2048|3072 (paillier)]\n"
+            "       ccs he bench [--scheme paillier|bgv|bfv|ckks] [--workload add|mul|dot|matmul|logreg|all]\n"
+            "                    [--size N] [--mode latency|offline] [--reps R] [--bits 2048|3072 (paillier)]\n"
+            "                    [--format table|csv|json]\n"
+            "demo: a client encrypts a feature vector; a server that never sees it (nor the secret key)\n"
+            "computes a logistic-regression score w.x + b with its plaintext model. CKKS (default): the\n"
+            "server also evaluates the sigmoid as the polynomial 0.5 + 0.197 z - 0.004 z^3 on the\n"
+            "ciphertext, holding only the public, relinearization and Galois keys; the client decrypts\n"
+            "and prints each result beside the plaintext one and the error (exit 1 beyond the bound).\n"
+            "Paillier: the dot product and the score, the sigmoid applied after decryption.\n"
+            "bench: the HEBench workloads (element-wise add, element-wise multiply, dot product, matrix\n"
+            "product with a plaintext matrix, logistic-regression inference), latency mode (one sample,\n"
+            "the operation repeated R times) or offline mode (R samples, samples per second), wall and\n"
+            "thread CPU time per operation: mean, median, p90, p99, min, max, standard deviation; each\n"
+            "output is decrypted and checked. Schemes: paillier (--bits), bgv and bfv (N = 8192, 128-bit,\n"
+            "values in the batching slots, checked exactly; logreg needs real arithmetic and is skipped),\n"
+            "ckks (N = 8192, 128-bit, scale 2^40, real values; logreg is sigma3(w.x + b) with x encrypted\n"
+            "and the model in plaintext; checked within a bound, the max error reported); the bits column\n"
+            "is N for the lattice schemes.\n"
             "Exit: 0 done and checked, 1 a check failed, 2 usage.\n");
 }
 
@@ -127,26 +136,26 @@ static void report(fmt f, bool first, const char *scheme, const char *wl, size_t
     if (f == FMT_CSV) {
         if (first) printf("scheme,workload,size,mode,bits,reps,wall_mean_us,wall_median_us,wall_p90_us,wall_p99_us,"
                           "wall_min_us,wall_max_us,wall_stddev_us,cpu_mean_us,cpu_median_us,samples_per_s,"
-                          "encrypt_us,decrypt_us,checked\n");
-        printf("%s,%s,%zu,%s,%u,%zu,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.2f,%.1f,%.1f,%s\n", scheme, wl, size,
-               md, bits, r->reps, r->wall.mean, r->wall.median, r->wall.p90, r->wall.p99, r->wall.min, r->wall.max,
+                          "encrypt_us,decrypt_us,max_abs_err,checked\n");
+        printf("%s,%s,%zu,%s,%u,%zu,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.2f,%.1f,%.1f,%.3g,%s\n", scheme, wl,
+               size, md, bits, r->reps, r->wall.mean, r->wall.median, r->wall.p90, r->wall.p99, r->wall.min, r->wall.max,
                r->wall.stddev, r->cpu.mean, r->cpu.median, r->samples_per_s, r->encrypt_us, r->decrypt_us,
-               r->checked ? "yes" : "no");
+               r->max_abs_err, r->checked ? "yes" : "no");
     } else if (f == FMT_JSON) {
         printf("%s{\"scheme\":\"%s\",\"workload\":\"%s\",\"size\":%zu,\"mode\":\"%s\",\"bits\":%u,\"reps\":%zu,"
                "\"wall_us\":{\"mean\":%.1f,\"median\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"min\":%.1f,\"max\":%.1f,"
                "\"stddev\":%.1f},\"cpu_us\":{\"mean\":%.1f,\"median\":%.1f},\"samples_per_s\":%.2f,"
-               "\"encrypt_us\":%.1f,\"decrypt_us\":%.1f,\"checked\":%s}",
+               "\"encrypt_us\":%.1f,\"decrypt_us\":%.1f,\"max_abs_err\":%.3g,\"checked\":%s}",
                first ? "" : ",\n", scheme, wl, size, md, bits, r->reps, r->wall.mean, r->wall.median, r->wall.p90, r->wall.p99,
                r->wall.min, r->wall.max, r->wall.stddev, r->cpu.mean, r->cpu.median, r->samples_per_s, r->encrypt_us,
-               r->decrypt_us, r->checked ? "true" : "false");
+               r->decrypt_us, r->max_abs_err, r->checked ? "true" : "false");
     } else {
         if (first)
-            printf("%-9s %-7s %5s %-8s %10s %10s %10s %10s %10s %12s %s\n", "scheme", "workload", "size", "mode",
-                   "mean us", "median", "p90", "p99", "cpu med", "samples/s", "checked");
-        printf("%-9s %-7s %5zu %-8s %10.1f %10.1f %10.1f %10.1f %10.1f %12.2f %s\n", scheme, wl, size, md,
+            printf("%-9s %-7s %5s %-8s %10s %10s %10s %10s %10s %12s %9s %s\n", "scheme", "workload", "size", "mode",
+                   "mean us", "median", "p90", "p99", "cpu med", "samples/s", "max err", "checked");
+        printf("%-9s %-7s %5zu %-8s %10.1f %10.1f %10.1f %10.1f %10.1f %12.2f %9.2g %s\n", scheme, wl, size, md,
                r->wall.mean, r->wall.median, r->wall.p90, r->wall.p99, r->cpu.median, r->samples_per_s,
-               r->checked ? "yes" : "NO");
+               r->max_abs_err, r->checked ? "yes" : "NO");
     }
 }
 
@@ -157,6 +166,7 @@ static int bench(int argc, char **argv) {
     int wl = -1; /* all */
     he_mode mode = HE_MODE_LATENCY;
     fmt f = FMT_TABLE;
+    bool bits_given = false;
     for (int i = 2; i < argc; i += 2) { /* every option takes one value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = v != NULL;
@@ -164,7 +174,8 @@ static int bench(int argc, char **argv) {
             usage(stdout);
             return CLI_OK;
         } else if (ok && strcmp(a, "--scheme") == 0) {
-            ok = strcmp(v, "paillier") == 0 || strcmp(v, "bgv") == 0 || strcmp(v, "bfv") == 0;
+            ok = strcmp(v, "paillier") == 0 || strcmp(v, "bgv") == 0 || strcmp(v, "bfv") == 0 ||
+                 strcmp(v, "ckks") == 0;
             scheme = v;
         }
         else if (ok && strcmp(a, "--workload") == 0) {
@@ -175,8 +186,10 @@ static int bench(int argc, char **argv) {
             ok = wl != -2;
         } else if (ok && strcmp(a, "--size") == 0) ok = parse_size(v, 1, 4096, &size);
         else if (ok && strcmp(a, "--reps") == 0) ok = parse_size(v, 1, 100000, &reps);
-        else if (ok && strcmp(a, "--bits") == 0) ok = (bits = (unsigned)atoi(v)) == 2048 || bits == 3072;
-        else if (ok && strcmp(a, "--mode") == 0) {
+        else if (ok && strcmp(a, "--bits") == 0) {
+            ok = (bits = (unsigned)atoi(v)) == 2048 || bits == 3072;
+            bits_given = true;
+        } else if (ok && strcmp(a, "--mode") == 0) {
             ok = strcmp(v, "latency") == 0 || strcmp(v, "offline") == 0;
             mode = strcmp(v, "offline") == 0 ? HE_MODE_OFFLINE : HE_MODE_LATENCY;
         } else if (ok && strcmp(a, "--format") == 0) {
@@ -192,7 +205,11 @@ static int bench(int argc, char **argv) {
         fprintf(stderr, "ccs he bench: matmul --size is at most 64\n");
         return CLI_USAGE;
     }
-    bool lattice = strcmp(scheme, "paillier") != 0;
+    bool lattice = strcmp(scheme, "paillier") != 0, ckks = strcmp(scheme, "ckks") == 0;
+    if (lattice && bits_given) {
+        fprintf(stderr, "ccs he bench: --bits is for Paillier (%s runs at N = 8192, 128-bit)\n", scheme);
+        return CLI_USAGE;
+    }
     ccs_paillier_priv *priv = NULL;
     if (!lattice && ccs_paillier_keygen(bits, NULL, &priv) != CCS_OK) return fail("bench");
     int rc = CLI_OK;
@@ -200,7 +217,7 @@ static int bench(int argc, char **argv) {
     for (int k = 0, first = 1; k < 5 && rc == CLI_OK; k++) {
         if (wl >= 0 && k != wl) continue;
         size_t sz = k == HE_WL_MATMUL && size > 8 && wl < 0 ? 8 : size;
-        if (lattice && k == HE_WL_LOGREG) {
+        if (lattice && !ckks && k == HE_WL_LOGREG) {
             if (wl == HE_WL_LOGREG) {
                 fprintf(stderr, "ccs he bench: logreg needs real arithmetic (CKKS): not on %s\n", scheme);
                 rc = CLI_USAGE;
@@ -208,9 +225,10 @@ static int bench(int argc, char **argv) {
             continue;
         }
         he_result r;
-        ccs_status st = lattice ? he_bench_rns(strcmp(scheme, "bgv") == 0 ? CCS_HE_BGV : CCS_HE_BFV, (he_workload)k, sz,
-                                               mode, reps, &r)
-                                : he_bench_paillier(priv, (he_workload)k, sz, mode, reps, &r);
+        ccs_status st = ckks      ? he_bench_ckks((he_workload)k, sz, mode, reps, &r)
+                        : lattice ? he_bench_rns(strcmp(scheme, "bgv") == 0 ? CCS_HE_BGV : CCS_HE_BFV, (he_workload)k,
+                                                 sz, mode, reps, &r)
+                                  : he_bench_paillier(priv, (he_workload)k, sz, mode, reps, &r);
         if (st != CCS_OK) {
             rc = fail("bench");
             break;
@@ -232,12 +250,21 @@ int ccs_cli_he(int argc, char **argv) {
     if (strcmp(argv[1], "demo") == 0) {
         unsigned bits = 2048;
         size_t n = 64;
+        bool paillier = false, bits_given = false;
         for (int i = 2; i < argc; i++) {
             if (strcmp(argv[i], "--help") == 0) {
                 usage(stdout);
                 return CLI_OK;
+            } else if (strcmp(argv[i], "--scheme") == 0 && i + 1 < argc) {
+                i++;
+                if (strcmp(argv[i], "ckks") != 0 && strcmp(argv[i], "paillier") != 0) {
+                    fprintf(stderr, "ccs he demo: --scheme ckks or paillier\n");
+                    return CLI_USAGE;
+                }
+                paillier = strcmp(argv[i], "paillier") == 0;
             } else if (strcmp(argv[i], "--bits") == 0 && i + 1 < argc) {
                 bits = (unsigned)atoi(argv[++i]);
+                bits_given = true;
                 if (bits != 2048 && bits != 3072) {
                     fprintf(stderr, "ccs he demo: --bits 2048 or 3072\n");
                     return CLI_USAGE;
@@ -252,7 +279,11 @@ int ccs_cli_he(int argc, char **argv) {
                 return CLI_USAGE;
             }
         }
-        return demo(bits, n);
+        if (!paillier && bits_given) {
+            fprintf(stderr, "ccs he demo: --bits is for --scheme paillier\n");
+            return CLI_USAGE;
+        }
+        return paillier ? demo(bits, n) : he_demo_ckks(n);
     }
     fprintf(stderr, "ccs he: unknown command \"%s\"\n", argv[1]);
     usage(stderr);

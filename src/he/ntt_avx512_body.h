@@ -7,8 +7,11 @@
  *   NTT_SHOUP(f)    the Shoup table of twiddle table f (f##_s52 or f##_s64)
  *   NTT_SHOUP_NINV(t)  the Shoup companion of n^-1
  *   NTT_FWD_NAME, NTT_INV_NAME  the two exported transforms
- * The stages (radix 4 for long distances, the three short distances in one
- * pass with permutes) and the lazy butterflies are the same for both.
+ * The schedule, the same for both: long-distance stages two per pass
+ * (radix 4); once the remaining stages stay inside 16 KiB blocks, each block
+ * runs through all of them while in L1; the last three (or four) stages in
+ * one pass with composed permutes; the inverse folds n^-1 into its last
+ * pass. Butterflies are lazy (values below 4q between stages).
  */
 typedef struct consts {
     __m512i q, q2, negq, mask52, zero, mask32;
@@ -67,78 +70,113 @@ TARGET static inline void inv_bfly(__m512i *x, __m512i *y, __m512i w, __m512i ws
     *y = mul_lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), c->q2), w, ws, c);
 }
 
-/* Lane regroupings for the butterflies at distance 4, 2 and 1 across a pair
- * of vectors A (elements 0..7) and B (8..15): X takes the first element of
- * each pair, Y the second; the "back" tables undo it. */
-typedef struct perm {
-    __m512i x, y, back_a, back_b, wi;
-} perm;
-
-TARGET static perm perm_for(unsigned dist) {
-    perm p;
-    if (dist == 4) {
-        p.x = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11), p.y = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
-        p.back_a = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11), p.back_b = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
-        p.wi = _mm512_setr_epi64(0, 0, 0, 0, 1, 1, 1, 1);
-    } else if (dist == 2) {
-        p.x = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13), p.y = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
-        p.back_a = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11), p.back_b = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
-        p.wi = _mm512_setr_epi64(0, 0, 1, 1, 2, 2, 3, 3);
-    } else {
-        p.x = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), p.y = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
-        p.back_a = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), p.back_b = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
-        p.wi = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-    }
-    return p;
+/* The three short-distance stages on a block of 16 elements held in two
+ * vectors. Each stage pairs lanes of X with lanes of Y; the regrouping from
+ * one stage's pairing to the next is a single two-source permute (or an
+ * unpack / 128-bit shuffle), composed ahead of time, so a block is loaded
+ * once, permuted 8 times and stored once. Stage d's twiddles for the block
+ * at k start at n/(2d) + k/(2d) in the table: 2, 4 and 8 of them, spread
+ * over the lanes of their butterflies. */
+TARGET static inline __m512i tw_d4(const uint64_t *t, __m512i idx) {
+    return _mm512_permutexvar_epi64(idx, _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)t)));
+}
+TARGET static inline __m512i tw_d2(const uint64_t *t, __m512i idx) {
+    return _mm512_permutexvar_epi64(idx, _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)t)));
 }
 
-/* The twiddles of the 16 elements at a: 16/(2 dist) consecutive entries of
- * the table from tw, spread over their lanes. */
-TARGET static inline __m512i twiddles(const uint64_t *tw, unsigned dist, const perm *p) {
-    __m512i raw = dist == 1 ? _mm512_loadu_si512(tw)
-                  : dist == 2 ? _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)tw))
-                              : _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)tw));
-    return _mm512_permutexvar_epi64(p->wi, raw);
+/* [0, 4q) -> [0, q) */
+TARGET static inline __m512i reduce4q(__m512i x, const consts *c) {
+    x = reduce2q(x, c);
+    return _mm512_min_epu64(x, _mm512_sub_epi64(x, c->q));
 }
 
-/* The three short-distance stages (4, 2, 1 forward; 1, 2, 4 inverse) in one
- * pass: each pair of vectors is loaded once, regrouped for each stage with
- * permutes, and stored once, reduced to [0, q) after the last forward
- * stage. tw/tws: the twiddle tables (forward or inverse). */
-TARGET static void short_stages(uint64_t *a, size_t n, const uint64_t *tw, const uint64_t *tws, bool inverse,
-                                const consts *c) {
-    static const unsigned fwd_order[3] = {4, 2, 1}, inv_order[3] = {1, 2, 4};
-    const unsigned *order = inverse ? inv_order : fwd_order;
-    perm p[3];
-    for (int s = 0; s < 3; s++) p[s] = perm_for(order[s]);
-    for (size_t k = 0; k < n; k += 16) {
+/* The tables and lane patterns of the short stages. */
+typedef struct shortc {
+    const uint64_t *w8, *w8s, *w4, *w4s, *w2, *w2s, *w1, *w1s;
+    __m512i i4, i2, p2x, p2y, pa, pb;
+} shortc;
+
+TARGET static inline shortc short_consts(size_t n, const uint64_t *tw, const uint64_t *tws) {
+    shortc s = {tw + n / 16, tws + n / 16, tw + n / 8, tws + n / 8, tw + n / 4, tws + n / 4, tw + n / 2, tws + n / 2,
+                _mm512_setr_epi64(0, 0, 0, 0, 1, 1, 1, 1), _mm512_setr_epi64(0, 0, 1, 1, 2, 2, 3, 3),
+                _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15),
+                _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15)};
+    return s;
+}
+
+/* Forward distances 4, 2, 1 on the 16 elements at k, held in *A (0-7) and
+ * *B (8-15); lanes: X4 = e0-3,e8-11 | Y4 = e4-7,e12-15, then
+ * X2 = e0,1,4,5,8,9,12,13 | Y2 = e2,3,6,7,..., then X1 = even | Y1 = odd;
+ * the result reduced to [0, q). */
+TARGET static inline void fwd3(__m512i *A, __m512i *B, size_t k, const shortc *s, const consts *c) {
+    __m512i X = _mm512_shuffle_i64x2(*A, *B, 0x44), Y = _mm512_shuffle_i64x2(*A, *B, 0xee);
+    fwd_bfly(&X, &Y, tw_d4(s->w4 + k / 8, s->i4), tw_d4(s->w4s + k / 8, s->i4), c);
+    __m512i U = _mm512_permutex2var_epi64(X, s->p2x, Y), V = _mm512_permutex2var_epi64(X, s->p2y, Y);
+    fwd_bfly(&U, &V, tw_d2(s->w2 + k / 4, s->i2), tw_d2(s->w2s + k / 4, s->i2), c);
+    X = _mm512_unpacklo_epi64(U, V), Y = _mm512_unpackhi_epi64(U, V);
+    fwd_bfly(&X, &Y, _mm512_loadu_si512(s->w1 + k / 2), _mm512_loadu_si512(s->w1s + k / 2), c);
+    X = reduce4q(X, c), Y = reduce4q(Y, c);
+    *A = _mm512_permutex2var_epi64(X, s->pa, Y), *B = _mm512_permutex2var_epi64(X, s->pb, Y);
+}
+
+/* Inverse distances 1, 2, 4: the forward regroupings in reverse. */
+TARGET static inline void inv3(__m512i *A, __m512i *B, size_t k, const shortc *s, const consts *c) {
+    const __m512i ev = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), od = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+    __m512i X = _mm512_permutex2var_epi64(*A, ev, *B), Y = _mm512_permutex2var_epi64(*A, od, *B);
+    inv_bfly(&X, &Y, _mm512_loadu_si512(s->w1 + k / 2), _mm512_loadu_si512(s->w1s + k / 2), c);
+    __m512i U = _mm512_unpacklo_epi64(X, Y), V = _mm512_unpackhi_epi64(X, Y);
+    inv_bfly(&U, &V, tw_d2(s->w2 + k / 4, s->i2), tw_d2(s->w2s + k / 4, s->i2), c);
+    X = _mm512_permutex2var_epi64(U, s->p2x, V), Y = _mm512_permutex2var_epi64(U, s->p2y, V);
+    inv_bfly(&X, &Y, tw_d4(s->w4 + k / 8, s->i4), tw_d4(s->w4s + k / 8, s->i4), c);
+    *A = _mm512_shuffle_i64x2(X, Y, 0x44), *B = _mm512_shuffle_i64x2(X, Y, 0xee);
+}
+
+/* The last forward stages in one pass over blocks of 32: distance 8 too
+ * when with8 (so that the long stages pair up into radix-4 passes), then
+ * 4, 2, 1 on each half; two independent halves keep both ports busy. */
+TARGET static void fwd_short(uint64_t *a, size_t n, size_t k0, size_t k1, const uint64_t *tw, const uint64_t *tws,
+                             bool with8, const consts *c) {
+    const shortc s = short_consts(n, tw, tws);
+    for (size_t k = k0; k < k1; k += 32) {
         __m512i A = _mm512_loadu_si512(a + k), B = _mm512_loadu_si512(a + k + 8);
-        for (int s = 0; s < 3; s++) {
-            const unsigned d = order[s];
-            const size_t m = n / (2 * d), g = m + k / (2 * d); /* the stage's first twiddle here */
-            __m512i X = _mm512_permutex2var_epi64(A, p[s].x, B), Y = _mm512_permutex2var_epi64(A, p[s].y, B);
-            __m512i W = twiddles(tw + g, d, &p[s]), WS = twiddles(tws + g, d, &p[s]);
-            if (inverse) inv_bfly(&X, &Y, W, WS, c);
-            else fwd_bfly(&X, &Y, W, WS, c);
-            if (!inverse && s == 2) { /* [0, 4q) -> [0, q) */
-                X = reduce2q(X, c), Y = reduce2q(Y, c);
-                X = _mm512_min_epu64(X, _mm512_sub_epi64(X, c->q));
-                Y = _mm512_min_epu64(Y, _mm512_sub_epi64(Y, c->q));
-            }
-            A = _mm512_permutex2var_epi64(X, p[s].back_a, Y);
-            B = _mm512_permutex2var_epi64(X, p[s].back_b, Y);
+        __m512i C = _mm512_loadu_si512(a + k + 16), D = _mm512_loadu_si512(a + k + 24);
+        if (with8) {
+            fwd_bfly(&A, &B, _mm512_set1_epi64((long long)s.w8[k / 16]), _mm512_set1_epi64((long long)s.w8s[k / 16]), c);
+            fwd_bfly(&C, &D, _mm512_set1_epi64((long long)s.w8[k / 16 + 1]),
+                     _mm512_set1_epi64((long long)s.w8s[k / 16 + 1]), c);
         }
-        _mm512_storeu_si512(a + k, A);
-        _mm512_storeu_si512(a + k + 8, B);
+        fwd3(&A, &B, k, &s, c);
+        fwd3(&C, &D, k + 16, &s, c);
+        _mm512_storeu_si512(a + k, A), _mm512_storeu_si512(a + k + 8, B);
+        _mm512_storeu_si512(a + k + 16, C), _mm512_storeu_si512(a + k + 24, D);
+    }
+}
+
+TARGET static void inv_short(uint64_t *a, size_t n, size_t k0, size_t k1, const uint64_t *tw, const uint64_t *tws,
+                             bool with8, const consts *c) {
+    const shortc s = short_consts(n, tw, tws);
+    for (size_t k = k0; k < k1; k += 32) {
+        __m512i A = _mm512_loadu_si512(a + k), B = _mm512_loadu_si512(a + k + 8);
+        __m512i C = _mm512_loadu_si512(a + k + 16), D = _mm512_loadu_si512(a + k + 24);
+        inv3(&A, &B, k, &s, c);
+        inv3(&C, &D, k + 16, &s, c);
+        if (with8) {
+            inv_bfly(&A, &B, _mm512_set1_epi64((long long)s.w8[k / 16]), _mm512_set1_epi64((long long)s.w8s[k / 16]), c);
+            inv_bfly(&C, &D, _mm512_set1_epi64((long long)s.w8[k / 16 + 1]),
+                     _mm512_set1_epi64((long long)s.w8s[k / 16 + 1]), c);
+        }
+        _mm512_storeu_si512(a + k, A), _mm512_storeu_si512(a + k + 8, B);
+        _mm512_storeu_si512(a + k + 16, C), _mm512_storeu_si512(a + k + 24, D);
     }
 }
 
 /* Two forward stages in one pass (distance h, then h/2; h >= 16): each
  * group of four vectors is loaded once and stored once, which halves the
  * traffic through the cache that bounds the long-distance stages. */
-TARGET static void fwd_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, const consts *c) {
+TARGET static void fwd_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, size_t i0, size_t i1,
+                              const consts *c) {
     const size_t q4 = h / 2;
-    for (size_t i = 0; i < m; i++) {
+    for (size_t i = i0; i < i1; i++) {
         const __m512i w1 = _mm512_set1_epi64((long long)t->root[m + i]);
         const __m512i w1s = _mm512_set1_epi64((long long)t->NTT_SHOUP(root)[m + i]);
         const __m512i w2 = _mm512_set1_epi64((long long)t->root[2 * m + 2 * i]);
@@ -159,33 +197,27 @@ TARGET static void fwd_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h,
     }
 }
 
-/* One forward stage at distance h >= 8. */
-TARGET static void fwd_radix2(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, const consts *c) {
-    for (size_t i = 0; i < m; i++) {
-        const __m512i w = _mm512_set1_epi64((long long)t->root[m + i]);
-        const __m512i ws = _mm512_set1_epi64((long long)t->NTT_SHOUP(root)[m + i]);
-        uint64_t *x = a + 2 * i * h, *y = x + h;
-        for (size_t j = 0; j < h; j += 8) {
-            __m512i X = _mm512_loadu_si512(x + j), Y = _mm512_loadu_si512(y + j);
-            fwd_bfly(&X, &Y, w, ws, c);
-            _mm512_storeu_si512(x + j, X);
-            _mm512_storeu_si512(y + j, Y);
-        }
-    }
-}
+/* Elements per cache block: once the stages left work within blocks this
+ * size (16 KiB, a third of L1), each block runs through all of them before
+ * the next is touched, so only the first passes stream through L2. */
+#define NTT_BLOCK 2048u
 
 TARGET void NTT_FWD_NAME(const ccs_ntt *t, uint64_t *a) {
     const consts c = make_consts(t->q);
-    const size_t n = t->n;
+    const size_t n = t->n, blk = n < NTT_BLOCK ? n : NTT_BLOCK;
     size_t m = 1, h = n >> 1;
-    for (; h >= 16; m <<= 2, h >>= 2) fwd_radix4(t, a, m, h, &c);
-    for (; h >= 8; m <<= 1, h >>= 1) fwd_radix2(t, a, m, h, &c);
-    short_stages(a, n, t->root, t->NTT_SHOUP(root), false, &c); /* h = 4, 2, 1 */
+    for (; h >= 16 && 2 * h > blk; m <<= 2, h >>= 2) fwd_radix4(t, a, m, h, 0, m, &c);
+    for (size_t b = 0; b < n; b += blk) {
+        size_t mb = m, hb = h;
+        for (; hb >= 16; mb <<= 2, hb >>= 2) fwd_radix4(t, a, mb, hb, b / (2 * hb), (b + blk) / (2 * hb), &c);
+        fwd_short(a, n, b, b + blk, t->root, t->NTT_SHOUP(root), hb == 8, &c); /* h = (8,) 4, 2, 1 */
+    }
 }
 
 /* Two inverse stages in one pass: distance h then 2h (blocks of 4h). */
-TARGET static void inv_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, const consts *c) {
-    for (size_t i = 0; i < m / 2; i++) {
+TARGET static void inv_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, size_t i0, size_t i1,
+                              const consts *c) {
+    for (size_t i = i0; i < i1; i++) {
         const __m512i wa = _mm512_set1_epi64((long long)t->inv_root[m + 2 * i]);
         const __m512i was = _mm512_set1_epi64((long long)t->NTT_SHOUP(inv_root)[m + 2 * i]);
         const __m512i wb = _mm512_set1_epi64((long long)t->inv_root[m + 2 * i + 1]);
@@ -206,30 +238,49 @@ TARGET static void inv_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h,
     }
 }
 
-TARGET static void inv_radix2(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, const consts *c) {
-    for (size_t i = 0; i < m; i++) {
-        const __m512i w = _mm512_set1_epi64((long long)t->inv_root[m + i]);
-        const __m512i ws = _mm512_set1_epi64((long long)t->NTT_SHOUP(inv_root)[m + i]);
-        uint64_t *x = a + 2 * i * h, *y = x + h;
-        for (size_t j = 0; j < h; j += 8) {
-            __m512i X = _mm512_loadu_si512(x + j), Y = _mm512_loadu_si512(y + j);
-            inv_bfly(&X, &Y, w, ws, c);
-            _mm512_storeu_si512(x + j, X);
-            _mm512_storeu_si512(y + j, Y);
-        }
+/* The last inverse pass (distances n/4 and n/2) with n^-1 folded in: the
+ * sums are multiplied by n^-1 and the last twiddle by n^-1 ahead of time,
+ * which saves a pass over the data; results in [0, q). */
+TARGET static void inv_last(const ccs_ntt *t, uint64_t *a, const consts *c) {
+    const size_t h = t->n / 4;
+    const uint64_t q = t->q, wn = (uint64_t)((unsigned __int128)t->inv_root[1] * t->n_inv % q);
+    const __m512i wa = _mm512_set1_epi64((long long)t->inv_root[2]);
+    const __m512i was = _mm512_set1_epi64((long long)t->NTT_SHOUP(inv_root)[2]);
+    const __m512i wb = _mm512_set1_epi64((long long)t->inv_root[3]);
+    const __m512i wbs = _mm512_set1_epi64((long long)t->NTT_SHOUP(inv_root)[3]);
+    const __m512i wc = _mm512_set1_epi64((long long)wn);
+    const __m512i wcs = _mm512_set1_epi64((long long)(((unsigned __int128)wn << (NTT_IFMA ? 52 : 64)) / q));
+    const __m512i ni = _mm512_set1_epi64((long long)t->n_inv), nis = _mm512_set1_epi64((long long)NTT_SHOUP_NINV(t));
+    uint64_t *p0 = a, *p1 = p0 + h, *p2 = p1 + h, *p3 = p2 + h;
+    for (size_t j = 0; j < h; j += 8) {
+        __m512i x0 = _mm512_loadu_si512(p0 + j), x1 = _mm512_loadu_si512(p1 + j);
+        __m512i x2 = _mm512_loadu_si512(p2 + j), x3 = _mm512_loadu_si512(p3 + j);
+        inv_bfly(&x0, &x1, wa, was, c);
+        inv_bfly(&x2, &x3, wb, wbs, c);
+        /* the last butterflies: x = (u + v) n^-1, y = (u - v) w n^-1 */
+        __m512i y0 = mul_lazy(_mm512_add_epi64(_mm512_sub_epi64(x0, x2), c->q2), wc, wcs, c);
+        __m512i y1 = mul_lazy(_mm512_add_epi64(_mm512_sub_epi64(x1, x3), c->q2), wc, wcs, c);
+        x0 = mul_lazy(_mm512_add_epi64(x0, x2), ni, nis, c);
+        x1 = mul_lazy(_mm512_add_epi64(x1, x3), ni, nis, c);
+        _mm512_storeu_si512(p0 + j, _mm512_min_epu64(x0, _mm512_sub_epi64(x0, c->q)));
+        _mm512_storeu_si512(p1 + j, _mm512_min_epu64(x1, _mm512_sub_epi64(x1, c->q)));
+        _mm512_storeu_si512(p2 + j, _mm512_min_epu64(y0, _mm512_sub_epi64(y0, c->q)));
+        _mm512_storeu_si512(p3 + j, _mm512_min_epu64(y1, _mm512_sub_epi64(y1, c->q)));
     }
 }
 
 TARGET void NTT_INV_NAME(const ccs_ntt *t, uint64_t *a) {
     const consts c = make_consts(t->q);
-    const size_t n = t->n;
-    short_stages(a, n, t->inv_root, t->NTT_SHOUP(inv_root), true, &c); /* h = 1, 2, 4 */
-    size_t m = n >> 4, h = 8;
-    for (; m >= 2; m >>= 2, h <<= 2) inv_radix4(t, a, m, h, &c);
-    for (; m >= 1; m >>= 1, h <<= 1) inv_radix2(t, a, m, h, &c);
-    const __m512i ni = _mm512_set1_epi64((long long)t->n_inv), nis = _mm512_set1_epi64((long long)NTT_SHOUP_NINV(t));
-    for (size_t j = 0; j < n; j += 8) {
-        __m512i v = mul_lazy(_mm512_loadu_si512(a + j), ni, nis, &c);
-        _mm512_storeu_si512(a + j, _mm512_min_epu64(v, _mm512_sub_epi64(v, c.q)));
+    const size_t n = t->n, blk = n < NTT_BLOCK ? n : NTT_BLOCK;
+    /* the long stages pair up when log2(n) - 3 is even; else distance 8 joins the short pass */
+    const bool with8 = (__builtin_ctzll(n) - 3) % 2 == 1;
+    const size_t m0 = with8 ? n >> 5 : n >> 4, h0 = with8 ? 16 : 8;
+    size_t m = m0, h = h0;
+    for (size_t b = 0; b < n; b += blk) {
+        inv_short(a, n, b, b + blk, t->inv_root, t->NTT_SHOUP(inv_root), with8, &c); /* h = 1, 2, 4 (, 8) */
+        for (m = m0, h = h0; m > 2 && 4 * h <= blk; m >>= 2, h <<= 2)
+            inv_radix4(t, a, m, h, b / (4 * h), (b + blk) / (4 * h), &c);
     }
+    for (; m > 2; m >>= 2, h <<= 2) inv_radix4(t, a, m, h, 0, m / 2, &c);
+    inv_last(t, a, &c); /* m = 2: distances n/4, n/2 */
 }

@@ -116,6 +116,9 @@ CCS_MUST_USE ccs_status ccs_collateral_load_dcapqvl(ccs_bytes json, ccs_collater
 /* A file: a directory, or a dcap-qvl JSON object. */
 CCS_MUST_USE ccs_status ccs_collateral_load_path(const char *path, ccs_collateral **out);
 void ccs_collateral_free(ccs_collateral *c);
+/* The raw pieces c was loaded from, unchanged (borrowed: valid while c
+ * lives; absent pieces are empty). */
+void ccs_collateral_raw_view(const ccs_collateral *c, ccs_collateral_raw *out);
 /* TEE the TCB Info is for (from its "id"), and its FMSPC (6 bytes). */
 ccs_tee ccs_collateral_tee(const ccs_collateral *c);
 CCS_MUST_USE ccs_status ccs_collateral_fmspc(const ccs_collateral *c, uint8_t out[static 6]);

@@ -57,6 +57,12 @@ extern "C" {
 #define CCS_RATLS_EVIDENCE_MAX (64u * 1024u)
 #define CCS_RATLS_CLAIMS_MAX 4096u
 #define CCS_RATLS_NONCE_MAX 64u
+/* Endorsements (2.23.133.5.4.2): each byte string, and the whole extension. */
+#define CCS_RATLS_ENDORSEMENT_ITEM_MAX (128u * 1024u)
+#define CCS_RATLS_ENDORSEMENTS_MAX (512u * 1024u)
+/* The version emitted: sgx_ql_qve_collateral_t's, major 3 (PCS API v3+)
+ * minor 1 (CRLs in raw DER) as the uint32 (major | minor << 16). */
+#define CCS_RATLS_ENDORSEMENTS_VERSION 0x00010003u
 
 typedef enum ccs_ratls_format {
     CCS_RATLS_FORMAT_NONE = 0,
@@ -77,6 +83,10 @@ typedef struct ccs_ratls_create_options {
     ccs_time now;                /* 0: ccs_time_now(); notBefore = now - 60 s */
     ccs_time validity_s;         /* 0: one day */
     bool no_legacy_sgx_ext;      /* SGX evidence: omit the raw quote under 1.2.840.113741.1337.6 */
+    /* Optional: embed this DCAP collateral (its raw pieces, as loaded) as
+     * endorsements under 2.23.133.5.4.2 (docs/ratls.md "Endorsements").
+     * SGX/TDX evidence only; its TEE must be the quote's; borrowed. */
+    const ccs_collateral *endorsements;
 } ccs_ratls_create_options;
 
 /* Creates a fresh key on opt->curve and a self-signed certificate for it
@@ -98,6 +108,35 @@ CCS_MUST_USE ccs_status ccs_ratls_save(const ccs_x509 *cert, const ccs_privkey *
 
 /* ---- parsing (untrusted) ---------------------------------------------------------- */
 
+/* The endorsements extension (2.23.133.5.4.2; CCC interoperable RA-TLS,
+ * specs/kbs-image-ratls.md section 4): the evidence's CBOR tag over
+ *   [uint version, bstr tcb_info, bstr tcb_info_issuer_chain, bstr pck_crl,
+ *    bstr root_ca_crl, bstr pck_crl_issuer_chain, bstr qe_identity,
+ *    bstr qe_identity_issuer_chain, ? creation_datetime]
+ * (the sgx_ql_qve_collateral_t pieces; TCB Info and QE Identity are the
+ * PCS response bodies {"tcbInfo"|"enclaveIdentity": ..., "signature": hex}).
+ * Untrusted: it is only collateral, verified to the trusted root by the
+ * DCAP verifier like any other. */
+typedef struct ccs_ratls_endorsements {
+    uint64_t tag;               /* 60000 or 0x1a7501 */
+    uint32_t version;
+    ccs_buf tcb_info, tcb_info_issuer_chain, pck_crl, root_ca_crl, pck_crl_issuer_chain;
+    ccs_buf qe_identity, qe_identity_issuer_chain;
+    ccs_buf creation_datetime;  /* empty when absent (bstr or tstr, at most 64 bytes) */
+} ccs_ratls_endorsements;
+
+/* Parses an endorsements extension value. Strict CBOR as for the evidence:
+ * one definite item, tag 60000 or 0x1a7501 (CCS_ERR_UNSUPPORTED otherwise),
+ * a definite array of 8 or 9 items, version a uint <= UINT32_MAX, the seven
+ * pieces non-empty definite byte strings of at most
+ * CCS_RATLS_ENDORSEMENT_ITEM_MAX (CCS_ERR_OVERFLOW), the whole at most
+ * CCS_RATLS_ENDORSEMENTS_MAX (CCS_ERR_OVERFLOW). Errors as
+ * ccs_ratls_evidence_parse. out is cleared on error. */
+CCS_MUST_USE ccs_status ccs_ratls_endorsements_parse(ccs_bytes ext, ccs_ratls_endorsements *out);
+void ccs_ratls_endorsements_clear(ccs_ratls_endorsements *e);
+/* The pieces as ccs_collateral_raw (views into e) for ccs_collateral_load. */
+void ccs_ratls_endorsements_raw(const ccs_ratls_endorsements *e, ccs_collateral_raw *out);
+
 typedef struct ccs_ratls_evidence {
     ccs_ratls_format format;
     uint64_t tag;                /* TCG: the CBOR tag; 0 for the legacy formats */
@@ -117,6 +156,10 @@ typedef struct ccs_ratls_evidence {
      * unwrapped from its CMW record, and this is its extraData:
      * ccs_tpm_nonce(report_data). */
     uint8_t tpm_nonce[32];
+    /* 2.23.133.5.4.2, when the certificate has it (untrusted collateral;
+     * its tag equals the TCG evidence tag). */
+    bool has_endorsements;
+    ccs_ratls_endorsements endorsements;
 } ccs_ratls_evidence;
 
 /* Finds and parses the evidence extension of a DER certificate: the TCG
@@ -132,7 +175,10 @@ typedef struct ccs_ratls_evidence {
  * CCS_RATLS_EVIDENCE_MAX, claims over CCS_RATLS_CLAIMS_MAX). Under
  * CCS_RATLS_TAG_CCS_TPM_CMW, and only there, the evidence item is the CMW
  * array record [text CCS_RATLS_TPM_MEDIA_TYPE, bstr] instead of a bstr (the
- * JSON is unwrapped into out->evidence). out is cleared on error; free with
+ * JSON is unwrapped into out->evidence). An endorsements extension
+ * (2.23.133.5.4.2), when present, is parsed too (ccs_ratls_endorsements_parse;
+ * any error in it fails the whole parse; CCS_ERR_FORMAT when its tag is not
+ * the TCG evidence's). out is cleared on error; free with
  * ccs_ratls_evidence_clear. */
 CCS_MUST_USE ccs_status ccs_ratls_evidence_parse(ccs_bytes cert_der, ccs_ratls_evidence *out);
 void ccs_ratls_evidence_clear(ccs_ratls_evidence *e);
@@ -161,6 +207,15 @@ typedef struct ccs_ratls_verify_options {
     const char *tpm_ak_pem;
     const char *tpm_ak_chain_pem;
     const char *tpm_ak_root_pem;
+    /* DCAP collateral from a PCCS / Intel PCS (API v4) at this base URL,
+     * optionally cached in the SQLite file pccs_cache (ccs_pccs_*). */
+    const char *pccs_url;
+    const char *pccs_cache;
+    bool insecure_pccs_skip_tls_verify; /* do not verify the PCCS's TLS certificate */
+    /* Collateral sources for DCAP quotes, first configured wins
+     * (docs/ratls.md "Collateral sources"): collateral > pccs_url > the
+     * trusted sim dir's own collateral > the certificate's endorsements. A
+     * configured source that fails is a failure, not a fall-through. */
 } ccs_ratls_verify_options;
 
 /* Stable names of the RA-TLS checks (besides the DCAP ones in dcap.failed). */
@@ -186,6 +241,9 @@ typedef struct ccs_ratls_result {
     ccs_dcap_result dcap;               /* the DCAP verifier's result (report_data included) */
     bool is_tpm;                        /* TPM 2.0 evidence: tee is UNKNOWN, the verdict is in tpm */
     ccs_tpm_result tpm;                 /* the TPM verifier's result (is_tpm) */
+    /* Where the DCAP collateral came from: "collateral", "pccs", "sim",
+     * "endorsements", or NULL (none used). */
+    const char *collateral_source;
 } ccs_ratls_result;
 
 /* "tpm" for TPM evidence, else ccs_tee_name(r->tee). */

@@ -340,6 +340,7 @@ void ccs_collateral_free(ccs_collateral *c) {
     ccs_x509_chain_free(c->tcb_chain);
     ccs_crl_free(c->pck_crl);
     ccs_crl_free(c->root_crl);
+    for (size_t i = 0; i < sizeof c->raw_copy / sizeof c->raw_copy[0]; i++) ccs_buf_free(&c->raw_copy[i]);
     for (size_t i = 0; i < PCK_CACHE_SIZE; i++) {
         ccs_x509_chain_free(c->pck[i].chain);
         ccs_pubkey_free(c->pck[i].leaf_key);
@@ -379,6 +380,28 @@ static ccs_status load_parts(const ccs_collateral_raw *raw, ccs_collateral *c) {
     return CCS_OK;
 }
 
+/* Keeps the raw pieces, so that a caller can pass them on unchanged (RA-TLS
+ * endorsements embed them in a certificate). */
+static ccs_status keep_raw(const ccs_collateral_raw *raw, ccs_collateral *c) {
+    const ccs_bytes in[9] = {raw->tcb_info, raw->tcb_info_signature, raw->tcb_info_issuer_chain,
+                             raw->qe_identity, raw->qe_identity_signature, raw->qe_identity_issuer_chain,
+                             raw->pck_crl, raw->pck_crl_issuer_chain, raw->root_ca_crl};
+    ccs_bytes *out[9] = {&c->raw.tcb_info, &c->raw.tcb_info_signature, &c->raw.tcb_info_issuer_chain,
+                         &c->raw.qe_identity, &c->raw.qe_identity_signature, &c->raw.qe_identity_issuer_chain,
+                         &c->raw.pck_crl, &c->raw.pck_crl_issuer_chain, &c->raw.root_ca_crl};
+    for (size_t i = 0; i < 9; i++) {
+        if (in[i].len > 0) CCS_TRY(ccs_buf_set(&c->raw_copy[i], in[i]));
+        *out[i] = ccs_buf_view(&c->raw_copy[i]);
+    }
+    return CCS_OK;
+}
+
+void ccs_collateral_raw_view(const ccs_collateral *c, ccs_collateral_raw *out) {
+    if (out == NULL) return;
+    memset(out, 0, sizeof *out);
+    if (c != NULL) *out = c->raw;
+}
+
 ccs_status ccs_collateral_load(const ccs_collateral_raw *raw, ccs_collateral **out) {
     CCS_ENSURE(raw != NULL && out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
     *out = NULL;
@@ -386,6 +409,7 @@ ccs_status ccs_collateral_load(const ccs_collateral_raw *raw, ccs_collateral **o
     CCS_ENSURE(c != NULL, CCS_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&c->lock, NULL);
     ccs_status st = load_parts(raw, c);
+    if (st == CCS_OK) st = keep_raw(raw, c);
     if (st != CCS_OK) {
         ccs_collateral_free(c);
         return st;

@@ -111,6 +111,9 @@ struct ccs_collateral {
     qe_identity qe;
     ccs_x509_chain *tcb_chain, *qe_chain; /* qe_chain == tcb_chain when identical */
     ccs_crl *pck_crl, *root_crl;
+    /* Copies of the pieces it was loaded from (ccs_collateral_raw_view). */
+    ccs_buf raw_copy[9];
+    ccs_collateral_raw raw;
     /* caches (guarded by lock) */
     pthread_mutex_t lock;
     verified_span tcb_span, qe_span, root_crl_span, signing_chain_span;

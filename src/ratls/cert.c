@@ -35,7 +35,7 @@ static ccs_status tag_for(ccs_platform p, uint64_t *tag, bool *sgx) {
 }
 
 typedef struct parts {
-    ccs_buf spki, claims, quote, legacy_quote, tcg_ext;
+    ccs_buf spki, claims, quote, legacy_quote, tcg_ext, endorsements;
 } parts;
 
 static void parts_free(parts *p) {
@@ -44,6 +44,20 @@ static void parts_free(parts *p) {
     ccs_buf_free(&p->quote);
     ccs_buf_free(&p->legacy_quote);
     ccs_buf_free(&p->tcg_ext);
+    ccs_buf_free(&p->endorsements);
+}
+
+/* The endorsements extension for o->endorsements: DCAP quotes only, and
+ * collateral for the quote's TEE (a verifier would refuse anything else). */
+static ccs_status endorsements_for(const ccs_ratls_create_options *o, uint64_t tag, ccs_time now, parts *p) {
+    ccs_dcap_quote q;
+    CCS_ENSURE(tag == CCS_RATLS_TAG_GRAMINE_SGX_QUOTE || tag == CCS_RATLS_TAG_TEE_QUOTE, CCS_ERR_UNSUPPORTED,
+               "ratls: endorsements are DCAP collateral (SGX/TDX evidence only)");
+    CCS_TRY(ccs_dcap_quote_parse(ccs_buf_view(&p->quote), &q));
+    CCS_ENSURE(ccs_collateral_tee(o->endorsements) == q.tee, CCS_ERR_MISMATCH,
+               "ratls: endorsements: the collateral is for %s, the quote is %s",
+               ccs_tee_name(ccs_collateral_tee(o->endorsements)), ccs_tee_name(q.tee));
+    return ratls_endorsements_encode(tag, o->endorsements, now, &p->endorsements);
 }
 
 static ccs_status evidence_for(ccs_backend *b, const ccs_privkey *k, const ccs_ratls_create_options *o, uint64_t tag,
@@ -90,13 +104,17 @@ ccs_status ccs_ratls_cert_create(ccs_backend *b, const ccs_ratls_create_options 
     uint64_t serial = 0;
     CCS_TRY(ccs_privkey_generate(curve, &k));
     ccs_status st = evidence_for(b, k, o, tag, sgx, &p);
+    ccs_time now = o->now != 0 ? o->now : ccs_time_now();
+    if (st == CCS_OK && o->endorsements != NULL) st = endorsements_for(o, tag, now, &p);
     if (st == CCS_OK) st = ccs_random(&serial, sizeof serial);
     if (st == CCS_OK) {
-        ccs_time now = o->now != 0 ? o->now : ccs_time_now();
-        ccs_x509_ext exts[2] = {
-            {.oid = CCS_RATLS_OID_TCG_EVIDENCE, .der = ccs_buf_view(&p.tcg_ext)},
-            {.oid = CCS_RATLS_OID_INTEL_QUOTE, .der = ccs_buf_view(&p.legacy_quote)},
-        };
+        ccs_x509_ext exts[3] = {{.oid = CCS_RATLS_OID_TCG_EVIDENCE, .der = ccs_buf_view(&p.tcg_ext)}};
+        size_t n_exts = 1;
+        if (p.legacy_quote.len > 0)
+            exts[n_exts++] = (ccs_x509_ext){.oid = CCS_RATLS_OID_INTEL_QUOTE, .der = ccs_buf_view(&p.legacy_quote)};
+        if (p.endorsements.len > 0)
+            exts[n_exts++] =
+                (ccs_x509_ext){.oid = CCS_RATLS_OID_TCG_ENDORSEMENTS, .der = ccs_buf_view(&p.endorsements)};
         ccs_x509_spec spec = {
             .subject_cn = o->subject_cn != NULL ? o->subject_cn : "CCS RA-TLS",
             .subject_o = "CCS",
@@ -105,7 +123,7 @@ ccs_status ccs_ratls_cert_create(ccs_backend *b, const ccs_ratls_create_options 
             .not_after = now + (o->validity_s > 0 ? o->validity_s : DEFAULT_VALIDITY),
             .key_usage = CCS_KU_DIGITAL_SIGNATURE,
             .exts = exts,
-            .n_exts = p.legacy_quote.len > 0 ? 2 : 1,
+            .n_exts = n_exts,
         };
         st = ccs_x509_build(&spec, k, NULL, k, cert);
     }

@@ -36,6 +36,7 @@ void ccs_ratls_evidence_clear(ccs_ratls_evidence *e) {
     ccs_buf_free(&e->claims);
     ccs_buf_free(&e->nonce);
     ccs_buf_free(&e->spki);
+    ccs_ratls_endorsements_clear(&e->endorsements);
     memset(e, 0, sizeof *e);
 }
 
@@ -172,7 +173,7 @@ static ccs_status prescan_items(ccs_bytes in, const char *what) {
 }
 
 /* One complete CBOR item spanning all of in. */
-static ccs_status load_exact(ccs_bytes in, const char *what, cbor_item_t **out) {
+ccs_status ratls_cbor_load_exact(ccs_bytes in, const char *what, cbor_item_t **out) {
     struct cbor_load_result res;
     *out = NULL;
     CCS_ENSURE(in.len > 0, CCS_ERR_TRUNCATED, "ratls: %s: empty", what);
@@ -194,7 +195,7 @@ static ccs_status load_exact(ccs_bytes in, const char *what, cbor_item_t **out) 
     return CCS_OK;
 }
 
-static ccs_status definite_bstr(const cbor_item_t *it, const char *what, size_t max, ccs_bytes *out) {
+ccs_status ratls_cbor_bstr(const cbor_item_t *it, const char *what, size_t max, ccs_bytes *out) {
     CCS_ENSURE(cbor_isa_bytestring(it), CCS_ERR_FORMAT, "ratls: %s: expected a byte string", what);
     CCS_ENSURE(cbor_bytestring_is_definite(it), CCS_ERR_FORMAT, "ratls: %s: indefinite-length byte string", what);
     size_t n = cbor_bytestring_length(it);
@@ -236,13 +237,13 @@ static ccs_status tpm_cmw(const cbor_item_t *it, ccs_bytes *out) {
                "ratls: TPM evidence: the CMW type is not a definite text string");
     CCS_ENSURE(text_is(e[0], CCS_RATLS_TPM_MEDIA_TYPE), CCS_ERR_UNSUPPORTED,
                "ratls: TPM evidence: CMW media type is not " CCS_RATLS_TPM_MEDIA_TYPE);
-    return definite_bstr(e[1], "TPM evidence", CCS_RATLS_EVIDENCE_MAX, out);
+    return ratls_cbor_bstr(e[1], "TPM evidence", CCS_RATLS_EVIDENCE_MAX, out);
 }
 
 /* "pubkey-hash": bstr(CBOR [uint alg-id, bstr hash]). */
 static ccs_status parse_pubkey_hash(ccs_bytes v, ccs_ratls_evidence *out) {
     cbor_item_t *arr = NULL;
-    CCS_TRY(load_exact(v, "pubkey-hash", &arr));
+    CCS_TRY(ratls_cbor_load_exact(v, "pubkey-hash", &arr));
     ccs_status st = CCS_OK;
     if (!cbor_isa_array(arr) || !cbor_array_is_definite(arr) || cbor_array_size(arr) != 2)
         st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: pubkey-hash: expected a definite 2-element array");
@@ -259,7 +260,7 @@ static ccs_status parse_pubkey_hash(ccs_bytes v, ccs_ratls_evidence *out) {
                                (unsigned long long)id);
     }
     ccs_bytes h;
-    if (st == CCS_OK) st = definite_bstr(e[1], "pubkey-hash value", 64, &h);
+    if (st == CCS_OK) st = ratls_cbor_bstr(e[1], "pubkey-hash value", 64, &h);
     if (st == CCS_OK && h.len != ccs_hash_len(out->pubkey_hash_alg))
         st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: pubkey-hash: %zu bytes, the algorithm gives %zu", h.len,
                            ccs_hash_len(out->pubkey_hash_alg));
@@ -275,7 +276,7 @@ static ccs_status parse_pubkey_hash(ccs_bytes v, ccs_ratls_evidence *out) {
  * are skipped (forward compatibility), "pubkey-hash" is required. */
 static ccs_status parse_claims(ccs_bytes claims, ccs_ratls_evidence *out) {
     cbor_item_t *map = NULL;
-    CCS_TRY(load_exact(claims, "claims", &map));
+    CCS_TRY(ratls_cbor_load_exact(claims, "claims", &map));
     ccs_status st = CCS_OK;
     bool have_ph = false, have_nonce = false;
     if (!cbor_isa_map(map) || !cbor_map_is_definite(map))
@@ -295,11 +296,11 @@ static ccs_status parse_claims(ccs_bytes claims, ccs_ratls_evidence *out) {
         if (st != CCS_OK) break;
         ccs_bytes v;
         if (text_is(k, "pubkey-hash")) {
-            st = definite_bstr(p[i].value, "pubkey-hash", 256, &v);
+            st = ratls_cbor_bstr(p[i].value, "pubkey-hash", 256, &v);
             if (st == CCS_OK) st = parse_pubkey_hash(v, out);
             have_ph = true;
         } else if (text_is(k, "nonce")) {
-            st = definite_bstr(p[i].value, "nonce", CCS_RATLS_NONCE_MAX, &v);
+            st = ratls_cbor_bstr(p[i].value, "nonce", CCS_RATLS_NONCE_MAX, &v);
             if (st == CCS_OK) st = ccs_buf_set(&out->nonce, v);
             have_nonce = true;
         }
@@ -335,7 +336,7 @@ static ccs_status tcg_parse(ccs_bytes ext, ccs_ratls_evidence *out) {
     CCS_ENSURE(ext.len <= TCG_EXT_MAX, CCS_ERR_OVERFLOW, "ratls: evidence extension of %zu bytes is over the limit",
                ext.len);
     cbor_item_t *top = NULL;
-    CCS_TRY(load_exact(ext, "tagged evidence", &top));
+    CCS_TRY(ratls_cbor_load_exact(ext, "tagged evidence", &top));
     ccs_status st = CCS_OK;
     cbor_item_t *arr = NULL;
     if (!cbor_isa_tag(top)) st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: tagged evidence: not a CBOR tag");
@@ -351,8 +352,8 @@ static ccs_status tcg_parse(ccs_bytes ext, ccs_ratls_evidence *out) {
     }
     ccs_bytes ev, cl;
     if (st == CCS_OK && out->tag == CCS_RATLS_TAG_CCS_TPM_CMW) st = tpm_cmw(cbor_array_handle(arr)[0], &ev);
-    else if (st == CCS_OK) st = definite_bstr(cbor_array_handle(arr)[0], "evidence", CCS_RATLS_EVIDENCE_MAX, &ev);
-    if (st == CCS_OK) st = definite_bstr(cbor_array_handle(arr)[1], "claims", CCS_RATLS_CLAIMS_MAX, &cl);
+    else if (st == CCS_OK) st = ratls_cbor_bstr(cbor_array_handle(arr)[0], "evidence", CCS_RATLS_EVIDENCE_MAX, &ev);
+    if (st == CCS_OK) st = ratls_cbor_bstr(cbor_array_handle(arr)[1], "claims", CCS_RATLS_CLAIMS_MAX, &cl);
     if (st == CCS_OK && ev.len == 0) st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: evidence is empty");
     if (st == CCS_OK) st = ccs_buf_set(&out->evidence, ev);
     if (st == CCS_OK) st = ccs_buf_set(&out->claims, cl);
@@ -416,6 +417,7 @@ static ccs_status parse_cert(const ccs_x509 *c, ccs_ratls_evidence *out) {
     }
     if (st == CCS_OK && !found)
         st = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "ratls: the certificate has no evidence extension");
+    if (st == CCS_OK) st = ratls_endorsements_from_cert(c, out);
     ccs_buf_free(&spki);
     return st;
 }

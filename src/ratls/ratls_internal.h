@@ -3,6 +3,8 @@
 #ifndef CCS_RATLS_INTERNAL_H
 #define CCS_RATLS_INTERNAL_H
 
+#include <cbor.h>
+
 #include "ccs/ratls.h"
 
 /* IANA named-information hash algorithm ids (specs/kbs-image-ratls.md 4). */
@@ -37,5 +39,31 @@ void ratls_legacy_report_data(ccs_bytes spki, uint8_t out[static 64]);
 /* Verifies the certificate's signature with its own key (selfsig.c):
  * CCS_ERR_SIGNATURE, CCS_ERR_FORMAT, CCS_ERR_UNSUPPORTED (algorithm). */
 CCS_MUST_USE ccs_status ratls_check_self_signature(const ccs_x509 *c);
+
+/* ext.c's strict CBOR helpers, shared with endorse.c: one complete item
+ * spanning all of in (counts and indefinite lengths prescanned), and a
+ * definite byte string of at most max bytes (a view into it). */
+CCS_MUST_USE ccs_status ratls_cbor_load_exact(ccs_bytes in, const char *what, cbor_item_t **out);
+CCS_MUST_USE ccs_status ratls_cbor_bstr(const cbor_item_t *it, const char *what, size_t max, ccs_bytes *out);
+/* endorse.c: tag(tag, [version, pieces...]) from collateral's raw pieces;
+ * replaces out's contents. */
+CCS_MUST_USE ccs_status ratls_endorsements_encode(uint64_t tag, const ccs_collateral *coll, ccs_time now,
+                                                  ccs_buf *out);
+/* endorse.c: parses the certificate's 2.23.133.5.4.2, if any, into ev
+ * (after the evidence: its tag must equal a TCG evidence tag). */
+CCS_MUST_USE ccs_status ratls_endorsements_from_cert(const ccs_x509 *c, ccs_ratls_evidence *ev);
+/* coll_source.c: collateral from the certificate's endorsements (checked
+ * against the quote's TEE), and from a PCCS for the quote's FMSPC / PCK CA. */
+CCS_MUST_USE ccs_status ratls_collateral_from_endorsements(const ccs_ratls_evidence *ev, ccs_tee tee,
+                                                           ccs_collateral **out);
+CCS_MUST_USE ccs_status ratls_collateral_from_pccs(ccs_pccs *p, const ccs_dcap_quote *q, ccs_time now,
+                                                   ccs_collateral **out);
+/* coll_source.c: the root and collateral for a DCAP quote, from the first
+ * configured source (docs/ratls.md "Collateral sources"). pccs: a client
+ * to use (NULL: one is made from o->pccs_url when set). *root is NULL for
+ * the Intel root. Sets r->sim and r->collateral_source. */
+CCS_MUST_USE ccs_status ratls_collateral_pick(const ccs_ratls_verify_options *o, ccs_pccs *pccs,
+                                              const ccs_dcap_quote *q, const ccs_ratls_evidence *ev, ccs_time now,
+                                              ccs_x509 **root, ccs_collateral **coll, ccs_ratls_result *r);
 
 #endif

@@ -12,13 +12,20 @@
 
 struct ccs_ratls_verifier {
     ccs_ratls_verify_options o; /* strings below owned */
-    char *sim_dir, *collateral, *ak_pem, *ak_chain, *ak_root;
+    char *sim_dir, *collateral, *ak_pem, *ak_chain, *ak_root, *pccs_url, *pccs_cache;
     ccs_buf nonce;
     const ccs_ratls_policy *policy;
     pthread_mutex_t mu;
     /* Cached trust: [0] SGX, [1] TDX. */
     ccs_x509 *root[2];
     ccs_collateral *coll[2];
+    /* PCCS: one client, and the last collateral per TEE with its key and
+     * expiry (refetched for another FMSPC / PCK CA, or once expired). */
+    ccs_pccs *pccs;
+    ccs_collateral *pccs_coll[2];
+    uint8_t pccs_fmspc[2][6];
+    const char *pccs_ca[2];
+    ccs_time pccs_expiry[2];
     /* Cached TPM AK trust (loaded on first TPM certificate; immutable after). */
     bool tpm_loaded;
     ratls_tpm_trust tpm;
@@ -48,8 +55,11 @@ ccs_status ccs_ratls_verifier_new(const ccs_ratls_verify_options *opt, const ccs
         st = CCS_ERR_NOMEM;
     if (v->o.collateral != NULL && (v->collateral = strdup(v->o.collateral)) == NULL) st = CCS_ERR_NOMEM;
     if (!dup_opt(v->o.tpm_ak_pem, &v->ak_pem) || !dup_opt(v->o.tpm_ak_chain_pem, &v->ak_chain) ||
-        !dup_opt(v->o.tpm_ak_root_pem, &v->ak_root))
+        !dup_opt(v->o.tpm_ak_root_pem, &v->ak_root) || !dup_opt(v->o.pccs_url, &v->pccs_url) ||
+        !dup_opt(v->o.pccs_cache, &v->pccs_cache))
         st = CCS_ERR_NOMEM;
+    v->o.pccs_url = v->pccs_url;
+    v->o.pccs_cache = v->pccs_cache;
     v->o.tpm_ak_pem = v->ak_pem;
     v->o.tpm_ak_chain_pem = v->ak_chain;
     v->o.tpm_ak_root_pem = v->ak_root;
@@ -70,6 +80,8 @@ ccs_status ccs_ratls_verifier_new(const ccs_ratls_verify_options *opt, const ccs
         free(v->ak_pem);
         free(v->ak_chain);
         free(v->ak_root);
+        free(v->pccs_url);
+        free(v->pccs_cache);
         free(v);
         CCS_BAIL(CCS_ERR_NOMEM, "out of memory");
     }
@@ -82,7 +94,11 @@ void ccs_ratls_verifier_free(ccs_ratls_verifier *v) {
     for (int i = 0; i < 2; i++) {
         ccs_x509_free(v->root[i]);
         ccs_collateral_free(v->coll[i]);
+        ccs_collateral_free(v->pccs_coll[i]);
     }
+    ccs_pccs_free(v->pccs);
+    free(v->pccs_url);
+    free(v->pccs_cache);
     ratls_tpm_trust_clear(&v->tpm);
     pthread_mutex_destroy(&v->mu);
     ccs_buf_free(&v->nonce);
@@ -94,22 +110,74 @@ void ccs_ratls_verifier_free(ccs_ratls_verifier *v) {
     free(v);
 }
 
-/* The cached trust for tee (loaded on first use). Called with v->mu held. */
-static ccs_status trust_for(ccs_ratls_verifier *v, ccs_tee tee, ccs_x509 **root, ccs_collateral **coll,
+/* The PCCS collateral for q, cached per TEE until it expires or the quote
+ * names another FMSPC / PCK CA. Called with v->mu held. */
+static ccs_status pccs_for(ccs_ratls_verifier *v, const ccs_dcap_quote *q, int i, ccs_time now,
+                           ccs_collateral **coll) {
+    uint8_t fmspc[6];
+    const char *ca = NULL;
+    CCS_TRY(ccs_dcap_quote_pck_info(q, fmspc, &ca));
+    if (v->pccs_coll[i] != NULL && now < v->pccs_expiry[i] && memcmp(v->pccs_fmspc[i], fmspc, 6) == 0 &&
+        strcmp(v->pccs_ca[i], ca) == 0) {
+        *coll = v->pccs_coll[i];
+        return CCS_OK;
+    }
+    if (v->pccs == NULL) {
+        CCS_TRY(ccs_pccs_new(v->pccs_url, v->pccs_cache, &v->pccs));
+        ccs_pccs_insecure_skip_tls_verify(v->pccs, v->o.insecure_pccs_skip_tls_verify);
+    }
+    ccs_collateral *c = NULL;
+    CCS_TRY(ratls_collateral_from_pccs(v->pccs, q, now, &c));
+    ccs_collateral_free(v->pccs_coll[i]);
+    v->pccs_coll[i] = c;
+    memcpy(v->pccs_fmspc[i], fmspc, 6);
+    v->pccs_ca[i] = ca; /* a static string ("platform" / "processor") */
+    v->pccs_expiry[i] = ccs_collateral_expiry(c);
+    *coll = c;
+    return CCS_OK;
+}
+
+/* The trust for q (docs/ratls.md "Collateral sources"; coll_source.c): the
+ * sim root, and the collateral from the first configured source, cached
+ * except the certificate's own endorsements, which go to *owned (the
+ * caller frees them). Called with v->mu held. */
+static ccs_status trust_for(ccs_ratls_verifier *v, const ccs_dcap_quote *q, const ccs_ratls_evidence *ev,
+                            ccs_time now, ccs_x509 **root, ccs_collateral **coll, ccs_collateral **owned,
                             ccs_ratls_result *r) {
-    int i = tee == CCS_TEE_TDX ? 1 : 0;
+    int i = q->tee == CCS_TEE_TDX ? 1 : 0;
+    *root = NULL;
+    *owned = NULL;
     if (v->sim_dir != NULL) {
         r->sim = true;
-        if (v->coll[i] == NULL) CCS_TRY(ccs_sim_trust_load(v->sim_dir, tee, &v->root[i], &v->coll[i]));
-    } else if (v->collateral != NULL) {
-        if (v->coll[0] == NULL) CCS_TRY(ccs_collateral_load_path(v->collateral, &v->coll[0]));
-        i = 0;
-    } else {
-        CCS_BAIL(CCS_ERR_NOT_FOUND, "no DCAP collateral given (sim evidence needs the insecure sim trust)");
+        if (v->root[i] == NULL) CCS_TRY(ccs_sim_trust_load(v->sim_dir, q->tee, &v->root[i], NULL));
+        *root = v->root[i];
     }
-    *root = v->root[i];
-    *coll = v->coll[i];
-    return CCS_OK;
+    if (v->collateral != NULL) {
+        r->collateral_source = "collateral";
+        if (v->coll[0] == NULL) CCS_TRY(ccs_collateral_load_path(v->collateral, &v->coll[0]));
+        *coll = v->coll[0];
+        return CCS_OK;
+    }
+    if (v->pccs_url != NULL) {
+        r->collateral_source = "pccs";
+        return pccs_for(v, q, i, now, coll);
+    }
+    if (v->sim_dir != NULL) {
+        ccs_status st = v->coll[i] != NULL ? CCS_OK : ccs_sim_trust_load(v->sim_dir, q->tee, NULL, &v->coll[i]);
+        if (st != CCS_ERR_NOT_FOUND || !ev->has_endorsements) {
+            r->collateral_source = "sim";
+            *coll = v->coll[i];
+            return st;
+        }
+    }
+    if (ev->has_endorsements) {
+        r->collateral_source = "endorsements";
+        CCS_TRY(ratls_collateral_from_endorsements(ev, q->tee, owned));
+        *coll = *owned;
+        return CCS_OK;
+    }
+    CCS_BAIL(CCS_ERR_NOT_FOUND, "no DCAP collateral: give a collateral path or a PCCS, or a certificate with "
+                                "endorsements (sim evidence needs the insecure sim trust)");
 }
 
 /* TPM evidence: the AK trust loaded once (then immutable, so the quote is
@@ -127,7 +195,7 @@ static void verify_tpm(ccs_ratls_verifier *v, const ccs_ratls_evidence *ev, ccs_
 static void verify_quote(ccs_ratls_verifier *v, const ccs_ratls_evidence *ev, ccs_time now, ccs_ratls_result *r) {
     ccs_dcap_quote q;
     ccs_x509 *root = NULL;
-    ccs_collateral *coll = NULL;
+    ccs_collateral *coll = NULL, *owned = NULL;
     if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag == CCS_RATLS_TAG_CCS_TPM_CMW) {
         verify_tpm(v, ev, now, r);
         return;
@@ -150,7 +218,7 @@ static void verify_quote(ccs_ratls_verifier *v, const ccs_ratls_evidence *ev, cc
         return;
     }
     pthread_mutex_lock(&v->mu);
-    if (trust_for(v, q.tee, &root, &coll, r) != CCS_OK) {
+    if (trust_for(v, &q, ev, now, &root, &coll, &owned, r) != CCS_OK) {
         pthread_mutex_unlock(&v->mu);
         fail(r, CCS_RATLS_CHECK_COLLATERAL, ccs_error_detail());
         return;
@@ -165,6 +233,7 @@ static void verify_quote(ccs_ratls_verifier *v, const ccs_ratls_evidence *ev, cc
     /* Under the lock: the collateral object is shared. */
     ccs_status st = ccs_dcap_verify(ccs_buf_view(&ev->evidence), coll, &dopt, &r->dcap);
     pthread_mutex_unlock(&v->mu);
+    ccs_collateral_free(owned);
     if (st == CCS_ERR_VERIFY) fail(r, CCS_RATLS_CHECK_EVIDENCE, "the quote does not verify (see dcap.failed)");
     else if (st != CCS_OK) fail(r, CCS_RATLS_CHECK_EVIDENCE, ccs_error_detail());
 }

@@ -25,18 +25,6 @@ static void check_cert(const ccs_x509 *c, const ccs_ratls_verify_options *o, ccs
     if (ratls_check_self_signature(c) != CCS_OK) fail(r, CCS_RATLS_CHECK_SIGNATURE, ccs_error_detail());
 }
 
-/* Root and collateral: the sim's when trusted (insecure), else the
- * configured collateral with the compiled-in Intel root. */
-static ccs_status trust_for(const ccs_ratls_verify_options *o, ccs_tee tee, ccs_x509 **root, ccs_collateral **coll,
-                            ccs_ratls_result *r) {
-    if (o->insecure_trust_sim_dir != NULL) {
-        r->sim = true;
-        return ccs_sim_trust_load(o->insecure_trust_sim_dir, tee, root, coll);
-    }
-    if (o->collateral != NULL) return ccs_collateral_load_path(o->collateral, coll);
-    CCS_BAIL(CCS_ERR_NOT_FOUND, "no DCAP collateral given (sim evidence needs the insecure sim trust)");
-}
-
 static void verify_quote(const ccs_ratls_evidence *ev, const ccs_ratls_verify_options *o, ccs_time now,
                          ccs_ratls_result *r) {
     ccs_dcap_quote q;
@@ -67,7 +55,7 @@ static void verify_quote(const ccs_ratls_evidence *ev, const ccs_ratls_verify_op
         fail(r, CCS_RATLS_CHECK_EVIDENCE, "CBOR tag 60000 (SGX quote) over a non-SGX quote");
         return;
     }
-    if (trust_for(o, q.tee, &root, &coll, r) != CCS_OK) {
+    if (ratls_collateral_pick(o, NULL, &q, ev, now, &root, &coll, r) != CCS_OK) {
         fail(r, CCS_RATLS_CHECK_COLLATERAL, ccs_error_detail());
         return;
     }

@@ -15,6 +15,8 @@
 int ccs_cli_ratls_policy(const char *path, const char *const *refvals, size_t n, ccs_ratls_policy **out);
 int ccs_cli_ratls_provision_server(int argc, char **argv);
 int ccs_cli_ratls_provision_client(int argc, char **argv);
+int ccs_cli_ratls_endorsements(const ccs_tee_config *cfg, ccs_backend *b, const ccs_ratls_verify_options *src,
+                               ccs_collateral **out); /* ratls_endorse_cmd.c */
 
 static const char ratls_usage[] =
     "usage: ccs ratls <verb> [options]\n"
@@ -30,6 +32,7 @@ static const char ratls_usage[] =
 static const char cert_usage[] =
     "usage: ccs ratls cert --tee sim-sgx|sim-tdx|sgx|tdx|tpm [--sim-dir DIR] [--tcti CONF] [--pcrs SEL]\n"
     "                      [--curve p256|p384] [--nonce HEX] [--days N] [--cn NAME] [--no-legacy-ext]\n"
+    "                      [--endorsements [--collateral PATH | --pccs URL [--pccs-cache FILE]]]\n"
     "                      -o CERT --key-out KEY\n"
     "\n"
     "Generates an ECDSA key and a self-signed certificate carrying evidence bound to it:\n"
@@ -49,23 +52,38 @@ static const char cert_usage[] =
     "  --days N              validity in days (default 1)\n"
     "  --cn NAME             subject common name (default \"CCS RA-TLS\")\n"
     "  --no-legacy-ext       SGX: omit the raw quote under 1.2.840.113741.1337.6\n"
+    "  --endorsements        embed the DCAP collateral a verifier needs under 2.23.133.5.4.2\n"
+    "                        (CBOR: the evidence's tag over [version, tcb_info, tcb_info_issuer_chain,\n"
+    "                        pck_crl, root_ca_crl, pck_crl_issuer_chain, qe_identity,\n"
+    "                        qe_identity_issuer_chain, creation_datetime]); taken from --collateral,\n"
+    "                        else --pccs, else (sim-sgx, sim-tdx) the sim directory\n"
+    "  --collateral PATH     with --endorsements: a collateral directory or dcap-qvl JSON\n"
+    "  --pccs URL            with --endorsements: fetch it from a PCCS/PCS (API v4)\n"
+    "  --pccs-cache FILE     SQLite cache for --pccs\n"
+    "  --insecure-skip-tls-verify  do not verify the PCCS's TLS certificate\n"
     "  -o, --output FILE     the certificate (PEM)\n"
     "  --key-out FILE        the private key (PKCS#8 PEM, mode 0600)\n";
 
 static const char verify_usage[] =
-    "usage: ccs ratls verify CERT [--trust-sim DIR] [--collateral PATH] [--ak FILE] [--nonce HEX]\n"
-    "                        [--allow-debug] [--ignore-validity] [--policy FILE [--refval NAME=HEX ...]]\n"
-    "                        [--json]\n"
+    "usage: ccs ratls verify CERT [--trust-sim DIR] [--collateral PATH | --pccs URL [--pccs-cache FILE]]\n"
+    "                        [--ak FILE] [--nonce HEX] [--allow-debug] [--ignore-validity]\n"
+    "                        [--policy FILE [--refval NAME=HEX ...]] [--json]\n"
     "\n"
     "Verifies an RA-TLS certificate (PEM or DER): its validity, the evidence extension\n"
     "(TCG 2.23.133.5.4.9, or the legacy 1.2.840.113741.1337.6 / Gramine OIDs), the DCAP\n"
     "quote (or TPM quote) and that its report data binds this certificate's key.\n"
+    "DCAP collateral comes from the first of: --collateral, --pccs, the --trust-sim\n"
+    "directory's collateral, the certificate's endorsements (2.23.133.5.4.2; untrusted input,\n"
+    "verified to the trusted root like the others). A source given that fails refuses.\n"
     "Exit status: 0 accepted, 1 refused, 2 bad usage or unreadable input.\n"
     "\n"
-    "  --trust-sim DIR       INSECURE: trust the sim root and sim collateral of DIR\n"
+    "  --trust-sim DIR       INSECURE: trust the sim root of DIR (and its sim collateral, if any)\n"
     "  --collateral PATH     DCAP collateral (directory or dcap-qvl JSON) for real quotes;\n"
     "                        TPM evidence: a directory with ak.pem (the AK public key), or\n"
     "                        ak_chain.pem + ak_root.pem (as ccs attest verify --tee tpm)\n"
+    "  --pccs URL            fetch DCAP collateral from a PCCS/PCS (API v4) by the quote's FMSPC\n"
+    "  --pccs-cache FILE     SQLite cache for --pccs\n"
+    "  --insecure-skip-tls-verify  do not verify the PCCS's TLS certificate\n"
     "  --ak FILE             TPM evidence: the AK public key (PEM), instead of --collateral\n"
     "  --nonce HEX           the nonce claim must equal HEX\n"
     "  --allow-debug         accept debug enclaves / TDs\n"
@@ -82,7 +100,8 @@ static int usage_error(const char *verb, const char *msg, const char *arg) {
 }
 
 enum { O_TEE = 256, O_SIM_DIR, O_CURVE, O_NONCE, O_DAYS, O_CN, O_NO_LEGACY, O_KEY_OUT, O_TRUST_SIM, O_COLL,
-       O_DEBUG, O_IGN_VALIDITY, O_JSON, O_HELP, O_POLICY, O_REFVAL, O_TCTI, O_PCRS, O_AK };
+       O_DEBUG, O_IGN_VALIDITY, O_JSON, O_HELP, O_POLICY, O_REFVAL, O_TCTI, O_PCRS, O_AK, O_ENDORSE, O_PCCS,
+       O_PCCS_CACHE, O_INSECURE_TLS };
 
 static const struct option opts[] = {
     {"tee", required_argument, 0, O_TEE},         {"sim-dir", required_argument, 0, O_SIM_DIR},
@@ -95,6 +114,9 @@ static const struct option opts[] = {
     {"help", no_argument, 0, O_HELP},             {"policy", required_argument, 0, O_POLICY},
     {"refval", required_argument, 0, O_REFVAL},   {"tcti", required_argument, 0, O_TCTI},
     {"pcrs", required_argument, 0, O_PCRS},       {"ak", required_argument, 0, O_AK},
+    {"endorsements", no_argument, 0, O_ENDORSE},  {"pccs", required_argument, 0, O_PCCS},
+    {"pccs-cache", required_argument, 0, O_PCCS_CACHE},
+    {"insecure-skip-tls-verify", no_argument, 0, O_INSECURE_TLS},
     {0, 0, 0, 0},
 };
 
@@ -103,7 +125,7 @@ typedef struct ratls_args {
     ccs_ratls_create_options co;
     ccs_ratls_verify_options vo;
     const char *out, *key_out;
-    bool json, have_tee;
+    bool json, have_tee, endorsements;
     ccs_buf nonce;
     const char *policy;
     const char *refvals[32];
@@ -161,6 +183,10 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
         case 'o': a->out = optarg; break;
         case O_TRUST_SIM: a->vo.insecure_trust_sim_dir = optarg; break;
         case O_COLL: a->vo.collateral = optarg; break;
+        case O_ENDORSE: a->endorsements = true; break;
+        case O_PCCS: a->vo.pccs_url = optarg; break;
+        case O_PCCS_CACHE: a->vo.pccs_cache = optarg; break;
+        case O_INSECURE_TLS: a->vo.insecure_pccs_skip_tls_verify = true; break;
         case O_DEBUG: a->vo.allow_debug = true; break;
         case O_IGN_VALIDITY: a->vo.ignore_validity = true; break;
         case O_JSON: a->json = true; break;
@@ -178,8 +204,10 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
 
 static int cmd_cert(int argc, char **argv) {
     ratls_args a = {0};
-    int rc = parse("cert", cert_usage, " tee sim-dir tcti pcrs curve nonce days cn no-legacy-ext output key-out ", argc,
-                   argv, &a);
+    int rc = parse("cert", cert_usage,
+                   " tee sim-dir tcti pcrs curve nonce days cn no-legacy-ext output key-out endorsements collateral"
+                   " pccs pccs-cache insecure-skip-tls-verify ",
+                   argc, argv, &a);
     if (rc != CLI_OK) {
         ccs_buf_free(&a.nonce);
         return rc < 0 ? CLI_OK : rc;
@@ -187,6 +215,10 @@ static int cmd_cert(int argc, char **argv) {
     if (optind < argc) rc = usage_error("cert", "unexpected argument", argv[optind]);
     else if (!a.have_tee) rc = usage_error("cert", "--tee is required", NULL);
     else if (a.out == NULL || a.key_out == NULL) rc = usage_error("cert", "-o and --key-out are required", NULL);
+    else if (!a.endorsements && (a.vo.collateral || a.vo.pccs_url || a.vo.pccs_cache))
+        rc = usage_error("cert", "--collateral and --pccs name the --endorsements source", NULL);
+    else if (a.vo.collateral && a.vo.pccs_url) rc = usage_error("cert", "give one of --collateral and --pccs", NULL);
+    else if (a.vo.pccs_cache && !a.vo.pccs_url) rc = usage_error("cert", "--pccs-cache needs --pccs", NULL);
     if (rc != CLI_OK) {
         ccs_buf_free(&a.nonce);
         return rc;
@@ -195,7 +227,17 @@ static int cmd_cert(int argc, char **argv) {
     ccs_backend *b = NULL;
     ccs_x509 *cert = NULL;
     ccs_privkey *key = NULL;
+    ccs_collateral *endorse = NULL;
     ccs_status st = ccs_backend_open(&a.cfg, &b);
+    if (st == CCS_OK && a.endorsements) {
+        rc = ccs_cli_ratls_endorsements(&a.cfg, b, &a.vo, &endorse);
+        if (rc != CLI_OK) {
+            ccs_backend_free(b);
+            ccs_buf_free(&a.nonce);
+            return rc;
+        }
+        a.co.endorsements = endorse;
+    }
     if (st == CCS_OK) st = ccs_ratls_cert_create(b, &a.co, &cert, &key);
     if (st == CCS_OK) st = ccs_ratls_save(cert, key, a.out, a.key_out);
     if (st != CCS_OK) {
@@ -208,6 +250,7 @@ static int cmd_cert(int argc, char **argv) {
     }
     ccs_x509_free(cert);
     ccs_privkey_free(key);
+    ccs_collateral_free(endorse);
     ccs_backend_free(b);
     ccs_buf_free(&a.nonce);
     return rc;
@@ -238,6 +281,8 @@ static void print_json(const ccs_ratls_result *r) {
     json_object_set_new(o, "tag", json_integer((json_int_t)r->tag));
     json_object_set_new(o, "tee", json_string(ccs_ratls_result_tee_name(r)));
     json_object_set_new(o, "insecure_sim", json_boolean(r->sim));
+    json_object_set_new(o, "collateral_source",
+                        r->collateral_source != NULL ? json_string(r->collateral_source) : json_null());
     for (size_t i = 0; i < r->n_failed; i++) {
         json_t *f = json_object();
         json_object_set_new(f, "name", json_string(r->failed[i].name));
@@ -271,7 +316,9 @@ static void print_json(const ccs_ratls_result *r) {
 
 static int cmd_verify(int argc, char **argv) {
     ratls_args a = {0};
-    int rc = parse("verify", verify_usage, " trust-sim collateral ak nonce allow-debug ignore-validity json policy refval ",
+    int rc = parse("verify", verify_usage,
+                   " trust-sim collateral ak nonce allow-debug ignore-validity json policy refval pccs pccs-cache"
+                   " insecure-skip-tls-verify ",
                    argc, argv, &a);
     if (rc != CLI_OK) {
         ccs_buf_free(&a.nonce);
@@ -281,6 +328,10 @@ static int cmd_verify(int argc, char **argv) {
         ccs_buf_free(&a.nonce);
         return usage_error("verify", optind >= argc ? "a certificate file is required" : "one certificate only",
                            optind >= argc ? NULL : argv[optind + 1]);
+    }
+    if (a.vo.pccs_cache != NULL && a.vo.pccs_url == NULL) {
+        ccs_buf_free(&a.nonce);
+        return usage_error("verify", "--pccs-cache needs --pccs", NULL);
     }
     ccs_buf der = {0};
     ccs_ratls_policy *pol = NULL;

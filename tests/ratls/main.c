@@ -7,5 +7,8 @@ int main(void) {
     failed += ccs_test_ratls_verify();
     failed += ccs_test_ratls_tls();
     failed += ccs_test_ratls_tpm();
+    failed += ccs_test_ratls_endorse();
+    failed += ccs_test_ratls_endorse_parse();
+    failed += ccs_test_ratls_endorse_pccs();
     return failed ? 1 : 0;
 }

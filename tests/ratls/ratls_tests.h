@@ -13,5 +13,8 @@ int ccs_test_ratls_parse(void);  /* parse_test.c: the extension parser on bad in
 int ccs_test_ratls_verify(void); /* verify_test.c: create + verify with the sim platform */
 int ccs_test_ratls_tls(void);    /* tls_test.c: TLS 1.3 round trips, refusals, provisioning */
 int ccs_test_ratls_tpm(void);    /* tpm_test.c: TPM 2.0 evidence from swtpm, certificates and TLS */
+int ccs_test_ratls_endorse(void);       /* endorse_test.c: endorsements embedded, used, refused */
+int ccs_test_ratls_endorse_parse(void); /* endorse_parse_test.c: the endorsements parser on bad input */
+int ccs_test_ratls_endorse_pccs(void);  /* endorse_pccs_test.c: collateral from a loopback PCCS */
 
 #endif

@@ -333,6 +333,12 @@ static int cmd_verify(int argc, char **argv) {
         ccs_buf_free(&a.nonce);
         return usage_error("verify", "--pccs-cache needs --pccs", NULL);
     }
+    ccs_pccs *probe = NULL; /* a bad URL is a usage error, not a refusal */
+    if (a.vo.pccs_url != NULL && ccs_pccs_new(a.vo.pccs_url, NULL, &probe) != CCS_OK) {
+        ccs_buf_free(&a.nonce);
+        return usage_error("verify", ccs_error_detail(), a.vo.pccs_url);
+    }
+    ccs_pccs_free(probe);
     ccs_buf der = {0};
     ccs_ratls_policy *pol = NULL;
     ccs_ratls_verifier *ver = NULL;

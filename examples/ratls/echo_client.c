@@ -15,22 +15,25 @@
 #include "ccs/ratls.h"
 
 static const char usage[] =
-    "usage: ratls_echo_client --port N --trust-sim DIR [--tee sim-sgx|sim-tdx --sim-dir DIR] MESSAGE\n";
+    "usage: ratls_echo_client --port N --trust-sim DIR [--pccs URL] [--tee sim-sgx|sim-tdx --sim-dir DIR] MESSAGE\n"
+    "  (the server's DCAP collateral: --pccs, else the sim dir, else its certificate's endorsements)\n";
 
 int main(int argc, char **argv) {
     static const struct option opts[] = {
         {"port", required_argument, 0, 'p'}, {"trust-sim", required_argument, 0, 'T'},
         {"tee", required_argument, 0, 't'},  {"sim-dir", required_argument, 0, 's'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
+        {"pccs", required_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     ccs_tee_config cfg = {0};
-    const char *trust = NULL;
+    const char *trust = NULL, *pccs = NULL;
     int port = 0, c;
     bool have_tee = false;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'p': port = atoi(optarg); break;
         case 'T': trust = optarg; break;
+        case 'P': pccs = optarg; break;
         case 't': have_tee = ccs_platform_parse(optarg, &cfg.platform) == CCS_OK; break;
         case 's': cfg.sim_dir = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
@@ -49,7 +52,7 @@ int main(int argc, char **argv) {
     ccs_ratls_verifier *v = NULL;
     ccs_ratls_tls *t = NULL;
     ccs_ratls_conn *conn = NULL;
-    ccs_ratls_verify_options vo = {.insecure_trust_sim_dir = trust};
+    ccs_ratls_verify_options vo = {.insecure_trust_sim_dir = trust, .pccs_url = pccs};
     if ((have_tee && (ccs_backend_open(&cfg, &b) != CCS_OK || ccs_ratls_cert_create(b, NULL, &cert, &key) != CCS_OK)) ||
         ccs_ratls_verifier_new(&vo, NULL, &v) != CCS_OK) {
         fprintf(stderr, "echo_client: %s\n", ccs_error_detail());

@@ -17,7 +17,8 @@
 
 static const char usage[] =
     "usage: ratls_echo_server --tee sim-sgx|sim-tdx|sgx|tdx [--sim-dir DIR] [--port N] [--port-file FILE]\n"
-    "                         [--mutual --trust-sim DIR] [--once]\n";
+    "                         [--mutual --trust-sim DIR [--pccs URL]] [--endorsements] [--once]\n"
+    "  --endorsements: embed the sim dir's collateral in the certificate (2.23.133.5.4.2)\n";
 
 static void serve(ccs_ratls_conn *c) {
     char buf[4096];
@@ -47,12 +48,13 @@ int main(int argc, char **argv) {
         {"port", required_argument, 0, 'p'}, {"port-file", required_argument, 0, 'f'},
         {"mutual", no_argument, 0, 'm'},     {"trust-sim", required_argument, 0, 'T'},
         {"once", no_argument, 0, '1'},       {"help", no_argument, 0, 'h'},
+        {"pccs", required_argument, 0, 'P'}, {"endorsements", no_argument, 0, 'e'},
         {0, 0, 0, 0},
     };
     ccs_tee_config cfg = {0};
-    const char *port_file = NULL, *trust = NULL;
+    const char *port_file = NULL, *trust = NULL, *pccs = NULL;
     int port = 0, c;
-    bool mutual = false, once = false, have_tee = false;
+    bool mutual = false, once = false, have_tee = false, endorse = false;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 't': have_tee = ccs_platform_parse(optarg, &cfg.platform) == CCS_OK; break;
@@ -61,6 +63,8 @@ int main(int argc, char **argv) {
         case 'f': port_file = optarg; break;
         case 'm': mutual = true; break;
         case 'T': trust = optarg; break;
+        case 'P': pccs = optarg; break;
+        case 'e': endorse = true; break;
         case '1': once = true; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
@@ -76,8 +80,13 @@ int main(int argc, char **argv) {
     ccs_privkey *key = NULL;
     ccs_ratls_verifier *v = NULL;
     ccs_ratls_tls *t = NULL;
-    ccs_ratls_verify_options vo = {.insecure_trust_sim_dir = trust};
-    if (ccs_backend_open(&cfg, &b) != CCS_OK || ccs_ratls_cert_create(b, NULL, &cert, &key) != CCS_OK ||
+    ccs_ratls_verify_options vo = {.insecure_trust_sim_dir = trust, .pccs_url = pccs};
+    ccs_ratls_create_options co = {0};
+    ccs_collateral *coll = NULL;
+    ccs_tee tee = cfg.platform == CCS_PLATFORM_SIM_TDX || cfg.platform == CCS_PLATFORM_TDX ? CCS_TEE_TDX : CCS_TEE_SGX;
+    ccs_status st = endorse ? ccs_sim_trust_load(cfg.sim_dir, tee, NULL, &coll) : CCS_OK;
+    co.endorsements = coll;
+    if (st != CCS_OK || ccs_backend_open(&cfg, &b) != CCS_OK || ccs_ratls_cert_create(b, &co, &cert, &key) != CCS_OK ||
         (mutual && ccs_ratls_verifier_new(&vo, NULL, &v) != CCS_OK)) {
         fprintf(stderr, "echo_server: %s\n", ccs_error_detail());
         return 1;
@@ -130,5 +139,6 @@ int main(int argc, char **argv) {
     ccs_x509_free(cert);
     ccs_privkey_free(key);
     ccs_backend_free(b);
+    ccs_collateral_free(coll);
     return 0;
 }

@@ -160,6 +160,20 @@ if [[ -x $ECHO_SERVER ]]; then
     timeout 10 curl -sS "https://127.0.0.1:$EPORT/" >"$OUT" 2>"$ERR" || RC=$?
     want_rc 60
     end_case
+
+    ECHO_CLIENT=$(dirname "$CCS")/examples/ratls/ratls_echo_client
+    mkdir -p "$WORK/root-only"
+    cp "$SIM/root_ca.pem" "$WORK/root-only/"
+    "$ECHO_SERVER" --tee sim-tdx --sim-dir "$SIM" --endorsements --once --port-file "$WORK/echo2.port" \
+        >"$WORK/echo2.out" 2>"$WORK/echo2.err" &
+    PIDS+=($!)
+    EPORT2=$(wait_port "$WORK/echo2.port" "${PIDS[-1]}") || { echo "echo server did not start"; exit 1; }
+    begin "TLS with endorsements: the client trusts only the sim root, the collateral is the server's"
+    RC=0
+    timeout 10 "$ECHO_CLIENT" --port "$EPORT2" --trust-sim "$WORK/root-only" hello >"$OUT" 2>"$ERR" || RC=$?
+    want_rc 0
+    want_stdout_has "server attested (tdx"
+    end_case
 else
     echo "skip - $ECHO_SERVER not built (s_client and curl cases)"
 fi

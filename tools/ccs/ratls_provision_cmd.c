@@ -24,7 +24,7 @@ int ccs_cli_ratls_provision_client(int argc, char **argv);
 
 static const char server_usage[] =
     "usage: ccs ratls provision-server --listen HOST:PORT --secrets DIR --policy FILE [--refval NAME=HEX ...]\n"
-    "                                  [--trust-sim DIR] [--collateral PATH]\n"
+    "                                  [--trust-sim DIR] [--collateral PATH | --pccs URL [--pccs-cache FILE]]\n"
     "                                  (--cert CERT --key KEY | --tee P [--sim-dir DIR] [--measurement-from FILE])\n"
     "                                  [--allow-remote] [--once] [--port-file FILE]\n"
     "\n"
@@ -38,6 +38,10 @@ static const char server_usage[] =
     "  --refval NAME=HEX     a reference value for the policy (repeatable)\n"
     "  --trust-sim DIR       INSECURE: accept sim evidence rooted in DIR\n"
     "  --collateral PATH     DCAP collateral for real quotes\n"
+    "  --pccs URL            fetch the clients' DCAP collateral from a PCCS/PCS (API v4)\n"
+    "  --pccs-cache FILE     SQLite cache for --pccs\n"
+    "                        (sources: --collateral, --pccs, the --trust-sim dir, the client\n"
+    "                        certificate's endorsements; docs/ratls.md \"Collateral sources\")\n"
     "  --cert/--key FILE     the server's RA-TLS certificate and key (ccs ratls cert)\n"
     "  --tee P               or make a fresh one with this backend (sim-sgx, sim-tdx, sgx, tdx)\n"
     "  --sim-dir DIR         sim state; --measurement-from FILE: sim measurement\n"
@@ -48,15 +52,17 @@ static const char server_usage[] =
 static const char client_usage[] =
     "usage: ccs ratls provision-client --server HOST:PORT --name NAME --tee sim-sgx|sim-tdx|sgx|tdx\n"
     "                                  [--sim-dir DIR] [--measurement-from FILE] [--trust-sim DIR]\n"
-    "                                  [--collateral PATH] [--policy FILE [--refval NAME=HEX ...]] -o FILE\n"
+    "                                  [--collateral PATH | --pccs URL [--pccs-cache FILE]]\n"
+    "                                  [--policy FILE [--refval NAME=HEX ...]] -o FILE\n"
     "\n"
     "Makes a fresh RA-TLS certificate with the local backend, connects, verifies the\n"
     "server's RA-TLS certificate (and policy, if given), asks for secret NAME and\n"
-    "writes it to FILE (mode 0600). Exit status: 0 received, 1 refused (by either\n"
-    "side), 2 bad usage or a connection failure.\n";
+    "writes it to FILE (mode 0600). The server's DCAP collateral comes from --collateral,\n"
+    "--pccs URL (--pccs-cache FILE), the --trust-sim dir or its certificate's endorsements.\n"
+    "Exit status: 0 received, 1 refused (by either side), 2 bad usage or a connection failure.\n";
 
 enum { P_LISTEN = 300, P_SECRETS, P_POLICY, P_REFVAL, P_TRUST_SIM, P_COLL, P_CERT, P_KEY, P_TEE, P_SIM_DIR, P_MEAS,
-       P_REMOTE, P_ONCE, P_PORT_FILE, P_SERVER, P_NAME, P_HELP };
+       P_REMOTE, P_ONCE, P_PORT_FILE, P_SERVER, P_NAME, P_HELP, P_PCCS, P_PCCS_CACHE };
 
 static const struct option popts[] = {
     {"listen", required_argument, 0, P_LISTEN},     {"secrets", required_argument, 0, P_SECRETS},
@@ -68,12 +74,13 @@ static const struct option popts[] = {
     {"once", no_argument, 0, P_ONCE},               {"port-file", required_argument, 0, P_PORT_FILE},
     {"server", required_argument, 0, P_SERVER},     {"name", required_argument, 0, P_NAME},
     {"output", required_argument, 0, 'o'},          {"help", no_argument, 0, P_HELP},
+    {"pccs", required_argument, 0, P_PCCS},         {"pccs-cache", required_argument, 0, P_PCCS_CACHE},
     {0, 0, 0, 0},
 };
 
 typedef struct pargs {
     const char *listen, *secrets, *policy, *trust_sim, *coll, *cert, *key, *sim_dir, *meas, *port_file;
-    const char *server, *name, *out;
+    const char *server, *name, *out, *pccs, *pccs_cache;
     const char *refvals[32];
     size_t n_refvals;
     bool remote, once, have_tee;
@@ -111,6 +118,8 @@ static int pparse(const char *verb, const char *help, const char *allowed, int a
             break;
         case P_TRUST_SIM: a->trust_sim = optarg; break;
         case P_COLL: a->coll = optarg; break;
+        case P_PCCS: a->pccs = optarg; break;
+        case P_PCCS_CACHE: a->pccs_cache = optarg; break;
         case P_CERT: a->cert = optarg; break;
         case P_KEY: a->key = optarg; break;
         case P_TEE:
@@ -130,6 +139,7 @@ static int pparse(const char *verb, const char *help, const char *allowed, int a
         }
     }
     if (optind < argc) return perr(verb, "unexpected argument", argv[optind]);
+    if (a->pccs_cache != NULL && a->pccs == NULL) return perr(verb, "--pccs-cache needs --pccs", NULL);
     return CLI_OK;
 }
 
@@ -150,7 +160,12 @@ static int open_backend(const char *verb, const pargs *a, ccs_buf *meas, ccs_bac
 static int make_verifier(const char *verb, const pargs *a, ccs_ratls_policy **pol, ccs_ratls_verifier **v) {
     int rc = ccs_cli_ratls_policy(a->policy, a->refvals, a->n_refvals, pol);
     if (rc != CLI_OK) return rc;
-    ccs_ratls_verify_options vo = {.insecure_trust_sim_dir = a->trust_sim, .collateral = a->coll};
+    ccs_ratls_verify_options vo = {.insecure_trust_sim_dir = a->trust_sim, .collateral = a->coll,
+                                   .pccs_url = a->pccs, .pccs_cache = a->pccs_cache};
+    ccs_pccs *probe = NULL; /* a bad URL is a usage error now, not a refusal per peer */
+    if (a->pccs != NULL && ccs_pccs_new(a->pccs, NULL, &probe) != CCS_OK)
+        return perr(verb, ccs_error_detail(), a->pccs);
+    ccs_pccs_free(probe);
     if (ccs_ratls_verifier_new(&vo, *pol, v) != CCS_OK) return perr(verb, ccs_error_detail(), NULL);
     if (a->trust_sim != NULL) fprintf(stderr, "INSECURE: the peer's sim evidence is trusted (--trust-sim)\n");
     return CLI_OK;
@@ -233,7 +248,7 @@ int ccs_cli_ratls_provision_server(int argc, char **argv) {
     const char *verb = "provision-server";
     pargs a = {0};
     int rc = pparse(verb, server_usage,
-                    " listen secrets policy refval trust-sim collateral cert key tee sim-dir measurement-from "
+                     " listen secrets policy refval trust-sim collateral pccs pccs-cache cert key tee sim-dir measurement-from "
                     "allow-remote once port-file ",
                     argc, argv, &a);
     if (rc != CLI_OK) return rc < 0 ? CLI_OK : rc;
@@ -299,7 +314,7 @@ int ccs_cli_ratls_provision_client(int argc, char **argv) {
     const char *verb = "provision-client";
     pargs a = {0};
     int rc = pparse(verb, client_usage,
-                    " server name tee sim-dir measurement-from trust-sim collateral policy refval output ", argc, argv,
+                     " server name tee sim-dir measurement-from trust-sim collateral pccs pccs-cache policy refval output ", argc, argv,
                     &a);
     if (rc != CLI_OK) return rc < 0 ? CLI_OK : rc;
     if (a.server == NULL || a.name == NULL || !a.have_tee || a.out == NULL)

@@ -258,6 +258,12 @@ CCS_MUST_USE ccs_status ccs_kbs_session_consume_nonce(ccs_kbs_store *s, const ch
 CCS_MUST_USE ccs_status ccs_kbs_session_mark_attested(ccs_kbs_store *s, const char *id, ccs_time now,
                                                       const char *tee_pubkey, const char *token,
                                                       const char *claims);
+/* Consumes the nonce and marks the session attested with token, in one
+ * conditional write: what consume_nonce then mark_attested do, for the
+ * server's successful attestation. Statuses as for consume_nonce (nothing
+ * changes on a refusal). */
+CCS_MUST_USE ccs_status ccs_kbs_session_attest(ccs_kbs_store *s, const char *id, const char *nonce, ccs_time now,
+                                               const char *token);
 CCS_MUST_USE ccs_status ccs_kbs_session_delete(ccs_kbs_store *s, const char *id); /* NOT_FOUND if absent */
 /* Deletes every session with expires <= now; *removed (may be NULL) counts them. */
 CCS_MUST_USE ccs_status ccs_kbs_session_purge_expired(ccs_kbs_store *s, ccs_time now, size_t *removed);

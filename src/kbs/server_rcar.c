@@ -160,10 +160,9 @@ static bool parse_attest(kbs_req *r, const json_t *body, const char *tee, attest
     return true;
 }
 
-/* Consumes the nonce; replies 401 and returns false on a mismatch or reuse. */
-static bool consume(kbs_req *r, const ccs_kbs_session *se, const char *nonce) {
-    ccs_status st = ccs_kbs_session_consume_nonce(r->srv->store, se->id, nonce, now_of(r));
-    if (st == CCS_OK) return true;
+/* Replies to a nonce the session cannot take (the statuses of
+ * ccs_kbs_session_consume_nonce and _attest); returns false. */
+static bool nonce_refused(kbs_req *r, ccs_status st) {
     if (st == CCS_ERR_MISMATCH)
         kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "runtime-data.nonce is not the nonce of this session");
     else if (st == CCS_KBS_NONCE_REUSED)
@@ -175,6 +174,27 @@ static bool consume(kbs_req *r, const ccs_kbs_session *se, const char *nonce) {
     else
         kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot update the session");
     return false;
+}
+
+/* Refuses, from the session as read, a nonce it cannot take (nothing is
+ * written: a mismatch changes nothing, a used nonce is used already). The
+ * nonce is consumed later, in the write that stores the token (issue), or by
+ * burn() when no token is issued; both are conditional on nonce_used = 0, so
+ * a race between requests with one nonce gives one token at most. */
+static bool nonce_usable(kbs_req *r, const ccs_kbs_session *se, const char *nonce) {
+    if (!ccs_ct_eq(ccs_bytes_str(nonce), ccs_bytes_str(se->nonce))) return nonce_refused(r, CCS_ERR_MISMATCH);
+    if (se->nonce_used || se->state != CCS_KBS_SESSION_CHALLENGED) return nonce_refused(r, CCS_KBS_NONCE_REUSED);
+    return true;
+}
+
+/* An attestation that got past nonce_usable and issued no token (evidence,
+ * init-data or policy refused, or an internal error) still uses up the
+ * nonce: it is a one-time challenge whatever the outcome. */
+static void burn(kbs_req *r, const ccs_kbs_session *se, const char *nonce) {
+    ccs_status st = ccs_kbs_session_consume_nonce(r->srv->store, se->id, nonce, now_of(r));
+    if (st != CCS_OK && st != CCS_KBS_NONCE_REUSED && st != CCS_ERR_EXPIRED && st != CCS_ERR_NOT_FOUND)
+        kbs_log(r->srv, CCS_KBS_LOG_ERROR, "attest: cannot consume the nonce of a refused attestation: %s",
+                ccs_error_detail());
 }
 
 /* Appraises a passing verifier result; replies 401 unless allowed. */
@@ -210,8 +230,9 @@ static bool appraise(kbs_req *r, const kbs_verified *v, const kbs_init_binding *
     return false;
 }
 
-/* Issues the EAR and marks the session attested; replies. */
-static void issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, const kbs_verified *v,
+/* Issues the EAR, consumes the nonce and marks the session attested (one
+ * write); replies. True when the token was issued. */
+static bool issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, const kbs_verified *v,
                   const kbs_init_binding *ib, const ccs_kbs_appraisal *ap) {
     ccs_kbs_server *s = r->srv;
     const json_t *result = v->result;
@@ -224,18 +245,29 @@ static void issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
                        .tee_pubkey = in->tee_pubkey, .init_data_claims = ib->claims, .iat = now, .lifetime_s = s->cfg.token_lifetime_s};
     ccs_status st = tv ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
     if (st == CCS_OK) st = ccs_kbs_ear_issue(r->w->token_key, &ear, &token);
-    /* The token carries the claims and the tee-pubkey: the session keeps it alone. */
-    if (st == CCS_OK) st = ccs_kbs_session_mark_attested(s->store, se->id, now, NULL, (const char *)token.ptr, NULL);
+    bool issued = false;
     if (st == CCS_OK) {
-        kbs_log(s, CCS_KBS_LOG_INFO, "attest: %s %s (report data %s)", v->policy_tee,
-                ccs_kbs_ear_status_name(ap->status), v->hash_alg);
-        kbs_reply_json(r, 200, json_pack("{s:s}", "token", (const char *)token.ptr));
+        /* The token carries the claims and the tee-pubkey: the session keeps it alone. */
+        st = ccs_kbs_session_attest(s->store, se->id, in->nonce, now, (const char *)token.ptr);
+        issued = st == CCS_OK;
+        if (issued) {
+            kbs_log(s, CCS_KBS_LOG_INFO, "attest: %s %s (report data %s)", v->policy_tee,
+                    ccs_kbs_ear_status_name(ap->status), v->hash_alg);
+            kbs_reply_json(r, 200, json_pack("{s:s}", "token", (const char *)token.ptr));
+        } else if (st == CCS_ERR_MISMATCH || st == CCS_KBS_NONCE_REUSED || st == CCS_ERR_EXPIRED ||
+                   st == CCS_ERR_NOT_FOUND) {
+            nonce_refused(r, st); /* another request took the nonce meanwhile, or the session expired */
+        } else {
+            kbs_log(s, CCS_KBS_LOG_ERROR, "attest: cannot store the session's token: %s", ccs_error_detail());
+            kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot issue the attestation token");
+        }
     } else {
         kbs_log(s, CCS_KBS_LOG_ERROR, "attest: cannot issue the token: %s", ccs_error_detail());
         kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot issue the attestation token");
     }
     ccs_buf_free(&token);
     json_decref(tv);
+    return issued;
 }
 
 void kbs_rcar_attest(kbs_req *r) {
@@ -252,7 +284,8 @@ void kbs_rcar_attest(kbs_req *r) {
     kbs_init_binding ib;
     memset(&ib, 0, sizeof ib);
     json_t *body = kbs_body_json(r);
-    if (body != NULL && parse_attest(r, body, se.tee, &in) && consume(r, &se, in.nonce)) {
+    if (body != NULL && parse_attest(r, body, se.tee, &in) && nonce_usable(r, &se, in.nonce)) {
+        bool issued = false;
         ccs_status st = kbs_evidence_verify(&s->cfg, &in.ev, in.nonce, in.tee_pubkey, now_of(r), &v);
         if (st != CCS_OK) {
             kbs_log(s, CCS_KBS_LOG_WARN, "attest: %s evidence cannot be verified: %s", se.tee, ccs_error_detail());
@@ -268,8 +301,9 @@ void kbs_rcar_attest(kbs_req *r) {
             if (refused) kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "%s", ccs_error_detail());
             else kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "the init-data could not be checked");
         } else if (appraise(r, &v, &ib, &ap)) {
-            issue(r, &se, &in, &v, &ib, &ap);
+            issued = issue(r, &se, &in, &v, &ib, &ap);
         }
+        if (!issued) burn(r, &se, in.nonce);
     }
     kbs_init_binding_clear(&ib);
     json_decref(in.init.doc);

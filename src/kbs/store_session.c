@@ -254,6 +254,36 @@ ccs_status ccs_kbs_session_mark_attested(ccs_kbs_store *s, const char *id, ccs_t
     return st;
 }
 
+/* The fallback of ccs_kbs_session_attest, inside a transaction: consume()
+ * names why the nonce cannot be used; if it can after all, attest(). */
+static ccs_status consume_attest(store_conn *db, const char *id, const char *nonce, ccs_time now, const char *token) {
+    CCS_TRY(consume(db, id, nonce, now));
+    return attest(db, id, now, NULL, token, NULL);
+}
+
+ccs_status ccs_kbs_session_attest(ccs_kbs_store *s, const char *id, const char *nonce, ccs_time now,
+                                  const char *token) {
+    CCS_ENSURE(s != NULL && nonce != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
+    CCS_TRY(id_check(id));
+    CCS_ENSURE(field_ok(token, false), CCS_ERR_FORMAT, "session: the token is required; at most %u bytes",
+               CCS_KBS_SESSION_FIELD_MAX);
+    /* One statement, one transaction, one WAL commit: the nonce flips from
+     * unused to used in the same write that stores the token, so of any
+     * number of callers (threads or processes) with this nonce, one at most
+     * gets a token. */
+    static const char sql[] = "UPDATE sessions SET nonce_used = 1, state = 'attested', token = ?4"
+                              " WHERE id = ?1 AND expires > ?2 AND nonce = ?3 AND nonce_used = 0"
+                              " AND state = 'challenged'";
+    const char *text[2] = {nonce, token};
+    bool done = false;
+    store_lock(s);
+    ccs_status st = update_if(s->sdb, sql, id, now, text, 2, &done);
+    if (st == CCS_OK && !done) st = store_begin(s->sdb);
+    if (st == CCS_OK && !done) st = store_finish(s->sdb, consume_attest(s->sdb, id, nonce, now, token));
+    store_unlock(s);
+    return st;
+}
+
 static ccs_status session_remove(store_conn *db, const char *id) {
     int changes = 0;
     CCS_TRY(session_update(db, "DELETE FROM sessions WHERE id = ?1", id, NULL, NULL, NULL, &changes));

@@ -210,6 +210,13 @@ static void test_report_data_mismatch(void **state) {
     assert_detail_has(&r, "report_data");
     su_resp_clear(&r);
     json_decref(body);
+    /* The refused attempt used the nonce up: good evidence with it is refused too. */
+    body = su_attest_body(&g_srv, SU_MEASUREMENT, c.nonce, c.pub, CCS_HASH_SHA384);
+    post(&g_srv, CCS_KBS_PATH_ATTEST, c.cookie, body, &r);
+    assert_kind(&r, 401, CCS_KBS_ERR_ATTESTATION);
+    assert_detail_has(&r, "already used");
+    su_resp_clear(&r);
+    json_decref(body);
     su_client_clear(&other);
     su_client_clear(&c);
 }

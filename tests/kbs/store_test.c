@@ -528,6 +528,74 @@ static void crash_round(const char *path, unsigned seed) {
     free(sessions);
 }
 
+/* ccs_kbs_session_attest: the nonce consumed and the token stored in one
+ * write; refusals change nothing; under contention one caller wins. */
+typedef struct attest_racer {
+    ccs_kbs_store *s;
+    const ccs_kbs_session *se;
+    int won, refused, other;
+} attest_racer;
+
+static void *race_attest(void *arg) {
+    attest_racer *a = arg;
+    ccs_status st = ccs_kbs_session_attest(a->s, a->se->id, a->se->nonce, NOW, "ey.race.sig");
+    if (st == CCS_OK) a->won++;
+    else if (st == CCS_KBS_NONCE_REUSED) a->refused++;
+    else a->other++;
+    return NULL;
+}
+
+static void test_session_attest(void **state) {
+    (void)state;
+    char path[512];
+    ccs_kbs_store *s = open_new(path, sizeof path, "sattest");
+    ccs_kbs_session se = {0}, other = {0}, got = {0};
+    check_st(ccs_kbs_session_create(s, "sgx", NOW, 300, &se), CCS_OK);
+    check_st(ccs_kbs_session_create(s, "sgx", NOW, 300, &other), CCS_OK);
+    check_st(ccs_kbs_session_attest(s, se.id, other.nonce, NOW, "t"), CCS_ERR_MISMATCH);
+    check_st(ccs_kbs_session_attest(s, se.id, se.nonce, NOW + 300, "t"), CCS_ERR_EXPIRED);
+    check_st(ccs_kbs_session_attest(s, "0123", se.nonce, NOW, "t"), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_session_attest(s, se.id, se.nonce, NOW, NULL), CCS_ERR_FORMAT);
+    check_st(ccs_kbs_session_get(s, se.id, NOW, &got), CCS_OK); /* unchanged by the refusals */
+    assert_false(got.nonce_used);
+    assert_int_equal(got.state, CCS_KBS_SESSION_CHALLENGED);
+    assert_null(got.token);
+    ccs_kbs_session_clear(&got);
+    check_st(ccs_kbs_session_attest(s, se.id, se.nonce, NOW + 1, "ey.tok.sig"), CCS_OK);
+    check_st(ccs_kbs_session_attest(s, se.id, se.nonce, NOW + 2, "ey.other.sig"), CCS_KBS_NONCE_REUSED);
+    check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 2), CCS_KBS_NONCE_REUSED);
+    ccs_kbs_store_close(s); /* a restart keeps it */
+    check_st(ccs_kbs_store_open(path, &s), CCS_OK);
+    check_st(ccs_kbs_session_get(s, se.id, NOW + 3, &got), CCS_OK);
+    assert_true(got.nonce_used);
+    assert_int_equal(got.state, CCS_KBS_SESSION_ATTESTED);
+    assert_string_equal(got.token, "ey.tok.sig");
+    ccs_kbs_session_clear(&got);
+    /* A consumed nonce (a refused attestation) cannot attest. */
+    check_st(ccs_kbs_session_consume_nonce(s, other.id, other.nonce, NOW), CCS_OK);
+    check_st(ccs_kbs_session_attest(s, other.id, other.nonce, NOW, "t"), CCS_KBS_NONCE_REUSED);
+    /* Threads racing with one nonce: one token. */
+    ccs_kbs_session shared = {0};
+    check_st(ccs_kbs_session_create(s, "sgx", NOW, 300, &shared), CCS_OK);
+    pthread_t th[THREADS];
+    attest_racer ar[THREADS];
+    int won = 0;
+    for (int i = 0; i < THREADS; i++) {
+        ar[i] = (attest_racer){s, &shared, 0, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, race_attest, &ar[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(ar[i].other, 0);
+        won += ar[i].won;
+    }
+    assert_int_equal(won, 1);
+    ccs_kbs_session_clear(&shared);
+    ccs_kbs_session_clear(&se);
+    ccs_kbs_session_clear(&other);
+    ccs_kbs_store_close(s);
+}
+
 static void test_crash_sigkill(void **state) {
     (void)state;
     char path[512];
@@ -547,6 +615,7 @@ int ccs_test_store(void) {
         cmocka_unit_test(test_session_lifecycle),
         cmocka_unit_test(test_session_expiry),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_session_attest),
         cmocka_unit_test(test_crash_sigkill),
     };
     return cmocka_run_group_tests_name("kbs_store", tests, NULL, NULL);

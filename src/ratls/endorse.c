@@ -129,7 +129,8 @@ ccs_status ratls_endorsements_encode(uint64_t tag, const ccs_collateral *coll, c
     cbor_item_t *tagged = ok ? cbor_build_tag(tag, arr) : NULL;
     unsigned char *buf = NULL;
     size_t cap = 0, n = tagged != NULL ? cbor_serialize_alloc(tagged, &buf, &cap) : 0;
-    if (st == CCS_OK && n == 0) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ratls: endorsements: CBOR encoding failed");
+    if (st == CCS_OK && n == 0)
+        st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ratls: endorsements: CBOR encoding failed");
     if (st == CCS_OK && n > CCS_RATLS_ENDORSEMENTS_MAX)
         st = ccs_error_set(CCS_ERR_OVERFLOW, CCS_HERE, "ratls: endorsements of %zu bytes are over %u", n,
                            CCS_RATLS_ENDORSEMENTS_MAX);

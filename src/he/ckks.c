@@ -145,6 +145,62 @@ ccs_status ccs_he_ckks_encode_real(const ccs_he_ctx *c, const double *values, si
     return st;
 }
 
+/* The centered coefficients of x (l >= 2 rows of residues, coefficient
+ * form) as doubles: x = sum_i y_i Q/q_i - v Q with y_i = [x_i (Q/q_i)^-1]_{q_i}
+ * and v = round(sum_i y_i / q_i), the rounding in double precision (error
+ * below l 2^-51, so v is exact unless x sits within that fraction of Q/2 of
+ * +-Q/2; the last step re-centers it then). The sum is exact, in w + 1 limbs
+ * with GMP's mpn layer (two's complement; Q fits in w limbs): no division and
+ * no allocation per coefficient, against an mpz sum and mpz_mod each. */
+static ccs_status crt_centered(const ccs_he_ctx *c, const uint64_t *x, size_t l, double *co) {
+    const size_t n = c->n;
+    mpz_t Q, t;
+    mpz_inits(Q, t, NULL);
+    mpz_set_ui(Q, 1);
+    for (size_t i = 0; i < l; i++) mpz_mul_ui(Q, Q, c->m[i].q);
+    const size_t w = mpz_size(Q), W = w + 1;
+    mp_limb_t *lim = calloc((l + 3) * W, sizeof *lim); /* qhat_0..qhat_{l-1}, Q, half, acc */
+    double inv[HE_MAXP];
+    if (lim == NULL) {
+        mpz_clears(Q, t, NULL);
+        CCS_BAIL(CCS_ERR_NOMEM, "ckks: no memory");
+    }
+    mp_limb_t *qv = lim + l * W, *half = qv + W, *acc = half + W;
+    for (size_t i = 0; i < l; i++) {
+        mpz_divexact_ui(t, Q, c->m[i].q);
+        for (size_t k = 0; k < w; k++) lim[i * W + k] = mpz_getlimbn(t, (mp_size_t)k);
+        inv[i] = 1.0 / (double)c->m[i].q;
+    }
+    for (size_t k = 0; k < w; k++) qv[k] = mpz_getlimbn(Q, (mp_size_t)k);
+    mpz_tdiv_q_2exp(t, Q, 1);
+    for (size_t k = 0; k < w; k++) half[k] = mpz_getlimbn(t, (mp_size_t)k);
+    for (size_t z = 0; z < n; z++) {
+        double f = 0;
+        memset(acc, 0, W * sizeof *acc);
+        for (size_t i = 0; i < l; i++) {
+            uint64_t y = he_mmul(x[i * n + z], c->qhat_inv[l][i], &c->m[i]);
+            acc[w] += mpn_addmul_1(acc, lim + i * W, (mp_size_t)w, (mp_limb_t)y);
+            f += (double)y * inv[i];
+        }
+        mp_limb_t v = (mp_limb_t)llround(f);
+        acc[w] -= mpn_submul_1(acc, qv, (mp_size_t)w, v); /* modulo 2^(64 W) */
+        bool neg = acc[w] >> (GMP_NUMB_BITS - 1);
+        if (neg) mpn_neg(acc, acc, (mp_size_t)W);
+        if (acc[w] != 0 || mpn_cmp(acc, half, (mp_size_t)w) > 0) { /* |x| > (Q-1)/2: v was one off */
+            acc[w] -= mpn_sub_n(acc, acc, qv, (mp_size_t)w);
+            mpn_neg(acc, acc, (mp_size_t)W); /* Q - |x| */
+            neg = !neg;
+        }
+        double d = 0;
+        for (size_t k = w; k-- > 0;) d = d * 0x1p64 + (double)acc[k];
+        co[z] = neg ? -d : d;
+    }
+    ccs_wipe(lim, (l + 3) * W * sizeof *lim);
+    free(lim);
+    mpz_clears(Q, t, NULL);
+    return CCS_OK;
+}
+
 ccs_status ccs_he_ckks_decode(const ccs_he_ctx *c, const ccs_he_plaintext *pt, double *re_im) {
     CCS_TRY(check_ctx(c));
     CCS_TRY(check_pt(c, pt));
@@ -160,27 +216,7 @@ ccs_status ccs_he_ckks_decode(const ccs_he_ctx *c, const ccs_he_plaintext *pt, d
             uint64_t q = c->m[0].q;
             for (size_t k = 0; k < n; k++) co[k] = x[k] > q / 2 ? -(double)(q - x[k]) : (double)x[k];
         } else {
-            /* x = sum_i [x_i (Q/q_i)^-1]_{q_i} Q/q_i mod Q, centered */
-            mpz_t Q, half, v, h[HE_MAXP];
-            mpz_inits(Q, half, v, NULL);
-            mpz_set_ui(Q, 1);
-            for (size_t i = 0; i < l; i++) mpz_mul_ui(Q, Q, c->m[i].q);
-            for (size_t i = 0; i < l; i++) {
-                mpz_init(h[i]);
-                mpz_divexact_ui(h[i], Q, c->m[i].q);
-            }
-            mpz_tdiv_q_2exp(half, Q, 1);
-            for (size_t k = 0; k < n; k++) {
-                mpz_set_ui(v, 0);
-                for (size_t i = 0; i < l; i++)
-                    mpz_addmul_ui(v, h[i], he_mmul(x[i * n + k], c->qhat_inv[l][i], &c->m[i]));
-                mpz_mod(v, v, Q);
-                if (mpz_cmp(v, half) > 0) mpz_sub(v, v, Q);
-                co[k] = mpz_get_d(v);
-            }
-            mpz_set_ui(v, 0);
-            for (size_t i = 0; i < l; i++) mpz_clear(h[i]);
-            mpz_clears(Q, half, v, NULL);
+            st = crt_centered(c, x, l, co);
         }
         st = ccs_ckks_decode(c->ckks, co, pt->scale, re_im);
     }

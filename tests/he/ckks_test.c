@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include <gmp.h>
+
 #include "ccs/he_ckks.h"
 
 /* Stated precision (absolute, per slot, for |z| <= 1 at scale 2^40). */
@@ -64,6 +66,73 @@ static int teardown(void **state) {
     ccs_he_ctx_free(f->c);
     free(f);
     return 0;
+}
+
+/* x = +-(half + d): the coefficients next to +-(Q-1)/2. */
+static void mpz_add_si_(mpz_t x, const mpz_t half, long d, int negate) {
+    if (d >= 0) mpz_add_ui(x, half, (unsigned long)d);
+    else mpz_sub_ui(x, half, (unsigned long)-d);
+    if (negate) mpz_neg(x, x);
+}
+
+/* Decoding reconstructs the centered coefficients exactly (mpn sum with the
+ * quotient rounded in double precision, re-centered when it is one off):
+ * residues of chosen coefficients (0, +-1, around +-(Q-1)/2, random below Q)
+ * at levels 2..4, loaded as a plaintext at scale 1, decode to what an mpz CRT
+ * followed by the same FFT gives. */
+static void test_decode_crt(void **state) {
+    fx *f = *state;
+    const size_t n = ccs_he_ctx_degree(f->c);
+    ccs_he_plaintext *pt = NULL;
+    ccs_ckks_encoder *e = NULL;
+    assert_int_equal(ccs_he_ckks_plaintext_new(f->c, &pt), CCS_OK);
+    assert_int_equal(ccs_ckks_encoder_new(n, &e), CCS_OK);
+    double *co = malloc(n * sizeof *co), *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);
+    mpz_t Q, half, x, r;
+    mpz_inits(Q, half, x, r, NULL);
+    gmp_randstate_t g;
+    gmp_randinit_default(g);
+    for (size_t l = 2; l <= 4; l++) {
+        mpz_set_ui(Q, 1);
+        for (size_t i = 0; i < l; i++) mpz_mul_ui(Q, Q, ccs_he_ctx_prime(f->c, i));
+        mpz_tdiv_q_2exp(half, Q, 1); /* (Q-1)/2: Q is odd */
+        ccs_buf b = {0};
+        assert_int_equal(ccs_he_ckks_encode(f->c, NULL, 0, 1.0, l, pt), CCS_OK);
+        assert_int_equal(ccs_he_plaintext_save(f->c, pt, &b), CCS_OK);
+        assert_int_equal(b.len, 49 + l * n * 8);
+        uint64_t *rows = calloc(l * n, 8);
+        for (size_t z = 0; z < n; z++) {
+            long special[] = {0, 1, -1, 2, -2}; /* offsets around 0 and around +-(Q-1)/2 */
+            if (z < 5) mpz_set_si(x, special[z]);
+            else if (z < 15) mpz_add_si_(x, half, special[(z - 5) % 5], z >= 10);
+            else mpz_urandomm(x, g, Q);
+            mpz_mod(x, x, Q);
+            for (size_t i = 0; i < l; i++) rows[i * n + z] = mpz_fdiv_ui(x, ccs_he_ctx_prime(f->c, i));
+            mpz_set(r, x);
+            if (mpz_cmp(r, half) > 0) mpz_sub(r, r, Q);
+            co[z] = mpz_get_d(r);
+        }
+        for (size_t i = 0; i < l; i++) {
+            ccs_ntt *t = NULL;
+            assert_int_equal(ccs_ntt_new(n, ccs_he_ctx_prime(f->c, i), &t), CCS_OK);
+            ccs_ntt_forward(t, rows + i * n);
+            ccs_ntt_free(t);
+        }
+        memcpy(b.ptr + 49, rows, l * n * 8); /* little-endian hosts */
+        assert_int_equal(ccs_he_plaintext_load(f->c, ccs_buf_view(&b), pt), CCS_OK);
+        assert_int_equal(ccs_he_ckks_decode(f->c, pt, got), CCS_OK);
+        assert_int_equal(ccs_ckks_decode(e, co, 1.0, want), CCS_OK);
+        double mx = 0;
+        for (size_t k = 0; k < n; k++) mx = fmax(mx, fabs(want[k]));
+        for (size_t k = 0; k < n; k++) assert_true(fabs(got[k] - want[k]) <= 0x1p-40 * mx);
+        free(rows);
+        ccs_buf_free(&b);
+    }
+    gmp_randclear(g);
+    mpz_clears(Q, half, x, r, NULL);
+    free(co), free(want), free(got);
+    ccs_ckks_encoder_free(e);
+    ccs_he_plaintext_free(pt);
 }
 
 static double *rand_vec(size_t slots) {
@@ -468,7 +537,7 @@ static void test_params(void **state) {
 
 int test_group_he_ckks(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_ops),    cmocka_unit_test(test_rotate),
+        cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_decode_crt), cmocka_unit_test(test_ops),    cmocka_unit_test(test_rotate),
         cmocka_unit_test(test_depth),     cmocka_unit_test(test_serial), cmocka_unit_test(test_params),
     };
     return cmocka_run_group_tests_name("he/ckks", tests, setup, teardown);

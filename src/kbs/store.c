@@ -340,8 +340,8 @@ ccs_status ccs_kbs_policy_get(ccs_kbs_store *s, ccs_kbs_policy_kind kind, char *
     *json = NULL;
     store_lock(s);
     sqlite3_stmt *st = NULL;
-    ccs_status r = store_prepare(s->db, "SELECT body FROM policies WHERE kind = ?1", &st);
-    if (r == CCS_OK) r = store_bind_text(s->db, st, 1, ccs_kbs_policy_kind_name(kind));
+    ccs_status r = store_prepare(store_reader(s), "SELECT body FROM policies WHERE kind = ?1", &st);
+    if (r == CCS_OK) r = store_bind_text(store_reader(s), st, 1, ccs_kbs_policy_kind_name(kind));
     if (r == CCS_OK) {
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
@@ -350,9 +350,9 @@ ccs_status ccs_kbs_policy_get(ccs_kbs_store *s, ccs_kbs_policy_kind kind, char *
             r = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "KBS store: no %s policy is set",
                               ccs_kbs_policy_kind_name(kind));
         else
-            r = store_fail(s->db, "reading a policy");
+            r = store_fail(store_reader(s), "reading a policy");
     }
-    store_release(s->db, st);
+    store_release(store_reader(s), st);
     store_unlock(s);
     return r;
 }

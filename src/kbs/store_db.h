@@ -32,6 +32,14 @@ struct ccs_kbs_store {
     pthread_mutex_t lock;
 };
 
+/* The connection for the reads that stand alone (a policy, reference values,
+ * a resource: one SELECT, outside any transaction of ours): the session
+ * connection. A connection's page cache stays valid across its own commits
+ * but is dropped whenever another connection has written, so reading on the
+ * connection that takes the sessions' writes (several per attestation)
+ * keeps the pages cached; reads do not depend on the synchronous setting. */
+static inline store_conn *store_reader(ccs_kbs_store *s) { return s->sdb; }
+
 void store_lock(ccs_kbs_store *s);
 void store_unlock(ccs_kbs_store *s);
 

@@ -84,9 +84,9 @@ ccs_status ccs_kbs_refval_get(ccs_kbs_store *s, const char *tee, const char *nam
     CCS_TRY(refval_key_check(tee, name));
     store_lock(s);
     sqlite3_stmt *st = NULL;
-    ccs_status r = store_prepare(s->db, "SELECT vals FROM reference_values WHERE tee = ?1 AND name = ?2", &st);
-    if (r == CCS_OK) r = store_bind_text(s->db, st, 1, tee);
-    if (r == CCS_OK) r = store_bind_text(s->db, st, 2, name);
+    ccs_status r = store_prepare(store_reader(s), "SELECT vals FROM reference_values WHERE tee = ?1 AND name = ?2", &st);
+    if (r == CCS_OK) r = store_bind_text(store_reader(s), st, 1, tee);
+    if (r == CCS_OK) r = store_bind_text(store_reader(s), st, 2, name);
     if (r == CCS_OK) {
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
@@ -94,9 +94,9 @@ ccs_status ccs_kbs_refval_get(ccs_kbs_store *s, const char *tee, const char *nam
         else if (rc == SQLITE_DONE)
             r = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "no reference value set %s.%s", tee, name);
         else
-            r = store_fail(s->db, "reading reference values");
+            r = store_fail(store_reader(s), "reading reference values");
     }
-    store_release(s->db, st);
+    store_release(store_reader(s), st);
     store_unlock(s);
     return r;
 }

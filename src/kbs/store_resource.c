@@ -87,8 +87,8 @@ ccs_status ccs_kbs_resource_get(ccs_kbs_store *s, const char *repo, const char *
     store_lock(s);
     sqlite3_stmt *st = NULL;
     ccs_status r =
-        store_prepare(s->db, "SELECT value FROM resources WHERE repository = ?1 AND type = ?2 AND tag = ?3", &st);
-    if (r == CCS_OK) r = bind_path(s->db, st, repo, type, tag);
+        store_prepare(store_reader(s), "SELECT value FROM resources WHERE repository = ?1 AND type = ?2 AND tag = ?3", &st);
+    if (r == CCS_OK) r = bind_path(store_reader(s), st, repo, type, tag);
     if (r == CCS_OK) {
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
@@ -101,11 +101,11 @@ ccs_status ccs_kbs_resource_get(ccs_kbs_store *s, const char *repo, const char *
         } else if (rc == SQLITE_DONE) {
             r = ccs_error_set(CCS_ERR_NOT_FOUND, CCS_HERE, "no resource %s/%s/%s", repo, type, tag);
         } else {
-            r = store_fail(s->db, "reading a resource");
+            r = store_fail(store_reader(s), "reading a resource");
         }
     }
     /* Finalizing resets the statement; the page cache is SQLite's. */
-    store_release(s->db, st);
+    store_release(store_reader(s), st);
     store_unlock(s);
     return r;
 }

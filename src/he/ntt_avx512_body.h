@@ -28,8 +28,8 @@ TARGET static inline consts make_consts(uint64_t q) {
 #if NTT_IFMA
 /* w*y mod q in [0, 2q) for y < 2^52: Q = hi52(ws*y), ws = floor(w 2^52 / q). */
 TARGET static inline __m512i mul_lazy(__m512i y, __m512i w, __m512i ws, const consts *c) {
-    __m512i qt = _mm512_madd52hi_epu64(c->zero, ws, y);
-    __m512i t = _mm512_madd52lo_epu64(c->zero, w, y);
+    __m512i qt = _mm512_madd52hi_epu64(_mm512_setzero_si512(), ws, y); /* a zero idiom, not a register copy */
+    __m512i t = _mm512_madd52lo_epu64(_mm512_setzero_si512(), w, y);
     t = _mm512_madd52lo_epu64(t, qt, c->negq);
     return _mm512_and_si512(t, c->mask52);
 }
@@ -64,6 +64,13 @@ TARGET static inline void fwd_bfly(__m512i *x, __m512i *y, __m512i w, __m512i ws
     *y = _mm512_add_epi64(_mm512_sub_epi64(u, v), c->q2);
 }
 
+/* The same with x already in [0, 2q) (the first stage: inputs below q). */
+TARGET static inline void fwd_bfly_in2q(__m512i *x, __m512i *y, __m512i w, __m512i ws, const consts *c) {
+    __m512i u = *x, v = mul_lazy(*y, w, ws, c);
+    *x = _mm512_add_epi64(u, v);
+    *y = _mm512_add_epi64(_mm512_sub_epi64(u, v), c->q2);
+}
+
 TARGET static inline void inv_bfly(__m512i *x, __m512i *y, __m512i w, __m512i ws, const consts *c) {
     __m512i u = *x, v = *y;
     *x = reduce2q(_mm512_add_epi64(u, v), c);
@@ -71,17 +78,20 @@ TARGET static inline void inv_bfly(__m512i *x, __m512i *y, __m512i w, __m512i ws
 }
 
 /* The three short-distance stages on a block of 16 elements held in two
- * vectors. Each stage pairs lanes of X with lanes of Y; the regrouping from
- * one stage's pairing to the next is a single two-source permute (or an
- * unpack / 128-bit shuffle), composed ahead of time, so a block is loaded
- * once, permuted 8 times and stored once. Stage d's twiddles for the block
- * at k start at n/(2d) + k/(2d) in the table: 2, 4 and 8 of them, spread
- * over the lanes of their butterflies. */
-TARGET static inline __m512i tw_d4(const uint64_t *t, __m512i idx) {
-    return _mm512_permutexvar_epi64(idx, _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)t)));
+ * vectors, in constant geometry: before each forward stage the two vectors
+ * are perfectly shuffled (X = a0 b0 a1 b1 a2 b2 a3 b3, Y = a4 b4 ... b7),
+ * which pairs distance 4, then 2, then 1 lane for lane, and a last shuffle
+ * restores the order; the inverse deinterleaves instead (X = even lanes,
+ * Y = odd). In that layout lane L of distance 4 belongs to group L mod 2 and
+ * of distance 2 to group L mod 4, so their twiddles are a 128- or 256-bit
+ * broadcast straight from the table (stage d's twiddles for the block at k
+ * start at n/(2d) + k/(2d)): no permutes for twiddles, and one pair of index
+ * vectors for all eight data permutes. */
+TARGET static inline __m512i tw_d4(const uint64_t *t) {
+    return _mm512_broadcast_i64x2(_mm_loadu_si128((const __m128i *)t));
 }
-TARGET static inline __m512i tw_d2(const uint64_t *t, __m512i idx) {
-    return _mm512_permutexvar_epi64(idx, _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)t)));
+TARGET static inline __m512i tw_d2(const uint64_t *t) {
+    return _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)t));
 }
 
 /* [0, 4q) -> [0, q) */
@@ -93,50 +103,58 @@ TARGET static inline __m512i reduce4q(__m512i x, const consts *c) {
 /* The tables and lane patterns of the short stages. */
 typedef struct shortc {
     const uint64_t *w8, *w8s, *w4, *w4s, *w2, *w2s, *w1, *w1s;
-    __m512i i4, i2, p2x, p2y, pa, pb;
+    __m512i lo, hi; /* forward: interleave; inverse: even, odd */
 } shortc;
 
-TARGET static inline shortc short_consts(size_t n, const uint64_t *tw, const uint64_t *tws) {
+TARGET static inline shortc short_consts(size_t n, const uint64_t *tw, const uint64_t *tws, bool inverse) {
     shortc s = {tw + n / 16, tws + n / 16, tw + n / 8, tws + n / 8, tw + n / 4, tws + n / 4, tw + n / 2, tws + n / 2,
-                _mm512_setr_epi64(0, 0, 0, 0, 1, 1, 1, 1), _mm512_setr_epi64(0, 0, 1, 1, 2, 2, 3, 3),
-                _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15),
-                _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15)};
+                inverse ? _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14) : _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11),
+                inverse ? _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15) : _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15)};
     return s;
 }
 
-/* Forward distances 4, 2, 1 on the 16 elements at k, held in *A (0-7) and
- * *B (8-15); lanes: X4 = e0-3,e8-11 | Y4 = e4-7,e12-15, then
- * X2 = e0,1,4,5,8,9,12,13 | Y2 = e2,3,6,7,..., then X1 = even | Y1 = odd;
- * the result reduced to [0, q). */
-TARGET static inline void fwd3(__m512i *A, __m512i *B, size_t k, const shortc *s, const consts *c) {
-    __m512i X = _mm512_shuffle_i64x2(*A, *B, 0x44), Y = _mm512_shuffle_i64x2(*A, *B, 0xee);
-    fwd_bfly(&X, &Y, tw_d4(s->w4 + k / 8, s->i4), tw_d4(s->w4s + k / 8, s->i4), c);
-    __m512i U = _mm512_permutex2var_epi64(X, s->p2x, Y), V = _mm512_permutex2var_epi64(X, s->p2y, Y);
-    fwd_bfly(&U, &V, tw_d2(s->w2 + k / 4, s->i2), tw_d2(s->w2s + k / 4, s->i2), c);
-    X = _mm512_unpacklo_epi64(U, V), Y = _mm512_unpackhi_epi64(U, V);
-    fwd_bfly(&X, &Y, _mm512_loadu_si512(s->w1 + k / 2), _mm512_loadu_si512(s->w1s + k / 2), c);
-    X = reduce4q(X, c), Y = reduce4q(Y, c);
-    *A = _mm512_permutex2var_epi64(X, s->pa, Y), *B = _mm512_permutex2var_epi64(X, s->pb, Y);
+TARGET static inline void shuffle2(__m512i *X, __m512i *Y, const shortc *s) {
+    __m512i x = _mm512_permutex2var_epi64(*X, s->lo, *Y);
+    *Y = _mm512_permutex2var_epi64(*X, s->hi, *Y);
+    *X = x;
 }
 
-/* Inverse distances 1, 2, 4: the forward regroupings in reverse. */
+/* Forward distances 4, 2, 1 on the 16 elements at k, held in *A (0-7) and
+ * *B (8-15); the result reduced to [0, q). */
+TARGET static inline void fwd3(__m512i *A, __m512i *B, size_t k, const shortc *s, const consts *c) {
+    __m512i X = *A, Y = *B;
+    shuffle2(&X, &Y, s);
+    fwd_bfly(&X, &Y, tw_d4(s->w4 + k / 8), tw_d4(s->w4s + k / 8), c);
+    shuffle2(&X, &Y, s);
+    fwd_bfly(&X, &Y, tw_d2(s->w2 + k / 4), tw_d2(s->w2s + k / 4), c);
+    shuffle2(&X, &Y, s);
+    fwd_bfly(&X, &Y, _mm512_loadu_si512(s->w1 + k / 2), _mm512_loadu_si512(s->w1s + k / 2), c);
+    X = reduce4q(X, c), Y = reduce4q(Y, c);
+    shuffle2(&X, &Y, s);
+    *A = X, *B = Y;
+}
+
+/* Inverse distances 1, 2, 4. */
 TARGET static inline void inv3(__m512i *A, __m512i *B, size_t k, const shortc *s, const consts *c) {
-    const __m512i ev = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), od = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
-    __m512i X = _mm512_permutex2var_epi64(*A, ev, *B), Y = _mm512_permutex2var_epi64(*A, od, *B);
+    __m512i X = *A, Y = *B;
+    shuffle2(&X, &Y, s);
     inv_bfly(&X, &Y, _mm512_loadu_si512(s->w1 + k / 2), _mm512_loadu_si512(s->w1s + k / 2), c);
-    __m512i U = _mm512_unpacklo_epi64(X, Y), V = _mm512_unpackhi_epi64(X, Y);
-    inv_bfly(&U, &V, tw_d2(s->w2 + k / 4, s->i2), tw_d2(s->w2s + k / 4, s->i2), c);
-    X = _mm512_permutex2var_epi64(U, s->p2x, V), Y = _mm512_permutex2var_epi64(U, s->p2y, V);
-    inv_bfly(&X, &Y, tw_d4(s->w4 + k / 8, s->i4), tw_d4(s->w4s + k / 8, s->i4), c);
-    *A = _mm512_shuffle_i64x2(X, Y, 0x44), *B = _mm512_shuffle_i64x2(X, Y, 0xee);
+    shuffle2(&X, &Y, s);
+    inv_bfly(&X, &Y, tw_d2(s->w2 + k / 4), tw_d2(s->w2s + k / 4), c);
+    shuffle2(&X, &Y, s);
+    inv_bfly(&X, &Y, tw_d4(s->w4 + k / 8), tw_d4(s->w4s + k / 8), c);
+    shuffle2(&X, &Y, s);
+    *A = X, *B = Y;
 }
 
 /* The last forward stages in one pass over blocks of 32: distance 8 too
  * when with8 (so that the long stages pair up into radix-4 passes), then
  * 4, 2, 1 on each half; two independent halves keep both ports busy. */
 TARGET static void fwd_short(uint64_t *a, size_t n, size_t k0, size_t k1, const uint64_t *tw, const uint64_t *tws,
-                             bool with8, const consts *c) {
-    const shortc s = short_consts(n, tw, tws);
+                             bool with8, const consts *cp) {
+    /* a local copy: the compiler can keep it in registers across the stores to a */
+    const consts cl = *cp, *c = &cl;
+    const shortc s = short_consts(n, tw, tws, false);
     for (size_t k = k0; k < k1; k += 32) {
         __m512i A = _mm512_loadu_si512(a + k), B = _mm512_loadu_si512(a + k + 8);
         __m512i C = _mm512_loadu_si512(a + k + 16), D = _mm512_loadu_si512(a + k + 24);
@@ -153,8 +171,10 @@ TARGET static void fwd_short(uint64_t *a, size_t n, size_t k0, size_t k1, const 
 }
 
 TARGET static void inv_short(uint64_t *a, size_t n, size_t k0, size_t k1, const uint64_t *tw, const uint64_t *tws,
-                             bool with8, const consts *c) {
-    const shortc s = short_consts(n, tw, tws);
+                             bool with8, const consts *cp) {
+    /* a local copy: the compiler can keep it in registers across the stores to a */
+    const consts cl = *cp, *c = &cl;
+    const shortc s = short_consts(n, tw, tws, true);
     for (size_t k = k0; k < k1; k += 32) {
         __m512i A = _mm512_loadu_si512(a + k), B = _mm512_loadu_si512(a + k + 8);
         __m512i C = _mm512_loadu_si512(a + k + 16), D = _mm512_loadu_si512(a + k + 24);
@@ -173,8 +193,10 @@ TARGET static void inv_short(uint64_t *a, size_t n, size_t k0, size_t k1, const 
 /* Two forward stages in one pass (distance h, then h/2; h >= 16): each
  * group of four vectors is loaded once and stored once, which halves the
  * traffic through the cache that bounds the long-distance stages. */
-TARGET static void fwd_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, size_t i0, size_t i1,
-                              const consts *c) {
+TARGET static inline void fwd_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, size_t i0, size_t i1,
+                                     bool first, const consts *cp) {
+    /* a local copy: the compiler can keep it in registers across the stores to a */
+    const consts cl = *cp, *c = &cl;
     const size_t q4 = h / 2;
     for (size_t i = i0; i < i1; i++) {
         const __m512i w1 = _mm512_set1_epi64((long long)t->root[m + i]);
@@ -187,8 +209,13 @@ TARGET static void fwd_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h,
         for (size_t j = 0; j < q4; j += 8) {
             __m512i x0 = _mm512_loadu_si512(p0 + j), x1 = _mm512_loadu_si512(p1 + j);
             __m512i x2 = _mm512_loadu_si512(p2 + j), x3 = _mm512_loadu_si512(p3 + j);
-            fwd_bfly(&x0, &x2, w1, w1s, c);
-            fwd_bfly(&x1, &x3, w1, w1s, c);
+            if (first) { /* inputs below q: no reduction before the first stage */
+                fwd_bfly_in2q(&x0, &x2, w1, w1s, c);
+                fwd_bfly_in2q(&x1, &x3, w1, w1s, c);
+            } else {
+                fwd_bfly(&x0, &x2, w1, w1s, c);
+                fwd_bfly(&x1, &x3, w1, w1s, c);
+            }
             fwd_bfly(&x0, &x1, w2, w2s, c);
             fwd_bfly(&x2, &x3, w3, w3s, c);
             _mm512_storeu_si512(p0 + j, x0), _mm512_storeu_si512(p1 + j, x1);
@@ -206,17 +233,21 @@ TARGET void NTT_FWD_NAME(const ccs_ntt *t, uint64_t *a) {
     const consts c = make_consts(t->q);
     const size_t n = t->n, blk = n < NTT_BLOCK ? n : NTT_BLOCK;
     size_t m = 1, h = n >> 1;
-    for (; h >= 16 && 2 * h > blk; m <<= 2, h >>= 2) fwd_radix4(t, a, m, h, 0, m, &c);
+    if (2 * h > blk) fwd_radix4(t, a, m, h, 0, m, true, &c), m <<= 2, h >>= 2;
+    for (; h >= 16 && 2 * h > blk; m <<= 2, h >>= 2) fwd_radix4(t, a, m, h, 0, m, false, &c);
     for (size_t b = 0; b < n; b += blk) {
         size_t mb = m, hb = h;
-        for (; hb >= 16; mb <<= 2, hb >>= 2) fwd_radix4(t, a, mb, hb, b / (2 * hb), (b + blk) / (2 * hb), &c);
+        for (; hb >= 16; mb <<= 2, hb >>= 2)
+            fwd_radix4(t, a, mb, hb, b / (2 * hb), (b + blk) / (2 * hb), mb == 1, &c);
         fwd_short(a, n, b, b + blk, t->root, t->NTT_SHOUP(root), hb == 8, &c); /* h = (8,) 4, 2, 1 */
     }
 }
 
 /* Two inverse stages in one pass: distance h then 2h (blocks of 4h). */
 TARGET static void inv_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h, size_t i0, size_t i1,
-                              const consts *c) {
+                              const consts *cp) {
+    /* a local copy: the compiler can keep it in registers across the stores to a */
+    const consts cl = *cp, *c = &cl;
     for (size_t i = i0; i < i1; i++) {
         const __m512i wa = _mm512_set1_epi64((long long)t->inv_root[m + 2 * i]);
         const __m512i was = _mm512_set1_epi64((long long)t->NTT_SHOUP(inv_root)[m + 2 * i]);
@@ -241,7 +272,8 @@ TARGET static void inv_radix4(const ccs_ntt *t, uint64_t *a, size_t m, size_t h,
 /* The last inverse pass (distances n/4 and n/2) with n^-1 folded in: the
  * sums are multiplied by n^-1 and the last twiddle by n^-1 ahead of time,
  * which saves a pass over the data; results in [0, q). */
-TARGET static void inv_last(const ccs_ntt *t, uint64_t *a, const consts *c) {
+TARGET static void inv_last(const ccs_ntt *t, uint64_t *a, const consts *cp) {
+    const consts cl = *cp, *c = &cl;
     const size_t h = t->n / 4;
     const uint64_t q = t->q, wn = (uint64_t)((unsigned __int128)t->inv_root[1] * t->n_inv % q);
     const __m512i wa = _mm512_set1_epi64((long long)t->inv_root[2]);

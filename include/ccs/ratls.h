@@ -401,6 +401,7 @@ typedef struct ccs_ratls_provision_request {
     ccs_ratls_verifier *server_verifier; /* checks the server's RA-TLS certificate (required) */
     ccs_curve curve;                /* 0: P-256 */
     int timeout_ms;                 /* connect/read timeout; 0: 10 s */
+    const ccs_collateral *endorsements; /* optional: embedded in the client's certificate (2.23.133.5.4.2) */
 } ccs_ratls_provision_request;
 
 /* Makes a fresh RA-TLS certificate with req->backend, connects, runs mutual

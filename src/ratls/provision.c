@@ -152,7 +152,7 @@ ccs_status ccs_ratls_provision_fetch(const ccs_ratls_provision_request *req, ccs
     ccs_buf rec = {0};
     int fd = -1;
     uint8_t type = 0;
-    ccs_ratls_create_options co = {.curve = req->curve};
+    ccs_ratls_create_options co = {.curve = req->curve, .endorsements = req->endorsements};
     ccs_ratls_tls_options to = {.peer_verifier = req->server_verifier};
     ccs_status st = ccs_ratls_cert_create(req->backend, &co, &cert, &key);
     if (st == CCS_OK) st = ccs_ratls_tls_new(CCS_RATLS_CLIENT, cert, key, &to, &t);

@@ -128,6 +128,44 @@ run_ccs ratls verify "$WORK/c.pem" --trust-sim "$SIM" --refval "client.mrenclave
 want_rc 2
 end_case
 
+begin "provisioning with endorsements both ways: each side trusts only the sim root"
+mkdir -p "$WORK/root-only-prov"
+cp "$SIM/root_ca.pem" "$WORK/root-only-prov/"
+"$CCS" ratls provision-server --listen 127.0.0.1:0 --port-file "$WORK/prov3.port" --secrets "$WORK/secrets" \
+    --policy "$WORK/policy.json" --refval "client.mrenclave=$MR" --trust-sim "$WORK/root-only-prov" \
+    --tee sim-tdx --sim-dir "$SIM" --endorsements --once >"$WORK/prov3.out" 2>"$WORK/prov3.err" &
+PIDS+=($!)
+PORT3=$(wait_port "$WORK/prov3.port" "${PIDS[-1]}") || { cat "$WORK/prov3.err"; fail "provision-server did not start"; }
+run_ccs ratls provision-client --server "127.0.0.1:$PORT3" --name db-key --tee sim-sgx --sim-dir "$SIM" \
+    --measurement-from "$WORK/good.img" --trust-sim "$WORK/root-only-prov" --endorsements -o "$WORK/got6"
+want_rc 0
+cmp -s "$WORK/got6" "$WORK/secrets/db-key" || fail "the secret differs"
+end_case
+
+begin "without its endorsements the client is refused by a server that trusts only the root"
+"$CCS" ratls provision-server --listen 127.0.0.1:0 --port-file "$WORK/prov4.port" --secrets "$WORK/secrets" \
+    --policy "$WORK/policy.json" --refval "client.mrenclave=$MR" --trust-sim "$WORK/root-only-prov" \
+    --tee sim-tdx --sim-dir "$SIM" --endorsements --once >"$WORK/prov4.out" 2>"$WORK/prov4.err" &
+PIDS+=($!)
+PORT4=$(wait_port "$WORK/prov4.port" "${PIDS[-1]}") || { cat "$WORK/prov4.err"; fail "provision-server did not start"; }
+run_ccs ratls provision-client --server "127.0.0.1:$PORT4" --name db-key --tee sim-sgx --sim-dir "$SIM" \
+    --measurement-from "$WORK/good.img" --trust-sim "$WORK/root-only-prov" -o "$WORK/got7"
+want_rc 1
+[[ ! -e $WORK/got7 ]] || fail "an output file was written"
+sleep 0.2
+grep -q "refused: .*collateral" "$WORK/prov4.err" || fail "the server log does not name the missing collateral: $(cat "$WORK/prov4.err")"
+end_case
+
+begin "provision-server: --endorsements goes with --tee, not --cert"
+run_ccs ratls provision-server --listen 127.0.0.1:0 --secrets "$WORK/secrets" --policy "$WORK/policy.json" \
+    --trust-sim "$SIM" --cert "$WORK/c.pem" --key "$WORK/c.key" --endorsements
+want_rc 2
+want_stderr_has "--endorsements goes with --tee"
+run_ccs ratls provision-client --help
+want_rc 0
+want_stdout_has "--endorsements"
+end_case
+
 if [[ -x $ECHO_SERVER ]]; then
     "$ECHO_SERVER" --tee sim-sgx --sim-dir "$SIM" --port-file "$WORK/echo.port" >"$WORK/echo.out" 2>"$WORK/echo.err" &
     PIDS+=($!)

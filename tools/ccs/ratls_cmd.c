@@ -15,7 +15,8 @@
 int ccs_cli_ratls_policy(const char *path, const char *const *refvals, size_t n, ccs_ratls_policy **out);
 int ccs_cli_ratls_provision_server(int argc, char **argv);
 int ccs_cli_ratls_provision_client(int argc, char **argv);
-int ccs_cli_ratls_endorsements(const ccs_tee_config *cfg, ccs_backend *b, const ccs_ratls_verify_options *src,
+int ccs_cli_ratls_endorsements(const char *verb, const ccs_tee_config *cfg, ccs_backend *b,
+                               const ccs_ratls_verify_options *src,
                                ccs_collateral **out); /* ratls_endorse_cmd.c */
 
 static const char ratls_usage[] =
@@ -230,7 +231,7 @@ static int cmd_cert(int argc, char **argv) {
     ccs_collateral *endorse = NULL;
     ccs_status st = ccs_backend_open(&a.cfg, &b);
     if (st == CCS_OK && a.endorsements) {
-        rc = ccs_cli_ratls_endorsements(&a.cfg, b, &a.vo, &endorse);
+        rc = ccs_cli_ratls_endorsements("cert", &a.cfg, b, &a.vo, &endorse);
         if (rc != CLI_OK) {
             ccs_backend_free(b);
             ccs_buf_free(&a.nonce);

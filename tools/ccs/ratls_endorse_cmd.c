@@ -7,7 +7,8 @@
 #include "ccs/ratls.h"
 #include "cli.h"
 
-int ccs_cli_ratls_endorsements(const ccs_tee_config *cfg, ccs_backend *b, const ccs_ratls_verify_options *src,
+int ccs_cli_ratls_endorsements(const char *verb, const ccs_tee_config *cfg, ccs_backend *b,
+                               const ccs_ratls_verify_options *src,
                                ccs_collateral **out);
 
 /* The collateral for the PCK certificate of a quote over zero report data. */
@@ -31,14 +32,15 @@ static ccs_status from_pccs(ccs_backend *b, const ccs_ratls_verify_options *src,
     return st;
 }
 
-int ccs_cli_ratls_endorsements(const ccs_tee_config *cfg, ccs_backend *b, const ccs_ratls_verify_options *src,
+int ccs_cli_ratls_endorsements(const char *verb, const ccs_tee_config *cfg, ccs_backend *b,
+                               const ccs_ratls_verify_options *src,
                                ccs_collateral **out) {
     ccs_status st;
     ccs_platform pf = cfg->platform;
     bool sim = pf == CCS_PLATFORM_SIM_SGX || pf == CCS_PLATFORM_SIM_TDX;
     *out = NULL;
     if (!sim && pf != CCS_PLATFORM_SGX && pf != CCS_PLATFORM_TDX) {
-        fprintf(stderr, "ccs ratls cert: --endorsements: DCAP collateral, for sgx, tdx, sim-sgx and sim-tdx only\n");
+        fprintf(stderr, "ccs ratls %s: --endorsements: DCAP collateral, for sgx, tdx, sim-sgx and sim-tdx only\n", verb);
         return CLI_USAGE;
     }
     if (src->collateral != NULL) {
@@ -48,12 +50,12 @@ int ccs_cli_ratls_endorsements(const ccs_tee_config *cfg, ccs_backend *b, const 
     } else if (sim) {
         st = ccs_sim_trust_load(cfg->sim_dir, pf == CCS_PLATFORM_SIM_SGX ? CCS_TEE_SGX : CCS_TEE_TDX, NULL, out);
     } else {
-        fprintf(stderr, "ccs ratls cert: --endorsements needs --collateral PATH or --pccs URL for %s\n",
+        fprintf(stderr, "ccs ratls %s: --endorsements needs --collateral PATH or --pccs URL for %s\n", verb,
                 ccs_platform_name(pf));
         return CLI_USAGE;
     }
     if (st != CCS_OK) {
-        fprintf(stderr, "ccs ratls cert: endorsements: %s\n", ccs_error_detail());
+        fprintf(stderr, "ccs ratls %s: endorsements: %s\n", verb, ccs_error_detail());
         return CLI_USAGE;
     }
     return CLI_OK;

@@ -19,6 +19,9 @@
 int ccs_cli_ratls_policy(const char *path, const char *const *refvals, size_t n, ccs_ratls_policy **out);
 int ccs_cli_ratls_provision_server(int argc, char **argv);
 int ccs_cli_ratls_provision_client(int argc, char **argv);
+int ccs_cli_ratls_endorsements(const char *verb, const ccs_tee_config *cfg, ccs_backend *b,
+                               const ccs_ratls_verify_options *src,
+                               ccs_collateral **out); /* ratls_endorse_cmd.c */
 
 #define INPUT_MAX (64u << 20)
 
@@ -45,6 +48,8 @@ static const char server_usage[] =
     "  --cert/--key FILE     the server's RA-TLS certificate and key (ccs ratls cert)\n"
     "  --tee P               or make a fresh one with this backend (sim-sgx, sim-tdx, sgx, tdx)\n"
     "  --sim-dir DIR         sim state; --measurement-from FILE: sim measurement\n"
+    "  --endorsements        with --tee: embed the collateral for the server's own quote\n"
+    "                        (2.23.133.5.4.2), from --collateral, --pccs or the sim dir\n"
     "  --allow-remote        allow a non-loopback --listen address\n"
     "  --once                serve one connection, then exit (0 if a secret was sent)\n"
     "  --port-file FILE      write the bound port to FILE\n";
@@ -53,16 +58,19 @@ static const char client_usage[] =
     "usage: ccs ratls provision-client --server HOST:PORT --name NAME --tee sim-sgx|sim-tdx|sgx|tdx\n"
     "                                  [--sim-dir DIR] [--measurement-from FILE] [--trust-sim DIR]\n"
     "                                  [--collateral PATH | --pccs URL [--pccs-cache FILE]]\n"
-    "                                  [--policy FILE [--refval NAME=HEX ...]] -o FILE\n"
+    "                                  [--policy FILE [--refval NAME=HEX ...]] [--endorsements] -o FILE\n"
     "\n"
     "Makes a fresh RA-TLS certificate with the local backend, connects, verifies the\n"
     "server's RA-TLS certificate (and policy, if given), asks for secret NAME and\n"
     "writes it to FILE (mode 0600). The server's DCAP collateral comes from --collateral,\n"
     "--pccs URL (--pccs-cache FILE), the --trust-sim dir or its certificate's endorsements.\n"
+    "--endorsements embeds the collateral for the client's own quote in its certificate\n"
+    "(2.23.133.5.4.2), from --collateral, --pccs or the --sim-dir, so that a server that\n"
+    "trusts only the root needs no other source.\n"
     "Exit status: 0 received, 1 refused (by either side), 2 bad usage or a connection failure.\n";
 
 enum { P_LISTEN = 300, P_SECRETS, P_POLICY, P_REFVAL, P_TRUST_SIM, P_COLL, P_CERT, P_KEY, P_TEE, P_SIM_DIR, P_MEAS,
-       P_REMOTE, P_ONCE, P_PORT_FILE, P_SERVER, P_NAME, P_HELP, P_PCCS, P_PCCS_CACHE };
+       P_REMOTE, P_ONCE, P_PORT_FILE, P_SERVER, P_NAME, P_HELP, P_PCCS, P_PCCS_CACHE, P_ENDORSE };
 
 static const struct option popts[] = {
     {"listen", required_argument, 0, P_LISTEN},     {"secrets", required_argument, 0, P_SECRETS},
@@ -75,7 +83,7 @@ static const struct option popts[] = {
     {"server", required_argument, 0, P_SERVER},     {"name", required_argument, 0, P_NAME},
     {"output", required_argument, 0, 'o'},          {"help", no_argument, 0, P_HELP},
     {"pccs", required_argument, 0, P_PCCS},         {"pccs-cache", required_argument, 0, P_PCCS_CACHE},
-    {0, 0, 0, 0},
+    {"endorsements", no_argument, 0, P_ENDORSE},    {0, 0, 0, 0},
 };
 
 typedef struct pargs {
@@ -83,7 +91,7 @@ typedef struct pargs {
     const char *server, *name, *out, *pccs, *pccs_cache;
     const char *refvals[32];
     size_t n_refvals;
-    bool remote, once, have_tee;
+    bool remote, once, have_tee, endorse;
     ccs_platform platform;
 } pargs;
 
@@ -130,6 +138,7 @@ static int pparse(const char *verb, const char *help, const char *allowed, int a
         case P_SIM_DIR: a->sim_dir = optarg; break;
         case P_MEAS: a->meas = optarg; break;
         case P_REMOTE: a->remote = true; break;
+        case P_ENDORSE: a->endorse = true; break;
         case P_ONCE: a->once = true; break;
         case P_PORT_FILE: a->port_file = optarg; break;
         case P_SERVER: a->server = optarg; break;
@@ -155,6 +164,16 @@ static int open_backend(const char *verb, const pargs *a, ccs_buf *meas, ccs_bac
         return CLI_USAGE;
     }
     return CLI_OK;
+}
+
+/* --endorsements: the collateral for b's own quotes (the sources of
+ * ccs ratls cert --endorsements: --collateral, --pccs, the sim dir). */
+static int own_endorsements(const char *verb, const pargs *a, ccs_backend *b, ccs_collateral **out) {
+    *out = NULL;
+    if (!a->endorse) return CLI_OK;
+    ccs_tee_config cfg = {.platform = a->platform, .sim_dir = a->sim_dir};
+    ccs_ratls_verify_options src = {.collateral = a->coll, .pccs_url = a->pccs, .pccs_cache = a->pccs_cache};
+    return ccs_cli_ratls_endorsements(verb, &cfg, b, &src, out);
 }
 
 static int make_verifier(const char *verb, const pargs *a, ccs_ratls_policy **pol, ccs_ratls_verifier **v) {
@@ -226,6 +245,7 @@ static int server_identity(const pargs *a, ccs_x509 **cert, ccs_privkey **key) {
     const char *verb = "provision-server";
     if (a->cert != NULL || a->key != NULL) {
         if (a->cert == NULL || a->key == NULL || a->have_tee) return perr(verb, "--cert and --key go together, without --tee", NULL);
+        if (a->endorse) return perr(verb, "--endorsements goes with --tee (ccs ratls cert --endorsements for --cert)", NULL);
         ccs_buf pem = {0};
         ccs_status st = ccs_file_read(a->cert, INPUT_MAX, &pem);
         if (st == CCS_OK) st = ccs_x509_parse_pem(ccs_buf_view(&pem), cert);
@@ -237,8 +257,12 @@ static int server_identity(const pargs *a, ccs_x509 **cert, ccs_privkey **key) {
     if (!a->have_tee) return perr(verb, "--cert/--key or --tee is required", NULL);
     ccs_buf meas = {0};
     ccs_backend *b = NULL;
+    ccs_collateral *endorse = NULL;
     int rc = open_backend(verb, a, &meas, &b);
-    if (rc == CLI_OK && ccs_ratls_cert_create(b, NULL, cert, key) != CCS_OK) rc = perr(verb, ccs_error_detail(), NULL);
+    if (rc == CLI_OK) rc = own_endorsements(verb, a, b, &endorse);
+    ccs_ratls_create_options co = {.endorsements = endorse};
+    if (rc == CLI_OK && ccs_ratls_cert_create(b, &co, cert, key) != CCS_OK) rc = perr(verb, ccs_error_detail(), NULL);
+    ccs_collateral_free(endorse);
     ccs_backend_free(b);
     ccs_buf_free(&meas);
     return rc;
@@ -249,7 +273,7 @@ int ccs_cli_ratls_provision_server(int argc, char **argv) {
     pargs a = {0};
     int rc = pparse(verb, server_usage,
                      " listen secrets policy refval trust-sim collateral pccs pccs-cache cert key tee sim-dir measurement-from "
-                    "allow-remote once port-file ",
+                    "allow-remote once port-file endorsements ",
                     argc, argv, &a);
     if (rc != CLI_OK) return rc < 0 ? CLI_OK : rc;
     if (a.listen == NULL || a.secrets == NULL || a.policy == NULL)
@@ -314,7 +338,7 @@ int ccs_cli_ratls_provision_client(int argc, char **argv) {
     const char *verb = "provision-client";
     pargs a = {0};
     int rc = pparse(verb, client_usage,
-                     " server name tee sim-dir measurement-from trust-sim collateral pccs pccs-cache policy refval output ", argc, argv,
+                     " server name tee sim-dir measurement-from trust-sim collateral pccs pccs-cache policy refval endorsements output ", argc, argv,
                     &a);
     if (rc != CLI_OK) return rc < 0 ? CLI_OK : rc;
     if (a.server == NULL || a.name == NULL || !a.have_tee || a.out == NULL)
@@ -326,9 +350,12 @@ int ccs_cli_ratls_provision_client(int argc, char **argv) {
     ccs_backend *b = NULL;
     ccs_buf meas = {0}, secret = {0};
     rc = make_verifier(verb, &a, &pol, &v);
+    ccs_collateral *endorse = NULL;
     if (rc == CLI_OK) rc = open_backend(verb, &a, &meas, &b);
+    if (rc == CLI_OK) rc = own_endorsements(verb, &a, b, &endorse);
     if (rc == CLI_OK) {
-        ccs_ratls_provision_request req = {.server = a.server, .name = a.name, .backend = b, .server_verifier = v};
+        ccs_ratls_provision_request req = {.server = a.server, .name = a.name, .backend = b, .server_verifier = v,
+                                           .endorsements = endorse};
         ccs_status st = ccs_ratls_provision_fetch(&req, &secret);
         if (st != CCS_OK) {
             fprintf(stderr, "ccs ratls provision-client: %s\n", ccs_error_detail());
@@ -350,6 +377,7 @@ int ccs_cli_ratls_provision_client(int argc, char **argv) {
         }
     }
     ccs_buf_free(&secret); /* wipes */
+    ccs_collateral_free(endorse);
     ccs_buf_free(&meas);
     ccs_backend_free(b);
     ccs_ratls_verifier_free(v);

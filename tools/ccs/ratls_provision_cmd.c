@@ -28,7 +28,8 @@ int ccs_cli_ratls_endorsements(const char *verb, const ccs_tee_config *cfg, ccs_
 static const char server_usage[] =
     "usage: ccs ratls provision-server --listen HOST:PORT --secrets DIR --policy FILE [--refval NAME=HEX ...]\n"
     "                                  [--trust-sim DIR] [--collateral PATH | --pccs URL [--pccs-cache FILE]]\n"
-    "                                  (--cert CERT --key KEY | --tee P [--sim-dir DIR] [--measurement-from FILE])\n"
+    "                                  (--cert CERT --key KEY | --tee P [--sim-dir DIR] [--measurement-from FILE]\n"
+    "                                   [--tcti CONF] [--pcrs SEL] [--endorsements])\n"
     "                                  [--allow-remote] [--once] [--port-file FILE]\n"
     "\n"
     "Serves the files of DIR over mutual RA-TLS (TLS 1.3): a client whose RA-TLS\n"
@@ -40,14 +41,18 @@ static const char server_usage[] =
     "  --policy FILE         the clients' attestation policy (KBS format, docs/kbs.md)\n"
     "  --refval NAME=HEX     a reference value for the policy (repeatable)\n"
     "  --trust-sim DIR       INSECURE: accept sim evidence rooted in DIR\n"
-    "  --collateral PATH     DCAP collateral for real quotes\n"
+    "  --collateral PATH     DCAP collateral for real quotes; SNP: vcek.der + cert_chain.pem;\n"
+    "                        CSV: hsk_cek.cert; TPM clients: a directory with ak.pem\n"
     "  --pccs URL            fetch the clients' DCAP collateral from a PCCS/PCS (API v4)\n"
     "  --pccs-cache FILE     SQLite cache for --pccs\n"
     "                        (sources: --collateral, --pccs, the --trust-sim dir, the client\n"
     "                        certificate's endorsements; docs/ratls.md \"Collateral sources\")\n"
     "  --cert/--key FILE     the server's RA-TLS certificate and key (ccs ratls cert)\n"
-    "  --tee P               or make a fresh one with this backend (sim-sgx, sim-tdx, sgx, tdx)\n"
+    "  --tee P               or make a fresh one with this backend (sim-sgx, sim-tdx, sgx, tdx,\n"
+    "                        snp, csv, tpm)\n"
     "  --sim-dir DIR         sim state; --measurement-from FILE: sim measurement\n"
+    "  --tcti CONF           tpm: the TCTI, e.g. swtpm:host=127.0.0.1,port=2321 (default: tss2's)\n"
+    "  --pcrs SEL            tpm: the PCRs to quote (default sha256:0-7,16,23)\n"
     "  --endorsements        with --tee: embed the collateral for the server's own quote\n"
     "                        (2.23.133.5.4.2), from --collateral, --pccs or the sim dir\n"
     "  --allow-remote        allow a non-loopback --listen address\n"
@@ -55,8 +60,9 @@ static const char server_usage[] =
     "  --port-file FILE      write the bound port to FILE\n";
 
 static const char client_usage[] =
-    "usage: ccs ratls provision-client --server HOST:PORT --name NAME --tee sim-sgx|sim-tdx|sgx|tdx\n"
-    "                                  [--sim-dir DIR] [--measurement-from FILE] [--trust-sim DIR]\n"
+    "usage: ccs ratls provision-client --server HOST:PORT --name NAME --tee sim-sgx|sim-tdx|sgx|tdx|snp|csv|tpm\n"
+    "                                  [--sim-dir DIR] [--measurement-from FILE] [--tcti CONF] [--pcrs SEL]\n"
+    "                                  [--trust-sim DIR]\n"
     "                                  [--collateral PATH | --pccs URL [--pccs-cache FILE]]\n"
     "                                  [--policy FILE [--refval NAME=HEX ...]] [--endorsements] -o FILE\n"
     "\n"
@@ -67,10 +73,13 @@ static const char client_usage[] =
     "--endorsements embeds the collateral for the client's own quote in its certificate\n"
     "(2.23.133.5.4.2), from --collateral, --pccs or the --sim-dir, so that a server that\n"
     "trusts only the root needs no other source.\n"
+    "--tee tpm quotes with the TPM at --tcti CONF (e.g. swtpm:host=127.0.0.1,port=2321;\n"
+    "default: the tss2 default TCTI) over the PCRs of --pcrs SEL (default sha256:0-7,16,23),\n"
+    "as ccs ratls cert --tee tpm does; a TPM server is verified with the ak.pem of --collateral DIR.\n"
     "Exit status: 0 received, 1 refused (by either side), 2 bad usage or a connection failure.\n";
 
 enum { P_LISTEN = 300, P_SECRETS, P_POLICY, P_REFVAL, P_TRUST_SIM, P_COLL, P_CERT, P_KEY, P_TEE, P_SIM_DIR, P_MEAS,
-       P_REMOTE, P_ONCE, P_PORT_FILE, P_SERVER, P_NAME, P_HELP, P_PCCS, P_PCCS_CACHE, P_ENDORSE };
+       P_REMOTE, P_ONCE, P_PORT_FILE, P_SERVER, P_NAME, P_HELP, P_PCCS, P_PCCS_CACHE, P_ENDORSE, P_TCTI, P_PCRS };
 
 static const struct option popts[] = {
     {"listen", required_argument, 0, P_LISTEN},     {"secrets", required_argument, 0, P_SECRETS},
@@ -83,12 +92,13 @@ static const struct option popts[] = {
     {"server", required_argument, 0, P_SERVER},     {"name", required_argument, 0, P_NAME},
     {"output", required_argument, 0, 'o'},          {"help", no_argument, 0, P_HELP},
     {"pccs", required_argument, 0, P_PCCS},         {"pccs-cache", required_argument, 0, P_PCCS_CACHE},
-    {"endorsements", no_argument, 0, P_ENDORSE},    {0, 0, 0, 0},
+    {"endorsements", no_argument, 0, P_ENDORSE},    {"tcti", required_argument, 0, P_TCTI},
+    {"pcrs", required_argument, 0, P_PCRS},         {0, 0, 0, 0},
 };
 
 typedef struct pargs {
     const char *listen, *secrets, *policy, *trust_sim, *coll, *cert, *key, *sim_dir, *meas, *port_file;
-    const char *server, *name, *out, *pccs, *pccs_cache;
+    const char *server, *name, *out, *pccs, *pccs_cache, *tcti, *pcrs;
     const char *refvals[32];
     size_t n_refvals;
     bool remote, once, have_tee, endorse;
@@ -132,10 +142,12 @@ static int pparse(const char *verb, const char *help, const char *allowed, int a
         case P_KEY: a->key = optarg; break;
         case P_TEE:
             if (ccs_platform_parse(optarg, &a->platform) != CCS_OK)
-                return perr(verb, "unknown --tee (sim-sgx, sim-tdx, sgx, tdx)", optarg);
+                return perr(verb, "unknown --tee (sim-sgx, sim-tdx, sgx, tdx, snp, csv, tpm)", optarg);
             a->have_tee = true;
             break;
         case P_SIM_DIR: a->sim_dir = optarg; break;
+        case P_TCTI: a->tcti = optarg; break;
+        case P_PCRS: a->pcrs = optarg; break;
         case P_MEAS: a->meas = optarg; break;
         case P_REMOTE: a->remote = true; break;
         case P_ENDORSE: a->endorse = true; break;
@@ -149,12 +161,15 @@ static int pparse(const char *verb, const char *help, const char *allowed, int a
     }
     if (optind < argc) return perr(verb, "unexpected argument", argv[optind]);
     if (a->pccs_cache != NULL && a->pccs == NULL) return perr(verb, "--pccs-cache needs --pccs", NULL);
+    if ((a->tcti != NULL || a->pcrs != NULL) && !(a->have_tee && a->platform == CCS_PLATFORM_TPM))
+        return perr(verb, "--tcti and --pcrs go with --tee tpm", NULL);
     return CLI_OK;
 }
 
-/* The backend of --tee / --sim-dir / --measurement-from (meas owns the bytes). */
+/* The backend of --tee / --sim-dir / --measurement-from / --tcti / --pcrs
+ * (meas owns the bytes). */
 static int open_backend(const char *verb, const pargs *a, ccs_buf *meas, ccs_backend **b) {
-    ccs_tee_config cfg = {.platform = a->platform, .sim_dir = a->sim_dir};
+    ccs_tee_config cfg = {.platform = a->platform, .sim_dir = a->sim_dir, .tpm_tcti = a->tcti, .tpm_pcrs = a->pcrs};
     if (a->meas != NULL) {
         if (ccs_file_read(a->meas, INPUT_MAX, meas) != CCS_OK) return perr(verb, ccs_error_detail(), NULL);
         cfg.sim_measurement = ccs_buf_view(meas);
@@ -273,7 +288,7 @@ int ccs_cli_ratls_provision_server(int argc, char **argv) {
     pargs a = {0};
     int rc = pparse(verb, server_usage,
                      " listen secrets policy refval trust-sim collateral pccs pccs-cache cert key tee sim-dir measurement-from "
-                    "allow-remote once port-file endorsements ",
+                    "tcti pcrs allow-remote once port-file endorsements ",
                     argc, argv, &a);
     if (rc != CLI_OK) return rc < 0 ? CLI_OK : rc;
     if (a.listen == NULL || a.secrets == NULL || a.policy == NULL)
@@ -338,7 +353,8 @@ int ccs_cli_ratls_provision_client(int argc, char **argv) {
     const char *verb = "provision-client";
     pargs a = {0};
     int rc = pparse(verb, client_usage,
-                     " server name tee sim-dir measurement-from trust-sim collateral pccs pccs-cache policy refval endorsements output ", argc, argv,
+                     " server name tee sim-dir measurement-from tcti pcrs trust-sim collateral pccs pccs-cache policy refval"
+                    " endorsements output ", argc, argv,
                     &a);
     if (rc != CLI_OK) return rc < 0 ? CLI_OK : rc;
     if (a.server == NULL || a.name == NULL || !a.have_tee || a.out == NULL)

@@ -43,8 +43,13 @@ extern "C" {
 #define CCS_RATLS_TAG_TEE_QUOTE 0x1a7501u        /* rats-tls: Intel TEE (SGX/TDX) DCAP quote */
 #define CCS_RATLS_TAG_TEE_REPORT 0x1a7502u       /* rats-tls: TEE report */
 #define CCS_RATLS_TAG_SGX_LEGACY_REPORT 0x1a7503u
+/* rats-tls: AMD SEV-SNP: the 0x4A0-byte report, optionally followed (CCS)
+ * by the host's certificate table (docs/ratls.md "SEV-SNP and CSV evidence"). */
 #define CCS_RATLS_TAG_SNP_REPORT 0x1a7504u
-#define CCS_RATLS_TAG_CSV_REPORT 0x1a7505u
+#define CCS_RATLS_TAG_SEV_REPORT 0x1a7505u /* rats-tls: AMD SEV (pre-SNP): parsed, never verified */
+/* rats-tls: Hygon CSV: the raw report, optionally followed by the chip's
+ * HSK (832 bytes) and CEK (2084 bytes), as rats-tls's csv_evidence. */
+#define CCS_RATLS_TAG_CSV_REPORT 0x1a7506u
 /* CCS-private (CBOR first-come-first-served range, not registered; ASCII
  * "CCS" followed by 0x01): tag([cmw, bstr claims]) where cmw is the CMW
  * array record [CCS_RATLS_TPM_MEDIA_TYPE, bstr TPM evidence JSON]
@@ -91,15 +96,35 @@ typedef struct ccs_ratls_create_options {
 
 /* Creates a fresh key on opt->curve and a self-signed certificate for it
  * carrying evidence from backend b (sim-sgx, sim-tdx, sgx, tdx: DCAP quotes;
- * tpm: the TPM evidence JSON). SGX quotes get tag 60000, TDX quotes
- * 0x1a7501, TPM evidence CCS_RATLS_TAG_CCS_TPM_CMW (a CMW record); for SGX
- * a second quote, with report_data = SHA-256(SPKI DER), goes under
- * 1.2.840.113741.1337.6 unless opt->no_legacy_sgx_ext. opt may be NULL. The
- * key is returned in *key (caller frees). Errors: CCS_ERR_UNSUPPORTED for a
- * platform whose evidence has no RA-TLS tag here (snp, csv),
+ * snp: the report, plus the host's certificate table when the backend hands
+ * one out (ccs_backend_evidence_aux); csv: the report; tpm: the TPM
+ * evidence JSON). SGX quotes get tag 60000, TDX quotes 0x1a7501, SNP
+ * 0x1a7504, CSV 0x1a7506, TPM evidence CCS_RATLS_TAG_CCS_TPM_CMW (a CMW
+ * record); for SGX a second quote, with report_data = SHA-256(SPKI DER),
+ * goes under 1.2.840.113741.1337.6 unless opt->no_legacy_sgx_ext. opt may
+ * be NULL. The key is returned in *key (caller frees). Errors:
+ * CCS_ERR_UNSUPPORTED for a platform without an RA-TLS tag,
  * CCS_ERR_INVALID_ARG, and the backend's errors. */
 CCS_MUST_USE ccs_status ccs_ratls_cert_create(ccs_backend *b, const ccs_ratls_create_options *opt,
                                               ccs_x509 **cert, ccs_privkey **key);
+
+/* What ccs_ratls_cert_create_with calls for evidence: fill `evidence`
+ * (replacing its contents) with evidence whose report data is report_data
+ * (64 bytes), in the byte layout of the platform's tag (docs/ratls.md
+ * "Formats emitted"): a DCAP quote, the SNP report [+ certificate table],
+ * the CSV report [+ HSK + CEK], or the TPM evidence JSON. */
+typedef ccs_status (*ccs_ratls_evidence_fn)(void *ctx, ccs_bytes report_data, ccs_buf *evidence);
+
+/* ccs_ratls_cert_create with the evidence from fn(ctx, ...) instead of a
+ * backend, for `platform` (which picks the tag; sim-sgx/sgx, sim-tdx/tdx,
+ * snp, csv, tpm). ccs_ratls_cert_create is this with the backend. SNP and
+ * CSV evidence is checked against its layout (CCS_ERR_FORMAT,
+ * CCS_ERR_TRUNCATED). Evidence made for other report data than asked for
+ * (recorded evidence, in tests) gives a certificate whose key binding
+ * fails at verification. */
+CCS_MUST_USE ccs_status ccs_ratls_cert_create_with(ccs_platform platform, ccs_ratls_evidence_fn fn, void *ctx,
+                                                   const ccs_ratls_create_options *opt, ccs_x509 **cert,
+                                                   ccs_privkey **key);
 
 /* Writes the certificate as PEM to cert_path (mode 0644) and the key as
  * PKCS#8 PEM to key_path (mode 0600). */
@@ -212,6 +237,16 @@ typedef struct ccs_ratls_verify_options {
     const char *pccs_url;
     const char *pccs_cache;
     bool insecure_pccs_skip_tls_verify; /* do not verify the PCCS's TLS certificate */
+    /* SEV-SNP: the VCEK and its chain from an AMD KDS (ccs_snp_kds_*) at
+     * this base URL, optionally cached in the SQLite file snp_kds_cache.
+     * SNP sources, first configured wins: collateral (a directory with
+     * cert_chain.pem and vcek.der/vlek.der, the certificate's own VCEK/VLEK
+     * preferred) > snp_kds_url > the certificate's certificate table. CSV:
+     * collateral (hsk_cek.cert) > the HSK and CEK in the certificate. The
+     * roots are always the compiled-in AMD ARKs / Hygon HRK. */
+    const char *snp_kds_url;
+    const char *snp_kds_cache;
+    bool insecure_kds_skip_tls_verify;
     /* Collateral sources for DCAP quotes, first configured wins
      * (docs/ratls.md "Collateral sources"): collateral > pccs_url > the
      * trusted sim dir's own collateral > the certificate's endorsements. A
@@ -241,12 +276,17 @@ typedef struct ccs_ratls_result {
     ccs_dcap_result dcap;               /* the DCAP verifier's result (report_data included) */
     bool is_tpm;                        /* TPM 2.0 evidence: tee is UNKNOWN, the verdict is in tpm */
     ccs_tpm_result tpm;                 /* the TPM verifier's result (is_tpm) */
-    /* Where the DCAP collateral came from: "collateral", "pccs", "sim",
-     * "endorsements", or NULL (none used). */
+    bool is_snp;                        /* SEV-SNP evidence (tag 0x1a7504): the verdict is in snp */
+    ccs_snp_result snp;
+    bool is_csv;                        /* Hygon CSV evidence (tag 0x1a7506): the verdict is in csv */
+    ccs_csv_result csv;
+    /* Where the collateral came from: DCAP "collateral", "pccs", "sim",
+     * "endorsements"; SNP "collateral", "kds", "evidence" (the certificate's
+     * table); CSV "collateral", "evidence"; NULL (none used). */
     const char *collateral_source;
 } ccs_ratls_result;
 
-/* "tpm" for TPM evidence, else ccs_tee_name(r->tee). */
+/* "tpm", "snp", "csv" for those, else ccs_tee_name(r->tee). */
 const char *ccs_ratls_result_tee_name(const ccs_ratls_result *r);
 
 /* Verifies a DER certificate: its self-signature, its validity at now, the
@@ -283,7 +323,8 @@ CCS_MUST_USE ccs_status ccs_ratls_policy_add_refval(ccs_ratls_policy *p, const c
 void ccs_ratls_policy_free(ccs_ratls_policy *p);
 
 /* Appraises a result that passed verification against the policy. The TEE
- * entry used is "sgx"/"tdx", or "sim-sgx"/"sim-tdx" when r->sim, or "tpm"
+ * entry used is "sgx"/"tdx", or "sim-sgx"/"sim-tdx" when r->sim, "snp" /
+ * "csv" (over ccs_snp_result_json / ccs_csv_result_json), or "tpm"
  * (PCR matchers over the quoted PCRs) for TPM evidence. CCS_OK
  * when allowed; CCS_ERR_POLICY when refused, with every reason joined in
  * why ("; "); CCS_ERR_INVALID_ARG, CCS_ERR_NOMEM. */

@@ -72,6 +72,14 @@ ccs_platform ccs_backend_platform(const ccs_backend *b);
  * zero-padded to 64). The evidence is the format ccs attest verify reads
  * for the platform (DCAP quote, SNP report, CSV report, TPM JSON). */
 CCS_MUST_USE ccs_status ccs_backend_evidence(ccs_backend *b, ccs_bytes report_data, ccs_buf *evidence);
+/* ccs_backend_evidence, and in aux (emptied first) the platform certificates
+ * that come with the evidence, when the platform hands any out: snp: the
+ * host's certificate table (SEV-SNP GHCB spec, "certificate table": GUID,
+ * offset, length entries ending with an all-zero one; VCEK or VLEK, ASK,
+ * ARK) from configfs-tsm's auxblob or SNP_GET_EXT_REPORT. Empty for every
+ * other platform, and for a host that provides no certificates. */
+CCS_MUST_USE ccs_status ccs_backend_evidence_aux(ccs_backend *b, ccs_bytes report_data, ccs_buf *evidence,
+                                                 ccs_buf *aux);
 
 typedef enum ccs_seal_policy {
     CCS_SEAL_MEASUREMENT = 1, /* bound to the measurement (MRENCLAVE-like) */

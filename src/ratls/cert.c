@@ -24,13 +24,21 @@ static ccs_status tag_for(ccs_platform p, uint64_t *tag, bool *sgx) {
         *tag = CCS_RATLS_TAG_TEE_QUOTE;
         *sgx = false;
         return CCS_OK;
+    case CCS_PLATFORM_SNP: /* rats-tls's SEV-SNP tag */
+        *tag = CCS_RATLS_TAG_SNP_REPORT;
+        *sgx = false;
+        return CCS_OK;
+    case CCS_PLATFORM_CSV: /* rats-tls's CSV tag */
+        *tag = CCS_RATLS_TAG_CSV_REPORT;
+        *sgx = false;
+        return CCS_OK;
     case CCS_PLATFORM_TPM: /* no registered tag: the CCS-private CMW wrapper */
         *tag = CCS_RATLS_TAG_CCS_TPM_CMW;
         *sgx = false;
         return CCS_OK;
     default:
-        CCS_BAIL(CCS_ERR_UNSUPPORTED, "ratls: %s evidence cannot go into an RA-TLS certificate yet (sgx, tdx, "
-                                      "sim-sgx, sim-tdx, tpm only)", ccs_platform_name(p));
+        CCS_BAIL(CCS_ERR_UNSUPPORTED, "ratls: %s evidence cannot go into an RA-TLS certificate (sgx, tdx, snp, "
+                                      "csv, tpm, sim-sgx, sim-tdx)", ccs_platform_name(p));
     }
 }
 
@@ -60,8 +68,25 @@ static ccs_status endorsements_for(const ccs_ratls_create_options *o, uint64_t t
     return ratls_endorsements_encode(tag, o->endorsements, now, &p->endorsements);
 }
 
-static ccs_status evidence_for(ccs_backend *b, const ccs_privkey *k, const ccs_ratls_create_options *o, uint64_t tag,
-                               bool sgx, parts *p) {
+/* The evidence producer over a backend. SNP: the report, followed by the
+ * host's certificate table (re-encoded with only the VCEK/VLEK, ASK and
+ * ARK) when the backend hands one out. */
+static ccs_status backend_evidence(void *ctx, ccs_bytes report_data, ccs_buf *out) {
+    ccs_backend *b = ctx;
+    if (ccs_backend_platform(b) != CCS_PLATFORM_SNP) return ccs_backend_evidence(b, report_data, out);
+    ccs_buf report = {0}, aux = {0};
+    ratls_snp_certs c = {0};
+    ccs_status st = ccs_backend_evidence_aux(b, report_data, &report, &aux);
+    if (st == CCS_OK && aux.len > 0 && ratls_snp_table_parse(ccs_buf_view(&aux), &c) != CCS_OK)
+        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: the host's SNP certificate table: %s", ccs_error_detail());
+    if (st == CCS_OK) st = ratls_snp_evidence_build(ccs_buf_view(&report), &c, out);
+    ccs_buf_free(&report);
+    ccs_buf_free(&aux);
+    return st;
+}
+
+static ccs_status evidence_for(ccs_ratls_evidence_fn fn, void *ctx, const ccs_privkey *k,
+                               const ccs_ratls_create_options *o, uint64_t tag, bool sgx, parts *p) {
     ccs_pubkey *pub = NULL;
     uint8_t rd[64];
     CCS_TRY(ccs_privkey_public(k, &pub));
@@ -72,7 +97,8 @@ static ccs_status evidence_for(ccs_backend *b, const ccs_privkey *k, const ccs_r
     CCS_TRY(ratls_claims_encode(h, ccs_buf_view(&p->spki), o->nonce, &p->claims));
     ratls_tcg_report_data(ccs_buf_view(&p->claims), rd);
     /* tpm: the backend quotes with extraData = ccs_tpm_nonce(rd). */
-    CCS_TRY(ccs_backend_evidence(b, ccs_bytes_of(rd, sizeof rd), &p->quote));
+    CCS_TRY(fn(ctx, ccs_bytes_of(rd, sizeof rd), &p->quote));
+    CCS_TRY(ratls_evidence_layout_check(tag, ccs_buf_view(&p->quote)));
     if (tag == CCS_RATLS_TAG_CCS_TPM_CMW)
         CCS_TRY(ratls_tcg_encode_cmw(tag, CCS_RATLS_TPM_MEDIA_TYPE, ccs_buf_view(&p->quote), ccs_buf_view(&p->claims),
                                      &p->tcg_ext));
@@ -80,16 +106,22 @@ static ccs_status evidence_for(ccs_backend *b, const ccs_privkey *k, const ccs_r
         CCS_TRY(ratls_tcg_encode(tag, ccs_buf_view(&p->quote), ccs_buf_view(&p->claims), &p->tcg_ext));
     if (sgx && !o->no_legacy_sgx_ext) {
         ratls_legacy_report_data(ccs_buf_view(&p->spki), rd);
-        CCS_TRY(ccs_backend_evidence(b, ccs_bytes_of(rd, sizeof rd), &p->legacy_quote));
+        CCS_TRY(fn(ctx, ccs_bytes_of(rd, sizeof rd), &p->legacy_quote));
     }
     return CCS_OK;
 }
 
 ccs_status ccs_ratls_cert_create(ccs_backend *b, const ccs_ratls_create_options *opt, ccs_x509 **cert,
                                  ccs_privkey **key) {
+    CCS_ENSURE(b != NULL, CCS_ERR_INVALID_ARG, "ratls: NULL argument");
+    return ccs_ratls_cert_create_with(ccs_backend_platform(b), backend_evidence, b, opt, cert, key);
+}
+
+ccs_status ccs_ratls_cert_create_with(ccs_platform platform, ccs_ratls_evidence_fn fn, void *ctx,
+                                      const ccs_ratls_create_options *opt, ccs_x509 **cert, ccs_privkey **key) {
     static const ccs_ratls_create_options defaults = {0};
     const ccs_ratls_create_options *o = opt != NULL ? opt : &defaults;
-    CCS_ENSURE(b != NULL && cert != NULL && key != NULL, CCS_ERR_INVALID_ARG, "ratls: NULL argument");
+    CCS_ENSURE(fn != NULL && cert != NULL && key != NULL, CCS_ERR_INVALID_ARG, "ratls: NULL argument");
     *cert = NULL;
     *key = NULL;
     ccs_curve curve = o->curve != 0 ? o->curve : CCS_CURVE_P256;
@@ -97,13 +129,13 @@ ccs_status ccs_ratls_cert_create(ccs_backend *b, const ccs_ratls_create_options 
                "P-256 or P-384");
     uint64_t tag = 0;
     bool sgx = false;
-    CCS_TRY(tag_for(ccs_backend_platform(b), &tag, &sgx));
+    CCS_TRY(tag_for(platform, &tag, &sgx));
 
     ccs_privkey *k = NULL;
     parts p = {0};
     uint64_t serial = 0;
     CCS_TRY(ccs_privkey_generate(curve, &k));
-    ccs_status st = evidence_for(b, k, o, tag, sgx, &p);
+    ccs_status st = evidence_for(fn, ctx, k, o, tag, sgx, &p);
     ccs_time now = o->now != 0 ? o->now : ccs_time_now();
     if (st == CCS_OK && o->endorsements != NULL) st = endorsements_for(o, tag, now, &p);
     if (st == CCS_OK) st = ccs_random(&serial, sizeof serial);

@@ -216,6 +216,7 @@ static ccs_status tag_check(uint64_t tag) {
     case CCS_RATLS_TAG_TEE_REPORT:
     case CCS_RATLS_TAG_SGX_LEGACY_REPORT:
     case CCS_RATLS_TAG_SNP_REPORT:
+    case CCS_RATLS_TAG_SEV_REPORT:
     case CCS_RATLS_TAG_CSV_REPORT:
     case CCS_RATLS_TAG_CCS_TPM_CMW: return CCS_OK;
     case 571u:
@@ -355,6 +356,7 @@ static ccs_status tcg_parse(ccs_bytes ext, ccs_ratls_evidence *out) {
     else if (st == CCS_OK) st = ratls_cbor_bstr(cbor_array_handle(arr)[0], "evidence", CCS_RATLS_EVIDENCE_MAX, &ev);
     if (st == CCS_OK) st = ratls_cbor_bstr(cbor_array_handle(arr)[1], "claims", CCS_RATLS_CLAIMS_MAX, &cl);
     if (st == CCS_OK && ev.len == 0) st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ratls: evidence is empty");
+    if (st == CCS_OK) st = ratls_evidence_layout_check(out->tag, ev); /* SNP, CSV (snp_csv.c) */
     if (st == CCS_OK) st = ccs_buf_set(&out->evidence, ev);
     if (st == CCS_OK) st = ccs_buf_set(&out->claims, cl);
     if (st == CCS_OK) st = parse_claims(cl, out);

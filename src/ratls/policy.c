@@ -99,6 +99,12 @@ ccs_status ccs_ratls_policy_check(const ccs_ratls_policy *p, const ccs_ratls_res
     if (r->is_tpm) { /* the "tpm" entry: PCR matchers over the quoted PCRs */
         CCS_TRY(ccs_tpm_result_json(&r->tpm, &js));
         snprintf(tee, sizeof tee, "tpm");
+    } else if (r->is_snp) { /* the KBS's "snp" entry over the SNP verifier's claims */
+        CCS_TRY(ccs_snp_result_json(&r->snp, &js));
+        snprintf(tee, sizeof tee, "snp");
+    } else if (r->is_csv) {
+        CCS_TRY(ccs_csv_result_json(&r->csv, &js));
+        snprintf(tee, sizeof tee, "csv");
     } else {
         CCS_TRY(ccs_dcap_result_json(&r->dcap, &js));
         snprintf(tee, sizeof tee, "%s%s", r->sim ? "sim-" : "", ccs_tee_name(r->tee));

@@ -32,6 +32,34 @@ void ratls_tpm_trust_clear(ratls_tpm_trust *t);
 /* Verifies TPM evidence ev (tag CCS_RATLS_TAG_CCS_TPM_CMW) with trust t at
  * now into r->tpm, naming a failure in r->failed. */
 void ratls_tpm_verify(const ccs_ratls_evidence *ev, const ratls_tpm_trust *t, ccs_time now, ccs_ratls_result *r);
+/* snp_csv.c: SEV-SNP and CSV evidence (docs/ratls.md "SEV-SNP and CSV
+ * evidence"). The certificates of an SNP certificate table (views). */
+typedef struct ratls_snp_certs {
+    ccs_bytes vcek, vlek, ask, ark;
+} ratls_snp_certs;
+/* The GHCB certificate table: entries {GUID, u32 offset, u32 length} up to
+ * an all-zero one, each within the table after the entry list; known GUIDs
+ * (either byte order) at most once; others skipped. */
+CCS_MUST_USE ccs_status ratls_snp_table_parse(ccs_bytes table, ratls_snp_certs *out);
+/* SNP evidence = the 0x4A0-byte report [+ a certificate table]. */
+CCS_MUST_USE ccs_status ratls_snp_split(ccs_bytes ev, ccs_bytes *report, ratls_snp_certs *certs);
+/* report || table of c's non-empty certificates (VCEK, VLEK, ASK, ARK);
+ * the report alone when c is NULL or empty. */
+CCS_MUST_USE ccs_status ratls_snp_evidence_build(ccs_bytes report, const ratls_snp_certs *c, ccs_buf *out);
+/* CSV evidence = the report (at most one page) [+ HSK 832 + CEK 2084]. */
+CCS_MUST_USE ccs_status ratls_csv_split(ccs_bytes ev, ccs_bytes *report, ccs_bytes *hsk, ccs_bytes *cek);
+/* The layout check of the evidence under tag (SNP, CSV; CCS_OK for others). */
+CCS_MUST_USE ccs_status ratls_evidence_layout_check(uint64_t tag, ccs_bytes ev);
+/* Verify SNP / CSV evidence into r->snp / r->csv with the binding
+ * ev->report_data, naming failures in r->failed. kds: a KDS client to use
+ * when o->snp_kds_url is set (NULL: none). */
+void ratls_snp_verify(const ccs_ratls_evidence *ev, const ccs_ratls_verify_options *o, ccs_snp_kds *kds,
+                      ccs_time now, ccs_ratls_result *r);
+void ratls_csv_verify(const ccs_ratls_evidence *ev, const ccs_ratls_verify_options *o, ccs_ratls_result *r);
+/* A KDS client for o->snp_kds_url (*out NULL when none is configured). */
+CCS_MUST_USE ccs_status ratls_snp_kds_open(const ccs_ratls_verify_options *o, ccs_snp_kds **out);
+/* The verdict of the evidence verifier the result used. */
+bool ratls_result_evidence_pass(const ccs_ratls_result *r);
 /* report_data = SHA-256(claims) || 32 zero bytes (the TCG/CCC binding). */
 void ratls_tcg_report_data(ccs_bytes claims, uint8_t out[static 64]);
 /* report_data = SHA-256(spki) || 32 zero bytes (the legacy binding). */

@@ -12,7 +12,7 @@
 
 struct ccs_ratls_verifier {
     ccs_ratls_verify_options o; /* strings below owned */
-    char *sim_dir, *collateral, *ak_pem, *ak_chain, *ak_root, *pccs_url, *pccs_cache;
+    char *sim_dir, *collateral, *ak_pem, *ak_chain, *ak_root, *pccs_url, *pccs_cache, *kds_url, *kds_cache;
     ccs_buf nonce;
     const ccs_ratls_policy *policy;
     pthread_mutex_t mu;
@@ -26,6 +26,9 @@ struct ccs_ratls_verifier {
     uint8_t pccs_fmspc[2][6];
     const char *pccs_ca[2];
     ccs_time pccs_expiry[2];
+    /* SEV-SNP: one KDS client (with its own cache), made on first use; SNP and
+     * CSV collateral is otherwise read per certificate (it is per chip). */
+    ccs_snp_kds *kds;
     /* Cached TPM AK trust (loaded on first TPM certificate; immutable after). */
     bool tpm_loaded;
     ratls_tpm_trust tpm;
@@ -56,8 +59,11 @@ ccs_status ccs_ratls_verifier_new(const ccs_ratls_verify_options *opt, const ccs
     if (v->o.collateral != NULL && (v->collateral = strdup(v->o.collateral)) == NULL) st = CCS_ERR_NOMEM;
     if (!dup_opt(v->o.tpm_ak_pem, &v->ak_pem) || !dup_opt(v->o.tpm_ak_chain_pem, &v->ak_chain) ||
         !dup_opt(v->o.tpm_ak_root_pem, &v->ak_root) || !dup_opt(v->o.pccs_url, &v->pccs_url) ||
-        !dup_opt(v->o.pccs_cache, &v->pccs_cache))
+        !dup_opt(v->o.pccs_cache, &v->pccs_cache) || !dup_opt(v->o.snp_kds_url, &v->kds_url) ||
+        !dup_opt(v->o.snp_kds_cache, &v->kds_cache))
         st = CCS_ERR_NOMEM;
+    v->o.snp_kds_url = v->kds_url;
+    v->o.snp_kds_cache = v->kds_cache;
     v->o.pccs_url = v->pccs_url;
     v->o.pccs_cache = v->pccs_cache;
     v->o.tpm_ak_pem = v->ak_pem;
@@ -82,6 +88,8 @@ ccs_status ccs_ratls_verifier_new(const ccs_ratls_verify_options *opt, const ccs
         free(v->ak_root);
         free(v->pccs_url);
         free(v->pccs_cache);
+        free(v->kds_url);
+        free(v->kds_cache);
         free(v);
         CCS_BAIL(CCS_ERR_NOMEM, "out of memory");
     }
@@ -97,6 +105,9 @@ void ccs_ratls_verifier_free(ccs_ratls_verifier *v) {
         ccs_collateral_free(v->pccs_coll[i]);
     }
     ccs_pccs_free(v->pccs);
+    ccs_snp_kds_free(v->kds);
+    free(v->kds_url);
+    free(v->kds_cache);
     free(v->pccs_url);
     free(v->pccs_cache);
     ratls_tpm_trust_clear(&v->tpm);
@@ -192,6 +203,24 @@ static void verify_tpm(ccs_ratls_verifier *v, const ccs_ratls_evidence *ev, ccs_
     else ratls_tpm_verify(ev, &v->tpm, now, r);
 }
 
+/* SEV-SNP: the KDS client is shared and not safe for concurrent use, so
+ * the verification runs under the lock when a KDS is configured. */
+static void verify_snp(ccs_ratls_verifier *v, const ccs_ratls_evidence *ev, ccs_time now, ccs_ratls_result *r) {
+    if (v->kds_url == NULL || v->o.collateral != NULL) {
+        ratls_snp_verify(ev, &v->o, NULL, now, r);
+        return;
+    }
+    pthread_mutex_lock(&v->mu);
+    ccs_status st = v->kds != NULL ? CCS_OK : ratls_snp_kds_open(&v->o, &v->kds);
+    if (st != CCS_OK) {
+        r->is_snp = true;
+        fail(r, CCS_RATLS_CHECK_COLLATERAL, ccs_error_detail());
+    } else {
+        ratls_snp_verify(ev, &v->o, v->kds, now, r);
+    }
+    pthread_mutex_unlock(&v->mu);
+}
+
 static void verify_quote(ccs_ratls_verifier *v, const ccs_ratls_evidence *ev, ccs_time now, ccs_ratls_result *r) {
     ccs_dcap_quote q;
     ccs_x509 *root = NULL;
@@ -200,10 +229,18 @@ static void verify_quote(ccs_ratls_verifier *v, const ccs_ratls_evidence *ev, cc
         verify_tpm(v, ev, now, r);
         return;
     }
+    if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag == CCS_RATLS_TAG_SNP_REPORT) {
+        verify_snp(v, ev, now, r);
+        return;
+    }
+    if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag == CCS_RATLS_TAG_CSV_REPORT) {
+        ratls_csv_verify(ev, &v->o, r);
+        return;
+    }
     if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag != CCS_RATLS_TAG_GRAMINE_SGX_QUOTE &&
         ev->tag != CCS_RATLS_TAG_TEE_QUOTE) {
         char m[120];
-        snprintf(m, sizeof m, "evidence with CBOR tag 0x%llx is not verified yet (DCAP quotes only)",
+        snprintf(m, sizeof m, "evidence with CBOR tag 0x%llx is not verified (DCAP quotes, SNP, CSV, TPM only)",
                  (unsigned long long)ev->tag);
         fail(r, CCS_RATLS_CHECK_EVIDENCE, m);
         return;
@@ -267,7 +304,7 @@ ccs_status ccs_ratls_verifier_check(ccs_ratls_verifier *v, ccs_bytes cert_der, c
         verify_quote(v, &ev, now, out);
     }
     ccs_ratls_evidence_clear(&ev);
-    out->pass = out->n_failed == 0 && (out->is_tpm ? out->tpm.pass : out->dcap.pass);
+    out->pass = out->n_failed == 0 && ratls_result_evidence_pass(out);
     if (out->pass && v->policy != NULL) {
         char why[sizeof out->failed[0].message];
         ccs_status st = ccs_ratls_policy_check(v->policy, out, why, sizeof why);

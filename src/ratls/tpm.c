@@ -93,5 +93,7 @@ void ratls_tpm_verify(const ccs_ratls_evidence *ev, const ratls_tpm_trust *t, cc
 
 const char *ccs_ratls_result_tee_name(const ccs_ratls_result *r) {
     if (r != NULL && r->is_tpm) return "tpm";
+    if (r != NULL && r->is_snp) return "snp";
+    if (r != NULL && r->is_csv) return "csv";
     return ccs_tee_name(r != NULL ? r->tee : CCS_TEE_UNKNOWN);
 }

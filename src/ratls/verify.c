@@ -38,10 +38,25 @@ static void verify_quote(const ccs_ratls_evidence *ev, const ccs_ratls_verify_op
         ratls_tpm_trust_clear(&t);
         return;
     }
+    if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag == CCS_RATLS_TAG_SNP_REPORT) {
+        ccs_snp_kds *kds = NULL;
+        if (ratls_snp_kds_open(o, &kds) != CCS_OK) {
+            r->is_snp = true;
+            fail(r, CCS_RATLS_CHECK_COLLATERAL, ccs_error_detail());
+        } else {
+            ratls_snp_verify(ev, o, kds, now, r);
+        }
+        ccs_snp_kds_free(kds);
+        return;
+    }
+    if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag == CCS_RATLS_TAG_CSV_REPORT) {
+        ratls_csv_verify(ev, o, r);
+        return;
+    }
     if (ev->format == CCS_RATLS_FORMAT_TCG && ev->tag != CCS_RATLS_TAG_GRAMINE_SGX_QUOTE &&
         ev->tag != CCS_RATLS_TAG_TEE_QUOTE) {
         char m[120];
-        snprintf(m, sizeof m, "evidence with CBOR tag 0x%llx is not verified yet (DCAP quotes only)",
+        snprintf(m, sizeof m, "evidence with CBOR tag 0x%llx is not verified (DCAP quotes, SNP, CSV, TPM only)",
                  (unsigned long long)ev->tag);
         fail(r, CCS_RATLS_CHECK_EVIDENCE, m);
         return;
@@ -100,7 +115,7 @@ ccs_status ccs_ratls_verify_cert(ccs_bytes cert_der, const ccs_ratls_verify_opti
         verify_quote(&ev, o, now, out);
     }
     ccs_ratls_evidence_clear(&ev);
-    out->pass = out->n_failed == 0 && (out->is_tpm ? out->tpm.pass : out->dcap.pass);
+    out->pass = out->n_failed == 0 && ratls_result_evidence_pass(out);
     if (out->pass) return CCS_OK;
     char reasons[512];
     ccs_ratls_result_reasons(out, reasons, sizeof reasons);
@@ -122,5 +137,9 @@ void ccs_ratls_result_reasons(const ccs_ratls_result *r, char *buf, size_t cap) 
         append(buf, cap, &used, r->dcap.failed[i].name, r->dcap.failed[i].message);
     for (size_t i = 0; r != NULL && r->is_tpm && i < r->tpm.n_failed; i++)
         append(buf, cap, &used, r->tpm.failed[i].name, r->tpm.failed[i].message);
+    for (size_t i = 0; r != NULL && r->is_snp && i < r->snp.n_failed; i++)
+        append(buf, cap, &used, r->snp.failed[i].name, r->snp.failed[i].message);
+    for (size_t i = 0; r != NULL && r->is_csv && i < r->csv.n_failed; i++)
+        append(buf, cap, &used, r->csv.failed[i].name, r->csv.failed[i].message);
     if (used == 0 && r != NULL && !r->pass) snprintf(buf, cap, "not verified");
 }

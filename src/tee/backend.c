@@ -105,6 +105,16 @@ ccs_status ccs_backend_evidence(ccs_backend *b, ccs_bytes report_data, ccs_buf *
     return b->ops->evidence(b->state, rd, evidence);
 }
 
+ccs_status ccs_backend_evidence_aux(ccs_backend *b, ccs_bytes report_data, ccs_buf *evidence, ccs_buf *aux) {
+    uint8_t rd[64] = {0};
+    CCS_ENSURE(b != NULL && evidence != NULL && aux != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
+    CCS_ENSURE(report_data.len <= 64, CCS_ERR_INVALID_ARG, "report data is %zu bytes, at most 64", report_data.len);
+    if (report_data.len) memcpy(rd, report_data.ptr, report_data.len);
+    aux->len = 0;
+    if (b->ops->evidence_aux == NULL) return b->ops->evidence(b->state, rd, evidence);
+    return b->ops->evidence_aux(b->state, rd, evidence, aux);
+}
+
 ccs_status ccs_backend_seal_key(ccs_backend *b, ccs_seal_policy policy, ccs_bytes label, uint8_t key[static 32]) {
     CCS_ENSURE(b != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
     CCS_ENSURE(policy == CCS_SEAL_MEASUREMENT || policy == CCS_SEAL_SIGNER, CCS_ERR_INVALID_ARG,

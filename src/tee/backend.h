@@ -14,6 +14,9 @@ typedef struct backend_ops {
     void (*close)(void *state);
     /* report_data is always exactly 64 bytes here. */
     ccs_status (*evidence)(void *state, const uint8_t report_data[64], ccs_buf *out);
+    /* May be NULL (no platform certificates): evidence, and in aux the
+     * certificates that come with it (snp: the host's certificate table). */
+    ccs_status (*evidence_aux)(void *state, const uint8_t report_data[64], ccs_buf *out, ccs_buf *aux);
     /* May be NULL: the platform offers no sealing key (CCS_ERR_UNSUPPORTED). */
     ccs_status (*seal_key)(void *state, ccs_seal_policy policy, ccs_bytes label, uint8_t key[32]);
     ccs_status (*measurements)(void *state, char **json);

@@ -34,6 +34,18 @@ struct snp_guest_request_ioctl {
     uint64_t exitinfo2; /* firmware error (low 32 bits), VMM error (high) */
 };
 #define SNP_GET_REPORT _IOWR('S', 0x0, struct snp_guest_request_ioctl)
+/* The extended request: the report plus the host's certificate table
+ * (certs_len a multiple of the page size; on SNP_GUEST_VMM_ERR_INVALID_LEN
+ * the kernel writes the size needed into certs_len). */
+struct snp_ext_report_req {
+    struct snp_report_req data;
+    uint64_t certs_address;
+    uint32_t certs_len;
+};
+#define SNP_GET_EXT_REPORT _IOWR('S', 0x2, struct snp_guest_request_ioctl)
+#define SNP_VMM_ERR_INVALID_LEN 1u
+#define SNP_CERTS_START (4u * 4096u)
+#define SNP_CERTS_MAX (16u * 4096u) /* SEV_FW_BLOB_MAX_SIZE */
 
 typedef struct snp_state {
     ccs_tee_config cfg;
@@ -111,17 +123,79 @@ static ccs_status ioctl_report(const snp_state *s, const uint8_t report_data[64]
     return ccs_snp_parse_report_resp(ccs_bytes_of(resp.data, sizeof resp.data), report_data, out);
 }
 
-static ccs_status snp_evidence(void *state, const uint8_t report_data[64], ccs_buf *out) {
+/* SNP_GET_EXT_REPORT: the report and the host's certificate table (aux;
+ * left empty when the host has none). CCS_ERR_UNSUPPORTED when the kernel
+ * or the host does not offer the extended request (the caller falls back). */
+static ccs_status ioctl_ext_report(const snp_state *s, const uint8_t report_data[64], ccs_buf *out, ccs_buf *aux) {
+    char p[512];
+    struct snp_ext_report_req req;
+    struct snp_report_resp resp;
+    struct snp_guest_request_ioctl io;
+    uint32_t len = SNP_CERTS_START;
+    CCS_TRY(ccs_tee_path(&s->cfg, SNP_DEVICE, p, sizeof p));
+    int fd = open(p, O_RDWR | O_CLOEXEC);
+    CCS_ENSURE(fd >= 0, CCS_ERR_UNSUPPORTED, "SEV-SNP is not available on this machine (%s: %s)", p, strerror(errno));
+    ccs_status st = CCS_ERR_UNSUPPORTED;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        uint8_t *certs = aligned_alloc(4096, len);
+        if (certs == NULL) {
+            st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
+            break;
+        }
+        memset(certs, 0, len);
+        memset(&req, 0, sizeof req);
+        memset(&resp, 0, sizeof resp);
+        memset(&io, 0, sizeof io);
+        memcpy(req.data.user_data, report_data, 64);
+        req.certs_address = (uint64_t)(uintptr_t)certs;
+        req.certs_len = len;
+        io.msg_version = 1;
+        io.req_data = (uint64_t)(uintptr_t)&req;
+        io.resp_data = (uint64_t)(uintptr_t)&resp;
+        int rc = ioctl(fd, SNP_GET_EXT_REPORT, &io);
+        uint32_t need = req.certs_len;
+        if (rc != 0 && (io.exitinfo2 >> 32) == SNP_VMM_ERR_INVALID_LEN && attempt == 0 && need > len &&
+            need <= SNP_CERTS_MAX && need % 4096 == 0) {
+            free(certs);
+            len = need;
+            continue;
+        }
+        if (rc != 0) {
+            free(certs);
+            st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "snp: SNP_GET_EXT_REPORT failed: %s", strerror(errno));
+            break;
+        }
+        st = ccs_snp_parse_report_resp(ccs_bytes_of(resp.data, sizeof resp.data), report_data, out);
+        /* An all-zero first entry: the host has no certificates. */
+        static const uint8_t zero[24] = {0};
+        if (st == CCS_OK && memcmp(certs, zero, sizeof zero) != 0) st = ccs_buf_set(aux, ccs_bytes_of(certs, len));
+        free(certs);
+        break;
+    }
+    close(fd);
+    return st;
+}
+
+static ccs_status snp_evidence_aux(void *state, const uint8_t report_data[64], ccs_buf *out, ccs_buf *aux) {
     snp_state *s = state;
     if (ccs_tsm_available(&s->cfg, SNP_DEVICE)) {
         ccs_buf blob = {0};
-        ccs_status st = ccs_tsm_report(&s->cfg, "sev_guest", report_data, &blob, NULL);
+        ccs_status st = ccs_tsm_report(&s->cfg, "sev_guest", report_data, &blob, aux);
         if (st == CCS_OK) st = ccs_snp_check_report(ccs_buf_view(&blob), report_data);
         if (st == CCS_OK) st = ccs_buf_set(out, ccs_buf_view(&blob));
         ccs_buf_free(&blob);
         if (st != CCS_ERR_UNSUPPORTED) return st;
     }
+    if (aux != NULL) {
+        aux->len = 0;
+        ccs_status st = ioctl_ext_report(s, report_data, out, aux);
+        if (st != CCS_ERR_UNSUPPORTED) return st;
+    }
     return ioctl_report(s, report_data, out);
+}
+
+static ccs_status snp_evidence(void *state, const uint8_t report_data[64], ccs_buf *out) {
+    return snp_evidence_aux(state, report_data, out, NULL);
 }
 
 static void put_hex(json_t *o, const char *k, ccs_bytes b) {
@@ -157,6 +231,7 @@ const backend_ops ccs_backend_snp = {
     .open = snp_open,
     .close = snp_close,
     .evidence = snp_evidence,
+    .evidence_aux = snp_evidence_aux,
     .seal_key = NULL,
     .measurements = snp_measurements,
 };

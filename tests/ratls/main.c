@@ -10,5 +10,6 @@ int main(void) {
     failed += ccs_test_ratls_endorse();
     failed += ccs_test_ratls_endorse_parse();
     failed += ccs_test_ratls_endorse_pccs();
+    failed += ccs_test_ratls_snp_csv();
     return failed ? 1 : 0;
 }

@@ -56,7 +56,8 @@ static void test_valid(void **state) {
     ccs_ratls_evidence_clear(&e);
 
     /* SHA-384 and SHA-512 pubkey hashes, every accepted tag. */
-    static const uint64_t tags[] = {60000, 0x1a7501, 0x1a7502, 0x1a7503, 0x1a7504, 0x1a7505};
+    /* (SNP 0x1a7504 and CSV 0x1a7506 have layouts of their own: snp_csv_test.c.) */
+    static const uint64_t tags[] = {60000, 0x1a7501, 0x1a7502, 0x1a7503, 0x1a7505};
     for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
         valid_ext(tags[i], 10, i % 2 ? CCS_HASH_SHA384 : CCS_HASH_SHA512, ccs_bytes_of(NULL, 0), &ext, &claims);
         assert_int_equal(ccs_ratls_tcg_parse(ccs_buf_view(&ext), spki_b(), &e), CCS_OK);

@@ -16,5 +16,6 @@ int ccs_test_ratls_tpm(void);    /* tpm_test.c: TPM 2.0 evidence from swtpm, cer
 int ccs_test_ratls_endorse(void);       /* endorse_test.c: endorsements embedded, used, refused */
 int ccs_test_ratls_endorse_parse(void); /* endorse_parse_test.c: the endorsements parser on bad input */
 int ccs_test_ratls_endorse_pccs(void);  /* endorse_pccs_test.c: collateral from a loopback PCCS */
+int ccs_test_ratls_snp_csv(void);       /* snp_csv_test.c: SEV-SNP / CSV evidence around recorded reports */
 
 #endif

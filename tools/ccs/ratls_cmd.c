@@ -31,20 +31,23 @@ static const char ratls_usage[] =
     "Run `ccs ratls <verb> --help` for its options.\n";
 
 static const char cert_usage[] =
-    "usage: ccs ratls cert --tee sim-sgx|sim-tdx|sgx|tdx|tpm [--sim-dir DIR] [--tcti CONF] [--pcrs SEL]\n"
+    "usage: ccs ratls cert --tee sim-sgx|sim-tdx|sgx|tdx|snp|csv|tpm [--sim-dir DIR] [--tcti CONF] [--pcrs SEL]\n"
     "                      [--curve p256|p384] [--nonce HEX] [--days N] [--cn NAME] [--no-legacy-ext]\n"
     "                      [--endorsements [--collateral PATH | --pccs URL [--pccs-cache FILE]]]\n"
     "                      -o CERT --key-out KEY\n"
     "\n"
     "Generates an ECDSA key and a self-signed certificate carrying evidence bound to it:\n"
-    "2.23.133.5.4.9 = CBOR tag (60000 SGX, 0x1a7501 TDX) over [quote, claims], with claims\n"
-    "{\"pubkey-hash\": [alg, H(SPKI)], \"nonce\"?} and report data SHA-256(claims); for SGX\n"
-    "also the raw quote over SHA-256(SPKI) under 1.2.840.113741.1337.6. TPM evidence (JSON)\n"
+    "2.23.133.5.4.9 = CBOR tag (60000 SGX, 0x1a7501 TDX, 0x1a7504 SEV-SNP, 0x1a7506 CSV) over\n"
+    "[evidence, claims], with claims {\"pubkey-hash\": [alg, H(SPKI)], \"nonce\"?} and report\n"
+    "data SHA-256(claims) (zero-padded to 64 bytes); for SGX also the raw quote over\n"
+    "SHA-256(SPKI) under 1.2.840.113741.1337.6. SNP evidence is the report followed by the\n"
+    "host's certificate table (VCEK/VLEK, ASK, ARK) when the platform provides one; CSV\n"
+    "evidence is the report. TPM evidence (JSON)\n"
     "goes in a CMW record [\"application/vnd.ccs.tpm-evidence+json\", bstr] under the\n"
     "CCS-private tag 0x43435301, quoted with extraData SHA-256(report data). Sim evidence is\n"
     "INSECURE (verifiers refuse it unless told to trust the sim root).\n"
     "\n"
-    "  --tee P               the evidence platform (sim-sgx, sim-tdx, sgx, tdx, tpm)\n"
+    "  --tee P               the evidence platform (sim-sgx, sim-tdx, sgx, tdx, snp, csv, tpm)\n"
     "  --sim-dir DIR         sim state (default: $CCS_SIM_DIR, else ~/.local/share/ccs/sim)\n"
     "  --tcti CONF           tpm: the TCTI, e.g. swtpm:host=127.0.0.1,port=2321 (default: tss2's)\n"
     "  --pcrs SEL            tpm: the PCRs to quote (default sha256:0-7,16,23)\n"
@@ -67,12 +70,16 @@ static const char cert_usage[] =
 
 static const char verify_usage[] =
     "usage: ccs ratls verify CERT [--trust-sim DIR] [--collateral PATH | --pccs URL [--pccs-cache FILE]]\n"
+    "                        [--kds URL [--kds-cache FILE]] [--at TIME]\n"
     "                        [--ak FILE] [--nonce HEX] [--allow-debug] [--ignore-validity]\n"
     "                        [--policy FILE [--refval NAME=HEX ...]] [--json]\n"
     "\n"
     "Verifies an RA-TLS certificate (PEM or DER): its validity, the evidence extension\n"
     "(TCG 2.23.133.5.4.9, or the legacy 1.2.840.113741.1337.6 / Gramine OIDs), the DCAP\n"
-    "quote (or TPM quote) and that its report data binds this certificate's key.\n"
+    "quote (or SEV-SNP / CSV report, or TPM quote) and that its report data binds this\n"
+    "certificate's key. SNP reports chain to the compiled-in AMD ARKs, CSV reports to the\n"
+    "Hygon HRK; the VCEK/VLEK comes from --collateral DIR, else --kds, else the certificate;\n"
+    "the CSV HSK/CEK from --collateral DIR, else the certificate.\n"
     "DCAP collateral comes from the first of: --collateral, --pccs, the --trust-sim\n"
     "directory's collateral, the certificate's endorsements (2.23.133.5.4.2; untrusted input,\n"
     "verified to the trusted root like the others). A source given that fails refuses.\n"
@@ -81,10 +88,17 @@ static const char verify_usage[] =
     "  --trust-sim DIR       INSECURE: trust the sim root of DIR (and its sim collateral, if any)\n"
     "  --collateral PATH     DCAP collateral (directory or dcap-qvl JSON) for real quotes;\n"
     "                        TPM evidence: a directory with ak.pem (the AK public key), or\n"
-    "                        ak_chain.pem + ak_root.pem (as ccs attest verify --tee tpm)\n"
+    "                        ak_chain.pem + ak_root.pem (as ccs attest verify --tee tpm);\n"
+    "                        SNP: a directory with vcek.der (or vlek.der) and cert_chain.pem;\n"
+    "                        CSV: a directory with hsk_cek.cert (as ccs attest verify)\n"
+    "  --kds URL             SNP: fetch the VCEK and its chain from an AMD KDS (e.g.\n"
+    "                        https://kdsintf.amd.com)\n"
+    "  --kds-cache FILE      SQLite cache for --kds\n"
+    "  --at TIME             verify as of TIME (RFC 3339 UTC, e.g. 2025-06-01T00:00:00Z, or\n"
+    "                        seconds since the epoch) instead of now\n"
     "  --pccs URL            fetch DCAP collateral from a PCCS/PCS (API v4) by the quote's FMSPC\n"
     "  --pccs-cache FILE     SQLite cache for --pccs\n"
-    "  --insecure-skip-tls-verify  do not verify the PCCS's TLS certificate\n"
+    "  --insecure-skip-tls-verify  do not verify the PCCS's (and the KDS's) TLS certificate\n"
     "  --ak FILE             TPM evidence: the AK public key (PEM), instead of --collateral\n"
     "  --nonce HEX           the nonce claim must equal HEX\n"
     "  --allow-debug         accept debug enclaves / TDs\n"
@@ -102,7 +116,7 @@ static int usage_error(const char *verb, const char *msg, const char *arg) {
 
 enum { O_TEE = 256, O_SIM_DIR, O_CURVE, O_NONCE, O_DAYS, O_CN, O_NO_LEGACY, O_KEY_OUT, O_TRUST_SIM, O_COLL,
        O_DEBUG, O_IGN_VALIDITY, O_JSON, O_HELP, O_POLICY, O_REFVAL, O_TCTI, O_PCRS, O_AK, O_ENDORSE, O_PCCS,
-       O_PCCS_CACHE, O_INSECURE_TLS };
+       O_PCCS_CACHE, O_INSECURE_TLS, O_KDS, O_KDS_CACHE, O_AT };
 
 static const struct option opts[] = {
     {"tee", required_argument, 0, O_TEE},         {"sim-dir", required_argument, 0, O_SIM_DIR},
@@ -118,6 +132,8 @@ static const struct option opts[] = {
     {"endorsements", no_argument, 0, O_ENDORSE},  {"pccs", required_argument, 0, O_PCCS},
     {"pccs-cache", required_argument, 0, O_PCCS_CACHE},
     {"insecure-skip-tls-verify", no_argument, 0, O_INSECURE_TLS},
+    {"kds", required_argument, 0, O_KDS},         {"kds-cache", required_argument, 0, O_KDS_CACHE},
+    {"at", required_argument, 0, O_AT},
     {0, 0, 0, 0},
 };
 
@@ -153,7 +169,7 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
         switch (c) {
         case O_TEE:
             if (ccs_platform_parse(optarg, &a->cfg.platform) != CCS_OK)
-                return usage_error(verb, "unknown --tee (sim-sgx, sim-tdx, sgx, tdx, tpm)", optarg);
+                return usage_error(verb, "unknown --tee (sim-sgx, sim-tdx, sgx, tdx, snp, csv, tpm)", optarg);
             a->have_tee = true;
             break;
         case O_SIM_DIR: a->cfg.sim_dir = optarg; break;
@@ -187,7 +203,20 @@ static int parse(const char *verb, const char *help, const char *allowed, int ar
         case O_ENDORSE: a->endorsements = true; break;
         case O_PCCS: a->vo.pccs_url = optarg; break;
         case O_PCCS_CACHE: a->vo.pccs_cache = optarg; break;
-        case O_INSECURE_TLS: a->vo.insecure_pccs_skip_tls_verify = true; break;
+        case O_INSECURE_TLS:
+            a->vo.insecure_pccs_skip_tls_verify = true;
+            a->vo.insecure_kds_skip_tls_verify = true;
+            break;
+        case O_KDS: a->vo.snp_kds_url = optarg; break;
+        case O_KDS_CACHE: a->vo.snp_kds_cache = optarg; break;
+        case O_AT: {
+            char *end = NULL;
+            long long t = strtoll(optarg, &end, 10);
+            if (end != optarg && *end == '\0' && t > 0) a->vo.now = (ccs_time)t;
+            else if (ccs_time_parse(optarg, &a->vo.now) != CCS_OK || a->vo.now <= 0)
+                return usage_error(verb, "--at must be RFC 3339 UTC or seconds since the epoch", optarg);
+            break;
+        }
         case O_DEBUG: a->vo.allow_debug = true; break;
         case O_IGN_VALIDITY: a->vo.ignore_validity = true; break;
         case O_JSON: a->json = true; break;
@@ -296,15 +325,22 @@ static void print_json(const ccs_ratls_result *r) {
         json_object_set_new(f, "message", json_string(r->dcap.failed[i].message));
         json_array_append_new(failed, f);
     }
-    for (size_t i = 0; r->is_tpm && i < r->tpm.n_failed; i++) {
+    const ccs_failed_check *ef = r->is_tpm ? r->tpm.failed : r->is_snp ? r->snp.failed : r->csv.failed;
+    size_t en = r->is_tpm ? r->tpm.n_failed : r->is_snp ? r->snp.n_failed : r->is_csv ? r->csv.n_failed : 0;
+    for (size_t i = 0; i < en; i++) {
         json_t *f = json_object();
-        json_object_set_new(f, "name", json_string(r->tpm.failed[i].name));
-        json_object_set_new(f, "message", json_string(r->tpm.failed[i].message));
+        json_object_set_new(f, "name", json_string(ef[i].name));
+        json_object_set_new(f, "message", json_string(ef[i].message));
         json_array_append_new(failed, f);
     }
     json_object_set_new(o, "failed_checks", failed);
-    if (r->is_tpm ? ccs_tpm_result_json(&r->tpm, &dcap) == CCS_OK
-                  : r->tee != CCS_TEE_UNKNOWN && ccs_dcap_result_json(&r->dcap, &dcap) == CCS_OK) {
+    /* The evidence verifier's JSON (an SNP/CSV result only when the report
+     * parsed: report_version is 0 otherwise). */
+    bool have = r->is_tpm   ? ccs_tpm_result_json(&r->tpm, &dcap) == CCS_OK
+                : r->is_snp ? r->snp.report_version != 0 && ccs_snp_result_json(&r->snp, &dcap) == CCS_OK
+                : r->is_csv ? r->csv.report_version != 0 && ccs_csv_result_json(&r->csv, &dcap) == CCS_OK
+                            : r->tee != CCS_TEE_UNKNOWN && ccs_dcap_result_json(&r->dcap, &dcap) == CCS_OK;
+    if (have) {
         json_t *d = json_loads(dcap, 0, NULL);
         if (d != NULL) json_object_set_new(o, "evidence", d);
     }
@@ -319,7 +355,7 @@ static int cmd_verify(int argc, char **argv) {
     ratls_args a = {0};
     int rc = parse("verify", verify_usage,
                    " trust-sim collateral ak nonce allow-debug ignore-validity json policy refval pccs pccs-cache"
-                   " insecure-skip-tls-verify ",
+                   " insecure-skip-tls-verify kds kds-cache at ",
                    argc, argv, &a);
     if (rc != CLI_OK) {
         ccs_buf_free(&a.nonce);
@@ -333,6 +369,10 @@ static int cmd_verify(int argc, char **argv) {
     if (a.vo.pccs_cache != NULL && a.vo.pccs_url == NULL) {
         ccs_buf_free(&a.nonce);
         return usage_error("verify", "--pccs-cache needs --pccs", NULL);
+    }
+    if (a.vo.snp_kds_cache != NULL && a.vo.snp_kds_url == NULL) {
+        ccs_buf_free(&a.nonce);
+        return usage_error("verify", "--kds-cache needs --kds", NULL);
     }
     ccs_pccs *probe = NULL; /* a bad URL is a usage error, not a refusal */
     if (a.vo.pccs_url != NULL && ccs_pccs_new(a.vo.pccs_url, NULL, &probe) != CCS_OK) {

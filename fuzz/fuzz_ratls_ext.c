@@ -1,5 +1,8 @@
 /* libFuzzer target: the RA-TLS evidence extension (TCG tagged CBOR over
- * [evidence, claims]) and the endorsements extension (2.23.133.5.4.2, tag
+ * [evidence, claims], with the SEV-SNP layout -- report + GHCB certificate
+ * table -- under 0x1a7504 and the CSV one -- report + HSK + CEK -- under
+ * 0x1a7506, and for certificates the SNP/CSV verification with what they
+ * carry against the pinned AMD/Hygon roots) and the endorsements extension (2.23.133.5.4.2, tag
  * over [version, 7 collateral pieces, ?datetime]; then loaded as collateral
  * as a verifier would) as extension values, and whole certificates (DER)
  * through ccs_ratls_evidence_parse and ccs_ratls_verify_cert (no trust

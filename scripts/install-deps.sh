@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
-      libssl-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev libsqlite3-dev libevent-dev
+      libssl-dev libjansson-dev libcjson-dev libcmocka-dev libcurl4-openssl-dev libsqlite3-dev libevent-dev
       openssl python3
       libtss2-dev swtpm swtpm-tools tpm2-tools libjose-dev nettle-dev libgmp-dev libcbor-dev
       skopeo docker-registry libgpgme-dev libzstd-dev zlib1g-dev gnupg zstd curl xxd)

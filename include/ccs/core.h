@@ -184,6 +184,11 @@ ccs_time ccs_time_from_civil(int64_t year, unsigned month, unsigned day, unsigne
  * returns the exact bytes of that value as they appear in the input (what
  * Intel signs). Fails on malformed JSON, duplicate keys, or if key is absent. */
 CCS_MUST_USE ccs_status ccs_json_raw_member(ccs_bytes doc, const char *key, ccs_bytes *value);
+/* Checks that doc is exactly one JSON value under RFC 8259's grammar (with
+ * JSON whitespace around it and nothing else), nested at most 64 deep. The
+ * grammar only: the UTF-8 of strings and duplicate member names are not
+ * checked. CCS_ERR_FORMAT otherwise. */
+CCS_MUST_USE ccs_status ccs_json_check_grammar(ccs_bytes doc);
 
 static inline ccs_bytes ccs_bytes_str(const char *s) {
     size_t n = 0;

@@ -158,3 +158,11 @@ ccs_status ccs_json_raw_member(ccs_bytes doc, const char *key, ccs_bytes *value)
     CCS_ENSURE(found, CCS_ERR_NOT_FOUND, "JSON member \"%s\" not found", key);
     return CCS_OK;
 }
+
+ccs_status ccs_json_check_grammar(ccs_bytes doc) {
+    scan s = {doc.ptr, doc.len, 0};
+    CCS_TRY(skip_value(&s, 0));
+    ws(&s);
+    CCS_ENSURE(s.off == s.len, CCS_ERR_FORMAT, "trailing bytes after JSON document");
+    return CCS_OK;
+}

@@ -92,7 +92,7 @@ json_t *kbs_body_json(kbs_req *r) {
         kbs_reply_error(r, 413, CCS_KBS_ERR_PAYLOAD_TOO_LARGE, "%s", ccs_error_detail());
     } else if (b.len == 0) {
         kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "the request body is empty (expected a JSON object)");
-    } else if (ccs_kbs_json_object_parse(ccs_buf_view(&b), &o) != CCS_OK) {
+    } else if (kbs_json_body_parse(ccs_buf_view(&b), &o) != CCS_OK) {
         kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "%s", ccs_error_detail());
         o = NULL;
     }

@@ -94,6 +94,10 @@ typedef struct ccs_kbs_ear {
 
 /* Issues an EAR token (ES256 JWT with the "jwk" header); appended to out. */
 CCS_MUST_USE ccs_status ccs_kbs_ear_issue(const ccs_kbs_token_key *k, const ccs_kbs_ear *ear, ccs_buf *out);
+/* The same, and *claims the claims it signed (what ccs_kbs_ear_verify would
+ * read back from the token; it shares ear's objects: change none of them). */
+CCS_MUST_USE ccs_status ccs_kbs_ear_issue_claims(const ccs_kbs_token_key *k, const ccs_kbs_ear *ear, ccs_buf *out,
+                                                 json_t **claims);
 /* ccs_kbs_jwt_verify plus the EAR shape: eat_profile, ear.verifier-id and
  * submods.cpu0 with a known ear.status and a tee-pubkey. */
 CCS_MUST_USE ccs_status ccs_kbs_ear_verify(const char *token, size_t len, const json_t *trusted_jwk, ccs_time now,

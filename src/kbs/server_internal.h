@@ -39,9 +39,24 @@ typedef struct kbs_policy_cache {
     ccs_kbs_resource_policy *res;
 } kbs_policy_cache;
 
+/* EAR claims by token (token_cache.c): what a loop issued or verified, so a
+ * resource request does not parse (or, for a bearer token, verify) the same
+ * token again. */
+#define KBS_TOKEN_CACHE_SLOTS 1024
+typedef struct kbs_token_entry {
+    char *token; /* a copy, wiped when dropped */
+    size_t len;
+    ccs_time exp;
+    json_t *claims; /* NULL: empty */
+} kbs_token_entry;
+typedef struct kbs_token_cache {
+    kbs_token_entry *slots; /* KBS_TOKEN_CACHE_SLOTS, allocated on first use */
+} kbs_token_cache;
+
 typedef struct kbs_worker {
     struct ccs_kbs_server *srv;
     kbs_policy_cache policies;
+    kbs_token_cache tokens;
     struct event_base *base;
     struct evhttp *http;
     ccs_kbs_token_key *token_key;
@@ -101,6 +116,13 @@ CCS_MUST_USE ccs_status kbs_body(kbs_req *r, size_t max, ccs_buf *out);
 /* Reads and parses a JSON object body; on failure the reply (413 or 400) is
  * already sent and NULL returned. */
 json_t *kbs_body_json(kbs_req *r);
+/* text (a request body) as a JSON object: exactly what
+ * ccs_kbs_json_object_parse gives (the same tree, or the same status and
+ * error text), most bodies through a faster parser (json_body.c). */
+CCS_MUST_USE ccs_status kbs_json_body_parse(ccs_bytes text, json_t **out);
+/* The fast path alone: the tree, or NULL where it gives way to jansson
+ * (tests and the fuzz target check which documents take it). */
+json_t *kbs_json_body_fast(ccs_bytes text);
 /* The value of cookie `name` (copied; at most cap-1 bytes, else false). */
 bool kbs_cookie(kbs_req *r, const char *name, char *out, size_t cap);
 /* The token of "Authorization: Bearer <token>", or NULL; *len its length. */
@@ -114,6 +136,14 @@ void kbs_add_header(kbs_req *r, const char *name, const char *value);
 CCS_MUST_USE ccs_status kbs_attestation_policy(kbs_worker *w, const ccs_kbs_attestation_policy **out);
 CCS_MUST_USE ccs_status kbs_resource_policy(kbs_worker *w, const ccs_kbs_resource_policy **out);
 void kbs_policy_cache_clear(kbs_policy_cache *c);
+
+/* Remembers claims (a reference is taken) for token, which must carry them:
+ * a token this loop signed, or one that verified. */
+void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims);
+/* The claims of token (a new reference) if cached and not expired at now;
+ * NULL otherwise, and the caller takes the full path. */
+json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, ccs_time now);
+void kbs_token_cache_clear(kbs_token_cache *c);
 
 /* ---- handlers ---- */
 void kbs_rcar_auth(kbs_req *r);

@@ -239,18 +239,21 @@ static bool issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
     json_t *tv = ccs_kbs_tvector_json(&ap->tv);
     const json_t *claims = json_object_get(result, "claims");
     ccs_buf token = {0};
+    json_t *signed_claims = NULL;
     ccs_time now = now_of(r);
     ccs_kbs_ear ear = {.status = ap->status, .trust_vector = tv, .policy_id = EAR_POLICY_ID,
                        .tee = v->policy_tee, .tee_claims = claims, .nonce = in->nonce,
                        .tee_pubkey = in->tee_pubkey, .init_data_claims = ib->claims, .iat = now, .lifetime_s = s->cfg.token_lifetime_s};
     ccs_status st = tv ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
-    if (st == CCS_OK) st = ccs_kbs_ear_issue(r->w->token_key, &ear, &token);
+    if (st == CCS_OK) st = ccs_kbs_ear_issue_claims(r->w->token_key, &ear, &token, &signed_claims);
     bool issued = false;
     if (st == CCS_OK) {
         /* The token carries the claims and the tee-pubkey: the session keeps it alone. */
         st = ccs_kbs_session_attest(s->store, se->id, in->nonce, now, (const char *)token.ptr);
         issued = st == CCS_OK;
         if (issued) {
+            /* The resource request that follows finds the claims here. */
+            kbs_token_cache_put(&r->w->tokens, (const char *)token.ptr, token.len, signed_claims);
             kbs_log(s, CCS_KBS_LOG_INFO, "attest: %s %s (report data %s)", v->policy_tee,
                     ccs_kbs_ear_status_name(ap->status), v->hash_alg);
             kbs_reply_json(r, 200, json_pack("{s:s}", "token", (const char *)token.ptr));
@@ -266,6 +269,7 @@ static bool issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
         kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot issue the attestation token");
     }
     ccs_buf_free(&token);
+    json_decref(signed_claims);
     json_decref(tv);
     return issued;
 }
@@ -332,16 +336,20 @@ static const char *ear_tee(const json_t *claims, const json_t **tee_claims) {
 }
 
 /* The verified EAR claims from the bearer token or the session; replies 401
- * and returns NULL otherwise. */
+ * and returns NULL otherwise. A token this loop issued or verified before
+ * comes from its cache (token_cache.c): no parse, no signature check. */
 static json_t *requester(kbs_req *r) {
     json_t *claims = NULL;
     size_t len = 0;
     const char *bearer = kbs_bearer(r, &len);
+    kbs_token_cache *cache = &r->w->tokens;
     if (bearer != NULL) {
+        if ((claims = kbs_token_cache_get(cache, bearer, len, now_of(r))) != NULL) return claims;
         if (ccs_kbs_ear_verify(bearer, len, r->w->token_pub, now_of(r), &claims) != CCS_OK) {
             kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "the bearer token is not valid: %s", ccs_error_detail());
             return NULL;
         }
+        kbs_token_cache_put(cache, bearer, len, claims);
         return claims;
     }
     ccs_kbs_session se;
@@ -350,9 +358,13 @@ static json_t *requester(kbs_req *r) {
     if (se.state != CCS_KBS_SESSION_ATTESTED || se.token == NULL) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session is not attested: POST %s first",
                         CCS_KBS_PATH_ATTEST);
+    } else if ((claims = kbs_token_cache_get(cache, se.token, strlen(se.token), now_of(r))) != NULL) {
+        /* issued (or read) by this loop */
     } else if (ccs_kbs_ear_claims_stored(se.token, now_of(r), &claims) != CCS_OK) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "the session's token is no longer valid: %s", ccs_error_detail());
         claims = NULL;
+    } else {
+        kbs_token_cache_put(cache, se.token, strlen(se.token), claims);
     }
     ccs_kbs_session_clear(&se);
     return claims;

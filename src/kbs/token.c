@@ -183,6 +183,12 @@ static ccs_status check_trust_vector(const json_t *tv) {
 }
 
 ccs_status ccs_kbs_ear_issue(const ccs_kbs_token_key *k, const ccs_kbs_ear *ear, ccs_buf *out) {
+    return ccs_kbs_ear_issue_claims(k, ear, out, NULL);
+}
+
+ccs_status ccs_kbs_ear_issue_claims(const ccs_kbs_token_key *k, const ccs_kbs_ear *ear, ccs_buf *out,
+                                    json_t **claims_out) {
+    if (claims_out != NULL) *claims_out = NULL;
     CCS_ENSURE(k != NULL && ear != NULL && out != NULL, CCS_ERR_INVALID_ARG, "ear: bad arguments");
     const char *status = ccs_kbs_ear_status_name(ear->status);
     CCS_ENSURE(status != NULL, CCS_ERR_INVALID_ARG, "ear: unknown status %d", (int)ear->status);
@@ -211,6 +217,7 @@ ccs_status ccs_kbs_ear_issue(const ccs_kbs_token_key *k, const ccs_kbs_ear *ear,
                                                   "ear.veraison.annotated-evidence", evidence);
     CCS_ENSURE(claims != NULL, CCS_ERR_INVALID_ARG, "ear: cannot build the claims (strings must be UTF-8)");
     ccs_status st = ccs_kbs_jwt_sign(k, claims, true, out);
+    if (st == CCS_OK && claims_out != NULL) *claims_out = json_incref(claims);
     json_decref(claims);
     return st;
 }

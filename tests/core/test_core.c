@@ -197,6 +197,28 @@ static void test_json_raw_member(void **state) {
         assert_int_not_equal(ccs_json_raw_member(ccs_bytes_of(doc, i), "s", &v), CCS_OK);
 }
 
+static void test_json_check_grammar(void **state) {
+    (void)state;
+    static const char *const good[] = {
+        "{}", " [1, -0, 2.5e-3, 1E+2, true, false, null, \"\\u00e9\\n\"]\n", "\"x\"", "0", "{\"a\":{\"b\":[{}]}}",
+    };
+    static const char *const bad[] = {
+        "", " ", "{", "{\"a\":1,}", "{\"a\":01}", "{\"a\":+1}", "{\"a\":1.}", "{\"a\":tru}", "{} x", "{}{}",
+        "{\"a\":\"\\q\"}", "{\"a\":\"\x01\"}", "{\"a\":\"\\u12\"}", "\xef\xbb\xbf{}", "{'a':1}", "[1 2]",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_int_equal(ccs_json_check_grammar(ccs_bytes_str(good[i])), CCS_OK);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(ccs_json_check_grammar(ccs_bytes_str(bad[i])), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_json_check_grammar(ccs_bytes_of("{}\0", 3)), CCS_ERR_FORMAT); /* no trailing NUL */
+    /* 64 levels pass, 65 do not. */
+    char deep[130];
+    memset(deep, '[', 65);
+    memset(deep + 65, ']', 65);
+    assert_int_equal(ccs_json_check_grammar(ccs_bytes_of(deep + 1, 128)), CCS_OK);
+    assert_int_equal(ccs_json_check_grammar(ccs_bytes_of(deep, 130)), CCS_ERR_FORMAT);
+}
+
 static void test_errors(void **state) {
     (void)state;
     ccs_error_clear();
@@ -217,7 +239,7 @@ int main(void) {
         cmocka_unit_test(test_reader), cmocka_unit_test(test_sizes),  cmocka_unit_test(test_buf),
         cmocka_unit_test(test_hex),    cmocka_unit_test(test_base64), cmocka_unit_test(test_base64url),
         cmocka_unit_test(test_time),
-        cmocka_unit_test(test_json_raw_member), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_json_raw_member), cmocka_unit_test(test_json_check_grammar), cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

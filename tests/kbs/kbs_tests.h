@@ -24,5 +24,9 @@ int ccs_test_server_load(void);
 int ccs_test_initdata(void);
 
 int ccs_test_coll_cache(void);
+/* Request bodies: the fast parser against jansson (json_body_test.c). */
+int ccs_test_json_body(void);
+/* The per-loop cache of EAR claims (token_cache_test.c). */
+int ccs_test_token_cache(void);
 
 #endif

@@ -10,5 +10,7 @@ int main(void) {
     failed += ccs_test_server_load();
     failed += ccs_test_initdata();
     failed += ccs_test_coll_cache();
+    failed += ccs_test_json_body();
+    failed += ccs_test_token_cache();
     return failed ? 1 : 0;
 }

@@ -384,6 +384,26 @@ static void test_bearer_tokens(void **state) {
     assert_int_equal(su_http(&g_srv, "GET", path, NULL, token, NULL, 0, &r), 0);
     assert_int_equal(r.status, 200);
     su_resp_clear(&r);
+    /* The genuine token is now in the loop's cache: altered copies of it are
+     * still verified, and refused. */
+    static const char *const alter[] = {"payload", "signature", "truncated", "longer"};
+    for (size_t i = 0; i < 4; i++) {
+        size_t n = strlen(token);
+        char *t = calloc(1, n + 2);
+        memcpy(t, token, n);
+        if (i == 0) t[strchr(t, '.') - t + 5] ^= 1;
+        if (i == 1) t[n - 3] = t[n - 3] == 'A' ? 'B' : 'A';
+        if (i == 2) t[n - 1] = 0;
+        if (i == 3) t[n] = 'A';
+        assert_int_equal(su_http(&g_srv, "GET", path, NULL, t, NULL, 0, &r), 0);
+        if (r.status != 401) fail_msg("%s token: %ld", alter[i], r.status);
+        assert_kind(&r, 401, CCS_KBS_ERR_TOKEN);
+        su_resp_clear(&r);
+        free(t);
+    }
+    assert_int_equal(su_http(&g_srv, "GET", path, NULL, token, NULL, 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    su_resp_clear(&r);
     ccs_buf_free(&t1);
     ccs_buf_free(&t2);
     json_decref(claims);

@@ -1,0 +1,66 @@
+/* Per-loop cache of EAR claims, keyed by the token's bytes.
+ * Filled when this loop issues a token (with the claims it signed) and when a
+ * token verifies or is read from a session here; a resource request whose
+ * token is cached skips the parse of the payload and, for a bearer token,
+ * the ES256 verification: a token byte for byte equal to one this server
+ * signed, or already verified, with the same key (fixed for the server's
+ * life) verifies again. What is still checked on every request: the token's
+ * expiry (exp, with the skew verification allows: nbf and iat were checked
+ * when the entry was made and only fall further into the past), and for a
+ * cookie the session, read from the store, which names the token.
+ * Bounded: a fixed table, an entry replaced by the next token that hashes to
+ * its slot; entries whose exp has passed are dropped when met. The slot comes
+ * from the token's last bytes (its signature); the whole token is compared,
+ * in constant time (a SHA-256 of each token cost more than the rest of a
+ * lookup). Tokens are wiped when dropped. One loop only: no lock. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server_internal.h"
+
+/* FNV-1a over the last bytes: the ES256 signature, which differs between
+ * any two tokens (an attacker choosing collisions only evicts entries). */
+static size_t slot_of(const char *token, size_t len) {
+    uint32_t h = 2166136261u;
+    for (size_t i = len > 16 ? len - 16 : 0; i < len; i++) h = (h ^ (uint8_t)token[i]) * 16777619u;
+    return h % KBS_TOKEN_CACHE_SLOTS;
+}
+
+static void entry_clear(kbs_token_entry *e) {
+    json_decref(e->claims);
+    if (e->token != NULL) ccs_wipe(e->token, e->len);
+    free(e->token);
+    memset(e, 0, sizeof *e);
+}
+
+void kbs_token_cache_clear(kbs_token_cache *c) {
+    if (c->slots == NULL) return;
+    for (size_t i = 0; i < KBS_TOKEN_CACHE_SLOTS; i++) entry_clear(&c->slots[i]);
+    free(c->slots);
+    c->slots = NULL;
+}
+
+void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims) {
+    const json_t *exp = json_object_get(claims, "exp");
+    if (!json_is_integer(exp) || len == 0) return;
+    if (c->slots == NULL && (c->slots = calloc(KBS_TOKEN_CACHE_SLOTS, sizeof *c->slots)) == NULL) return;
+    kbs_token_entry *e = &c->slots[slot_of(token, len)];
+    entry_clear(e);
+    if ((e->token = malloc(len)) == NULL) return;
+    memcpy(e->token, token, len);
+    e->len = len;
+    e->exp = (ccs_time)json_integer_value(exp);
+    e->claims = json_incref(claims);
+}
+
+json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, ccs_time now) {
+    if (c->slots == NULL || len == 0) return NULL;
+    kbs_token_entry *e = &c->slots[slot_of(token, len)];
+    if (e->claims == NULL || e->len != len || !ccs_ct_eq(ccs_bytes_of(e->token, len), ccs_bytes_of(token, len)))
+        return NULL;
+    if (now - CCS_KBS_TOKEN_SKEW > e->exp) {
+        entry_clear(e); /* expired: the caller's full path words the refusal */
+        return NULL;
+    }
+    return json_incref(e->claims);
+}

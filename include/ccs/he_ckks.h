@@ -118,6 +118,28 @@ CCS_MUST_USE ccs_status ccs_he_ckks_rotate(const ccs_he_ctx *c, const ccs_he_gal
 CCS_MUST_USE ccs_status ccs_he_ckks_conjugate(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
                                               const ccs_he_ciphertext *a, ccs_he_ciphertext *out);
 
+/* Hoisted rotations (ccs/he_rns.h, "hoisted rotations"): a precompute
+ * (ccs_he_rotation_precomp_new) filled once from a size-2 ciphertext serves
+ * any number of rotations and conjugations of it; each then costs about a
+ * third of a plain rotation's NTTs. The results carry the input's level and
+ * scale and decrypt to the plain rotation's values within its precision
+ * (they are not bit-identical: the key-switching noise differs). The
+ * precompute is not serializable. Refusals: a size-3 input or a non-CKKS
+ * context (CCS_ERR_INVALID_ARG), a missing key (CCS_ERR_NOT_FOUND), an
+ * empty precompute or one of another context (CCS_ERR_INVALID_ARG). */
+CCS_MUST_USE ccs_status ccs_he_ckks_rotation_precompute(const ccs_he_ctx *c, const ccs_he_ciphertext *a,
+                                                        ccs_he_rotation_precomp *p);
+CCS_MUST_USE ccs_status ccs_he_ckks_rotate_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
+                                                   const ccs_he_rotation_precomp *p, int step,
+                                                   ccs_he_ciphertext *out);
+CCS_MUST_USE ccs_status ccs_he_ckks_conjugate_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
+                                                      const ccs_he_rotation_precomp *p, ccs_he_ciphertext *out);
+/* outs[i] = a rotated by steps[i] (0: a copy) with one decomposition; outs
+ * may alias a; when a key is missing no output is written. */
+CCS_MUST_USE ccs_status ccs_he_ckks_rotate_many(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
+                                                const ccs_he_ciphertext *a, const int *steps, size_t count,
+                                                ccs_he_ciphertext *const *outs);
+
 /* Precision: got and want are count complex values (re, im pairs). */
 typedef struct ccs_he_ckks_precision {
     double max_abs_err;  /* max over slots of |got - want| */

@@ -199,6 +199,51 @@ CCS_MUST_USE ccs_status ccs_he_rotate_rows(const ccs_he_ctx *c, const ccs_he_gal
 CCS_MUST_USE ccs_status ccs_he_rotate_columns(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
                                              const ccs_he_ciphertext *a, ccs_he_ciphertext *out);
 
+/* ---- hoisted rotations (hoist.c) ----
+ * Several rotations of one ciphertext share most of their key-switching
+ * work (Halevi-Shoup hoisting): the decomposition of c1 into digits extended
+ * to every prime and the special prime (l inverse and l^2 forward NTTs at
+ * level l) does not depend on the rotation, so a precompute does it once
+ * and each rotation from it only permutes the digits, takes the inner
+ * products with its key and divides by P (2 inverse + 2l forward NTTs).
+ * Worth it from two rotations of the same ciphertext on (BSGS baby steps,
+ * many shifts of one input); a chain where each rotation acts on the
+ * previous result (rotate-and-sum) cannot use it.
+ *
+ * The results decrypt to exactly the plaintext of the plain rotation; the
+ * ciphertexts differ from it in their noise (the digits of tau(c1) are
+ * taken in (-q_j, q_j) instead of [0, q_j)).
+ *
+ * A precompute is made with _new, filled from a size-2 ciphertext by
+ * ccs_he_rotation_precompute (refilling reuses its memory), and holds c0
+ * and the (l + 1) x l extended digits: l (l + 2) N words, 1.5 MiB at
+ * N = 8192, l = 4. It is a copy: the ciphertext may change or be freed
+ * afterwards. It belongs to its context and is not serializable (it is
+ * derived data, cheaper to recompute than to move: save the ciphertext).
+ * One precompute may serve several threads at once (the rotations only
+ * read it); filling it is not thread-safe. */
+typedef struct ccs_he_rotation_precomp ccs_he_rotation_precomp;
+CCS_MUST_USE ccs_status ccs_he_rotation_precomp_new(const ccs_he_ctx *c, ccs_he_rotation_precomp **out);
+void ccs_he_rotation_precomp_free(ccs_he_rotation_precomp *p);
+size_t ccs_he_rotation_precomp_level(const ccs_he_rotation_precomp *p); /* 0 while empty */
+/* BGV/BFV (a CKKS context takes ccs_he_ckks_rotation_precompute). Size-3
+ * input: CCS_ERR_INVALID_ARG (relinearize first). */
+CCS_MUST_USE ccs_status ccs_he_rotation_precompute(const ccs_he_ctx *c, const ccs_he_ciphertext *a,
+                                                  ccs_he_rotation_precomp *p);
+/* As ccs_he_rotate_rows / _columns of the ciphertext p was filled from
+ * (step 0: a copy). CCS_ERR_NOT_FOUND without the key; CCS_ERR_INVALID_ARG
+ * for an empty precompute or one of another context. */
+CCS_MUST_USE ccs_status ccs_he_rotate_rows_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
+                                                  const ccs_he_rotation_precomp *p, int step, ccs_he_ciphertext *out);
+CCS_MUST_USE ccs_status ccs_he_rotate_columns_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
+                                                     const ccs_he_rotation_precomp *p, ccs_he_ciphertext *out);
+/* outs[i] = a rotated by steps[i] (0: a copy), one decomposition for all;
+ * outs may alias a. Every key is looked up first: when one is missing
+ * (CCS_ERR_NOT_FOUND) no output is written. */
+CCS_MUST_USE ccs_status ccs_he_rotate_rows_many(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
+                                               const ccs_he_ciphertext *a, const int *steps, size_t count,
+                                               ccs_he_ciphertext *const *outs);
+
 /* ---- serialization (serial.c) ----
  * Every object: "CCHE", u16 version, u16 type, then (all but params) the
  * 32-byte SHA-256 id of the serialized params, then the body, little-endian.

@@ -546,3 +546,50 @@ ccs_status ccs_he_rotate_columns(const ccs_he_ctx *c, const ccs_he_galois_keys *
     CCS_ENSURE(c != NULL, CCS_ERR_INVALID_ARG, "he: NULL context");
     return rotate(c, gk, a, (uint32_t)(2 * c->n - 1), out);
 }
+
+/* ---- hoisted rotations (hoist.c) ---- */
+
+ccs_status ccs_he_rotation_precompute(const ccs_he_ctx *c, const ccs_he_ciphertext *a, ccs_he_rotation_precomp *p) {
+    LATTICE_ONLY(c);
+    CCS_TRY(check_ct(c, a));
+    CCS_ENSURE(p != NULL, CCS_ERR_INVALID_ARG, "he: NULL precompute");
+    CCS_ENSURE(a->size == 2, CCS_ERR_INVALID_ARG, "he: relinearize before rotating");
+    return he_hoist_precompute(c, a, p);
+}
+
+static ccs_status rotate_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, const ccs_he_rotation_precomp *p,
+                                 uint32_t g, ccs_he_ciphertext *out) {
+    CCS_TRY(he_hoist_check(c, p));
+    CCS_ENSURE(gk != NULL && out != NULL, CCS_ERR_INVALID_ARG, "he: NULL argument");
+    const he_kswitch *k = g == 1 ? NULL : he_galois_find(gk, g);
+    CCS_ENSURE(g == 1 || k != NULL, CCS_ERR_NOT_FOUND, "he: no Galois key for element %u", g);
+    return he_hoist_apply(c, p, k, out);
+}
+
+ccs_status ccs_he_rotate_rows_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
+                                      const ccs_he_rotation_precomp *p, int step, ccs_he_ciphertext *out) {
+    LATTICE_ONLY(c);
+    CCS_ENSURE(c != NULL, CCS_ERR_INVALID_ARG, "he: NULL context");
+    return rotate_hoisted(c, gk, p, he_galois_elt(c, step), out);
+}
+
+ccs_status ccs_he_rotate_columns_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
+                                         const ccs_he_rotation_precomp *p, ccs_he_ciphertext *out) {
+    LATTICE_ONLY(c);
+    CCS_ENSURE(c != NULL, CCS_ERR_INVALID_ARG, "he: NULL context");
+    return rotate_hoisted(c, gk, p, (uint32_t)(2 * c->n - 1), out);
+}
+
+ccs_status ccs_he_rotate_rows_many(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, const ccs_he_ciphertext *a,
+                                   const int *steps, size_t count, ccs_he_ciphertext *const *outs) {
+    LATTICE_ONLY(c);
+    CCS_TRY(check_ct(c, a));
+    CCS_ENSURE(gk != NULL && ((steps && outs) || count == 0), CCS_ERR_INVALID_ARG, "he: NULL argument");
+    CCS_ENSURE(a->size == 2, CCS_ERR_INVALID_ARG, "he: relinearize before rotating");
+    uint32_t *elts = malloc((count ? count : 1) * sizeof *elts);
+    CCS_ENSURE(elts != NULL, CCS_ERR_NOMEM, "he: no memory");
+    for (size_t i = 0; i < count; i++) elts[i] = he_galois_elt(c, steps[i]);
+    ccs_status st = he_hoist_many(c, gk, a, elts, count, outs);
+    free(elts);
+    return st;
+}

@@ -589,6 +589,50 @@ ccs_status ccs_he_ckks_conjugate(const ccs_he_ctx *c, const ccs_he_galois_keys *
     return apply_galois(c, gk, a, (uint32_t)(2 * c->n - 1), out);
 }
 
+/* ---- hoisted rotations (hoist.c) ---- */
+
+ccs_status ccs_he_ckks_rotation_precompute(const ccs_he_ctx *c, const ccs_he_ciphertext *a,
+                                           ccs_he_rotation_precomp *p) {
+    CCS_TRY(check_ct(c, a));
+    CCS_ENSURE(p != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL precompute");
+    CCS_ENSURE(a->size == 2, CCS_ERR_INVALID_ARG, "ckks: relinearize before rotating");
+    return he_hoist_precompute(c, a, p);
+}
+
+static ccs_status galois_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, const ccs_he_rotation_precomp *p,
+                                 uint32_t g, ccs_he_ciphertext *out) {
+    CCS_TRY(he_hoist_check(c, p));
+    CCS_ENSURE(gk != NULL && out != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL argument");
+    const he_kswitch *k = g == 1 ? NULL : he_galois_find(gk, g);
+    CCS_ENSURE(g == 1 || k != NULL, CCS_ERR_NOT_FOUND, "ckks: no Galois key for element %u", g);
+    return he_hoist_apply(c, p, k, out);
+}
+
+ccs_status ccs_he_ckks_rotate_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
+                                      const ccs_he_rotation_precomp *p, int step, ccs_he_ciphertext *out) {
+    CCS_TRY(check_ctx(c));
+    return galois_hoisted(c, gk, p, galois_elt(c, step), out);
+}
+
+ccs_status ccs_he_ckks_conjugate_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *gk,
+                                         const ccs_he_rotation_precomp *p, ccs_he_ciphertext *out) {
+    CCS_TRY(check_ctx(c));
+    return galois_hoisted(c, gk, p, (uint32_t)(2 * c->n - 1), out);
+}
+
+ccs_status ccs_he_ckks_rotate_many(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, const ccs_he_ciphertext *a,
+                                   const int *steps, size_t count, ccs_he_ciphertext *const *outs) {
+    CCS_TRY(check_ct(c, a));
+    CCS_ENSURE(gk != NULL && ((steps && outs) || count == 0), CCS_ERR_INVALID_ARG, "ckks: NULL argument");
+    CCS_ENSURE(a->size == 2, CCS_ERR_INVALID_ARG, "ckks: relinearize before rotating");
+    uint32_t *elts = malloc((count ? count : 1) * sizeof *elts);
+    CCS_ENSURE(elts != NULL, CCS_ERR_NOMEM, "ckks: no memory");
+    for (size_t i = 0; i < count; i++) elts[i] = galois_elt(c, steps[i]);
+    ccs_status st = he_hoist_many(c, gk, a, elts, count, outs);
+    free(elts);
+    return st;
+}
+
 /* ---- precision ---- */
 
 ccs_status ccs_he_ckks_precision_report(const double *got, const double *want, size_t count,

@@ -172,9 +172,10 @@ void *he_alloc(size_t bytes); /* 64-byte aligned, zeroed */
 void *he_alloc_raw(size_t bytes); /* 64-byte aligned, uninitialised (scratch) */
 /* A per-thread scratch buffer that survives between calls (hot paths do not
  * fault fresh pages in every time). Slots: 0 BFV multiply, 1 key switching,
- * 2 base conversion, 3 rotation, 4 base-conversion offsets. NULL when out of memory. Not wiped
+ * 2 base conversion, 3 rotation, 4 base-conversion offsets, 5 the decomposition
+ * of rotate_many (hoist.c). NULL when out of memory. Not wiped
  * unless he_scratch_wipe: decryption wipes what it used. */
-enum { HE_SCR_BFV = 0, HE_SCR_KS = 1, HE_SCR_BCONV = 2, HE_SCR_ROT = 3, HE_SCR_INIT = 4, HE_SCR_SLOTS = 5 };
+enum { HE_SCR_BFV = 0, HE_SCR_KS = 1, HE_SCR_BCONV = 2, HE_SCR_ROT = 3, HE_SCR_INIT = 4, HE_SCR_HOIST = 5, HE_SCR_SLOTS = 6 };
 void *he_scratch(unsigned slot, size_t bytes);
 void he_scratch_wipe(unsigned slot); /* after secret-dependent data passed through */
 const he_mod *he_row_mod(const ccs_he_ctx *c, const ccs_he_poly *p, size_t i);
@@ -229,6 +230,19 @@ CCS_MUST_USE ccs_status he_kswitch_apply(const ccs_he_ctx *c, const he_kswitch *
                                          uint64_t *c0, uint64_t *c1);
 CCS_MUST_USE ccs_status he_sk_expand(const ccs_he_ctx *c, ccs_he_secret_key *sk); /* s from seed */
 CCS_MUST_USE ccs_status he_pk_expand_a(const ccs_he_ctx *c, ccs_he_public_key *pk);
+
+/* hoist.c: hoisted rotations (the callers check the context, the
+ * ciphertext and its size). */
+CCS_MUST_USE ccs_status he_hoist_precompute(const ccs_he_ctx *c, const ccs_he_ciphertext *a,
+                                            ccs_he_rotation_precomp *p);
+/* k NULL: the identity. */
+CCS_MUST_USE ccs_status he_hoist_apply(const ccs_he_ctx *c, const ccs_he_rotation_precomp *p, const he_kswitch *k,
+                                       ccs_he_ciphertext *out);
+CCS_MUST_USE ccs_status he_hoist_check(const ccs_he_ctx *c, const ccs_he_rotation_precomp *p);
+const he_kswitch *he_galois_find(const ccs_he_galois_keys *gk, uint32_t g); /* NULL when absent */
+/* One decomposition of a, then outs[i] = the automorphism elts[i] of a (1: a copy). */
+CCS_MUST_USE ccs_status he_hoist_many(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, const ccs_he_ciphertext *a,
+                                      const uint32_t *elts, size_t count, ccs_he_ciphertext *const *outs);
 
 /* shared scheme helpers (bgv.c) */
 CCS_MUST_USE ccs_status he_ct_prepare(const ccs_he_ctx *c, ccs_he_ciphertext *ct, size_t level, size_t size);

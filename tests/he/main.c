@@ -7,6 +7,7 @@ int test_group_he_rns(void); /* rns_test.c */
 int test_group_he_bgv(void); /* bgv_test.c */
 int test_group_he_bfv(void); /* bfv_test.c */
 int test_group_he_ckks(void); /* ckks_test.c */
+int test_group_he_hoist(void); /* hoist_test.c */
 
 int main(void) {
     int failed = 0;
@@ -17,5 +18,6 @@ int main(void) {
     failed += test_group_he_bgv();
     failed += test_group_he_bfv();
     failed += test_group_he_ckks();
+    failed += test_group_he_hoist();
     return failed == 0 ? 0 : 1;
 }

@@ -28,16 +28,19 @@ struct ccs_he_rotation_precomp {
     size_t level;        /* l */
     uint64_t cf;         /* BGV correction factor; CKKS: the scale's bits */
     size_t cap;          /* words allocated in buf */
-    uint64_t *buf;       /* c0: l x n; then the digits: (l + 1) x l x n */
+    uint64_t *buf;       /* c0: l x n; then the digits: (l + 1) x n x l */
 };
 
 static uint64_t err_scale(const ccs_he_ctx *c) { return c->p.scheme == CCS_HE_BGV ? c->p.t : 1; }
 
 static uint64_t *pre_c0(const ccs_he_rotation_precomp *p) { return p->buf; }
-/* Digit j of c1 reduced mod the prime of target row i (i = l: special), NTT form. */
-static uint64_t *pre_digit(const ccs_he_rotation_precomp *p, size_t i, size_t j) {
+/* The digits of c1 reduced mod the prime of target row i (i = l: special),
+ * NTT form, interleaved: word z l + j is digit j at position z. The
+ * rotation reads them in the order of its permutation, so the l digits of a
+ * position share a cache line (one random access per position, not l). */
+static uint64_t *pre_digits(const ccs_he_rotation_precomp *p, size_t i) {
     const size_t n = p->c->n, l = p->level;
-    return p->buf + (l + (i * l + j)) * n;
+    return p->buf + (l + i * l) * n;
 }
 
 ccs_status ccs_he_rotation_precomp_new(const ccs_he_ctx *c, ccs_he_rotation_precomp **out) {
@@ -66,7 +69,7 @@ ccs_status he_hoist_precompute(const ccs_he_ctx *c, const ccs_he_ciphertext *a, 
         p->c = NULL;
         CCS_ENSURE(p->buf != NULL, CCS_ERR_NOMEM, "he: no memory");
     }
-    uint64_t *coef = he_scratch(HE_SCR_KS, l * n * sizeof(uint64_t));
+    uint64_t *coef = he_scratch(HE_SCR_KS, (l + 1) * n * sizeof(uint64_t)), *t = coef ? coef + l * n : NULL;
     CCS_ENSURE(coef != NULL, CCS_ERR_NOMEM, "he: no memory");
     p->c = c;
     p->level = l;
@@ -77,17 +80,19 @@ ccs_status he_hoist_precompute(const ccs_he_ctx *c, const ccs_he_ciphertext *a, 
     for (size_t j = 0; j < l; j++) ccs_ntt_inverse(c->m[j].ntt, coef + j * n);
     for (size_t i = 0; i <= l; i++) {
         const he_mod *m = &c->m[i < l ? i : c->L];
+        uint64_t *dst = pre_digits(p, i);
         for (size_t j = 0; j < l; j++) {
-            uint64_t *t = pre_digit(p, i, j);
+            const uint64_t *src = t;
             if (i == j) {
-                memcpy(t, d + j * n, n * sizeof *t);
-                continue;
+                src = d + j * n;
+            } else {
+                const uint64_t *x = coef + j * n;
+                if (c->m[j].q < m->q) memcpy(t, x, n * sizeof *t);
+                else
+                    for (size_t z = 0; z < n; z++) t[z] = he_red64(x[z], m);
+                ccs_ntt_forward(m->ntt, t);
             }
-            const uint64_t *x = coef + j * n;
-            if (c->m[j].q < m->q) memcpy(t, x, n * sizeof *t);
-            else
-                for (size_t z = 0; z < n; z++) t[z] = he_red64(x[z], m);
-            ccs_ntt_forward(m->ntt, t);
+            for (size_t z = 0; z < n; z++) dst[z * l + j] = src[z];
         }
     }
     return CCS_OK;
@@ -104,23 +109,32 @@ ccs_status he_hoist_apply(const ccs_he_ctx *c, const ccs_he_rotation_precomp *p,
     out->seeded = false;
     if (k == NULL) {
         memcpy(he_ct_row(out, 0, 0), pre_c0(p), l * n * sizeof(uint64_t));
-        for (size_t i = 0; i < l; i++) memcpy(he_ct_row(out, 1, i), pre_digit(p, i, i), n * sizeof(uint64_t));
+        for (size_t i = 0; i < l; i++) {
+            const uint64_t *x = pre_digits(p, i);
+            uint64_t *y = he_ct_row(out, 1, i);
+            for (size_t z = 0; z < n; z++) y[z] = x[z * l + i];
+        }
         return CCS_OK;
     }
     const uint32_t *perm = k->perm;
-    uint64_t *g = he_scratch(HE_SCR_KS, (3 * l + 4) * n * sizeof(uint64_t));
+    /* gathered rows l apart by n + 64 words: at a stride of exactly n words
+     * (a multiple of 4 KiB) the l stores of one position alias in the cache */
+    const size_t gs = n + 64;
+    uint64_t *g = he_scratch(HE_SCR_KS, (l * gs + (2 * l + 4) * n) * sizeof(uint64_t));
     CCS_ENSURE(g != NULL && perm != NULL, CCS_ERR_NOMEM, "he: no memory");
-    uint64_t *acc0 = g + l * n, *acc1 = acc0 + (l + 1) * n, *scr = acc1 + (l + 1) * n;
+    uint64_t *acc0 = g + l * gs, *acc1 = acc0 + (l + 1) * n, *scr = acc1 + (l + 1) * n;
     for (size_t i = 0; i <= l; i++) {
         size_t ki = i < l ? i : c->L;
         const uint64_t *s[CCS_HE_RNS_MAX_PRIMES], *kb[CCS_HE_RNS_MAX_PRIMES], *ka[CCS_HE_RNS_MAX_PRIMES];
+        const uint64_t *x = pre_digits(p, i);
         for (size_t j = 0; j < l; j++) {
-            const uint64_t *x = pre_digit(p, i, j);
-            uint64_t *y = g + j * n;
-            for (size_t z = 0; z < n; z++) y[z] = x[perm[z]];
-            s[j] = y;
+            s[j] = g + j * gs;
             kb[j] = ccs_he_poly_row(&k->b[j], ki);
             ka[j] = ccs_he_poly_row(&k->a[j], ki);
+        }
+        for (size_t z = 0; z < n; z++) {
+            const uint64_t *v = x + (size_t)perm[z] * l;
+            for (size_t j = 0; j < l; j++) g[j * gs + z] = v[j];
         }
         he_dyadic_macc(acc0 + i * n, s, kb, l, n, &c->m[ki]);
         he_dyadic_macc(acc1 + i * n, s, ka, l, n, &c->m[ki]);

@@ -8,7 +8,9 @@
  * sizes, every scheme). At the end, when node and
  * ./peers (scripts/install-deps.sh --peers) have node-seal 6.0.3, the same
  * N = 8192 operations through SEAL in WebAssembly (bench/peers/seal_bench.mjs)
- * in the same run, with the ratios. */
+ * in the same run, with the ratios. At N = 8192, for each scheme: 8
+ * rotations of one ciphertext one by one against rotate_many (hoisted: one
+ * key-switching decomposition for all 8). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +107,57 @@ static void run_ckks(env *e, int op, const double *z) {
     }
 }
 
+/* Hoisting: 8 rotations (steps 1..8) of one ciphertext, one by one and
+ * through rotate_many (one decomposition); then the decomposition alone and
+ * one rotation from it. Median wall / thread CPU (us) and the ratio. */
+static void bench_hoist(env *e, bool ckks, int reps, double *w, double *cpu) {
+    int steps[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    ccs_he_galois_keys *gk = NULL;
+    ccs_he_ciphertext *outs[8];
+    ccs_he_rotation_precomp *pre = NULL;
+    if (ckks) CHECK(ccs_he_ckks_keygen_galois(e->c, e->sk, steps, 8, false, &gk));
+    else CHECK(ccs_he_keygen_galois(e->c, e->sk, steps, 8, false, &gk));
+    for (int i = 0; i < 8; i++) CHECK(ccs_he_ciphertext_new(e->c, &outs[i]));
+    CHECK(ccs_he_rotation_precomp_new(e->c, &pre));
+    static const char *names[] = {"8 rotations, plain", "8 rotations, hoisted", "  hoist: precompute", "  hoist: 1 rotation"};
+    double med[4];
+    for (int op = 0; op < 4; op++) {
+        for (int r = -1; r < reps; r++) { /* r = -1: warm-up */
+            double t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_THREAD_CPUTIME_ID);
+            switch (op) {
+            case 0:
+                for (int i = 0; i < 8; i++)
+                    CHECK(ckks ? ccs_he_ckks_rotate(e->c, gk, e->a, steps[i], outs[i])
+                               : ccs_he_rotate_rows(e->c, gk, e->a, steps[i], outs[i]));
+                break;
+            case 1:
+                CHECK(ckks ? ccs_he_ckks_rotate_many(e->c, gk, e->a, steps, 8, outs)
+                           : ccs_he_rotate_rows_many(e->c, gk, e->a, steps, 8, outs));
+                break;
+            case 2:
+                CHECK(ckks ? ccs_he_ckks_rotation_precompute(e->c, e->a, pre)
+                           : ccs_he_rotation_precompute(e->c, e->a, pre));
+                break;
+            default:
+                CHECK(ckks ? ccs_he_ckks_rotate_hoisted(e->c, gk, pre, 3, outs[0])
+                           : ccs_he_rotate_rows_hoisted(e->c, gk, pre, 3, outs[0]));
+            }
+            if (r < 0) continue;
+            w[r] = now(CLOCK_MONOTONIC) - t0;
+            cpu[r] = now(CLOCK_THREAD_CPUTIME_ID) - c0;
+        }
+        qsort(w, (size_t)reps, sizeof *w, cmp);
+        qsort(cpu, (size_t)reps, sizeof *cpu, cmp);
+        med[op] = cpu[reps / 2];
+        printf("  %-22s %10.1f / %10.1f   (min %.1f / %.1f)", names[op], w[reps / 2], cpu[reps / 2], w[0], cpu[0]);
+        if (op == 1) printf("   %.2fx the plain CPU time", med[0] / med[1]);
+        printf("\n");
+    }
+    for (int i = 0; i < 8; i++) ccs_he_ciphertext_free(outs[i]);
+    ccs_he_rotation_precomp_free(pre);
+    ccs_he_galois_keys_free(gk);
+}
+
 static void bench_ckks(size_t n, int reps, double *w, double *cpu) {
     env e;
     memset(&e, 0, sizeof e);
@@ -143,6 +196,7 @@ static void bench_ckks(size_t n, int reps, double *w, double *cpu) {
         printf("  %-22s %10.1f / %10.1f   (min %.1f / %.1f)\n", CK_NAMES[op], w[reps / 2], cpu[reps / 2], w[0], cpu[0]);
         if (n == 8192) ours_ckks[op] = w[reps / 2] / 1000.0;
     }
+    if (n == 8192) bench_hoist(&e, true, reps, w, cpu);
     /* the product checks out */
     ccs_he_ckks_precision pr;
     double *want = malloc(2 * slots * sizeof *want);
@@ -273,6 +327,7 @@ int main(int argc, char **argv) {
                        cpu[0]);
                 if (n == 8192) ours[s == CCS_HE_BGV ? 0 : 1][op] = w[reps / 2] / 1000.0;
             }
+            if (n == 8192) bench_hoist(&e, false, reps, w, cpu);
             free(v);
             ccs_he_ciphertext_free(e.a);
             ccs_he_ciphertext_free(e.b);

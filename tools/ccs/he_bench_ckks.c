@@ -13,8 +13,8 @@
  *           n2 - 1 rotations (n2 = ceil(n / n1)); the n1 - 1 baby steps all
  *           rotate x, so they are hoisted (ccs_he_ckks_rotate_many: one
  *           key-switching decomposition), and n1 is chosen for the lowest
- *           cost with a hoisted rotation at ~3/5 of a plain one (n = 64:
- *           n1 = 11, n2 = 6: 10 hoisted + 5 plain rotations)
+ *           cost with a hoisted rotation at ~0.7 of a plain one (n = 64:
+ *           n1 = 8, n2 = 8: 7 hoisted + 7 plain rotations)
  *   logreg  sigma3(w . x + b) with the input x encrypted and the model (w, b)
  *           in plaintext (the server's own weights), sigma3 the degree-3
  *           least-squares approximation of the sigmoid on [-8, 8] from Kim et
@@ -278,11 +278,12 @@ static ccs_status keys_setup(ckeys *k, he_workload wl, size_t n) {
     int steps[128];
     size_t ns = 0;
     if (wl == HE_WL_MATMUL) {
-        /* cost in fifths of a plain rotation: the decomposition ~3, each
-         * hoisted baby step ~3, each giant step 5 (bench_he_schemes, "hoist") */
+        /* cost in twentieths of a plain rotation with distinct keys: the
+         * decomposition ~11, each hoisted baby step ~14, each giant step 20
+         * (bench_he_schemes, "8 rotations") */
         size_t best = SIZE_MAX;
         for (size_t n1 = 1; n1 <= n; n1++) {
-            size_t n2 = (n + n1 - 1) / n1, cost = (n1 > 1 ? 3 + 3 * (n1 - 1) : 0) + 5 * (n2 - 1);
+            size_t n2 = (n + n1 - 1) / n1, cost = (n1 > 1 ? 11 + 14 * (n1 - 1) : 0) + 20 * (n2 - 1);
             if (cost < best) best = cost, k->n1 = n1, k->n2 = n2;
         }
         for (size_t b = 1; b < k->n1; b++) k->bsteps[b - 1] = (int)b, steps[ns++] = (int)b;

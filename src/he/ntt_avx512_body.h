@@ -13,6 +13,9 @@
  * one pass with composed permutes; the inverse folds n^-1 into its last
  * pass. Butterflies are lazy (values below 4q between stages).
  */
+/* The helpers must inline: a call passes the vectors through the stack. */
+#define INLINE static inline __attribute__((always_inline))
+
 typedef struct consts {
     __m512i q, q2, negq, mask52, zero, mask32;
 } consts;
@@ -27,7 +30,7 @@ TARGET static inline consts make_consts(uint64_t q) {
 
 #if NTT_IFMA
 /* w*y mod q in [0, 2q) for y < 2^52: Q = hi52(ws*y), ws = floor(w 2^52 / q). */
-TARGET static inline __m512i mul_lazy(__m512i y, __m512i w, __m512i ws, const consts *c) {
+TARGET INLINE __m512i mul_lazy(__m512i y, __m512i w, __m512i ws, const consts *c) {
     __m512i qt = _mm512_madd52hi_epu64(_mm512_setzero_si512(), ws, y); /* a zero idiom, not a register copy */
     __m512i t = _mm512_madd52lo_epu64(_mm512_setzero_si512(), w, y);
     t = _mm512_madd52lo_epu64(t, qt, c->negq);
@@ -36,7 +39,7 @@ TARGET static inline __m512i mul_lazy(__m512i y, __m512i w, __m512i ws, const co
 #else
 /* The high 64 bits of a 64 x 64-bit product, from four 32 x 32-bit ones
  * (AVX-512 has no 64-bit multiply-high). */
-TARGET static inline __m512i mulhi64(__m512i a, __m512i b, const consts *c) {
+TARGET INLINE __m512i mulhi64(__m512i a, __m512i b, const consts *c) {
     __m512i ah = _mm512_srli_epi64(a, 32), bh = _mm512_srli_epi64(b, 32);
     __m512i ll = _mm512_mul_epu32(a, b), hl = _mm512_mul_epu32(ah, b);
     __m512i lh = _mm512_mul_epu32(a, bh), hh = _mm512_mul_epu32(ah, bh);
@@ -47,31 +50,31 @@ TARGET static inline __m512i mulhi64(__m512i a, __m512i b, const consts *c) {
 
 /* w*y mod q in [0, 2q) for y < 2^64: Q = hi64(ws*y), ws = floor(w 2^64 / q);
  * w*y - Q*q from two low-64 products (AVX512DQ vpmullq). */
-TARGET static inline __m512i mul_lazy(__m512i y, __m512i w, __m512i ws, const consts *c) {
+TARGET INLINE __m512i mul_lazy(__m512i y, __m512i w, __m512i ws, const consts *c) {
     __m512i qt = mulhi64(ws, y, c);
     return _mm512_sub_epi64(_mm512_mullo_epi64(w, y), _mm512_mullo_epi64(qt, c->q));
 }
 #endif
 
 /* x in [0, 4q) -> [0, 2q): min(x, x - 2q) as unsigned. */
-TARGET static inline __m512i reduce2q(__m512i x, const consts *c) {
+TARGET INLINE __m512i reduce2q(__m512i x, const consts *c) {
     return _mm512_min_epu64(x, _mm512_sub_epi64(x, c->q2));
 }
 
-TARGET static inline void fwd_bfly(__m512i *x, __m512i *y, __m512i w, __m512i ws, const consts *c) {
+TARGET INLINE void fwd_bfly(__m512i *x, __m512i *y, __m512i w, __m512i ws, const consts *c) {
     __m512i u = reduce2q(*x, c), v = mul_lazy(*y, w, ws, c);
     *x = _mm512_add_epi64(u, v);
     *y = _mm512_add_epi64(_mm512_sub_epi64(u, v), c->q2);
 }
 
 /* The same with x already in [0, 2q) (the first stage: inputs below q). */
-TARGET static inline void fwd_bfly_in2q(__m512i *x, __m512i *y, __m512i w, __m512i ws, const consts *c) {
+TARGET INLINE void fwd_bfly_in2q(__m512i *x, __m512i *y, __m512i w, __m512i ws, const consts *c) {
     __m512i u = *x, v = mul_lazy(*y, w, ws, c);
     *x = _mm512_add_epi64(u, v);
     *y = _mm512_add_epi64(_mm512_sub_epi64(u, v), c->q2);
 }
 
-TARGET static inline void inv_bfly(__m512i *x, __m512i *y, __m512i w, __m512i ws, const consts *c) {
+TARGET INLINE void inv_bfly(__m512i *x, __m512i *y, __m512i w, __m512i ws, const consts *c) {
     __m512i u = *x, v = *y;
     *x = reduce2q(_mm512_add_epi64(u, v), c);
     *y = mul_lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), c->q2), w, ws, c);
@@ -87,15 +90,15 @@ TARGET static inline void inv_bfly(__m512i *x, __m512i *y, __m512i w, __m512i ws
  * broadcast straight from the table (stage d's twiddles for the block at k
  * start at n/(2d) + k/(2d)): no permutes for twiddles, and one pair of index
  * vectors for all eight data permutes. */
-TARGET static inline __m512i tw_d4(const uint64_t *t) {
+TARGET INLINE __m512i tw_d4(const uint64_t *t) {
     return _mm512_broadcast_i64x2(_mm_loadu_si128((const __m128i *)t));
 }
-TARGET static inline __m512i tw_d2(const uint64_t *t) {
+TARGET INLINE __m512i tw_d2(const uint64_t *t) {
     return _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)t));
 }
 
 /* [0, 4q) -> [0, q) */
-TARGET static inline __m512i reduce4q(__m512i x, const consts *c) {
+TARGET INLINE __m512i reduce4q(__m512i x, const consts *c) {
     x = reduce2q(x, c);
     return _mm512_min_epu64(x, _mm512_sub_epi64(x, c->q));
 }
@@ -106,14 +109,14 @@ typedef struct shortc {
     __m512i lo, hi; /* forward: interleave; inverse: even, odd */
 } shortc;
 
-TARGET static inline shortc short_consts(size_t n, const uint64_t *tw, const uint64_t *tws, bool inverse) {
+TARGET INLINE shortc short_consts(size_t n, const uint64_t *tw, const uint64_t *tws, bool inverse) {
     shortc s = {tw + n / 16, tws + n / 16, tw + n / 8, tws + n / 8, tw + n / 4, tws + n / 4, tw + n / 2, tws + n / 2,
                 inverse ? _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14) : _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11),
                 inverse ? _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15) : _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15)};
     return s;
 }
 
-TARGET static inline void shuffle2(__m512i *X, __m512i *Y, const shortc *s) {
+TARGET INLINE void shuffle2(__m512i *X, __m512i *Y, const shortc *s) {
     __m512i x = _mm512_permutex2var_epi64(*X, s->lo, *Y);
     *Y = _mm512_permutex2var_epi64(*X, s->hi, *Y);
     *X = x;
@@ -121,7 +124,7 @@ TARGET static inline void shuffle2(__m512i *X, __m512i *Y, const shortc *s) {
 
 /* Forward distances 4, 2, 1 on the 16 elements at k, held in *A (0-7) and
  * *B (8-15); the result reduced to [0, q). */
-TARGET static inline void fwd3(__m512i *A, __m512i *B, size_t k, const shortc *s, const consts *c) {
+TARGET INLINE void fwd3(__m512i *A, __m512i *B, size_t k, const shortc *s, const consts *c) {
     __m512i X = *A, Y = *B;
     shuffle2(&X, &Y, s);
     fwd_bfly(&X, &Y, tw_d4(s->w4 + k / 8), tw_d4(s->w4s + k / 8), c);
@@ -135,7 +138,7 @@ TARGET static inline void fwd3(__m512i *A, __m512i *B, size_t k, const shortc *s
 }
 
 /* Inverse distances 1, 2, 4. */
-TARGET static inline void inv3(__m512i *A, __m512i *B, size_t k, const shortc *s, const consts *c) {
+TARGET INLINE void inv3(__m512i *A, __m512i *B, size_t k, const shortc *s, const consts *c) {
     __m512i X = *A, Y = *B;
     shuffle2(&X, &Y, s);
     inv_bfly(&X, &Y, _mm512_loadu_si512(s->w1 + k / 2), _mm512_loadu_si512(s->w1s + k / 2), c);

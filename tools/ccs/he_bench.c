@@ -159,7 +159,7 @@ static int cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static void stats(double *v, size_t n, he_stats *s) {
+void he_stats_of(double *v, size_t n, he_stats *s) {
     qsort(v, n, sizeof *v, cmp);
     double sum = 0, sq = 0;
     for (size_t i = 0; i < n; i++) sum += v[i];
@@ -200,8 +200,8 @@ ccs_status he_bench_paillier(const ccs_paillier_priv *priv, he_workload wl, size
         dec += now(CLOCK_MONOTONIC) - t0;
     }
     if (st == CCS_OK) {
-        stats(wall, reps, &res->wall);
-        stats(cpu, reps, &res->cpu);
+        he_stats_of(wall, reps, &res->wall);
+        he_stats_of(cpu, reps, &res->cpu);
         res->samples_per_s = batch > 0 ? (double)samples / batch : 0;
         res->encrypt_us = enc / (double)samples * 1e6;
         res->decrypt_us = dec / (double)samples * 1e6;

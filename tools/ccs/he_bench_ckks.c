@@ -379,22 +379,6 @@ static ccs_status sample_encrypt(ckeys *k, csample *s, he_workload wl) {
     return wl == HE_WL_ADD || wl == HE_WL_MUL ? encrypt_real(k, s->y, n, s->cy) : CCS_OK;
 }
 
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void stats(double *v, size_t n, he_stats *s) {
-    qsort(v, n, sizeof *v, cmp);
-    double sum = 0, sq = 0;
-    for (size_t i = 0; i < n; i++) sum += v[i];
-    s->mean = sum / (double)n;
-    for (size_t i = 0; i < n; i++) sq += (v[i] - s->mean) * (v[i] - s->mean);
-    s->stddev = n > 1 ? sqrt(sq / (double)(n - 1)) : 0;
-    s->min = v[0], s->max = v[n - 1], s->median = v[n / 2];
-    s->p90 = v[(size_t)((double)(n - 1) * 0.9)], s->p99 = v[(size_t)((double)(n - 1) * 0.99)];
-}
-
 ccs_status he_bench_ckks(he_workload wl, size_t size, he_mode mode, size_t reps, he_result *res) {
     memset(res, 0, sizeof *res);
     size_t samples = mode == HE_MODE_OFFLINE ? reps : 1, iters = mode == HE_MODE_OFFLINE ? 1 : reps;
@@ -425,8 +409,8 @@ ccs_status he_bench_ckks(he_workload wl, size_t size, he_mode mode, size_t reps,
         dec += now(CLOCK_MONOTONIC) - t0;
     }
     if (st == CCS_OK) {
-        stats(wall, reps, &res->wall);
-        stats(cpu, reps, &res->cpu);
+        he_stats_of(wall, reps, &res->wall);
+        he_stats_of(cpu, reps, &res->cpu);
         res->samples_per_s = batch > 0 ? (double)samples / batch : 0;
         res->encrypt_us = enc / (double)samples * 1e6, res->decrypt_us = dec / (double)samples * 1e6;
         res->reps = reps, res->checked = true, res->max_abs_err = err;

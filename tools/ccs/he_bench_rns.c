@@ -142,22 +142,6 @@ static ccs_status setup(lcase *l, ccs_he_scheme scheme, he_workload wl, size_t s
     return encrypt_vec(l, l->y, l->cy);
 }
 
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void stats(double *v, size_t n, he_stats *s) {
-    qsort(v, n, sizeof *v, cmp);
-    double sum = 0, sq = 0;
-    for (size_t i = 0; i < n; i++) sum += v[i];
-    s->mean = sum / (double)n;
-    for (size_t i = 0; i < n; i++) sq += (v[i] - s->mean) * (v[i] - s->mean);
-    s->stddev = n > 1 ? __builtin_sqrt(sq / (double)(n - 1)) : 0;
-    s->min = v[0], s->max = v[n - 1], s->median = v[n / 2];
-    s->p90 = v[(size_t)((double)(n - 1) * 0.9)], s->p99 = v[(size_t)((double)(n - 1) * 0.99)];
-}
-
 ccs_status he_bench_rns(ccs_he_scheme scheme, he_workload wl, size_t size, he_mode mode, size_t reps, he_result *res) {
     (void)mode; /* the same loop: reps operations on reps-times-reused ciphertexts */
     memset(res, 0, sizeof *res);
@@ -179,8 +163,8 @@ ccs_status he_bench_rns(ccs_he_scheme scheme, he_workload wl, size_t size, he_mo
     if (st == CCS_OK) st = check(&l, wl);
     double dec = now(CLOCK_MONOTONIC) - t0;
     if (st == CCS_OK) {
-        stats(wall, reps, &res->wall);
-        stats(cpu, reps, &res->cpu);
+        he_stats_of(wall, reps, &res->wall);
+        he_stats_of(cpu, reps, &res->cpu);
         /* a sample is one ciphertext of up to N/2 values (the slots batch it) */
         res->samples_per_s = batch > 0 ? (double)reps / batch : 0;
         res->encrypt_us = enc * 1e6, res->decrypt_us = dec * 1e6, res->reps = reps, res->checked = true;

@@ -24,6 +24,9 @@ typedef struct he_stats {
     double mean, median, p90, p99, min, max, stddev; /* microseconds */
 } he_stats;
 
+/* Sorts v (n > 0 samples) and fills s (he_bench.c). */
+void he_stats_of(double *v, size_t n, he_stats *s);
+
 typedef struct he_result {
     he_stats wall, cpu;    /* of the operation */
     double samples_per_s;  /* operations per second over the batch */

@@ -142,9 +142,10 @@ CCS_MUST_USE ccs_status ccs_kbs_admin_token_verify(const char *token, size_t len
  */
 typedef struct ccs_kbs_store ccs_kbs_store;
 
-/* PRAGMA user_version of the schema this build writes. A file with a newer
- * version is refused (CCS_ERR_UNSUPPORTED). */
-#define CCS_KBS_STORE_SCHEMA_VERSION 1
+/* PRAGMA user_version of the schema this build writes. A version 1 file is
+ * brought to version 2 when opened; a file with a newer version is refused
+ * (CCS_ERR_UNSUPPORTED). */
+#define CCS_KBS_STORE_SCHEMA_VERSION 2
 
 /* Limits on what the store accepts. */
 #define CCS_KBS_COMPONENT_MAX 128          /* one path component */

@@ -6,7 +6,7 @@
  *
  * Durability: journal_mode=WAL with synchronous=FULL, so a COMMIT that has
  * returned is on disk (WAL is fsynced at every commit) and survives SIGKILL
- * and power loss. Sessions (three writes per attestation) live on a second
+ * and power loss. Sessions (two writes per attestation) live on a second
  * connection with synchronous=NORMAL: in WAL mode a returned COMMIT still
  * survives the process being killed (the WAL is in the OS page cache), and
  * only an OS crash or power loss can drop the last sessions, which costs a
@@ -24,6 +24,25 @@
 #include "store_db.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
+#define STORE_STR_(x) #x
+#define STORE_STR(x) STORE_STR_(x)
+
+/* The sessions table is an ordinary rowid table with a UNIQUE index on the
+ * id, not WITHOUT ROWID (schema version 1): a row holds its EAR (~1.5 KB),
+ * and in a WITHOUT ROWID table (an index b-tree) any row larger than ~1 KB
+ * of a 4 KiB page spills into an overflow page, so every session took a
+ * leaf page and an overflow page at a random place in the file (its key is
+ * random): ~4.6 KiB per session, and each session statement read pages
+ * that were no longer cached. In a rowid table new rows are appended where
+ * the last ones are (the pages the next statements use), and the random id
+ * lives in a small index (~50 entries per page). docs/kbs.md "Storage". */
+#define SESSION_COLUMNS                                                                                             \
+    " id TEXT NOT NULL UNIQUE, tee TEXT NOT NULL, nonce TEXT NOT NULL,"                                              \
+    " nonce_used INTEGER NOT NULL DEFAULT 0 CHECK (nonce_used IN (0, 1)),"                                          \
+    " state TEXT NOT NULL CHECK (state IN ('challenged', 'attested')),"                                             \
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL,"                                                          \
+    " token TEXT, tee_pubkey TEXT, claims TEXT)"
+#define SESSION_NAMES "id, tee, nonce, nonce_used, state, created, expires, token, tee_pubkey, claims"
 
 static const char *const sql_schema[] = {
     "CREATE TABLE IF NOT EXISTS resources ("
@@ -36,13 +55,17 @@ static const char *const sql_schema[] = {
     "CREATE TABLE IF NOT EXISTS reference_values ("
     " tee TEXT NOT NULL, name TEXT NOT NULL, vals TEXT NOT NULL, updated INTEGER NOT NULL,"
     " PRIMARY KEY (tee, name)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS sessions ("
-    " id TEXT PRIMARY KEY, tee TEXT NOT NULL, nonce TEXT NOT NULL,"
-    " nonce_used INTEGER NOT NULL DEFAULT 0 CHECK (nonce_used IN (0, 1)),"
-    " state TEXT NOT NULL CHECK (state IN ('challenged', 'attested')),"
-    " created INTEGER NOT NULL, expires INTEGER NOT NULL,"
-    " token TEXT, tee_pubkey TEXT, claims TEXT) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS sessions (" SESSION_COLUMNS,
     "CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires)",
+};
+
+/* Version 1 -> 2: the sessions move, as they are, into the rowid table. */
+static const char *const sql_migrate_1[] = {
+    "CREATE TABLE sessions_v2 (" SESSION_COLUMNS,
+    "INSERT INTO sessions_v2 (" SESSION_NAMES ") SELECT " SESSION_NAMES " FROM sessions ORDER BY created",
+    "DROP TABLE sessions", /* and its index */
+    "ALTER TABLE sessions_v2 RENAME TO sessions",
+    "CREATE INDEX sessions_expires ON sessions (expires)",
 };
 
 /* ---- helpers (store_db.h) ---- */
@@ -194,18 +217,24 @@ static ccs_status db_user_version(store_conn *db, int *out) {
     return CCS_OK;
 }
 
-/* Inside a transaction: creates the schema of a new file, or checks the
+/* Inside a transaction: creates the schema of a new file, brings a version 1
+ * file to version 2 (the same transaction: all or nothing), or checks the
  * version of an existing one. */
 static ccs_status schema_setup(store_conn *db) {
     int version = 0;
     CCS_TRY(db_user_version(db, &version));
     if (version == CCS_KBS_STORE_SCHEMA_VERSION) return CCS_OK;
-    CCS_ENSURE(version == 0, CCS_ERR_UNSUPPORTED,
+    CCS_ENSURE(version == 0 || version == 1, CCS_ERR_UNSUPPORTED,
                "KBS store: schema version %d is not supported (this build reads version %d)", version,
                CCS_KBS_STORE_SCHEMA_VERSION);
-    for (size_t i = 0; i < sizeof sql_schema / sizeof sql_schema[0]; i++) CCS_TRY(db_exec(db, sql_schema[i]));
+    if (version == 0) {
+        for (size_t i = 0; i < sizeof sql_schema / sizeof sql_schema[0]; i++) CCS_TRY(db_exec(db, sql_schema[i]));
+    } else {
+        for (size_t i = 0; i < sizeof sql_migrate_1 / sizeof sql_migrate_1[0]; i++)
+            CCS_TRY(db_exec(db, sql_migrate_1[i]));
+    }
     /* PRAGMA takes no parameters; the value is a compile-time constant. */
-    return db_exec(db, "PRAGMA user_version = 1");
+    return db_exec(db, "PRAGMA user_version = " STORE_STR(CCS_KBS_STORE_SCHEMA_VERSION));
 }
 
 /* The file holds secrets: create it owner-only before SQLite opens it (the

@@ -110,11 +110,17 @@ static void test_open_schema(void **state) {
     assert_int_equal(sqlite3_column_int(st, 0), CCS_KBS_STORE_SCHEMA_VERSION);
     sqlite3_finalize(st);
     /* A newer schema is refused, and the file is left alone. */
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     check_st(ccs_kbs_store_open(path, &s), CCS_ERR_UNSUPPORTED);
     assert_null(s);
-    assert_detail("KBS store: schema version 2 is not supported (this build reads version 1)");
+    assert_detail("KBS store: schema version 3 is not supported (this build reads version 2)");
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 3); /* left alone */
+    sqlite3_finalize(st);
+    sqlite3_close(db);
     /* Not a database at all. */
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -122,6 +128,89 @@ static void test_open_schema(void **state) {
     fclose(f);
     check_st(ccs_kbs_store_open(path, &s), CCS_ERR_IO);
     check_st(ccs_kbs_store_open(CCS_TEST_TMP "/no/such/dir/x.db", &s), CCS_ERR_IO);
+}
+
+/* A version 1 file (sessions WITHOUT ROWID) is brought to version 2 when
+ * opened: every session kept as it was, the rest untouched. */
+static void test_schema_migration(void **state) {
+    (void)state;
+    char path[512];
+    db_path(path, sizeof path, "migrate");
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    static const char v1[] =
+        "PRAGMA journal_mode = WAL;"
+        "CREATE TABLE resources (repository TEXT NOT NULL, type TEXT NOT NULL, tag TEXT NOT NULL,"
+        " value BLOB NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+        " PRIMARY KEY (repository, type, tag)) WITHOUT ROWID;"
+        "CREATE TABLE policies (kind TEXT PRIMARY KEY CHECK (kind IN ('attestation', 'resource')),"
+        " body TEXT NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE reference_values (tee TEXT NOT NULL, name TEXT NOT NULL, vals TEXT NOT NULL,"
+        " updated INTEGER NOT NULL, PRIMARY KEY (tee, name)) WITHOUT ROWID;"
+        "CREATE TABLE sessions (id TEXT PRIMARY KEY, tee TEXT NOT NULL, nonce TEXT NOT NULL,"
+        " nonce_used INTEGER NOT NULL DEFAULT 0 CHECK (nonce_used IN (0, 1)),"
+        " state TEXT NOT NULL CHECK (state IN ('challenged', 'attested')),"
+        " created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+        " token TEXT, tee_pubkey TEXT, claims TEXT) WITHOUT ROWID;"
+        "CREATE INDEX sessions_expires ON sessions (expires);"
+        "INSERT INTO resources VALUES ('default', 'keys', 'k1', x'00ff', 1, 2);"
+        "INSERT INTO sessions VALUES ('" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "', 'tdx', 'bm9uY2U=', 1, 'attested', 1000, 2000000000, 'tok.en.x', NULL, NULL);"
+        "INSERT INTO sessions VALUES ('" "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+        "', 'sgx', 'bm9uY2Uy', 0, 'challenged', 1001, 2000000000, NULL, NULL, NULL);"
+        "PRAGMA user_version = 1;";
+    assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    ccs_kbs_store *s = NULL;
+    check_st(ccs_kbs_store_open(path, &s), CCS_OK);
+    ccs_kbs_session se = {0};
+    check_st(ccs_kbs_session_get(s, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NOW, &se), CCS_OK);
+    assert_string_equal(se.tee, "tdx");
+    assert_string_equal(se.nonce, "bm9uY2U=");
+    assert_true(se.nonce_used);
+    assert_int_equal(se.state, CCS_KBS_SESSION_ATTESTED);
+    assert_string_equal(se.token, "tok.en.x");
+    assert_int_equal(se.created, 1000);
+    ccs_kbs_session_clear(&se);
+    /* The challenged one can still be attested, once. */
+    check_st(ccs_kbs_session_attest(s, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "bm9uY2Uy", NOW,
+                                    "t.o.k"),
+             CCS_OK);
+    check_st(ccs_kbs_session_attest(s, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "bm9uY2Uy", NOW,
+                                    "t.o.k"),
+             CCS_KBS_NONCE_REUSED);
+    /* Ids stay unique in the new table. */
+    ccs_kbs_session fresh = {0};
+    check_st(ccs_kbs_session_create(s, "tdx", NOW, 300, &fresh), CCS_OK);
+    ccs_kbs_session_clear(&fresh);
+    ccs_buf v = {0};
+    check_st(ccs_kbs_resource_get(s, "default", "keys", "k1", &v), CCS_OK);
+    assert_int_equal(v.len, 2);
+    ccs_buf_free(&v);
+    ccs_kbs_store_close(s);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+                                            " (SELECT sql FROM sqlite_master WHERE name = 'sessions'),"
+                                            " (SELECT count(*) FROM sqlite_master WHERE name = 'sessions_expires'),"
+                                            " (SELECT count(*) FROM sessions)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), CCS_KBS_STORE_SCHEMA_VERSION);
+    assert_null(strstr((const char *)sqlite3_column_text(st, 1), "WITHOUT ROWID"));
+    assert_non_null(strstr((const char *)sqlite3_column_text(st, 1), "id TEXT NOT NULL UNIQUE"));
+    assert_int_equal(sqlite3_column_int(st, 2), 1);
+    assert_int_equal(sqlite3_column_int(st, 3), 3);
+    sqlite3_finalize(st);
+    /* A duplicate id is refused by the new table too. */
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO sessions (id, tee, nonce, state, created, expires) VALUES ('"
+                                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                                      "', 'tdx', 'n', 'challenged', 1, 2)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(db);
 }
 
 static void test_resource_crud(void **state) {
@@ -608,6 +697,7 @@ static void test_crash_sigkill(void **state) {
 int ccs_test_store(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_schema),
+        cmocka_unit_test(test_schema_migration),
         cmocka_unit_test(test_resource_crud),
         cmocka_unit_test(test_path_components),
         cmocka_unit_test(test_refusals_change_nothing),

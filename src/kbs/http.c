@@ -56,6 +56,30 @@ void kbs_reply_json(kbs_req *r, int code, json_t *body) {
     free(text);
 }
 
+/* {"token":"<jws>"} without a jansson tree: a compact JWS is base64url and
+ * dots, which JSON takes as they are (anything else goes through jansson). */
+void kbs_reply_token(kbs_req *r, const char *token, size_t len) {
+    static const char pre[] = "{\"token\":\"", post[] = "\"}";
+    bool plain = len > 0;
+    for (size_t i = 0; plain && i < len; i++) {
+        unsigned char c = (unsigned char)token[i];
+        plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                c == '.';
+    }
+    ccs_buf b = {0};
+    if (!plain || ccs_buf_reserve(&b, sizeof pre + len + sizeof post) != CCS_OK) {
+        ccs_buf_free(&b);
+        kbs_reply_json(r, 200, json_pack("{s:s%}", "token", token, len));
+        return;
+    }
+    memcpy(b.ptr, pre, sizeof pre - 1);
+    memcpy(b.ptr + sizeof pre - 1, token, len);
+    memcpy(b.ptr + sizeof pre - 1 + len, post, sizeof post - 1);
+    b.len = sizeof pre - 1 + len + sizeof post - 1;
+    reply_send(r, 200, "application/json", b.ptr, b.len);
+    ccs_buf_free(&b);
+}
+
 void kbs_reply_ok(kbs_req *r) { reply_send(r, 200, NULL, NULL, 0); }
 
 void kbs_reply_error(kbs_req *r, int code, const char *kind, const char *fmt, ...) {

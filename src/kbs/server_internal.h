@@ -110,6 +110,8 @@ void kbs_reply_error(kbs_req *r, int code, const char *kind, const char *fmt, ..
 void kbs_reply_json(kbs_req *r, int code, json_t *body);
 /* An empty 200. */
 void kbs_reply_ok(kbs_req *r);
+/* 200 {"token":"..."} for a compact JWS (the EAR), built without jansson. */
+void kbs_reply_token(kbs_req *r, const char *token, size_t len);
 /* A body of at most max bytes into out: CCS_ERR_OVERFLOW when larger (the
  * caller answers 413). */
 CCS_MUST_USE ccs_status kbs_body(kbs_req *r, size_t max, ccs_buf *out);

@@ -256,7 +256,7 @@ static bool issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
             kbs_token_cache_put(&r->w->tokens, (const char *)token.ptr, token.len, signed_claims);
             kbs_log(s, CCS_KBS_LOG_INFO, "attest: %s %s (report data %s)", v->policy_tee,
                     ccs_kbs_ear_status_name(ap->status), v->hash_alg);
-            kbs_reply_json(r, 200, json_pack("{s:s}", "token", (const char *)token.ptr));
+            kbs_reply_token(r, (const char *)token.ptr, token.len);
         } else if (st == CCS_ERR_MISMATCH || st == CCS_KBS_NONCE_REUSED || st == CCS_ERR_EXPIRED ||
                    st == CCS_ERR_NOT_FOUND) {
             nonce_refused(r, st); /* another request took the nonce meanwhile, or the session expired */

@@ -32,18 +32,13 @@ static ccs_status point_of(const json_t *jwk, size_t fl, ccs_pubkey **out) {
     return st;
 }
 
-ccs_status ccs__kbs_ecdh_wrap(const json_t *pub, json_t *jwe, json_t *cek) {
-    const char *crv = json_string_value(json_object_get(pub, "crv"));
+ccs_status ccs__kbs_ecdh_wrap(const ccs_pubkey *peer, const char *crv, const uint8_t k[static CEK_LEN], json_t *jwe) {
     size_t fl = ccs__kbs_ec_field_len(crv);
-    if (curve_of(fl) == 0) return CCS_ERR_UNSUPPORTED; /* P-521: libjose */
-    ccs_pubkey *peer = NULL;
-    uint8_t epk[96], z[48], kek[KEK_LEN], k[CEK_LEN], wrapped[CEK_LEN + 8];
+    CCS_ENSURE(curve_of(fl) != 0, CCS_ERR_UNSUPPORTED, "jwe: ECDH-ES+A256KW here on P-256/P-384 only");
+    uint8_t epk[96], z[48], kek[KEK_LEN], wrapped[CEK_LEN + 8];
     ccs_buf ex = {0}, ey = {0}, ek = {0};
-    ccs_status st = point_of(pub, fl, &peer);
-    if (st != CCS_OK) st = ccs_error_set(CCS_ERR_KEY, CCS_HERE, "jwe: the tee-pubkey point is not on the curve");
-    if (st == CCS_OK) st = ccs_ecdh_ephemeral(peer, epk, z);
+    ccs_status st = ccs_ecdh_ephemeral(peer, epk, z);
     if (st == CCS_OK) st = concat_kdf(z, fl, ccs_bytes_of(NULL, 0), ccs_bytes_of(NULL, 0), kek);
-    if (st == CCS_OK) st = ccs_random(k, sizeof k);
     if (st == CCS_OK) st = ccs_aes256kw_wrap(kek, ccs_bytes_of(k, CEK_LEN), wrapped);
     if (st == CCS_OK) st = ccs_base64url_encode(ccs_bytes_of(epk, fl), &ex);
     if (st == CCS_OK) st = ccs_base64url_encode(ccs_bytes_of(epk + fl, fl), &ey);
@@ -53,15 +48,11 @@ ccs_status ccs__kbs_ecdh_wrap(const json_t *pub, json_t *jwe, json_t *cek) {
         json_t *e = json_pack("{s:s,s:s,s:s,s:s}", "kty", "EC", "crv", crv, "x", (const char *)ex.ptr, "y",
                               (const char *)ey.ptr);
         if (e == NULL || json_object_set_new(prot, "epk", e) != 0 ||
-            json_object_set_new(jwe, "encrypted_key", json_string((const char *)ek.ptr)) != 0 ||
-            json_object_set_new(cek, "kty", json_string("oct")) != 0 ||
-            json_object_set_new(cek, "k", jose_b64_enc(k, CEK_LEN)) != 0)
+            json_object_set_new(jwe, "encrypted_key", json_string((const char *)ek.ptr)) != 0)
             st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
     }
     ccs_wipe(z, sizeof z);
     ccs_wipe(kek, sizeof kek);
-    ccs_wipe(k, sizeof k);
-    ccs_pubkey_free(peer);
     ccs_buf_free(&ex);
     ccs_buf_free(&ey);
     ccs_buf_free(&ek);

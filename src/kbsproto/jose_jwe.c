@@ -1,9 +1,9 @@
 /* The resource response: a flattened JSON JWE (RFC 7516 7.2.2) wrapped to the
  * tee-pubkey (specs/kbs-image-ratls.md 1.1, protocol >= 0.2.0), enc A256GCM.
- * libjose does the content encryption; the key wraps go through src/crypto
- * beside it: RSA-OAEP (libjose has none) and ECDH-ES+A256KW on P-256/P-384
- * (jose_ecdh.c: libjose's per-call key import is slower than the ECDH;
- * P-521 stays with libjose). The
+ * The content encryption and the key wraps go through src/crypto: RSA-OAEP
+ * (libjose has none), ECDH-ES+A256KW on P-256/P-384 (jose_ecdh.c: libjose's
+ * per-call key import is slower than the ECDH) and A256GCM (libjose imports
+ * the CEK as a JWK again); P-521 key agreement stays with libjose. The
  * KBS response type has no unprotected header, so the ephemeral key "epk" is
  * moved into the protected header before the content is encrypted (the
  * protected header is the AAD, RFC 7516 5.1 step 14). */
@@ -24,32 +24,39 @@ static json_t *public_copy(const json_t *jwk) {
     return json_pack("{s:s,s:O,s:O}", "kty", "RSA", "n", json_object_get(jwk, "n"), "e", json_object_get(jwk, "e"));
 }
 
-static ccs_status wrap_ec(const json_t *key, json_t *jwe, json_t *cek) {
-    ccs_status st = ccs__kbs_ecdh_wrap(key, jwe, cek); /* P-256, P-384 */
-    if (st != CCS_ERR_UNSUPPORTED) return st;
-    CCS_ENSURE(jose_jwe_enc_jwk(NULL, jwe, NULL, key, cek), CCS_ERR_KEY,
-               "jwe: ECDH-ES+A256KW with this tee-pubkey failed (libjose; is the point on the curve?)");
+/* ECDH-ES+A256KW: through jose_ecdh.c on P-256/P-384 (ec, the point the
+ * check decoded), through libjose on P-521, which makes the CEK itself. */
+static ccs_status wrap_ec(const json_t *key, const ccs_pubkey *ec, json_t *jwe, uint8_t k[CEK_LEN]) {
+    if (ec != NULL) return ccs__kbs_ecdh_wrap(ec, json_string_value(json_object_get(key, "crv")), k, jwe);
+    json_t *cek = json_object();
+    ccs_buf kb = {0};
+    ccs_status st = cek != NULL ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    if (st == CCS_OK && !jose_jwe_enc_jwk(NULL, jwe, NULL, key, cek))
+        st = ccs_error_set(CCS_ERR_KEY, CCS_HERE,
+                           "jwe: ECDH-ES+A256KW with this tee-pubkey failed (libjose; is the point on the curve?)");
+    if (st == CCS_OK) st = ccs__kbs_b64_member(cek, "k", CEK_LEN, CEK_LEN, &kb);
+    if (st == CCS_OK) memcpy(k, kb.ptr, CEK_LEN);
     json_t *prot = json_object_get(jwe, "protected");
     json_t *epk = json_object_get(json_object_get(jwe, "header"), "epk");
-    CCS_ENSURE(json_is_object(prot) && json_is_object(epk), CCS_ERR_INTERNAL, "jwe: libjose gave no epk");
-    CCS_ENSURE(json_object_set(prot, "epk", epk) == 0 && json_object_del(jwe, "header") == 0, CCS_ERR_NOMEM,
-               "jwe: no memory");
-    return CCS_OK;
+    if (st == CCS_OK && (!json_is_object(prot) || !json_is_object(epk)))
+        st = ccs_error_set(CCS_ERR_INTERNAL, CCS_HERE, "jwe: libjose gave no epk");
+    if (st == CCS_OK && (json_object_set(prot, "epk", epk) != 0 || json_object_del(jwe, "header") != 0))
+        st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    if (kb.ptr != NULL) ccs_wipe(kb.ptr, kb.len);
+    ccs_buf_free(&kb);
+    ccs__kbs_wipe_jwk(cek);
+    json_decref(cek);
+    return st;
 }
 
-static ccs_status wrap_rsa(const json_t *key, ccs_oaep_hash hash, json_t *jwe, json_t *cek) {
-    uint8_t k[CEK_LEN];
+static ccs_status wrap_rsa(const json_t *key, ccs_oaep_hash hash, json_t *jwe, const uint8_t k[CEK_LEN]) {
     ccs_buf n = {0}, e = {0}, ek = {0}, b64 = {0};
-    ccs_status st = ccs_random(k, sizeof k);
-    if (st == CCS_OK) st = ccs__kbs_b64_member(key, "n", 256, 1024, &n);
+    ccs_status st = ccs__kbs_b64_member(key, "n", 256, 1024, &n);
     if (st == CCS_OK) st = ccs__kbs_b64_member(key, "e", 1, 8, &e);
     if (st == CCS_OK) st = ccs_rsa_oaep_encrypt(ccs_buf_view(&n), ccs_buf_view(&e), hash, ccs_bytes_of(k, CEK_LEN), &ek);
     if (st == CCS_OK) st = ccs_kbs_b64url_encode(ccs_buf_view(&ek), &b64);
-    if (st == CCS_OK && (json_object_set_new(jwe, "encrypted_key", json_string((const char *)b64.ptr)) != 0 ||
-                         json_object_set_new(cek, "kty", json_string("oct")) != 0 ||
-                         json_object_set_new(cek, "k", jose_b64_enc(k, CEK_LEN)) != 0))
+    if (st == CCS_OK && json_object_set_new(jwe, "encrypted_key", json_string((const char *)b64.ptr)) != 0)
         st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
-    ccs_wipe(k, sizeof k);
     ccs_buf_free(&n);
     ccs_buf_free(&e);
     ccs_buf_free(&ek);
@@ -57,27 +64,60 @@ static ccs_status wrap_rsa(const json_t *key, ccs_oaep_hash hash, json_t *jwe, j
     return st;
 }
 
+static ccs_status set_b64(json_t *jwe, const char *name, ccs_bytes v) {
+    ccs_buf b = {0};
+    ccs_status st = ccs_base64url_encode(v.len ? v : ccs_bytes_of((const uint8_t *)"", 0), &b);
+    if (st == CCS_OK && json_object_set_new(jwe, name, json_stringn_nocheck((const char *)b.ptr, b.len)) != 0)
+        st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    ccs_buf_free(&b);
+    return st;
+}
+
+/* A256GCM (RFC 7516 5.1 steps 13-19) through src/crypto: the protected
+ * header, serialised as libjose does (sorted members, compact), then
+ * base64url, is the AAD; it replaces the header object in the JWE. */
+static ccs_status seal(json_t *jwe, const uint8_t k[CEK_LEN], ccs_bytes pt) {
+    char *hdr = json_dumps(json_object_get(jwe, "protected"), JSON_SORT_KEYS | JSON_COMPACT);
+    uint8_t iv[12], tag[16];
+    ccs_buf prot = {0}, ct = {0};
+    ccs_status st = hdr != NULL ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    if (st == CCS_OK) st = ccs_base64url_encode(ccs_bytes_str(hdr), &prot);
+    if (st == CCS_OK) st = ccs_random(iv, sizeof iv);
+    if (st == CCS_OK) st = ccs_aes256gcm_seal(k, iv, ccs_buf_view(&prot), pt, &ct, tag);
+    if (st == CCS_OK &&
+        json_object_set_new(jwe, "protected", json_stringn_nocheck((const char *)prot.ptr, prot.len)) != 0)
+        st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    if (st == CCS_OK) st = set_b64(jwe, "iv", ccs_bytes_of(iv, sizeof iv));
+    if (st == CCS_OK) st = set_b64(jwe, "ciphertext", ccs_buf_view(&ct));
+    if (st == CCS_OK) st = set_b64(jwe, "tag", ccs_bytes_of(tag, sizeof tag));
+    free(hdr);
+    ccs_buf_free(&prot);
+    ccs_buf_free(&ct);
+    return st;
+}
+
 ccs_status ccs_kbs_jwe_encrypt(const json_t *tee_pubkey, ccs_bytes pt, json_t **out) {
     CCS_ENSURE(out != NULL && (pt.ptr != NULL || pt.len == 0), CCS_ERR_INVALID_ARG, "jwe: bad arguments");
     CCS_ENSURE(pt.len <= CCS_KBS_JWE_MAX, CCS_ERR_INVALID_ARG, "jwe: resource of %zu bytes is too large", pt.len);
     *out = NULL;
-    CCS_TRY(ccs_kbs_jwk_check_public(tee_pubkey));
+    ccs_pubkey *ec = NULL;
+    CCS_TRY(ccs__kbs_jwk_public(tee_pubkey, &ec));
     const char *kty = json_string_value(json_object_get(tee_pubkey, "kty"));
     const char *kalg = json_string_value(json_object_get(tee_pubkey, "alg"));
-    bool ec = strcmp(kty, "EC") == 0, oaep256 = kalg != NULL && strcmp(kalg, "RSA-OAEP-256") == 0;
-    const char *alg = ec ? "ECDH-ES+A256KW" : oaep256 ? "RSA-OAEP-256" : "RSA-OAEP";
+    bool is_ec = strcmp(kty, "EC") == 0, oaep256 = kalg != NULL && strcmp(kalg, "RSA-OAEP-256") == 0;
+    const char *alg = is_ec ? "ECDH-ES+A256KW" : oaep256 ? "RSA-OAEP-256" : "RSA-OAEP";
+    uint8_t k[CEK_LEN];
     json_t *key = public_copy(tee_pubkey);
     json_t *jwe = json_pack("{s:{s:s,s:s}}", "protected", "alg", alg, "enc", "A256GCM");
-    json_t *cek = json_object();
-    ccs_status st = key && jwe && cek ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    ccs_status st = key && jwe ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    if (st == CCS_OK) st = ccs_random(k, sizeof k);
     if (st == CCS_OK)
-        st = ec ? wrap_ec(key, jwe, cek) : wrap_rsa(key, oaep256 ? CCS_OAEP_SHA256 : CCS_OAEP_SHA1, jwe, cek);
-    if (st == CCS_OK && !jose_jwe_enc_cek(NULL, jwe, cek, pt.len ? pt.ptr : (const void *)"", pt.len))
-        st = ccs_error_set(CCS_ERR_CRYPTO, CCS_HERE, "jwe: A256GCM encryption failed (libjose)");
+        st = is_ec ? wrap_ec(key, ec, jwe, k) : wrap_rsa(key, oaep256 ? CCS_OAEP_SHA256 : CCS_OAEP_SHA1, jwe, k);
+    if (st == CCS_OK) st = seal(jwe, k, pt.len ? pt : ccs_bytes_of((const uint8_t *)"", 0));
     if (st == CCS_OK && json_object_size(jwe) != 5)
-        st = ccs_error_set(CCS_ERR_INTERNAL, CCS_HERE, "jwe: unexpected members from libjose");
-    ccs__kbs_wipe_jwk(cek);
-    json_decref(cek);
+        st = ccs_error_set(CCS_ERR_INTERNAL, CCS_HERE, "jwe: unexpected members");
+    ccs_wipe(k, sizeof k);
+    ccs_pubkey_free(ec);
     json_decref(key);
     if (st != CCS_OK) {
         json_decref(jwe);

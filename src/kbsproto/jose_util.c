@@ -58,7 +58,8 @@ bool ccs__kbs_jwk_has_private(const json_t *jwk) {
     return false;
 }
 
-ccs_status ccs_kbs_jwk_check_public(const json_t *jwk) {
+ccs_status ccs__kbs_jwk_public(const json_t *jwk, ccs_pubkey **ec) {
+    *ec = NULL;
     CCS_ENSURE(json_is_object(jwk), CCS_ERR_KEY, "tee-pubkey: not a JSON object");
     const char *kty = json_string_value(json_object_get(jwk, "kty"));
     const char *alg = json_string_value(json_object_get(jwk, "alg"));
@@ -81,7 +82,8 @@ ccs_status ccs_kbs_jwk_check_public(const json_t *jwk) {
         if (st == CCS_OK && fl != 66 &&
             ccs_pubkey_from_ec_raw(fl == 32 ? CCS_CURVE_P256 : CCS_CURVE_P384, ccs_buf_view(&b), &pk) != CCS_OK)
             st = ccs_error_set(CCS_ERR_KEY, CCS_HERE, "tee-pubkey: the EC point is not on the curve");
-        ccs_pubkey_free(pk);
+        if (st == CCS_OK) *ec = pk;
+        else ccs_pubkey_free(pk);
     } else if (strcmp(kty, "RSA") == 0) {
         if (alg != NULL && strcmp(alg, "RSA-OAEP") != 0 && strcmp(alg, "RSA-OAEP-256") != 0)
             st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE,
@@ -94,6 +96,13 @@ ccs_status ccs_kbs_jwk_check_public(const json_t *jwk) {
     }
     ccs_buf_free(&b);
     if (st != CCS_OK && st != CCS_ERR_UNSUPPORTED) return ccs__kbs_rethrow(CCS_ERR_KEY, "tee-pubkey");
+    return st;
+}
+
+ccs_status ccs_kbs_jwk_check_public(const json_t *jwk) {
+    ccs_pubkey *ec = NULL;
+    ccs_status st = ccs__kbs_jwk_public(jwk, &ec);
+    ccs_pubkey_free(ec);
     return st;
 }
 

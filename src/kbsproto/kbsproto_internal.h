@@ -21,12 +21,16 @@ ccs_status ccs__kbs_rethrow(ccs_status st, const char *prefix);
 /* Wipes the private members of a JWK in place (= ccs_kbs_jwk_wipe). */
 void ccs__kbs_wipe_jwk(json_t *jwk);
 
-/* ECDH-ES+A256KW on P-256/P-384 (jose_ecdh.c); CCS_ERR_UNSUPPORTED for other
- * curves. wrap: a fresh CEK to the public JWK, setting protected.epk and
- * encrypted_key of jwe and the oct JWK cek. unwrap: the oct CEK (caller
+/* ccs_kbs_jwk_check_public, keeping the point it decoded: *ec is the key of
+ * a P-256/P-384 JWK (caller frees), NULL for RSA and P-521. */
+ccs_status ccs__kbs_jwk_public(const json_t *jwk, ccs_pubkey **ec);
+
+/* ECDH-ES+A256KW on P-256/P-384 (jose_ecdh.c). wrap: the CEK k to the
+ * checked public key peer of the JWK's curve crv, setting protected.epk and
+ * encrypted_key of jwe. unwrap (CCS_ERR_UNSUPPORTED for other curves): the oct CEK (caller
  * wipes and decrefs) from the JWE, its decoded protected header and the
  * private JWK; CCS_ERR_SIGNATURE when it does not unwrap. */
-ccs_status ccs__kbs_ecdh_wrap(const json_t *pub, json_t *jwe, json_t *cek);
+ccs_status ccs__kbs_ecdh_wrap(const ccs_pubkey *peer, const char *crv, const uint8_t k[static 32], json_t *jwe);
 ccs_status ccs__kbs_ecdh_unwrap(const json_t *jwe, const json_t *hdr, const json_t *priv, json_t **cek);
 
 #endif

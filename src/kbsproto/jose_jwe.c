@@ -1,9 +1,9 @@
 /* The resource response: a flattened JSON JWE (RFC 7516 7.2.2) wrapped to the
  * tee-pubkey (specs/kbs-image-ratls.md 1.1, protocol >= 0.2.0), enc A256GCM.
- * The content encryption and the key wraps go through src/crypto: RSA-OAEP
- * (libjose has none), ECDH-ES+A256KW on P-256/P-384 (jose_ecdh.c: libjose's
- * per-call key import is slower than the ECDH) and A256GCM (libjose imports
- * the CEK as a JWK again); P-521 key agreement stays with libjose. The
+ * libjose does the content encryption; the key wraps go through src/crypto
+ * beside it: RSA-OAEP (libjose has none) and ECDH-ES+A256KW on P-256/P-384
+ * (jose_ecdh.c: libjose's per-call key import is slower than the ECDH;
+ * P-521 stays with libjose). The
  * KBS response type has no unprotected header, so the ephemeral key "epk" is
  * moved into the protected header before the content is encrypted (the
  * protected header is the AAD, RFC 7516 5.1 step 14). */
@@ -64,35 +64,15 @@ static ccs_status wrap_rsa(const json_t *key, ccs_oaep_hash hash, json_t *jwe, c
     return st;
 }
 
-static ccs_status set_b64(json_t *jwe, const char *name, ccs_bytes v) {
-    ccs_buf b = {0};
-    ccs_status st = ccs_base64url_encode(v.len ? v : ccs_bytes_of((const uint8_t *)"", 0), &b);
-    if (st == CCS_OK && json_object_set_new(jwe, name, json_stringn_nocheck((const char *)b.ptr, b.len)) != 0)
-        st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
-    ccs_buf_free(&b);
-    return st;
-}
-
-/* A256GCM (RFC 7516 5.1 steps 13-19) through src/crypto: the protected
- * header, serialised as libjose does (sorted members, compact), then
- * base64url, is the AAD; it replaces the header object in the JWE. */
+/* A256GCM through libjose (RFC 7516 5.1 steps 13-19: it serialises the
+ * protected header, which is the AAD, and sets iv, ciphertext and tag). */
 static ccs_status seal(json_t *jwe, const uint8_t k[CEK_LEN], ccs_bytes pt) {
-    char *hdr = json_dumps(json_object_get(jwe, "protected"), JSON_SORT_KEYS | JSON_COMPACT);
-    uint8_t iv[12], tag[16];
-    ccs_buf prot = {0}, ct = {0};
-    ccs_status st = hdr != NULL ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
-    if (st == CCS_OK) st = ccs_base64url_encode(ccs_bytes_str(hdr), &prot);
-    if (st == CCS_OK) st = ccs_random(iv, sizeof iv);
-    if (st == CCS_OK) st = ccs_aes256gcm_seal(k, iv, ccs_buf_view(&prot), pt, &ct, tag);
-    if (st == CCS_OK &&
-        json_object_set_new(jwe, "protected", json_stringn_nocheck((const char *)prot.ptr, prot.len)) != 0)
-        st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
-    if (st == CCS_OK) st = set_b64(jwe, "iv", ccs_bytes_of(iv, sizeof iv));
-    if (st == CCS_OK) st = set_b64(jwe, "ciphertext", ccs_buf_view(&ct));
-    if (st == CCS_OK) st = set_b64(jwe, "tag", ccs_bytes_of(tag, sizeof tag));
-    free(hdr);
-    ccs_buf_free(&prot);
-    ccs_buf_free(&ct);
+    json_t *cek = json_pack("{s:s,s:o}", "kty", "oct", "k", jose_b64_enc(k, CEK_LEN));
+    ccs_status st = cek != NULL ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    if (st == CCS_OK && !jose_jwe_enc_cek(NULL, jwe, cek, pt.len ? pt.ptr : (const void *)"", pt.len))
+        st = ccs_error_set(CCS_ERR_CRYPTO, CCS_HERE, "jwe: A256GCM encryption failed (libjose)");
+    ccs__kbs_wipe_jwk(cek);
+    json_decref(cek);
     return st;
 }
 
@@ -113,9 +93,9 @@ ccs_status ccs_kbs_jwe_encrypt(const json_t *tee_pubkey, ccs_bytes pt, json_t **
     if (st == CCS_OK) st = ccs_random(k, sizeof k);
     if (st == CCS_OK)
         st = is_ec ? wrap_ec(key, ec, jwe, k) : wrap_rsa(key, oaep256 ? CCS_OAEP_SHA256 : CCS_OAEP_SHA1, jwe, k);
-    if (st == CCS_OK) st = seal(jwe, k, pt.len ? pt : ccs_bytes_of((const uint8_t *)"", 0));
+    if (st == CCS_OK) st = seal(jwe, k, pt);
     if (st == CCS_OK && json_object_size(jwe) != 5)
-        st = ccs_error_set(CCS_ERR_INTERNAL, CCS_HERE, "jwe: unexpected members");
+        st = ccs_error_set(CCS_ERR_INTERNAL, CCS_HERE, "jwe: unexpected members from libjose");
     ccs_wipe(k, sizeof k);
     ccs_pubkey_free(ec);
     json_decref(key);

@@ -298,38 +298,15 @@ static run_result run_clients(const kb_env *e, kb_client **cl, int n, double sec
     return r;
 }
 
-/* The full-flow runs, each followed at once by the in-process baseline on
- * the server's cores for as long (one thread; the server's loop idles
- * meanwhile): the machine's speed drifts over tens of seconds here (a
+/* Best of repeat runs (by rate); errors are summed over every run. With ip
+ * (the full-flow phase), each run is followed at once by the in-process
+ * baseline on the server's cores for as long (one thread; the server's loop
+ * idles meanwhile): the machine's speed drifts over tens of seconds here (a
  * shared host), and a ratio of two figures measured seconds apart carries
- * that drift; the median of the adjacent pairs does not. Best run by rate
- * in *best (errors summed), pair ratios in ratio[0..repeat). */
-static void interleaved(const kb_env *e, kb_client **cl, int n, double secs, int repeat, kb_inproc *ip,
-                        run_result *best, double *ratio, kb_inproc_result *ibest) {
-    long errors = 0;
-    char last[256] = "";
-    for (int k = 0; k < repeat; k++) {
-        run_result r = run_clients(e, cl, n, secs);
-        errors += r.errors;
-        if (r.last_error[0]) snprintf(last, sizeof last, "%s", r.last_error);
-        if (k == 0 || r.rate > best->rate) *best = r;
-        pin(pthread_self(), &g_server_set);
-        kb_inproc_result i = kb_inproc_run(ip, 1, secs);
-        pin(pthread_self(), &g_all_set);
-        if (i.rate > ibest->rate) *ibest = i;
-        ratio[k] = i.rate > 0 ? r.rate / i.rate : 0;
-    }
-    best->errors = errors;
-    snprintf(best->last_error, sizeof best->last_error, "%s", last);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* Best of repeat (by rate); errors are summed over every run. */
-static run_result best_of(const kb_env *e, kb_client **cl, int n, double secs, int repeat) {
+ * that drift; the median of the adjacent pairs does not. Pair ratios go to
+ * ratio[0..repeat), the best in-process run to *ibest. */
+static run_result best_of(const kb_env *e, kb_client **cl, int n, double secs, int repeat, kb_inproc *ip,
+                          double *ratio, kb_inproc_result *ibest) {
     run_result best = {0};
     long errors = 0;
     char last[256] = "";
@@ -338,10 +315,21 @@ static run_result best_of(const kb_env *e, kb_client **cl, int n, double secs, i
         errors += r.errors;
         if (r.last_error[0]) snprintf(last, sizeof last, "%s", r.last_error);
         if (k == 0 || r.rate > best.rate) best = r;
+        if (ip == NULL) continue;
+        pin(pthread_self(), &g_server_set);
+        kb_inproc_result i = kb_inproc_run(ip, 1, secs);
+        pin(pthread_self(), &g_all_set);
+        if (i.rate > ibest->rate) *ibest = i;
+        ratio[k] = i.rate > 0 ? r.rate / i.rate : 0;
     }
     best.errors = errors;
     snprintf(best.last_error, sizeof best.last_error, "%s", last);
     return best;
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static kb_client **make_clients(const kb_env *e, int n, kb_mode mode) {
@@ -429,11 +417,10 @@ int main(int argc, char **argv) {
         env_stop(&env);
         return 2;
     }
-    run_result f = {0};
     kb_inproc_result paired = {0};
     double *pair = calloc((size_t)repeat, sizeof *pair);
     if (pair == NULL) abort();
-    interleaved(&env, cl, clients, secs, repeat, ip, &f, pair, &paired);
+    run_result f = best_of(&env, cl, clients, secs, repeat, ip, pair, &paired);
     free_clients(cl, clients);
     printf("full flow (auth, attest, resource by cookie, JWE decryption), %d clients\n", clients);
     printf("  server       %8.0f attestations/s   errors %ld%s%s\n", f.rate, f.errors, f.errors ? ": " : "",
@@ -449,7 +436,7 @@ int main(int argc, char **argv) {
         env_stop(&env);
         return 2;
     }
-    run_result b = best_of(&env, cl, clients, secs, repeat);
+    run_result b = best_of(&env, cl, clients, secs, repeat, NULL, NULL, NULL);
     free_clients(cl, clients);
     printf("resource reads with Authorization: Bearer <EAR> (verify, resource policy, read, JWE), %d clients\n",
            clients);

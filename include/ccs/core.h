@@ -106,6 +106,9 @@ typedef struct ccs_buf {
 } ccs_buf;
 
 CCS_MUST_USE ccs_status ccs_buf_reserve(ccs_buf *b, size_t extra);
+/* As ccs_buf_reserve, but grows to exactly len + extra + 1 bytes (no
+ * doubling): for one large buffer of known size. */
+CCS_MUST_USE ccs_status ccs_buf_reserve_exact(ccs_buf *b, size_t extra);
 CCS_MUST_USE ccs_status ccs_buf_append(ccs_buf *b, const void *p, size_t n);
 CCS_MUST_USE ccs_status ccs_buf_append_str(ccs_buf *b, const char *s);
 CCS_MUST_USE ccs_status ccs_buf_set(ccs_buf *b, ccs_bytes src);

@@ -53,16 +53,16 @@ static ccs_status do_layer(const side *src, const side *dst, const json_t *desc,
         return copy_blob(src, dst, desc, CCS_IMAGE_LAYER_MAX);
     }
     ccs_buf in = {0}, res = {0};
-    char digest[CCS_IMAGE_DIGEST_LEN + 1];
     ccs_status st =
         ccs_oci_blob_read(src->l, json_string_value(json_object_get(desc, "digest")), size_of(desc), CCS_IMAGE_LAYER_MAX, &in);
     if (st == CCS_OK)
         st = op == CCS_IMAGE_ENCRYPT ? ccs_ocicrypt_encrypt_layer(desc, ccs_buf_view(&in), keys, &res, out)
                                      : ccs_ocicrypt_decrypt_layer(desc, ccs_buf_view(&in), keys, &res, out);
-    if (st == CCS_OK) st = ccs_oci_blob_write(dst->l, ccs_buf_view(&res), digest);
-    if (op == CCS_IMAGE_DECRYPT && res.ptr) ccs_wipe(res.ptr, res.len);
-    ccs_buf_free(&in);
-    ccs_buf_free(&res);
+    /* *out was made from res here, digest included */
+    if (st == CCS_OK) st = ccs__oci_blob_store(dst->l, ccs_buf_view(&res), json_string_value(json_object_get(*out, "digest")));
+    if (op == CCS_IMAGE_DECRYPT) free(in.ptr); /* ciphertext: nothing to wipe */
+    else ccs_buf_free(&in);
+    ccs_buf_free(&res); /* wipes: a decrypted layer, or what was encrypted */
     return st;
 }
 

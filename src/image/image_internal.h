@@ -15,6 +15,9 @@ ccs_status ccs__image_rethrow(ccs_status st, const char *prefix);
 /* "sha256:<64 lower-case hex>" or CCS_ERR_FORMAT / CCS_ERR_UNSUPPORTED. */
 CCS_MUST_USE ccs_status ccs__image_digest_check(const char *digest);
 void ccs__image_digest_of(ccs_bytes data, char out[CCS_IMAGE_DIGEST_LEN + 1]);
+/* ccs_oci_blob_write for data whose digest the caller has just computed
+ * from these very bytes (a layer's new descriptor): not hashed again. */
+CCS_MUST_USE ccs_status ccs__oci_blob_store(const ccs_oci_layout *l, ccs_bytes data, const char *digest);
 /* A standard-base64 string member of exactly len bytes (min..max when len 0). */
 CCS_MUST_USE ccs_status ccs__image_b64_member(const json_t *o, const char *name, size_t min, size_t max, ccs_buf *out);
 

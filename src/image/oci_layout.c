@@ -136,24 +136,30 @@ ccs_status ccs_oci_blob_read(const ccs_oci_layout *l, const char *digest, int64_
                digest, (long long)size, max);
     char path[4200];
     snprintf(path, sizeof path, "%s/blobs/sha256/%s", l->dir, digest + 7);
-    ccs_buf b = {0};
+    ccs_buf tmp = {0};
+    /* Straight into an empty out (a layer is read once, not copied again). */
+    ccs_buf *b = out->len == 0 && out->ptr == NULL ? out : &tmp;
     struct stat sb;
     if (stat(path, &sb) == 0 && (uint64_t)sb.st_size > max)
         CCS_BAIL(CCS_ERR_OVERFLOW, "image: blob %s has %lld bytes (at most %zu)", digest, (long long)sb.st_size, max);
-    ccs_status st = ccs_file_read(path, max, &b);
+    ccs_status st = ccs_file_read(path, max, b);
     if (st == CCS_ERR_NOT_FOUND) st = ccs_error_set(st, CCS_HERE, "image: blob %s is not in the layout", digest);
     char got[CCS_IMAGE_DIGEST_LEN + 1];
-    if (st == CCS_OK && size >= 0 && b.len != (uint64_t)size)
+    if (st == CCS_OK && size >= 0 && b->len != (uint64_t)size)
         st = ccs_error_set(CCS_ERR_MISMATCH, CCS_HERE, "image: blob %s has %zu bytes, its descriptor says %lld", digest,
-                           b.len, (long long)size);
+                           b->len, (long long)size);
     if (st == CCS_OK) {
-        ccs__image_digest_of(ccs_buf_view(&b), got);
+        ccs__image_digest_of(ccs_buf_view(b), got);
         if (strcmp(got, digest) != 0)
             st = ccs_error_set(CCS_ERR_MISMATCH, CCS_HERE, "image: blob %s does not match its digest (content is %s)",
                                digest, got);
     }
-    if (st == CCS_OK) st = ccs_buf_append(out, b.ptr, b.len);
-    ccs_buf_free(&b);
+    if (b == out) {
+        if (st != CCS_OK) ccs_buf_free(out); /* out was empty: it is again */
+        return st;
+    }
+    if (st == CCS_OK) st = ccs_buf_append(out, tmp.ptr, tmp.len);
+    ccs_buf_free(&tmp);
     return st;
 }
 
@@ -161,6 +167,11 @@ ccs_status ccs_oci_blob_write(const ccs_oci_layout *l, ccs_bytes data, char dige
     CCS_ENSURE(l != NULL && digest != NULL && (data.ptr != NULL || data.len == 0), CCS_ERR_INVALID_ARG,
                "image: bad arguments");
     ccs__image_digest_of(data, digest);
+    return ccs__oci_blob_store(l, data, digest);
+}
+
+ccs_status ccs__oci_blob_store(const ccs_oci_layout *l, ccs_bytes data, const char *digest) {
+    CCS_TRY(ccs__image_digest_check(digest));
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/blobs/sha256", l->dir);
     CCS_TRY(mkdir_p(dir));

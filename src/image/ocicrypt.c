@@ -176,7 +176,7 @@ static ccs_status hmac_of(const uint8_t key[32], ccs_bytes data, uint8_t out[32]
 static ccs_status ctr(const privopts *p, ccs_bytes in, ccs_buf *out) {
     ccs_aes256ctr *a = NULL;
     CCS_TRY(ccs_aes256ctr_new(p->key, p->nonce, &a));
-    ccs_status st = ccs_buf_reserve(out, out->len + in.len + 1);
+    ccs_status st = ccs_buf_reserve_exact(out, in.len);
     if (st == CCS_OK) st = ccs_aes256ctr_update(a, in.ptr, in.len, out->ptr + out->len);
     if (st == CCS_OK) out->len += in.len;
     ccs_aes256ctr_free(a);

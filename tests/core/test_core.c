@@ -3,7 +3,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -234,11 +236,49 @@ static void test_errors(void **state) {
     assert_string_equal(ccs_status_name((ccs_status)9999), "unknown");
 }
 
+/* ccs_file_read: exact sizes, the max bound, an empty file, and a file
+ * whose size stat does not tell (/proc), read through the growth path. */
+static void test_file_read(void **state) {
+    (void)state;
+    char path[] = "/tmp/ccs-core-file-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    uint8_t data[20000];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 7 + 1);
+    assert_int_equal(write(fd, data, sizeof data), (ssize_t)sizeof data);
+    close(fd);
+    ccs_buf b = {0};
+    assert_int_equal(ccs_file_read(path, sizeof data, &b), CCS_OK);
+    assert_int_equal(b.len, sizeof data);
+    assert_memory_equal(b.ptr, data, sizeof data);
+    assert_int_equal(b.ptr[b.len], 0);
+    assert_int_equal(ccs_file_read(path, 1 << 20, &b), CCS_OK); /* reuses b */
+    assert_int_equal(b.len, sizeof data);
+    assert_memory_equal(b.ptr, data, sizeof data);
+    assert_int_equal(ccs_file_read(path, sizeof data - 1, &b), CCS_ERR_IO);
+    assert_non_null(strstr(ccs_error_detail(), "is larger than 19999 bytes"));
+    ccs_buf_free(&b);
+    assert_int_equal(truncate(path, 0), 0);
+    assert_int_equal(ccs_file_read(path, 10, &b), CCS_OK);
+    assert_int_equal(b.len, 0);
+    assert_non_null(b.ptr);
+    assert_int_equal(b.ptr[0], 0);
+    ccs_buf_free(&b);
+    unlink(path);
+    assert_int_equal(ccs_file_read("/proc/self/status", 1 << 20, &b), CCS_OK);
+    assert_true(b.len > 100);
+    assert_non_null(strstr((const char *)b.ptr, "Name:"));
+    assert_int_equal(b.ptr[b.len], 0);
+    assert_int_equal(ccs_file_read("/proc/self/status", 10, &b), CCS_ERR_IO);
+    ccs_buf_free(&b);
+    assert_int_equal(ccs_file_read("/nonexistent/ccs-file", 10, &b), CCS_ERR_IO);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader), cmocka_unit_test(test_sizes),  cmocka_unit_test(test_buf),
         cmocka_unit_test(test_hex),    cmocka_unit_test(test_base64), cmocka_unit_test(test_base64url),
-        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_time), cmocka_unit_test(test_file_read),
         cmocka_unit_test(test_json_raw_member), cmocka_unit_test(test_json_check_grammar), cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -49,6 +49,7 @@ bench: peers build
 	@build/default/bench/bench_he_paillier
 	@build/default/bench/bench_he_schemes
 	@build/default/bench/bench_ratls
+	@bench/image.sh
 
 clean:
 	rm -rf build

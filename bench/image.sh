@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
        [ "$1" = --help ] && exit 0 || exit 2 ;;
     esac
 done
-for tool in skopeo umoci docker-registry curl python3 openssl; do
+for tool in skopeo umoci docker-registry curl python3 openssl bc; do
     command -v "$tool" >/dev/null || { echo "bench/image.sh: $tool is not installed (scripts/install-deps.sh)" >&2; exit 2; }
 done
 CCS=$(readlink -f "$CCS")
@@ -145,7 +145,7 @@ rnd = random.Random(1)
 words = ["".join(rnd.choice("abcdefghijklmnopqrstuvwxyz_") for _ in range(rnd.randint(3, 12))) for _ in range(4096)]
 for layer in range(4):
     for f in range(600):
-        d = f"layer{layer}/usr/lib/pkg{f % 40}"
+        d = f"layer{layer}/usr/lib/l{layer}pkg{f % 40}"
         os.makedirs(d, exist_ok=True)
         n = rnd.randint(4096, 65536)
         out, size = [], 0

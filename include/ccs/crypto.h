@@ -24,6 +24,13 @@ void ccs_sha256(ccs_bytes in, uint8_t out[static CCS_SHA256_LEN]);
 void ccs_sha384(ccs_bytes in, uint8_t out[static CCS_SHA384_LEN]);
 /* SHA-256 over the concatenation of n views (no copy). */
 void ccs_sha256_v(const ccs_bytes *parts, size_t n, uint8_t out[static CCS_SHA256_LEN]);
+/* SHA-256 over data given in pieces: new, update..., final (which starts
+ * the stream again), free. */
+typedef struct ccs_sha256_stream ccs_sha256_stream;
+CCS_MUST_USE ccs_status ccs_sha256_stream_new(ccs_sha256_stream **out);
+void ccs_sha256_stream_update(ccs_sha256_stream *s, ccs_bytes data);
+void ccs_sha256_stream_final(ccs_sha256_stream *s, uint8_t out[static CCS_SHA256_LEN]);
+void ccs_sha256_stream_free(ccs_sha256_stream *s);
 
 /* Constant-time equality (CRYPTO_memcmp) for MACs, tags, nonces, tokens. */
 bool ccs_ct_eq(ccs_bytes a, ccs_bytes b);

@@ -2,6 +2,8 @@
  * context allocation of OpenSSL 3 (measurable at quote-verifier rates). */
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init/Update/Final: this file only */
 
+#include <stdlib.h>
+
 #include <openssl/sha.h>
 
 #include "crypto_internal.h"
@@ -23,4 +25,31 @@ void ccs_sha256_v(const ccs_bytes *parts, size_t n, uint8_t out[static CCS_SHA25
         if (parts[i].len > 0) SHA256_Update(&c, parts[i].ptr, parts[i].len);
     SHA256_Final(out, &c);
     OPENSSL_cleanse(&c, sizeof c);
+}
+
+struct ccs_sha256_stream {
+    SHA256_CTX c;
+};
+
+ccs_status ccs_sha256_stream_new(ccs_sha256_stream **out) {
+    CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "sha256: NULL output");
+    *out = calloc(1, sizeof **out);
+    CCS_ENSURE(*out != NULL, CCS_ERR_NOMEM, "sha256: out of memory");
+    SHA256_Init(&(*out)->c);
+    return CCS_OK;
+}
+
+void ccs_sha256_stream_update(ccs_sha256_stream *s, ccs_bytes data) {
+    if (s != NULL && data.len > 0) SHA256_Update(&s->c, data.ptr, data.len);
+}
+
+void ccs_sha256_stream_final(ccs_sha256_stream *s, uint8_t out[static CCS_SHA256_LEN]) {
+    SHA256_Final(out, &s->c);
+    SHA256_Init(&s->c);
+}
+
+void ccs_sha256_stream_free(ccs_sha256_stream *s) {
+    if (s == NULL) return;
+    OPENSSL_cleanse(s, sizeof *s);
+    free(s);
 }

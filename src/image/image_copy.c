@@ -52,17 +52,16 @@ static ccs_status do_layer(const side *src, const side *dst, const json_t *desc,
         *out = json_deep_copy(desc);
         return copy_blob(src, dst, desc, CCS_IMAGE_LAYER_MAX);
     }
+    if (op == CCS_IMAGE_DECRYPT) return ccs__ocicrypt_decrypt_blob(src->l, dst->l, desc, keys, out);
     ccs_buf in = {0}, res = {0};
     ccs_status st =
         ccs_oci_blob_read(src->l, json_string_value(json_object_get(desc, "digest")), size_of(desc), CCS_IMAGE_LAYER_MAX, &in);
     if (st == CCS_OK)
-        st = op == CCS_IMAGE_ENCRYPT ? ccs_ocicrypt_encrypt_layer(desc, ccs_buf_view(&in), keys, &res, out)
-                                     : ccs_ocicrypt_decrypt_layer(desc, ccs_buf_view(&in), keys, &res, out);
+        st = ccs_ocicrypt_encrypt_layer(desc, ccs_buf_view(&in), keys, &res, out);
     /* *out was made from res here, digest included */
     if (st == CCS_OK) st = ccs__oci_blob_store(dst->l, ccs_buf_view(&res), json_string_value(json_object_get(*out, "digest")));
-    if (op == CCS_IMAGE_DECRYPT) free(in.ptr); /* ciphertext: nothing to wipe */
-    else ccs_buf_free(&in);
-    ccs_buf_free(&res); /* wipes: a decrypted layer, or what was encrypted */
+    ccs_buf_free(&in); /* wipes: the layer that was encrypted */
+    ccs_buf_free(&res);
     return st;
 }
 

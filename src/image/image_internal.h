@@ -18,6 +18,27 @@ void ccs__image_digest_of(ccs_bytes data, char out[CCS_IMAGE_DIGEST_LEN + 1]);
 /* ccs_oci_blob_write for data whose digest the caller has just computed
  * from these very bytes (a layer's new descriptor): not hashed again. */
 CCS_MUST_USE ccs_status ccs__oci_blob_store(const ccs_oci_layout *l, ccs_bytes data, const char *digest);
+/* A blob written in pieces: its path in l (the digest checked first); a
+ * temporary file in l's blob directory (*tmp: caller passes it on); then
+ * synced, closed and renamed to the blob of digest (NULL: given up, the
+ * file removed), *tmp freed either way. */
+CCS_MUST_USE ccs_status ccs__oci_blob_path(const ccs_oci_layout *l, const char *digest, char *out, size_t cap);
+CCS_MUST_USE ccs_status ccs__oci_blob_begin(const ccs_oci_layout *l, int *fd, char **tmp);
+ccs_status ccs__oci_blob_finish(const ccs_oci_layout *l, int fd, char *tmp, const char *digest);
+/* ccs_ocicrypt_decrypt_layer from the blob of in_desc in src to a new blob
+ * in dst, streamed (ocicrypt_stream.c): the same checks, statuses and
+ * results, without the layer in memory. */
+CCS_MUST_USE ccs_status ccs__ocicrypt_decrypt_blob(const ccs_oci_layout *src, const ccs_oci_layout *dst,
+                                                   const json_t *in_desc, const ccs_image_keys *keys, json_t **desc);
+/* The pieces of ocicrypt.c the stream uses: the annotated HMAC, the layer
+ * key and nonce from the first key that opens them, and the plain layer's
+ * descriptor. */
+typedef struct ccs__ocicrypt_opts {
+    uint8_t key[32], nonce[16];
+} ccs__ocicrypt_opts;
+CCS_MUST_USE ccs_status ccs__ocicrypt_open_opts(const json_t *in_desc, const ccs_image_keys *keys, uint8_t hmac[32],
+                                                ccs__ocicrypt_opts *p);
+json_t *ccs__ocicrypt_plain_desc(const json_t *in_desc, const char *digest, size_t size);
 /* A standard-base64 string member of exactly len bytes (min..max when len 0). */
 CCS_MUST_USE ccs_status ccs__image_b64_member(const json_t *o, const char *name, size_t min, size_t max, ccs_buf *out);
 

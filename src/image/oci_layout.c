@@ -178,6 +178,41 @@ ccs_status ccs__oci_blob_store(const ccs_oci_layout *l, ccs_bytes data, const ch
     return write_atomic(dir, digest + 7, data);
 }
 
+ccs_status ccs__oci_blob_path(const ccs_oci_layout *l, const char *digest, char *out, size_t cap) {
+    CCS_TRY(ccs__image_digest_check(digest));
+    int n = snprintf(out, cap, "%s/blobs/sha256/%s", l->dir, digest + 7);
+    CCS_ENSURE(n > 0 && (size_t)n < cap, CCS_ERR_INVALID_ARG, "image: path too long");
+    return CCS_OK;
+}
+
+ccs_status ccs__oci_blob_begin(const ccs_oci_layout *l, int *fd, char **tmp) {
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/blobs/sha256", l->dir);
+    CCS_TRY(mkdir_p(dir));
+    *tmp = join(dir, ".ccs-tmp-XXXXXX");
+    CCS_ENSURE(*tmp != NULL, CCS_ERR_NOMEM, "image: no memory");
+    *fd = mkstemp(*tmp);
+    if (*fd < 0) {
+        free(*tmp);
+        *tmp = NULL;
+        CCS_BAIL(CCS_ERR_IO, "image: cannot write in %s: %s", dir, strerror(errno));
+    }
+    return CCS_OK;
+}
+
+ccs_status ccs__oci_blob_finish(const ccs_oci_layout *l, int fd, char *tmp, const char *digest) {
+    char path[4200];
+    ccs_status st = digest != NULL ? ccs__oci_blob_path(l, digest, path, sizeof path) : CCS_ERR_INVALID_ARG;
+    if (st == CCS_OK && fchmod(fd, 0644) != 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: chmod: %s", strerror(errno));
+    if (st == CCS_OK && fsync(fd) != 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: fsync: %s", strerror(errno));
+    if (close(fd) != 0 && st == CCS_OK) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: close: %s", strerror(errno));
+    if (st == CCS_OK && rename(tmp, path) != 0)
+        st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: rename to %s: %s", path, strerror(errno));
+    if (st != CCS_OK) unlink(tmp);
+    free(tmp);
+    return st;
+}
+
 static ccs_status index_load(const ccs_oci_layout *l, json_t **out) {
     char *path = join(l->dir, "index.json");
     CCS_ENSURE(path != NULL, CCS_ERR_NOMEM, "image: no memory");

@@ -98,9 +98,7 @@ static void wipe_strings(json_t *o) {
     }
 }
 
-typedef struct privopts {
-    uint8_t key[32], nonce[16];
-} privopts;
+typedef ccs__ocicrypt_opts privopts;
 
 static ccs_status privopts_parse(ccs_bytes text, privopts *p) {
     json_t *o = NULL;
@@ -185,13 +183,11 @@ static ccs_status ctr(const privopts *p, ccs_bytes in, ccs_buf *out) {
 
 /* The descriptor with a new media type, digest and size; annotations under
  * ANN_PREFIX dropped (and the member when it ends up empty). */
-static json_t *new_desc(const json_t *in, const char *media_type, ccs_bytes blob) {
-    char digest[CCS_IMAGE_DIGEST_LEN + 1];
-    ccs__image_digest_of(blob, digest);
+static json_t *desc_with(const json_t *in, const char *media_type, const char *digest, size_t size) {
     json_t *d = json_deep_copy(in), *ann = json_object_get(d, "annotations");
     if (d == NULL || json_object_set_new(d, "mediaType", json_string(media_type)) != 0 ||
         json_object_set_new(d, "digest", json_string(digest)) != 0 ||
-        json_object_set_new(d, "size", json_integer((json_int_t)blob.len)) != 0) {
+        json_object_set_new(d, "size", json_integer((json_int_t)size)) != 0) {
         json_decref(d);
         return NULL;
     }
@@ -205,31 +201,55 @@ static json_t *new_desc(const json_t *in, const char *media_type, ccs_bytes blob
     return d;
 }
 
+static json_t *new_desc(const json_t *in, const char *media_type, ccs_bytes blob) {
+    char digest[CCS_IMAGE_DIGEST_LEN + 1];
+    ccs__image_digest_of(blob, digest);
+    return desc_with(in, media_type, digest, blob.len);
+}
+
+/* The media type without "+encrypted" (checked by the caller), or NULL. */
+static bool plain_type(const json_t *in_desc, char out[256]) {
+    const char *mt = json_string_value(json_object_get(in_desc, "mediaType"));
+    size_t n = strlen(mt) - strlen(SUFFIX);
+    if (n >= 256) return false;
+    memcpy(out, mt, n);
+    out[n] = '\0';
+    return true;
+}
+
+json_t *ccs__ocicrypt_plain_desc(const json_t *in_desc, const char *digest, size_t size) {
+    char mt[256];
+    return plain_type(in_desc, mt) ? desc_with(in_desc, mt, digest, size) : NULL;
+}
+
+ccs_status ccs__ocicrypt_open_opts(const json_t *in_desc, const ccs_image_keys *keys, uint8_t hmac[32],
+                                   ccs__ocicrypt_opts *p) {
+    CCS_ENSURE(json_is_object(in_desc) && keys != NULL, CCS_ERR_INVALID_ARG, "ocicrypt: bad arguments");
+    CCS_ENSURE(ccs_ocicrypt_is_encrypted(in_desc), CCS_ERR_INVALID_ARG, "ocicrypt: the layer is not encrypted");
+    char mt[256];
+    CCS_ENSURE(plain_type(in_desc, mt), CCS_ERR_FORMAT, "ocicrypt: media type too long");
+    const json_t *ann = json_object_get(in_desc, "annotations");
+    CCS_TRY(pubopts_parse(ann, hmac));
+    return unwrap_opts(ann, keys, p);
+}
+
 ccs_status ccs_ocicrypt_decrypt_layer(const json_t *in_desc, ccs_bytes ct, const ccs_image_keys *keys, ccs_buf *pt,
                                       json_t **desc) {
     CCS_ENSURE(json_is_object(in_desc) && keys != NULL && pt != NULL && desc != NULL, CCS_ERR_INVALID_ARG,
                "ocicrypt: bad arguments");
     *desc = NULL;
-    CCS_ENSURE(ccs_ocicrypt_is_encrypted(in_desc), CCS_ERR_INVALID_ARG, "ocicrypt: the layer is not encrypted");
-    const json_t *ann = json_object_get(in_desc, "annotations");
     uint8_t want[32], got[32];
     privopts p;
-    CCS_TRY(pubopts_parse(ann, want));
-    ccs_status st = unwrap_opts(ann, keys, &p);
+    ccs_status st = ccs__ocicrypt_open_opts(in_desc, keys, want, &p);
     if (st == CCS_OK) st = hmac_of(p.key, ct, got);
     if (st == CCS_OK && !ccs_ct_eq(ccs_bytes_of(want, 32), ccs_bytes_of(got, 32)))
         st = ccs_error_set(CCS_ERR_SIGNATURE, CCS_HERE,
                            "ocicrypt: the layer's HMAC does not match: altered ciphertext (nothing was decrypted)");
     size_t before = pt->len;
     if (st == CCS_OK) st = ctr(&p, ct, pt);
-    const char *mt = json_string_value(json_object_get(in_desc, "mediaType"));
-    char plain_mt[256];
-    size_t n = strlen(mt) - strlen(SUFFIX);
-    if (st == CCS_OK && n >= sizeof plain_mt) st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ocicrypt: media type too long");
-    if (st == CCS_OK) {
-        memcpy(plain_mt, mt, n);
-        plain_mt[n] = '\0';
-        *desc = new_desc(in_desc, plain_mt, ccs_bytes_of(pt->ptr + before, pt->len - before));
+    char mt[256];
+    if (st == CCS_OK && plain_type(in_desc, mt)) {
+        *desc = new_desc(in_desc, mt, ccs_bytes_of(pt->ptr + before, pt->len - before));
         if (*desc == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ocicrypt: no memory");
     }
     if (st != CCS_OK && pt->len > before) {

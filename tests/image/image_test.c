@@ -289,6 +289,108 @@ static void test_layout_refusals(void **state) {
     assert_st(ccs_oci_ref_parse("oci:dir:", &d, &t), CCS_ERR_FORMAT);
 }
 
+/* The path tmpdir(name) gave, left as it is. */
+static const char *tpath(const char *name) {
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s-%d", CCS_TEST_TMP, name, (int)getpid());
+    return path;
+}
+
+/* A one-layer layout in dir (tag v1) whose layer is n pseudo-random bytes. */
+static void make_layout_of(const char *dir, size_t n) {
+    ccs_oci_layout *l = NULL;
+    assert_st(ccs_oci_layout_open(dir, true, &l), CCS_OK);
+    uint8_t *p = malloc(n ? n : 1);
+    assert_non_null(p);
+    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)((i * 2654435761u) >> 13);
+    char ld[CCS_IMAGE_DIGEST_LEN + 1], cd[CCS_IMAGE_DIGEST_LEN + 1], md[CCS_IMAGE_DIGEST_LEN + 1];
+    assert_st(ccs_oci_blob_write(l, ccs_bytes_of(p, n), ld), CCS_OK);
+    free(p);
+    char cfg[256], man[1024];
+    snprintf(cfg, sizeof cfg, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}", ld);
+    assert_st(ccs_oci_blob_write(l, ccs_bytes_str(cfg), cd), CCS_OK);
+    snprintf(man, sizeof man,
+             "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
+             "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[{\"mediaType\":"
+             "\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%zu}]}",
+             cd, strlen(cfg), ld, n);
+    assert_st(ccs_oci_blob_write(l, ccs_bytes_str(man), md), CCS_OK);
+    json_t *d = json_pack("{s:s,s:s,s:I}", "mediaType", "application/vnd.oci.image.manifest.v1+json", "digest", md,
+                          "size", (json_int_t)strlen(man));
+    assert_st(ccs_oci_index_put(l, "v1", d), CCS_OK);
+    json_decref(d);
+    ccs_oci_layout_free(l);
+}
+
+/* The encrypted layer's blob path in layout dir (tag v1). */
+static void enc_blob_path(const char *dir, char *out, size_t cap) {
+    ccs_oci_layout *l = NULL;
+    json_t *d = NULL, *m = NULL;
+    ccs_buf b = {0};
+    assert_st(ccs_oci_layout_open(dir, false, &l), CCS_OK);
+    assert_st(ccs_oci_index_find(l, "v1", &d), CCS_OK);
+    assert_st(ccs_oci_blob_read(l, json_string_value(json_object_get(d, "digest")), -1, 1 << 20, &b), CCS_OK);
+    m = json_loadb((const char *)b.ptr, b.len, 0, NULL);
+    assert_non_null(m);
+    const char *ld = json_string_value(json_object_get(json_array_get(json_object_get(m, "layers"), 0), "digest"));
+    snprintf(out, cap, "%s/blobs/sha256/%s", dir, ld + 7);
+    json_decref(m);
+    json_decref(d);
+    ccs_buf_free(&b);
+    ccs_oci_layout_free(l);
+}
+
+/* Layout-to-layout decryption streams the layer in 1 MiB chunks on two
+ * threads: empty, exactly one chunk, and several chunks with a ragged end
+ * come back byte for byte; a changed or truncated encrypted blob is refused
+ * with the in-memory path's errors and nothing is tagged. */
+static void test_stream_decrypt(void **state) {
+    (void)state;
+    static const size_t sizes[] = {0, 1 << 20, (5u << 19) + 3};
+    ccs_image_keys pubs = keys_of(2, 3), priv = keys_of(0, -1);
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        char name[64], a[600], ar[640], br[640], cr[640], xr[640];
+        snprintf(name, sizeof name, "sp%zu", i);
+        snprintf(a, sizeof a, "%s", tmpdir(name));
+        make_layout_of(a, sizes[i]);
+        snprintf(ar, sizeof ar, "oci:%s:v1", a);
+        snprintf(name, sizeof name, "se%zu", i), snprintf(br, sizeof br, "oci:%s:v1", tmpdir(name));
+        snprintf(name, sizeof name, "sd%zu", i), snprintf(cr, sizeof cr, "oci:%s:v1", tmpdir(name));
+        snprintf(name, sizeof name, "sc%zu", i), snprintf(xr, sizeof xr, "oci:%s:v1", tmpdir(name));
+        ccs_image_copy_result r0, r1, r2;
+        assert_st(ccs_image_copy(ar, xr, CCS_IMAGE_DECRYPT, &priv, &r0), CCS_OK); /* nothing to decrypt: a copy */
+        assert_int_equal(r0.transformed, 0);
+        assert_st(ccs_image_copy(ar, br, CCS_IMAGE_ENCRYPT, &pubs, &r1), CCS_OK);
+        assert_st(ccs_image_copy(br, cr, CCS_IMAGE_DECRYPT, &priv, &r2), CCS_OK);
+        assert_int_equal(r2.transformed, 1);
+        assert_string_equal(r0.manifest_digest, r2.manifest_digest);
+    }
+    /* Refusals on the largest: a flipped byte, then a truncated blob. */
+    char path[800], dr[640];
+    enc_blob_path(tpath("se2"), path, sizeof path);
+    ccs_buf blob = {0};
+    assert_st(ccs_file_read(path, 1 << 23, &blob), CCS_OK);
+    blob.ptr[blob.len / 2] ^= 1;
+    assert_st(ccs_file_write(path, ccs_buf_view(&blob)), CCS_OK);
+    snprintf(dr, sizeof dr, "oci:%s:v1", tmpdir("sd-bad"));
+    char br[640];
+    snprintf(br, sizeof br, "oci:%s:v1", tpath("se2"));
+    ccs_image_copy_result r;
+    assert_st(ccs_image_copy(br, dr, CCS_IMAGE_DECRYPT, &priv, &r), CCS_ERR_MISMATCH);
+    assert_non_null(strstr(ccs_error_detail(), "does not match its digest"));
+    assert_st(ccs_file_write(path, ccs_bytes_of(blob.ptr, blob.len - 1)), CCS_OK);
+    assert_st(ccs_image_copy(br, dr, CCS_IMAGE_DECRYPT, &priv, &r), CCS_ERR_MISMATCH);
+    assert_non_null(strstr(ccs_error_detail(), "its descriptor says"));
+    assert_int_equal(unlink(path), 0);
+    assert_st(ccs_image_copy(br, dr, CCS_IMAGE_DECRYPT, &priv, &r), CCS_ERR_NOT_FOUND);
+    ccs_buf_free(&blob);
+    ccs_oci_layout *l = NULL;
+    json_t *d = NULL;
+    assert_st(ccs_oci_layout_open(tpath("sd-bad"), false, &l), CCS_OK);
+    assert_st(ccs_oci_index_find(l, "v1", &d), CCS_ERR_NOT_FOUND);
+    ccs_oci_layout_free(l);
+}
+
 /* The other groups of test_image, one per file. */
 int test_group_image_aa(void); /* aa_test.c */
 int test_group_image_sign(void); /* sign_test.c */
@@ -297,7 +399,7 @@ int test_group_image_registry(void); /* registry_test.c */
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_layer_round_trips),    cmocka_unit_test(test_layer_refusals),
+        cmocka_unit_test(test_layer_round_trips), cmocka_unit_test(test_stream_decrypt),    cmocka_unit_test(test_layer_refusals),
         cmocka_unit_test(test_annotation_refusals),  cmocka_unit_test(test_skopeo_image),
         cmocka_unit_test(test_encrypt_then_decrypt_image), cmocka_unit_test(test_layout_refusals),
     };

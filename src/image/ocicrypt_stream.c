@@ -6,9 +6,9 @@
  *      and computes the HMAC. Errors in the order of the in-memory path:
  *      size, digest, key, HMAC. Nothing is decrypted before both pass.
  *   2. This thread decrypts 1 MiB chunks (AES-256-CTR) into two buffers in
- *      turn; the second thread hashes each decrypted chunk (the new
- *      descriptor's digest) and writes it to a temporary file in the
- *      destination, which is synced and renamed to the digest at the end.
+ *      turn and writes each to a temporary file in the destination (synced
+ *      and renamed to the digest at the end); the second thread hashes each
+ *      decrypted chunk (the new descriptor's digest).
  * Three SHA-256 passes are the cost (the blob's digest binds the ciphertext
  * to its manifest even against another recipient who knows the layer key;
  * the HMAC is ocicrypt's check; the new descriptor needs the plaintext's
@@ -108,7 +108,7 @@ static ccs_status check_blob(const json_t *desc, const mapped *m, const ccs_imag
     return st;
 }
 
-/* ---- 2. decrypt here, hash and write on the second thread ---- */
+/* ---- 2. decrypt and write here, hash on the second thread ---- */
 
 typedef struct writer {
     pthread_mutex_t mu;
@@ -118,18 +118,23 @@ typedef struct writer {
     size_t produced, consumed; /* chunks handed over and done */
     bool done;
     int fd;
+    off_t written;
     ccs_sha256_stream *h;
     int err; /* errno of a failed write, 0 when none */
 } writer;
 
+/* Here, beside the decryption: the chunk goes to the file, and its
+ * writeback to the disk starts at once (sync_file_range), so that the
+ * closing fsync finds little left to write. */
 static void write_chunk(writer *w, const uint8_t *p, size_t n) {
-    ccs_sha256_stream_update(w->h, ccs_bytes_of(p, n));
+    off_t at = w->written;
     while (w->err == 0 && n > 0) {
         ssize_t k = write(w->fd, p, n);
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) w->err = k < 0 ? errno : EIO;
-        else p += k, n -= (size_t)k;
+        else p += k, n -= (size_t)k, w->written += k;
     }
+    if (w->err == 0 && w->written > at) (void)sync_file_range(w->fd, at, w->written - at, SYNC_FILE_RANGE_WRITE);
 }
 
 static void *writer_main(void *arg) {
@@ -140,7 +145,7 @@ static void *writer_main(void *arg) {
         if (w->consumed == w->produced) break; /* done, and every chunk written */
         size_t k = w->consumed % 2;
         pthread_mutex_unlock(&w->mu);
-        write_chunk(w, w->buf[k], w->len[k]);
+        ccs_sha256_stream_update(w->h, ccs_bytes_of(w->buf[k], w->len[k]));
         pthread_mutex_lock(&w->mu);
         w->consumed++;
         pthread_cond_broadcast(&w->cv);
@@ -190,6 +195,7 @@ static ccs_status decrypt_to(const mapped *m, const ccs__ocicrypt_opts *p, int f
     for (size_t off = 0; st == CCS_OK && off < m->n;) {
         size_t n = m->n - off < CHUNK ? m->n - off : CHUNK, k = next_slot(&w);
         st = ccs_aes256ctr_update(a, m->p + off, n, w.buf[k]);
+        if (st == CCS_OK) write_chunk(&w, w.buf[k], n);
         if (st == CCS_OK) hand_over(&w, k, n, false);
         off += n;
     }

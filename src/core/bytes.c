@@ -34,17 +34,8 @@ static void wipe(void *p, size_t n) {
     if (p != NULL && n > 0) explicit_bzero(p, n);
 }
 
-ccs_status ccs_buf_reserve(ccs_buf *b, size_t extra) {
-    size_t need = 0;
-    CCS_ENSURE(b != NULL, CCS_ERR_INVALID_ARG, "buf is NULL");
-    CCS_TRY(ccs_size_add(b->len, extra, &need));
-    CCS_TRY(ccs_size_add(need, 1, &need)); /* room for a NUL terminator */
-    if (need <= b->cap) return CCS_OK;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < need) {
-        if (cap > SIZE_MAX / 2) { cap = need; break; }
-        cap *= 2;
-    }
+/* Moves b into a new allocation of cap bytes (cap > b->len). */
+static ccs_status grow(ccs_buf *b, size_t cap) {
     uint8_t *p = malloc(cap);
     CCS_ENSURE(p != NULL, CCS_ERR_NOMEM, "out of memory");
     if (b->ptr) {
@@ -57,22 +48,29 @@ ccs_status ccs_buf_reserve(ccs_buf *b, size_t extra) {
     return CCS_OK;
 }
 
+/* len + extra + 1 (room for a NUL terminator) in *need. */
+static ccs_status needed(const ccs_buf *b, size_t extra, size_t *need) {
+    CCS_ENSURE(b != NULL, CCS_ERR_INVALID_ARG, "buf is NULL");
+    CCS_TRY(ccs_size_add(b->len, extra, need));
+    return ccs_size_add(*need, 1, need);
+}
+
+ccs_status ccs_buf_reserve(ccs_buf *b, size_t extra) {
+    size_t need = 0;
+    CCS_TRY(needed(b, extra, &need));
+    if (need <= b->cap) return CCS_OK;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2) { cap = need; break; }
+        cap *= 2;
+    }
+    return grow(b, cap);
+}
+
 ccs_status ccs_buf_reserve_exact(ccs_buf *b, size_t extra) {
     size_t need = 0;
-    CCS_ENSURE(b != NULL, CCS_ERR_INVALID_ARG, "buf is NULL");
-    CCS_TRY(ccs_size_add(b->len, extra, &need));
-    CCS_TRY(ccs_size_add(need, 1, &need));
-    if (need <= b->cap) return CCS_OK;
-    uint8_t *p = malloc(need);
-    CCS_ENSURE(p != NULL, CCS_ERR_NOMEM, "out of memory");
-    if (b->ptr) {
-        memcpy(p, b->ptr, b->len);
-        wipe(b->ptr, b->cap);
-        free(b->ptr);
-    }
-    b->ptr = p;
-    b->cap = need;
-    return CCS_OK;
+    CCS_TRY(needed(b, extra, &need));
+    return need <= b->cap ? CCS_OK : grow(b, need);
 }
 
 ccs_status ccs_buf_append(ccs_buf *b, const void *p, size_t n) {

@@ -25,6 +25,8 @@ CCS_MUST_USE ccs_status ccs__oci_blob_store(const ccs_oci_layout *l, ccs_bytes d
 CCS_MUST_USE ccs_status ccs__oci_blob_path(const ccs_oci_layout *l, const char *digest, char *out, size_t cap);
 CCS_MUST_USE ccs_status ccs__oci_blob_begin(const ccs_oci_layout *l, int *fd, char **tmp);
 ccs_status ccs__oci_blob_finish(const ccs_oci_layout *l, int fd, char *tmp, const char *digest);
+/* write(2) until all of p is written (EINTR retried): 0, or the errno. */
+int ccs__image_write_all(int fd, const uint8_t *p, size_t n);
 /* ccs_ocicrypt_decrypt_layer from the blob of in_desc in src to a new blob
  * in dst, streamed (ocicrypt_stream.c): the same checks, statuses and
  * results, without the layer in memory. */

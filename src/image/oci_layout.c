@@ -49,26 +49,58 @@ static ccs_status mkdir_p(const char *dir) {
     return CCS_OK;
 }
 
-/* Writes data to dir/name through a temporary file and rename(2). */
-static ccs_status write_atomic(const char *dir, const char *name, ccs_bytes data) {
-    char *path = join(dir, name), *tmp = join(dir, ".ccs-tmp-XXXXXX");
-    ccs_status st = path && tmp ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "image: no memory");
-    int fd = st == CCS_OK ? mkstemp(tmp) : -1;
-    if (st == CCS_OK && fd < 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: cannot write in %s: %s", dir, strerror(errno));
-    for (size_t off = 0; st == CCS_OK && off < data.len;) {
-        ssize_t w = write(fd, data.ptr + off, data.len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: write %s: %s", path, strerror(errno));
-        else off += (size_t)w;
+/* The mkstemp(3) template of a blob or index being written. */
+#define TMP_NAME ".ccs-tmp-XXXXXX"
+
+/* A new temporary file in dir: *fd and *tmp (its path, the caller's). */
+static ccs_status tmp_open(const char *dir, int *fd, char **tmp) {
+    *tmp = join(dir, TMP_NAME);
+    CCS_ENSURE(*tmp != NULL, CCS_ERR_NOMEM, "image: no memory");
+    *fd = mkstemp(*tmp);
+    if (*fd < 0) {
+        free(*tmp);
+        *tmp = NULL;
+        CCS_BAIL(CCS_ERR_IO, "image: cannot write in %s: %s", dir, strerror(errno));
     }
+    return CCS_OK;
+}
+
+/* Syncs and closes fd, then renames tmp to path; path NULL (or a failure)
+ * removes tmp instead. tmp is freed either way. */
+static ccs_status tmp_commit(int fd, char *tmp, const char *path) {
+    ccs_status st = path != NULL ? CCS_OK : CCS_ERR_INVALID_ARG;
     if (st == CCS_OK && fchmod(fd, 0644) != 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: chmod: %s", strerror(errno));
     if (st == CCS_OK && fsync(fd) != 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: fsync: %s", strerror(errno));
-    if (fd >= 0 && close(fd) != 0 && st == CCS_OK) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: close: %s", strerror(errno));
+    if (close(fd) != 0 && st == CCS_OK) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: close: %s", strerror(errno));
     if (st == CCS_OK && rename(tmp, path) != 0)
         st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: rename to %s: %s", path, strerror(errno));
-    if (st != CCS_OK && fd >= 0) unlink(tmp);
-    free(path);
+    if (st != CCS_OK) unlink(tmp);
     free(tmp);
+    return st;
+}
+
+int ccs__image_write_all(int fd, const uint8_t *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return w < 0 ? errno : EIO;
+        p += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Writes data to dir/name through a temporary file and rename(2). */
+static ccs_status write_atomic(const char *dir, const char *name, ccs_bytes data) {
+    char *path = join(dir, name), *tmp = NULL;
+    int fd = -1;
+    ccs_status st = path != NULL ? tmp_open(dir, &fd, &tmp) : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "image: no memory");
+    int err = st == CCS_OK ? ccs__image_write_all(fd, data.ptr, data.len) : 0;
+    if (err != 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: write %s: %s", path, strerror(err));
+    if (tmp != NULL) {
+        ccs_status fin = tmp_commit(fd, tmp, st == CCS_OK ? path : NULL);
+        if (st == CCS_OK) st = fin;
+    }
+    free(path);
     return st;
 }
 
@@ -189,28 +221,13 @@ ccs_status ccs__oci_blob_begin(const ccs_oci_layout *l, int *fd, char **tmp) {
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/blobs/sha256", l->dir);
     CCS_TRY(mkdir_p(dir));
-    *tmp = join(dir, ".ccs-tmp-XXXXXX");
-    CCS_ENSURE(*tmp != NULL, CCS_ERR_NOMEM, "image: no memory");
-    *fd = mkstemp(*tmp);
-    if (*fd < 0) {
-        free(*tmp);
-        *tmp = NULL;
-        CCS_BAIL(CCS_ERR_IO, "image: cannot write in %s: %s", dir, strerror(errno));
-    }
-    return CCS_OK;
+    return tmp_open(dir, fd, tmp);
 }
 
 ccs_status ccs__oci_blob_finish(const ccs_oci_layout *l, int fd, char *tmp, const char *digest) {
     char path[4200];
-    ccs_status st = digest != NULL ? ccs__oci_blob_path(l, digest, path, sizeof path) : CCS_ERR_INVALID_ARG;
-    if (st == CCS_OK && fchmod(fd, 0644) != 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: chmod: %s", strerror(errno));
-    if (st == CCS_OK && fsync(fd) != 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: fsync: %s", strerror(errno));
-    if (close(fd) != 0 && st == CCS_OK) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: close: %s", strerror(errno));
-    if (st == CCS_OK && rename(tmp, path) != 0)
-        st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: rename to %s: %s", path, strerror(errno));
-    if (st != CCS_OK) unlink(tmp);
-    free(tmp);
-    return st;
+    bool named = digest != NULL && ccs__oci_blob_path(l, digest, path, sizeof path) == CCS_OK;
+    return tmp_commit(fd, tmp, named ? path : NULL);
 }
 
 static ccs_status index_load(const ccs_oci_layout *l, json_t **out) {

@@ -127,14 +127,10 @@ typedef struct writer {
  * writeback to the disk starts at once (sync_file_range), so that the
  * closing fsync finds little left to write. */
 static void write_chunk(writer *w, const uint8_t *p, size_t n) {
-    off_t at = w->written;
-    while (w->err == 0 && n > 0) {
-        ssize_t k = write(w->fd, p, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) w->err = k < 0 ? errno : EIO;
-        else p += k, n -= (size_t)k, w->written += k;
-    }
-    if (w->err == 0 && w->written > at) (void)sync_file_range(w->fd, at, w->written - at, SYNC_FILE_RANGE_WRITE);
+    if (w->err != 0 || n == 0) return;
+    w->err = ccs__image_write_all(w->fd, p, n);
+    if (w->err == 0) (void)sync_file_range(w->fd, w->written, (off_t)n, SYNC_FILE_RANGE_WRITE);
+    w->written += (off_t)n;
 }
 
 static void *writer_main(void *arg) {

@@ -42,7 +42,6 @@ static ccs_status wrap_ec(const json_t *key, const ccs_pubkey *ec, json_t *jwe, 
         st = ccs_error_set(CCS_ERR_INTERNAL, CCS_HERE, "jwe: libjose gave no epk");
     if (st == CCS_OK && (json_object_set(prot, "epk", epk) != 0 || json_object_del(jwe, "header") != 0))
         st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
-    if (kb.ptr != NULL) ccs_wipe(kb.ptr, kb.len);
     ccs_buf_free(&kb);
     ccs__kbs_wipe_jwk(cek);
     json_decref(cek);

@@ -105,7 +105,7 @@ want_stderr_has "no key opens this layer"
 [[ -f nokey/index.json ]] && grep -q '"v1"' nokey/index.json && fail "the destination was tagged"
 end_case
 
-begin "an altered encrypted layer: refused (its digest; the HMAC is checked in the unit tests), exit 1"
+begin "an altered encrypted layer: refused by its digest, exit 1"
 cp -r plain-cenc altered
 L=$(layers altered | cut -d' ' -f1 | cut -d: -f2)
 python3 - "altered/blobs/sha256/$L" <<'PY'
@@ -115,6 +115,37 @@ PY
 run_ccs image decrypt oci:altered:v1 oci:altered-dec:v1 --key "$K/rsa.pem"
 want_rc 1
 want_stderr_has "does not match its digest"
+end_case
+
+begin "an altered layer whose descriptor was rewritten to match: the HMAC refuses, nothing stored, no temporary left"
+cp -r plain-cenc rehashed
+python3 - rehashed <<'PY'
+import hashlib, json, os, sys
+d = sys.argv[1]
+blob = lambda h: os.path.join(d, "blobs", "sha256", h)
+def put(data):
+    h = hashlib.sha256(data).hexdigest()
+    open(blob(h), "wb").write(data)
+    return h
+idx = json.load(open(os.path.join(d, "index.json")))
+m = [x for x in idx["manifests"] if x.get("annotations", {}).get("org.opencontainers.image.ref.name") == "v1"][0]
+man = json.load(open(blob(m["digest"].split(":")[1])))
+layer = man["layers"][0]
+b = bytearray(open(blob(layer["digest"].split(":")[1]), "rb").read()); b[100] ^= 1
+layer["digest"] = "sha256:" + put(bytes(b))
+mb = json.dumps(man).encode()
+m["digest"], m["size"] = "sha256:" + put(mb), len(mb)
+json.dump(idx, open(os.path.join(d, "index.json"), "w"))
+PY
+run_ccs image decrypt oci:rehashed:v1 oci:rehashed-dec:v1 --key "$K/rsa.pem"
+want_rc 1
+want_stderr_has "the layer's HMAC does not match"
+want_stderr_has "its decryption was discarded"
+[[ -n "$(find rehashed-dec -name '.ccs-tmp*' 2>/dev/null)" ]] && fail "a temporary file was left"
+[[ -f rehashed-dec/index.json ]] && grep -q '"v1"' rehashed-dec/index.json && fail "the destination was tagged"
+for l in $(layers plain); do
+    [[ -e rehashed-dec/blobs/sha256/${l#sha256:} ]] && fail "a decrypted layer was stored"
+done
 end_case
 
 begin "usage: missing --key, unknown verb, an unknown transport"

@@ -61,4 +61,12 @@ void ccs__x509_cache_put(const uint8_t key[32], X509 *x);
 /* Wraps an X509 (takes ownership of one reference) into a ccs_x509. */
 ccs_status ccs__x509_wrap(X509 *x, ccs_x509 **out);
 
+/* AES-256-CTR on VAES (aes256ctr_vaes.c), for ccs_aes256ctr when the CPU
+ * has it: the AES-NI key schedule; one key-stream block (counter: [0] the
+ * high 64 bits, [1] the low, advanced with carry); nb whole blocks. */
+bool ccs__cpu_has_vaes512(void);
+void ccs__aes256_expand(const uint8_t key[32], uint8_t rk[15][16]);
+void ccs__aes256_ctr_block(const uint8_t rk[15][16], uint64_t ctr[2], uint8_t ks[16]);
+void ccs__aes256_ctr_vaes(const uint8_t rk[15][16], uint64_t ctr[2], const uint8_t *in, uint8_t *out, size_t nb);
+
 #endif

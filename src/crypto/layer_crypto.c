@@ -3,6 +3,7 @@
  * the JOSE Concat KDF (RFC 7518 4.6.2), RSA-OAEP decryption with a PEM
  * private key and the modulus/exponent of an RSA public key. Streaming
  * contexts, because layers are large. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -17,14 +18,40 @@
 
 /* ---- AES-256-CTR ---- */
 
+/* With VAES (and not CCS_AES_VAES=0 in the environment) our own kernel
+ * (aes256ctr_vaes.c); otherwise OpenSSL's. */
 struct ccs_aes256ctr {
     EVP_CIPHER_CTX *c;
+    bool vaes;
+    uint8_t rk[15][16];
+    uint64_t ctr[2]; /* the next counter block: high, low */
+    uint8_t ks[16];  /* key stream of a block begun by an uneven update */
+    size_t ks_used;  /* bytes of ks used; 16: none left */
 };
+
+static bool use_vaes(void) {
+    const char *e = getenv("CCS_AES_VAES");
+    return !(e != NULL && strcmp(e, "0") == 0) && ccs__cpu_has_vaes512();
+}
+
+static uint64_t get64be(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+    return v;
+}
 
 ccs_status ccs_aes256ctr_new(const uint8_t key[static 32], const uint8_t iv[static 16], ccs_aes256ctr **out) {
     CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "aes-ctr: NULL output");
     ccs_aes256ctr *a = OPENSSL_zalloc(sizeof *a);
     if (a == NULL) CCS_BAIL(CCS_ERR_NOMEM, "aes-ctr: no memory");
+    a->vaes = use_vaes();
+    if (a->vaes) {
+        ccs__aes256_expand(key, a->rk);
+        a->ctr[0] = get64be(iv), a->ctr[1] = get64be(iv + 8);
+        a->ks_used = 16;
+        *out = a;
+        return CCS_OK;
+    }
     a->c = EVP_CIPHER_CTX_new();
     if (a->c == NULL || EVP_EncryptInit_ex(a->c, EVP_aes_256_ctr(), NULL, key, iv) != 1) {
         ccs_aes256ctr_free(a);
@@ -34,8 +61,23 @@ ccs_status ccs_aes256ctr_new(const uint8_t key[static 32], const uint8_t iv[stat
     return CCS_OK;
 }
 
+static void vaes_update(ccs_aes256ctr *a, const uint8_t *in, size_t len, uint8_t *out) {
+    for (; len > 0 && a->ks_used < 16; len--) *out++ = *in++ ^ a->ks[a->ks_used++];
+    size_t nb = len / 16;
+    if (nb > 0) ccs__aes256_ctr_vaes(a->rk, a->ctr, in, out, nb);
+    in += nb * 16, out += nb * 16, len -= nb * 16;
+    if (len > 0) {
+        ccs__aes256_ctr_block(a->rk, a->ctr, a->ks);
+        for (a->ks_used = 0; len > 0; len--) *out++ = *in++ ^ a->ks[a->ks_used++];
+    }
+}
+
 ccs_status ccs_aes256ctr_update(ccs_aes256ctr *a, const uint8_t *in, size_t len, uint8_t *out) {
     CCS_ENSURE(a != NULL && (len == 0 || (in != NULL && out != NULL)), CCS_ERR_INVALID_ARG, "aes-ctr: bad arguments");
+    if (a->vaes) {
+        vaes_update(a, in, len, out);
+        return CCS_OK;
+    }
     while (len > 0) { /* EVP takes int lengths */
         int chunk = len > (1u << 30) ? (1 << 30) : (int)len, n = 0;
         if (EVP_EncryptUpdate(a->c, out, &n, in, chunk) != 1 || n != chunk)
@@ -48,7 +90,7 @@ ccs_status ccs_aes256ctr_update(ccs_aes256ctr *a, const uint8_t *in, size_t len,
 void ccs_aes256ctr_free(ccs_aes256ctr *a) {
     if (a == NULL) return;
     EVP_CIPHER_CTX_free(a->c); /* clears the key schedule */
-    OPENSSL_free(a);
+    OPENSSL_clear_free(a, sizeof *a); /* and ours */
 }
 
 /* ---- HMAC-SHA256 ---- */

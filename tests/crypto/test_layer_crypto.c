@@ -34,6 +34,49 @@ static void test_aes256ctr(void **state) {
     assert_int_equal(ccs_aes256ctr_update(NULL, pt, 1, got), CCS_ERR_INVALID_ARG);
 }
 
+/* The VAES kernel against OpenSSL's (CCS_AES_VAES=0): lengths across the
+ * 16-block steps, uneven pieces, and counters whose low half (or all 128
+ * bits) wraps inside a step, at a step's edge and in the single blocks. */
+static void ctr_with(const char *vaes, const uint8_t iv[16], const uint8_t *in, size_t n, size_t piece, uint8_t *out) {
+    static const uint8_t key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+    assert_int_equal(setenv("CCS_AES_VAES", vaes, 1), 0);
+    ccs_aes256ctr *a = NULL;
+    assert_int_equal(ccs_aes256ctr_new(key, iv, &a), CCS_OK);
+    for (size_t off = 0; off < n; off += piece)
+        assert_int_equal(ccs_aes256ctr_update(a, in + off, n - off < piece ? n - off : piece, out + off), CCS_OK);
+    ccs_aes256ctr_free(a);
+}
+
+static void test_aes256ctr_paths(void **state) {
+    (void)state;
+    enum { N = 16 * 300 + 5 };
+    uint8_t *in = malloc(N), *want = malloc(N), *got = malloc(N);
+    assert_non_null(in), assert_non_null(want), assert_non_null(got);
+    for (size_t i = 0; i < N; i++) in[i] = (uint8_t)(i * 29 + 3);
+    static const uint8_t lows[][8] = {
+        {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf8},
+        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xef}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x10},
+        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, {0x12, 0x34, 0x56, 0x78, 0xff, 0xff, 0xff, 0xff}};
+    static const size_t lens[] = {0, 1, 15, 16, 17, 255, 256, 257, 4096, N};
+    static const size_t pieces[] = {1, 13, 16, 100, 256, 1000, N};
+    for (size_t h = 0; h < 2; h++)
+        for (size_t l = 0; l < sizeof lows / sizeof *lows; l++) {
+            uint8_t iv[16];
+            memset(iv, h ? 0xff : 0x5a, 8); /* an all-ones high half: the 128-bit counter wraps to 0 */
+            memcpy(iv + 8, lows[l], 8);
+            for (size_t k = 0; k < sizeof lens / sizeof *lens; k++) {
+                size_t piece = pieces[(k + l) % (sizeof pieces / sizeof *pieces)];
+                if (lens[k] > 300 && piece == 1) piece = 7;
+                ctr_with("0", iv, in, lens[k], N, want);
+                ctr_with("1", iv, in, lens[k], piece, got);
+                if (lens[k] > 0) assert_memory_equal(got, want, lens[k]);
+            }
+        }
+    assert_int_equal(unsetenv("CCS_AES_VAES"), 0);
+    free(in), free(want), free(got);
+}
+
 static void test_hmac256(void **state) {
     (void)state;
     uint8_t want[32], got[32];
@@ -163,6 +206,7 @@ static void test_rsa_pem(void **state) {
 int test_group_layer_crypto(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_aes256ctr),
+        cmocka_unit_test(test_aes256ctr_paths),
         cmocka_unit_test(test_hmac256),
         cmocka_unit_test(test_sha256_hmac),
         cmocka_unit_test(test_concat_kdf),

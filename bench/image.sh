@@ -8,6 +8,7 @@
 #     decrypted layout from it, alternated, R times each. MB/s = layer bytes
 #     / wall seconds of the whole command (read, HMAC check, decryption,
 #     digest check, write); both outputs must equal the original layer.
+#     Each command starts after a sync: no writeback of the other's output.
 #  2. Pull and unpack: a 4-layer gzip image (text-like files) pushed by
 #     skopeo to Debian's docker-registry on 127.0.0.1; `ccs image pull
 #     --unpack` against `skopeo copy` + `umoci unpack`, alternated, R times.
@@ -118,7 +119,9 @@ skopeo copy -q --dest-oci-accept-uncompressed-layers --encryption-key jwe:pub.pe
 WANT=$(layers big)
 for _ in $(seq 1 "$REPEAT"); do
     rm -rf dec-ccs dec-skopeo
+    sync # neither command pays for the writeback of the other's output
     timed decrypt-ccs "$CCS" image decrypt oci:enc:v1 oci:dec-ccs:v1 --key key.pem
+    sync
     timed decrypt-skopeo skopeo copy -q --dest-oci-accept-uncompressed-layers --decryption-key key.pem \
         oci:enc:v1 oci:dec-skopeo:v1
     [ "$(layers dec-ccs)" = "$WANT" ] || { echo "bench/image.sh: ccs's decrypted layer differs" >&2; exit 1; }

@@ -37,7 +37,11 @@ CCS_MUST_USE ccs_status ccs__ocicrypt_decrypt_blob(const ccs_oci_layout *src, co
  * descriptor. */
 typedef struct ccs__ocicrypt_opts {
     uint8_t key[32], nonce[16];
+    char digest[CCS_IMAGE_DIGEST_LEN + 1]; /* the plain layer's, as the encryptor recorded it; "" if absent */
 } ccs__ocicrypt_opts;
+/* CCS_ERR_MISMATCH unless the decrypted layer's digest is the one its
+ * private options recorded (when they recorded one). */
+CCS_MUST_USE ccs_status ccs__ocicrypt_check_plain(const ccs__ocicrypt_opts *p, const char *digest);
 CCS_MUST_USE ccs_status ccs__ocicrypt_open_opts(const json_t *in_desc, const ccs_image_keys *keys, uint8_t hmac[32],
                                                 ccs__ocicrypt_opts *p);
 json_t *ccs__ocicrypt_plain_desc(const json_t *in_desc, const char *digest, size_t size);

@@ -100,6 +100,29 @@ static void wipe_strings(json_t *o) {
 
 typedef ccs__ocicrypt_opts privopts;
 
+/* The plain layer's digest that the encryptor recorded (ocicrypt's
+ * PrivateLayerBlockCipherOptions.Digest): optional; when present a
+ * well-formed sha256 digest, which the decrypted layer must match. */
+static ccs_status privopts_digest(const json_t *d, char out[CCS_IMAGE_DIGEST_LEN + 1]) {
+    out[0] = '\0';
+    if (d == NULL || (json_is_string(d) && json_string_length(d) == 0)) return CCS_OK;
+    CCS_ENSURE(json_is_string(d), CCS_ERR_FORMAT, "ocicrypt: private options: \"digest\" is not a string");
+    const char *s = json_string_value(d);
+    CCS_ENSURE(strncmp(s, "sha256:", 7) == 0 || strchr(s, ':') == NULL, CCS_ERR_UNSUPPORTED,
+               "ocicrypt: private options: the layer digest uses another algorithm than sha256");
+    bool ok = strncmp(s, "sha256:", 7) == 0 && strlen(s) == CCS_IMAGE_DIGEST_LEN;
+    for (size_t i = 7; ok && s[i]; i++) ok = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+    CCS_ENSURE(ok, CCS_ERR_FORMAT, "ocicrypt: private options: \"digest\" is not a sha256 digest");
+    memcpy(out, s, CCS_IMAGE_DIGEST_LEN + 1);
+    return CCS_OK;
+}
+
+ccs_status ccs__ocicrypt_check_plain(const ccs__ocicrypt_opts *p, const char *digest) {
+    if (p->digest[0] == '\0' || strcmp(p->digest, digest) == 0) return CCS_OK;
+    CCS_BAIL(CCS_ERR_MISMATCH, "ocicrypt: the decrypted layer is %s, but its encryption recorded %s (nothing was released)",
+             digest, p->digest);
+}
+
 static ccs_status privopts_parse(ccs_bytes text, privopts *p) {
     json_t *o = NULL;
     ccs_buf k = {0}, n = {0};
@@ -107,6 +130,7 @@ static ccs_status privopts_parse(ccs_bytes text, privopts *p) {
     ccs_status st = ccs__image_b64_member(o, "symkey", 32, 32, &k);
     if (st == CCS_OK) st = ccs__image_b64_member(json_object_get(o, "cipheroptions"), "nonce", 16, 16, &n);
     if (st != CCS_OK) st = ccs__image_rethrow(st, "ocicrypt: private options");
+    if (st == CCS_OK) st = privopts_digest(json_object_get(o, "digest"), p->digest);
     if (st == CCS_OK) {
         memcpy(p->key, k.ptr, 32);
         memcpy(p->nonce, n.ptr, 16);
@@ -247,11 +271,11 @@ ccs_status ccs_ocicrypt_decrypt_layer(const json_t *in_desc, ccs_bytes ct, const
                            "ocicrypt: the layer's HMAC does not match: altered ciphertext (nothing was decrypted)");
     size_t before = pt->len;
     if (st == CCS_OK) st = ctr(&p, ct, pt);
-    char mt[256];
-    if (st == CCS_OK && plain_type(in_desc, mt)) {
-        *desc = new_desc(in_desc, mt, ccs_bytes_of(pt->ptr + before, pt->len - before));
-        if (*desc == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ocicrypt: no memory");
-    }
+    char digest[CCS_IMAGE_DIGEST_LEN + 1];
+    if (st == CCS_OK) ccs__image_digest_of(ccs_bytes_of(pt->ptr + before, pt->len - before), digest);
+    if (st == CCS_OK) st = ccs__ocicrypt_check_plain(&p, digest);
+    if (st == CCS_OK && (*desc = ccs__ocicrypt_plain_desc(in_desc, digest, pt->len - before)) == NULL)
+        st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ocicrypt: no memory");
     if (st != CCS_OK && pt->len > before) {
         ccs_wipe(pt->ptr + before, pt->len - before);
         pt->len = before;

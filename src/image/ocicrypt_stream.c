@@ -12,7 +12,8 @@
  *     each and writes it to a temporary file in the destination.
  * The plaintext is staged, not released: the file is renamed to its digest
  * only once the size, digest, key and HMAC checks have passed (their errors
- * in that order, as in memory); otherwise it is removed, like an AEAD that
+ * in that order, as in memory), and the plaintext's digest is the one its
+ * encryption recorded; otherwise it is removed, like an AEAD that
  * decrypts while it authenticates and releases nothing before the tag
  * matches. The chunk buffer holds plaintext and is wiped. */
 #include <errno.h>
@@ -176,6 +177,7 @@ ccs_status ccs__ocicrypt_decrypt_blob(const ccs_oci_layout *src, const ccs_oci_l
     if (threaded) pthread_join(t, NULL);
     ccs_status st = verdict(in_desc, &j, key_st, want);
     if (st == CCS_OK) st = begin_st != CCS_OK ? begin_st : dec;
+    if (st == CCS_OK) st = ccs__ocicrypt_check_plain(&p, digest);
     if (tmp != NULL) { /* renamed to the digest only when every check passed; else removed */
         ccs_status fin = ccs__oci_blob_finish(dst, fd, tmp, st == CCS_OK ? digest : NULL);
         if (st == CCS_OK) st = fin;

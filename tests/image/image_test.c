@@ -197,6 +197,55 @@ static void test_annotation_refusals(void **state) {
     json_decref(ed);
 }
 
+/* The plain layer's digest that the encryption recorded in the private
+ * options: a decrypted layer that differs is refused (an encryptor that
+ * recorded another layer, or a recipient who swapped the layer under the
+ * same key); a malformed or non-sha256 digest there is refused before any
+ * decryption. */
+static void test_privopts_digest(void **state) {
+    (void)state;
+    const char *layer = "the layer that was encrypted";
+    json_t *in = plain_desc(ccs_bytes_str(layer));
+    char other[CCS_IMAGE_DIGEST_LEN + 1];
+    ccs__image_digest_of(ccs_bytes_str("another layer"), other);
+    json_object_set_new(in, "digest", json_string(other));
+    ccs_image_keys rcpt = keys_of(2, -1);
+    ccs_buf ct = {0};
+    json_t *ed = NULL;
+    assert_st(ccs_ocicrypt_encrypt_layer(in, ccs_bytes_str(layer), &rcpt, &ct, &ed), CCS_OK);
+    assert_st(try_decrypt(ed, ccs_buf_view(&ct), 0), CCS_ERR_MISMATCH);
+    assert_non_null(strstr(ccs_error_detail(), "but its encryption recorded"));
+    assert_non_null(strstr(ccs_error_detail(), other));
+    static const struct {
+        const char *priv;
+        ccs_status st;
+        const char *msg;
+    } cases[] = {
+        {"{\"symkey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"digest\":5,\"cipheroptions\":{\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}}",
+         CCS_ERR_FORMAT, "\"digest\" is not a string"},
+        {"{\"symkey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"digest\":\"sha512:00\",\"cipheroptions\":{\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}}",
+         CCS_ERR_UNSUPPORTED, "another algorithm than sha256"},
+        {"{\"symkey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"digest\":\"sha256:ABCD\",\"cipheroptions\":{\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}}",
+         CCS_ERR_FORMAT, "not a sha256 digest"},
+        {"{\"symkey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"digest\":\"nocolon\",\"cipheroptions\":{\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}}",
+         CCS_ERR_FORMAT, "not a sha256 digest"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ccs_buf jwe = {0};
+        assert_st(ccs__image_jwe_seal(ccs_bytes_str(cases[i].priv), &rcpt, &jwe), CCS_OK);
+        assert_st(ccs_buf_append(&jwe, "", 1), CCS_OK);
+        json_t *copy = json_deep_copy(ed);
+        set_ann_b64(copy, "org.opencontainers.image.enc.keys.jwe", (const char *)jwe.ptr);
+        assert_st(try_decrypt(copy, ccs_buf_view(&ct), 0), cases[i].st);
+        if (strstr(ccs_error_detail(), cases[i].msg) == NULL) fail_msg("case %zu: %s", i, ccs_error_detail());
+        json_decref(copy);
+        ccs_buf_free(&jwe);
+    }
+    json_decref(in);
+    json_decref(ed);
+    ccs_buf_free(&ct);
+}
+
 /* ---- layouts ---- */
 
 static void test_skopeo_image(void **state) {
@@ -391,6 +440,63 @@ static void test_stream_decrypt(void **state) {
     ccs_oci_layout_free(l);
 }
 
+/* Through a layout (the streamed path): a layer whose private options
+ * record another plain digest is refused after decryption, and nothing is
+ * stored: no plain blob, no temporary file, no tag. */
+static void test_stream_privopts_digest(void **state) {
+    (void)state;
+    char src[512], dst[512]; /* tmpdir's buffer is static */
+    snprintf(src, sizeof src, "%s", tmpdir("pd-src")), snprintf(dst, sizeof dst, "%s", tmpdir("pd-dst"));
+    const char *layer = "a layer whose encryption recorded another digest";
+    json_t *in = plain_desc(ccs_bytes_str(layer));
+    char plain[CCS_IMAGE_DIGEST_LEN + 1], other[CCS_IMAGE_DIGEST_LEN + 1];
+    ccs__image_digest_of(ccs_bytes_str(layer), plain);
+    ccs__image_digest_of(ccs_bytes_str("another layer"), other);
+    json_object_set_new(in, "digest", json_string(other));
+    json_object_set_new(in, "mediaType", json_string("application/vnd.oci.image.layer.v1.tar"));
+    ccs_image_keys rcpt = keys_of(2, -1), priv = keys_of(0, -1);
+    ccs_buf ct = {0};
+    json_t *ed = NULL;
+    assert_st(ccs_ocicrypt_encrypt_layer(in, ccs_bytes_str(layer), &rcpt, &ct, &ed), CCS_OK);
+    ccs_oci_layout *l = NULL;
+    assert_st(ccs_oci_layout_open(src, true, &l), CCS_OK);
+    char ld[CCS_IMAGE_DIGEST_LEN + 1], cd[CCS_IMAGE_DIGEST_LEN + 1], md[CCS_IMAGE_DIGEST_LEN + 1];
+    assert_st(ccs_oci_blob_write(l, ccs_buf_view(&ct), ld), CCS_OK);
+    char cfg[256];
+    snprintf(cfg, sizeof cfg, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}", plain);
+    assert_st(ccs_oci_blob_write(l, ccs_bytes_str(cfg), cd), CCS_OK);
+    json_t *man = json_pack("{s:i,s:s,s:{s:s,s:s,s:I},s:[O]}", "schemaVersion", 2, "mediaType",
+                            "application/vnd.oci.image.manifest.v1+json", "config", "mediaType",
+                            "application/vnd.oci.image.config.v1+json", "digest", cd, "size", (json_int_t)strlen(cfg),
+                            "layers", ed);
+    assert_non_null(man);
+    char *mtext = json_dumps(man, JSON_COMPACT);
+    assert_st(ccs_oci_blob_write(l, ccs_bytes_str(mtext), md), CCS_OK);
+    json_t *d = json_pack("{s:s,s:s,s:I}", "mediaType", "application/vnd.oci.image.manifest.v1+json", "digest", md,
+                          "size", (json_int_t)strlen(mtext));
+    assert_st(ccs_oci_index_put(l, "v1", d), CCS_OK);
+    ccs_oci_layout_free(l);
+    char sr[640], dr[640];
+    snprintf(sr, sizeof sr, "oci:%s:v1", src), snprintf(dr, sizeof dr, "oci:%s:v1", dst);
+    ccs_image_copy_result r;
+    assert_st(ccs_image_copy(sr, dr, CCS_IMAGE_DECRYPT, &priv, &r), CCS_ERR_MISMATCH);
+    assert_non_null(strstr(ccs_error_detail(), "but its encryption recorded"));
+    char path[800];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/blobs/sha256/%s", dst, plain + 7);
+    assert_int_not_equal(stat(path, &sb), 0);
+    char cmd[900];
+    snprintf(cmd, sizeof cmd, "test -z \"$(find '%s' -name '.ccs-tmp*')\"", dst);
+    assert_int_equal(system(cmd), 0);
+    json_t *tag = NULL;
+    assert_st(ccs_oci_layout_open(dst, false, &l), CCS_OK);
+    assert_st(ccs_oci_index_find(l, "v1", &tag), CCS_ERR_NOT_FOUND);
+    ccs_oci_layout_free(l);
+    free(mtext);
+    json_decref(d), json_decref(man), json_decref(in), json_decref(ed);
+    ccs_buf_free(&ct);
+}
+
 /* The other groups of test_image, one per file. */
 int test_group_image_aa(void); /* aa_test.c */
 int test_group_image_sign(void); /* sign_test.c */
@@ -400,7 +506,8 @@ int test_group_image_registry(void); /* registry_test.c */
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layer_round_trips), cmocka_unit_test(test_stream_decrypt),    cmocka_unit_test(test_layer_refusals),
-        cmocka_unit_test(test_annotation_refusals),  cmocka_unit_test(test_skopeo_image),
+        cmocka_unit_test(test_annotation_refusals),  cmocka_unit_test(test_privopts_digest),
+        cmocka_unit_test(test_stream_privopts_digest),  cmocka_unit_test(test_skopeo_image),
         cmocka_unit_test(test_encrypt_then_decrypt_image), cmocka_unit_test(test_layout_refusals),
     };
     int failed = cmocka_run_group_tests_name("image", tests, setup, teardown);

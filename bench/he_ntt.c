@@ -138,14 +138,25 @@ static void core_rates(double *ghz, double *ifma, double *add) {
 }
 
 /* The 512-bit arithmetic instructions of the IFMA forward transform, from
- * the kernel's structure (ntt_avx512_body.h): 9 per butterfly of 8 lanes
- * (3 IFMA; and, sub and min of the reduction to [0, 2q); add, sub, add),
- * 2 fewer in the first stage (inputs below q), and per 16 elements of the
- * short pass 8 permutes and 8 for the reduction to [0, q). Loads, stores
- * and twiddle broadcasts issue on other ports. */
+ * the kernel's schedule (ntt_avx512_body.h): a butterfly of 8 lanes is 9
+ * (3 IFMA; and, sub and min of the reduction to [0, 2q); add, sub, add), 8
+ * when both its outputs feed Y sides (fwd_bfly_to_y: the second butterfly of
+ * each radix-4 pass's first stage, and the upper half of its second stage
+ * when the next stage is on whole vectors too), 2 fewer in the first stage
+ * (inputs below q); per 16 elements of the short pass 8 permutes and 8 for
+ * the reduction to [0, q). Loads, stores and twiddle broadcasts issue on
+ * other ports. */
 static double fwd_vector_ops(size_t n) {
-    double stages = (double)__builtin_ctzll(n), vb = (double)n / 2 / 8;
-    return 9 * vb * stages - 2 * vb + 16 * ((double)n / 16);
+    const double vb = (double)n / 16; /* vector butterflies per stage */
+    const unsigned stages = (unsigned)__builtin_ctzll(n);
+    const bool with8 = (stages - 3) % 2 == 1;
+    double ops = 0;
+    bool first = true;
+    for (size_t h = n / 2; h >= 16; h /= 4, first = false) {
+        ops += vb / 2 * (first ? 7 : 9) + vb / 2 * (first ? 6 : 8);
+        ops += h >= 32 ? vb / 2 * 9 + vb / 2 * 8 : vb * 9;
+    }
+    return ops + (with8 ? 4 : 3) * vb * 9 + (double)n;
 }
 
 int main(int argc, char **argv) {

@@ -24,6 +24,7 @@ struct ccs_ntt {
      * with its Shoup companion for 64-bit words (_s64) and, when q < 2^50,
      * for 52-bit IFMA words (_s52). n_inv_s64/52 likewise. 64-byte aligned. */
     uint64_t *root, *root_s64, *root_s52, *inv_root, *inv_root_s64, *inv_root_s52;
+    uint64_t *root_n52; /* 2^52 - root[k] when q < 2^50 (the IFMA forward butterflies that feed Y sides) */
     uint64_t n_inv_s64, n_inv_s52;
 };
 

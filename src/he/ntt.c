@@ -51,6 +51,7 @@ void ccs_ntt_free(ccs_ntt *t) {
     free(t->root);
     free(t->root_s64);
     free(t->root_s52);
+    free(t->root_n52);
     free(t->inv_root);
     free(t->inv_root_s64);
     free(t->inv_root_s52);
@@ -72,9 +73,9 @@ ccs_status ccs_ntt_new(size_t n, uint64_t q, ccs_ntt **out) {
     t->log_n = log2_exact(n);
     t->q = q;
     t->psi = find_psi(n, q);
-    t->root = table(n), t->root_s64 = table(n), t->root_s52 = table(n);
+    t->root = table(n), t->root_s64 = table(n), t->root_s52 = table(n), t->root_n52 = table(n);
     t->inv_root = table(n), t->inv_root_s64 = table(n), t->inv_root_s52 = table(n);
-    if (t->psi == 0 || !t->root || !t->root_s64 || !t->root_s52 || !t->inv_root || !t->inv_root_s64 ||
+    if (t->psi == 0 || !t->root || !t->root_s64 || !t->root_s52 || !t->root_n52 || !t->inv_root || !t->inv_root_s64 ||
         !t->inv_root_s52) {
         ccs_ntt_free(t);
         CCS_BAIL(t->psi == 0 ? CCS_ERR_INTERNAL : CCS_ERR_NOMEM, "ntt: cannot build the tables");
@@ -99,6 +100,7 @@ ccs_status ccs_ntt_new(size_t n, uint64_t q, ccs_ntt **out) {
         t->root_s64[i] = he_shoup(t->root[i], q, 64);
         t->inv_root_s64[i] = he_shoup(t->inv_root[i], q, 64);
         t->root_s52[i] = ifma ? he_shoup(t->root[i], q, 52) : 0;
+        t->root_n52[i] = ifma ? ((uint64_t)1 << 52) - t->root[i] : 0;
         t->inv_root_s52[i] = ifma ? he_shoup(t->inv_root[i], q, 52) : 0;
     }
     t->n_inv = ccs_he_inv_mod((uint64_t)n % q, q);

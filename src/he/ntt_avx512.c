@@ -24,6 +24,7 @@ bool ccs__he_cpu_has_ifma(void) {
 #define NTT_IFMA 1
 #define NTT_SHOUP(f) f##_s52
 #define NTT_SHOUP_NINV(t) (t)->n_inv_s52
+#define NTT_NEG(t) (t)->root_n52
 #define NTT_FWD_NAME ccs__ntt_forward_ifma
 #define NTT_INV_NAME ccs__ntt_inverse_ifma
 #include "ntt_avx512_body.h"

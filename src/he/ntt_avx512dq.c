@@ -18,6 +18,7 @@ bool ccs__he_cpu_has_dq(void) {
 #define NTT_IFMA 0
 #define NTT_SHOUP(f) f##_s64
 #define NTT_SHOUP_NINV(t) (t)->n_inv_s64
+#define NTT_NEG(t) (t)->root
 #define NTT_FWD_NAME ccs__ntt_forward_dq
 #define NTT_INV_NAME ccs__ntt_inverse_dq
 #include "ntt_avx512_body.h"

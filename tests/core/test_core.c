@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -114,6 +115,39 @@ static void test_base64(void **state) {
     assert_int_equal(ccs_base64_decode("Zm9v!A==", 8, &d), CCS_ERR_FORMAT);
     assert_int_equal(ccs_base64_decode("Zg==Zg==", 8, &d), CCS_ERR_FORMAT);
     ccs_buf_free(&d);
+    /* Long inputs (the bulk loop): every length of 0..300 bytes round-trips,
+     * appended after existing content; a bad character or a '=' at any place
+     * before the last quantum is named by its offset and nothing is kept. */
+    uint8_t raw[300];
+    for (size_t i = 0; i < sizeof raw; i++) raw[i] = (uint8_t)(i * 37 + 11);
+    for (size_t n = 0; n <= sizeof raw; n++) {
+        ccs_buf e = {0}, out = {0};
+        assert_int_equal(ccs_base64_encode(ccs_bytes_of(raw, n), &e), CCS_OK);
+        assert_int_equal(ccs_buf_append(&out, "xy", 2), CCS_OK);
+        assert_int_equal(ccs_base64_decode((const char *)e.ptr, e.len, &out), CCS_OK);
+        assert_int_equal(out.len, n + 2);
+        assert_memory_equal(out.ptr + 2, raw, n);
+        ccs_buf_free(&out);
+        ccs_buf_free(&e);
+    }
+    ccs_buf e = {0};
+    assert_int_equal(ccs_base64_encode(ccs_bytes_of(raw, 200), &e), CCS_OK);
+    for (size_t at = 0; at + 4 < e.len; at += 13) {
+        static const char bad[] = {'!', '=', '-', '\0'};
+        char saved = (char)e.ptr[at], want[64];
+        for (int b = 0; b < 4; b++) {
+            e.ptr[at] = (uint8_t)bad[b];
+            ccs_buf out = {0};
+            assert_int_equal(ccs_buf_append(&out, "xy", 2), CCS_OK);
+            assert_int_equal(ccs_base64_decode((const char *)e.ptr, e.len, &out), CCS_ERR_FORMAT);
+            snprintf(want, sizeof want, "invalid base64 at offset %zu", at);
+            assert_non_null(strstr(ccs_error_detail(), want));
+            assert_int_equal(out.len, 2);
+            ccs_buf_free(&out);
+        }
+        e.ptr[at] = (uint8_t)saved;
+    }
+    ccs_buf_free(&e);
 }
 
 static void test_base64url(void **state) {

@@ -28,6 +28,10 @@ void ccs__tar_stream_free(ccs_tar_stream *s);
 CCS_MUST_USE ccs_status ccs__tar_stream_read(ccs_tar_stream *s, uint8_t *dst, size_t n);
 /* *eof: true when no byte at all is left. */
 CCS_MUST_USE ccs_status ccs__tar_stream_at_end(ccs_tar_stream *s, bool *eof);
+/* After the end-of-archive marker: reads what follows to the end of the
+ * stream (checking a compressed one to its end), at most max bytes. */
+CCS_MUST_USE ccs_status ccs__tar_stream_drain(ccs_tar_stream *s, size_t max);
+#define CCS_TAR_TRAILER_MAX ((size_t)1 << 20)
 
 /* ---- the reader (tar_reader.c) ---- */
 

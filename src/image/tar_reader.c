@@ -287,7 +287,7 @@ static ccs_status next(ccs_tar_reader *r, overrides *o, ccs_buf *meta, bool *end
             CCS_ENSURE(o->path == NULL && o->linkpath == NULL && !o->has_size, CCS_ERR_FORMAT,
                        "tar: an extension header without its entry");
             r->done = *end = true;
-            return CCS_OK;
+            return ccs__tar_stream_drain(r->s, CCS_TAR_TRAILER_MAX);
         }
         CCS_ENSURE(memcmp(h + H_MAGIC, "ustar\0", 6) == 0 || memcmp(h + H_MAGIC, "ustar  \0", 8) == 0,
                    CCS_ERR_FORMAT, "tar: a header without the ustar magic");

@@ -370,6 +370,68 @@ static void test_unpack_gzip_bomb(void **state) {
     ccs_buf_free(&b);
 }
 
+/* gzip through igzip: two concatenated members make one archive; a changed
+ * CRC-32, a changed deflate stream, garbage after the last member and a
+ * stream cut inside its trailer are refused with their reasons. */
+static void test_unpack_gzip_members(void **state) {
+    (void)state;
+    ccs_buf a = {0}, b = {0};
+    file(&a, "first", "from the first member");
+    file(&b, "second", "from the second member");
+    end(&b);
+    ccs_buf ga = gzip_of(&a), gb = gzip_of(&b), both = {0};
+    assert_int_equal(ccs_buf_append(&both, ga.ptr, ga.len), CCS_OK);
+    assert_int_equal(ccs_buf_append(&both, gb.ptr, gb.len), CCS_OK);
+    fresh_root();
+    want_st(unpack(&both, MT_GZ, NULL), CCS_OK);
+    assert_string_equal(slurp("first"), "from the first member");
+    assert_string_equal(slurp("second"), "from the second member");
+    /* the CRC-32 of the second member (its trailer's first 4 bytes) */
+    both.ptr[both.len - 8] ^= 0x01;
+    fresh_root();
+    want_st(unpack(&both, MT_GZ, NULL), CCS_ERR_FORMAT);
+    assert_non_null(strstr(ccs_error_detail(), "incorrect data check"));
+    both.ptr[both.len - 8] ^= 0x01;
+    /* the deflate stream of the first member */
+    both.ptr[12] ^= 0xff;
+    fresh_root();
+    want_st(unpack(&both, MT_GZ, NULL), CCS_ERR_FORMAT);
+    assert_non_null(strstr(ccs_error_detail(), "layer: gzip"));
+    both.ptr[12] ^= 0xff;
+    /* garbage after the last member */
+    assert_int_equal(ccs_buf_append(&both, "junk", 4), CCS_OK);
+    fresh_root();
+    want_st(unpack(&both, MT_GZ, NULL), CCS_ERR_FORMAT);
+    assert_non_null(strstr(ccs_error_detail(), "trailing bytes after the gzip stream"));
+    /* cut inside the trailer */
+    both.len -= 4 + 3;
+    fresh_root();
+    want_st(unpack(&both, MT_GZ, NULL), CCS_ERR_TRUNCATED);
+    ccs_buf_free(&a), ccs_buf_free(&b), ccs_buf_free(&ga), ccs_buf_free(&gb), ccs_buf_free(&both);
+    /* After the end-of-archive marker: a writer's padding is read and
+     * dropped; more than 1 MiB (here 2 MiB of zeros, compressed to a few KB)
+     * is refused, plain or gzip. */
+    ccs_buf t = {0};
+    file(&t, "f", "x");
+    end(&t);
+    uint8_t *zero = calloc(1, 2 << 20);
+    assert_non_null(zero);
+    assert_int_equal(ccs_buf_append(&t, zero, 10240), CCS_OK);
+    ccs_buf gt = gzip_of(&t);
+    fresh_root();
+    want_st(unpack(&gt, MT_GZ, NULL), CCS_OK);
+    assert_int_equal(ccs_buf_append(&t, zero, 2 << 20), CCS_OK);
+    ccs_buf_free(&gt);
+    gt = gzip_of(&t);
+    for (int gz = 0; gz < 2; gz++) {
+        fresh_root();
+        want_st(unpack(gz ? &gt : &t, gz ? MT_GZ : MT_TAR, NULL), CCS_ERR_FORMAT);
+        assert_non_null(strstr(ccs_error_detail(), "after the end-of-archive marker"));
+    }
+    free(zero);
+    ccs_buf_free(&t), ccs_buf_free(&gt);
+}
+
 static void test_unpack_zstd(void **state) {
     (void)state;
     ccs_buf b = {0}, z = {0};
@@ -571,6 +633,7 @@ int test_group_image_unpack(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unpack_refusals),    cmocka_unit_test(test_unpack_media_types),
         cmocka_unit_test(test_unpack_gzip_bomb),   cmocka_unit_test(test_unpack_zstd),
+        cmocka_unit_test(test_unpack_gzip_members),
         cmocka_unit_test(test_unpack_whiteouts),   cmocka_unit_test(test_unpack_links_inside),
         cmocka_unit_test(test_unpack_long_names),  cmocka_unit_test(test_unpack_devices_insecure),
         cmocka_unit_test(test_unpack_owners),

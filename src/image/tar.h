@@ -32,6 +32,10 @@ CCS_MUST_USE ccs_status ccs__tar_stream_at_end(ccs_tar_stream *s, bool *eof);
  * stream (checking a compressed one to its end), at most max bytes. */
 CCS_MUST_USE ccs_status ccs__tar_stream_drain(ccs_tar_stream *s, size_t max);
 #define CCS_TAR_TRAILER_MAX ((size_t)1 << 20)
+/* Every byte of the uncompressed stream also goes into h (the layer's
+ * diff_id), the bytes after the end-of-archive marker included. */
+typedef struct ccs_sha256_stream ccs_sha256_stream;
+void ccs__tar_stream_hash(ccs_tar_stream *s, ccs_sha256_stream *h);
 
 /* ---- the reader (tar_reader.c) ---- */
 

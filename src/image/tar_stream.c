@@ -11,6 +11,7 @@
 #include <isa-l/igzip_lib.h>
 #include <zstd.h>
 
+#include "ccs/crypto.h"
 #include "tar.h"
 
 #define CHUNK 65536
@@ -24,6 +25,7 @@ struct ccs_tar_stream {
     ZSTD_DStream *zs;
     uint8_t *out;
     size_t out_len, out_off;
+    ccs_sha256_stream *h; /* borrowed: every decompressed byte, when set */
 };
 
 static const uint8_t GZIP_MAGIC[2] = {0x1f, 0x8b};
@@ -151,12 +153,17 @@ static ccs_status fill_zstd(ccs_tar_stream *s) {
 }
 
 static ccs_status fill(ccs_tar_stream *s) {
-    return s->c == CCS_UNPACK_GZIP ? fill_gzip(s) : fill_zstd(s);
+    CCS_TRY(s->c == CCS_UNPACK_GZIP ? fill_gzip(s) : fill_zstd(s));
+    if (s->h != NULL) ccs_sha256_stream_update(s->h, ccs_bytes_of(s->out, s->out_len));
+    return CCS_OK;
 }
+
+void ccs__tar_stream_hash(ccs_tar_stream *s, ccs_sha256_stream *h) { s->h = h; }
 
 ccs_status ccs__tar_stream_read(ccs_tar_stream *s, uint8_t *dst, size_t n) {
     if (s->c == CCS_UNPACK_PLAIN) {
         CCS_ENSURE(s->in.len - s->in_off >= n, CCS_ERR_TRUNCATED, "layer: the archive ends early");
+        if (s->h != NULL) ccs_sha256_stream_update(s->h, ccs_bytes_of(s->in.ptr + s->in_off, n));
         memcpy(dst, s->in.ptr + s->in_off, n);
         s->in_off += n;
         return CCS_OK;
@@ -195,6 +202,7 @@ ccs_status ccs__tar_stream_drain(ccs_tar_stream *s, size_t max) {
     for (;;) {
         CCS_ENSURE(n <= max, CCS_ERR_FORMAT, "layer: more than %zu bytes after the end-of-archive marker", max);
         if (s->c == CCS_UNPACK_PLAIN) {
+            if (s->h != NULL) ccs_sha256_stream_update(s->h, ccs_bytes_of(s->in.ptr + s->in_off, s->in.len - s->in_off));
             s->in_off = s->in.len;
             return CCS_OK;
         }

@@ -17,6 +17,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "ccs/crypto.h"
 #include "tar.h"
 #include "unpack.h"
 #include "unpack_fs.h"
@@ -318,17 +319,32 @@ static ccs_status entry(ccs_unpack_ctx *c, ccs_tar_reader *r) {
     return st;
 }
 
-ccs_status ccs__unpack_apply(ccs_unpack_ctx *c, ccs_bytes blob, ccs_unpack_compression comp) {
+/* The layer's uncompressed digest against the one the image config names. */
+static ccs_status check_diff_id(ccs_sha256_stream *h, const char *want) {
+    uint8_t d[32];
+    char got[8 + 64] = "sha256:";
+    ccs_sha256_stream_final(h, d);
+    CCS_TRY(ccs_hex_encode(ccs_bytes_of(d, 32), got + 7, 65));
+    CCS_ENSURE(strcmp(got, want) == 0, CCS_ERR_MISMATCH,
+               "unpack: the layer's uncompressed content is %s, the image config's diff_id says %s", got, want);
+    return CCS_OK;
+}
+
+ccs_status ccs__unpack_apply(ccs_unpack_ctx *c, ccs_bytes blob, ccs_unpack_compression comp, const char *diff_id) {
     ccs_tar_stream *s;
+    ccs_sha256_stream *h = NULL;
     CCS_TRY(ccs__tar_stream_new(blob, comp, &s));
+    ccs_status st = diff_id != NULL ? ccs_sha256_stream_new(&h) : CCS_OK;
+    if (h != NULL) ccs__tar_stream_hash(s, h);
     ccs_tar_reader r;
     ccs__tar_reader_init(&r, s, c->opt.max_file_size, c->opt.max_entries, &c->entries, c->opt.max_total_size, &c->total);
-    ccs_status st = CCS_OK;
     for (bool end = false; st == CCS_OK;) {
         st = ccs__tar_next(&r, &end);
         if (st != CCS_OK || end) break;
         st = entry(c, &r);
     }
+    if (st == CCS_OK && h != NULL) st = check_diff_id(h, diff_id);
+    ccs_sha256_stream_free(h);
     ccs__tar_reader_clear(&r);
     ccs__tar_stream_free(s);
     /* The opaque directories, once the layer's own entries are known. */

@@ -26,8 +26,11 @@ typedef struct ccs_unpack_ctx {
 } ccs_unpack_ctx;
 
 CCS_MUST_USE ccs_status ccs__unpack_begin(const char *root, const ccs_unpack_options *opt, ccs_unpack_ctx *c);
-/* One layer; the limits count across every layer of c. */
-CCS_MUST_USE ccs_status ccs__unpack_apply(ccs_unpack_ctx *c, ccs_bytes blob, ccs_unpack_compression comp);
+/* One layer; the limits count across every layer of c. diff_id (or NULL):
+ * the digest its uncompressed stream must have (CCS_ERR_MISMATCH, checked
+ * once the whole stream has been read, so the tree may hold the layer). */
+CCS_MUST_USE ccs_status ccs__unpack_apply(ccs_unpack_ctx *c, ccs_bytes blob, ccs_unpack_compression comp,
+                                          const char *diff_id);
 /* Sets directory modes and times (when st is CCS_OK), releases c. */
 void ccs__unpack_end(ccs_unpack_ctx *c, ccs_status st);
 

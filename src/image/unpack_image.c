@@ -44,7 +44,7 @@ ccs_status ccs_unpack_layer(ccs_bytes blob, const char *media_type, const char *
     CCS_TRY(ccs_unpack_compression_of(media_type, &comp));
     ccs_unpack_ctx c;
     CCS_TRY(ccs__unpack_begin(root, opt, &c));
-    ccs_status st = ccs__unpack_apply(&c, blob, comp);
+    ccs_status st = ccs__unpack_apply(&c, blob, comp, NULL);
     result_add(res, &c);
     ccs__unpack_end(&c, st);
     return st;
@@ -103,19 +103,52 @@ static ccs_status load_manifest(const ccs_oci_layout *l, const char *tag, json_t
     return st;
 }
 
+/* The image config's rootfs.diff_ids: one well-formed sha256 digest per
+ * layer of m (each layer's uncompressed stream is checked against its own,
+ * as umoci and containerd do). */
+static ccs_status load_diff_ids(const ccs_oci_layout *l, const json_t *m, json_t **out) {
+    const json_t *cd = json_object_get(m, "config");
+    ccs_buf cb = {0};
+    json_t *cfg = NULL;
+    *out = NULL;
+    CCS_ENSURE(json_is_object(cd) && str_of(cd, "digest") != NULL, CCS_ERR_FORMAT, "unpack: the manifest has no config");
+    ccs_status st = ccs_oci_blob_read(l, str_of(cd, "digest"), size_of(cd), CCS_IMAGE_JSON_MAX, &cb);
+    if (st == CCS_OK) st = ccs__image_json_parse(ccs_buf_view(&cb), "image config", &cfg);
+    json_t *ids = st == CCS_OK ? json_object_get(json_object_get(cfg, "rootfs"), "diff_ids") : NULL;
+    size_t n = json_array_size(json_object_get(m, "layers"));
+    if (st == CCS_OK && (!json_is_array(ids) || json_array_size(ids) != n))
+        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "unpack: the image config has %zu rootfs.diff_ids for %zu layers",
+                           json_array_size(ids), n);
+    for (size_t i = 0; st == CCS_OK && i < n; i++) {
+        const char *d = json_string_value(json_array_get(ids, i));
+        bool ok = d != NULL && strncmp(d, "sha256:", 7) == 0 && strlen(d) == CCS_IMAGE_DIGEST_LEN;
+        for (size_t k = 7; ok && d[k]; k++) ok = (d[k] >= '0' && d[k] <= '9') || (d[k] >= 'a' && d[k] <= 'f');
+        if (!ok) st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "unpack: diff_id %zu of the image config is not a sha256 digest", i);
+    }
+    if (st == CCS_OK) *out = json_incref(ids);
+    json_decref(cfg);
+    ccs_buf_free(&cb);
+    return st;
+}
+
 static ccs_status apply_layers(const ccs_oci_layout *l, const json_t *m, const char *root,
                                const ccs_unpack_options *opt, ccs_unpack_result *res) {
+    json_t *ids = NULL;
+    CCS_TRY(load_diff_ids(l, m, &ids));
     ccs_unpack_ctx c;
-    CCS_TRY(ccs__unpack_begin(root, opt, &c));
+    ccs_status st = ccs__unpack_begin(root, opt, &c);
+    if (st != CCS_OK) {
+        json_decref(ids);
+        return st;
+    }
     const json_t *layers = json_object_get(m, "layers");
-    ccs_status st = CCS_OK;
     for (size_t i = 0; st == CCS_OK && i < json_array_size(layers); i++) {
         const json_t *ld = json_array_get(layers, i);
         ccs_unpack_compression comp;
         ccs_buf blob = {0};
         st = ccs_unpack_compression_of(str_of(ld, "mediaType"), &comp);
         if (st == CCS_OK) st = ccs_oci_blob_read(l, str_of(ld, "digest"), size_of(ld), CCS_IMAGE_LAYER_MAX, &blob);
-        if (st == CCS_OK) st = ccs__unpack_apply(&c, ccs_buf_view(&blob), comp);
+        if (st == CCS_OK) st = ccs__unpack_apply(&c, ccs_buf_view(&blob), comp, json_string_value(json_array_get(ids, i)));
         if (st != CCS_OK) {
             char prefix[64];
             snprintf(prefix, sizeof prefix, "layer %zu", i);
@@ -125,6 +158,7 @@ static ccs_status apply_layers(const ccs_oci_layout *l, const json_t *m, const c
     }
     result_add(res, &c);
     ccs__unpack_end(&c, st);
+    json_decref(ids);
     return st;
 }
 

@@ -30,11 +30,24 @@ def put(b):
     d = hashlib.sha256(b).hexdigest()
     open(out + "/blobs/sha256/" + d, "wb").write(b)
     return {"digest": "sha256:" + d, "size": len(b)}
-descs = []
+def plain(b, mt):  # the uncompressed stream (by its magic bytes), for the layer's diff_id
+    try:
+        if b[:2] == b"\x1f\x8b":
+            import gzip
+            return gzip.decompress(b)
+        if b[:4] == b"\x28\xb5\x2f\xfd":
+            import subprocess
+            return subprocess.run(["zstd", "-dc"], input=b, capture_output=True, check=True).stdout
+    except Exception:  # a layer the test damaged on purpose
+        pass
+    return b
+descs, diffs = [], []
 for l in layers:
     path, mt = l.split(":", 1)
-    descs.append(dict(mediaType=mt, **put(open(path, "rb").read())))
-cfg = put(json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}).encode())
+    b = open(path, "rb").read()
+    descs.append(dict(mediaType=mt, **put(b)))
+    diffs.append("sha256:" + hashlib.sha256(plain(b, mt)).hexdigest())
+cfg = put(json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": diffs}}).encode())
 man = put(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                       "config": dict(mediaType="application/vnd.oci.image.config.v1+json", **cfg),
                       "layers": descs}).encode())
@@ -249,6 +262,48 @@ run_ccs image unpack "oci:$DATA/image/skopeo-enc" --dest "$WORK/out-enc"
 want_rc 1
 want_stderr_has "decrypt the image first"
 [[ ! -e $WORK/out-enc ]] || [[ -z $(ls -A "$WORK/out-enc") ]] || fail "something was written"
+end_case
+
+# set_diff_ids DIR JSON: rewrites the image config's rootfs.diff_ids (JSON value, or
+# "absent"), then the manifest and index that name it.
+set_diff_ids() {
+    python3 - "$1" "$2" <<'PY'
+import hashlib, json, os, sys
+d, ids = sys.argv[1], sys.argv[2]
+blob = lambda h: os.path.join(d, "blobs", "sha256", h.split(":")[-1])
+def put(data):
+    h = hashlib.sha256(data).hexdigest()
+    open(blob(h), "wb").write(data)
+    return "sha256:" + h, len(data)
+idx = json.load(open(os.path.join(d, "index.json")))
+m = idx["manifests"][0]
+man = json.load(open(blob(m["digest"])))
+cfg = json.load(open(blob(man["config"]["digest"])))
+if ids == "absent":
+    del cfg["rootfs"]["diff_ids"]
+else:
+    cfg["rootfs"]["diff_ids"] = json.loads(ids)
+man["config"]["digest"], man["config"]["size"] = put(json.dumps(cfg).encode())
+m["digest"], m["size"] = put(json.dumps(man).encode())
+json.dump(idx, open(os.path.join(d, "index.json"), "w"))
+PY
+}
+
+begin "a layer whose uncompressed digest is not the config's diff_id is refused; so are missing or malformed diff_ids"
+mklayout img-diff "$WORK/gnu.tgz:application/vnd.oci.image.layer.v1.tar+gzip"
+set_diff_ids img-diff '["sha256:0000000000000000000000000000000000000000000000000000000000000000"]'
+run_ccs image unpack oci:img-diff:v1 --dest "$WORK/r-diff"
+want_rc 1
+want_stderr_has "the image config's diff_id says sha256:0000000000000000000000000000000000000000000000000000000000000000"
+set_diff_ids img-diff absent
+run_ccs image unpack oci:img-diff:v1 --dest "$WORK/r-diff2"
+want_rc 1
+want_stderr_has "the image config has 0 rootfs.diff_ids for 1 layers"
+[[ -n "$(ls -A "$WORK/r-diff2" 2>/dev/null)" ]] && fail "something was written before the config was checked"
+set_diff_ids img-diff '["md5:00"]'
+run_ccs image unpack oci:img-diff:v1 --dest "$WORK/r-diff3"
+want_rc 1
+want_stderr_has "diff_id 0 of the image config is not a sha256 digest"
 end_case
 
 begin "usage errors: no --dest, a missing layout, a bad --max-size"

@@ -33,9 +33,22 @@ CCS_MUST_USE ccs_status ccs__tar_stream_at_end(ccs_tar_stream *s, bool *eof);
 CCS_MUST_USE ccs_status ccs__tar_stream_drain(ccs_tar_stream *s, size_t max);
 #define CCS_TAR_TRAILER_MAX ((size_t)1 << 20)
 /* Every byte of the uncompressed stream also goes into h (the layer's
- * diff_id), the bytes after the end-of-archive marker included. */
+ * diff_id), the bytes after the end-of-archive marker included, hashed on a
+ * second thread (tar_hash.c); hash_end waits until all of it is in h. */
 typedef struct ccs_sha256_stream ccs_sha256_stream;
-void ccs__tar_stream_hash(ccs_tar_stream *s, ccs_sha256_stream *h);
+CCS_MUST_USE ccs_status ccs__tar_stream_hash(ccs_tar_stream *s, ccs_sha256_stream *h);
+void ccs__tar_stream_hash_end(ccs_tar_stream *s);
+
+/* ---- the diff_id's hashing thread (tar_hash.c) ---- */
+
+typedef struct ccs_tar_hasher ccs_tar_hasher;
+CCS_MUST_USE ccs_status ccs__tar_hasher_start(ccs_sha256_stream *h, ccs_tar_hasher **out);
+/* Copies p (waits while the ring is full). */
+void ccs__tar_hasher_push(ccs_tar_hasher *w, const uint8_t *p, size_t n);
+/* Hands p over by reference: it must stay until finish. */
+void ccs__tar_hasher_push_ref(ccs_tar_hasher *w, const uint8_t *p, size_t n);
+/* Waits until everything pushed is hashed; frees w (NULL: nothing). */
+void ccs__tar_hasher_finish(ccs_tar_hasher *w);
 
 /* ---- the reader (tar_reader.c) ---- */
 

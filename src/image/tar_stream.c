@@ -25,7 +25,7 @@ struct ccs_tar_stream {
     ZSTD_DStream *zs;
     uint8_t *out;
     size_t out_len, out_off;
-    ccs_sha256_stream *h; /* borrowed: every decompressed byte, when set */
+    ccs_tar_hasher *hw; /* the diff_id's hashing thread, when asked for */
 };
 
 static const uint8_t GZIP_MAGIC[2] = {0x1f, 0x8b};
@@ -80,6 +80,7 @@ ccs_status ccs__tar_stream_new(ccs_bytes in, ccs_unpack_compression c, ccs_tar_s
 
 void ccs__tar_stream_free(ccs_tar_stream *s) {
     if (s == NULL) return;
+    ccs__tar_hasher_finish(s->hw);
     free(s->iz);
     ZSTD_freeDStream(s->zs);
     free(s->out);
@@ -154,16 +155,25 @@ static ccs_status fill_zstd(ccs_tar_stream *s) {
 
 static ccs_status fill(ccs_tar_stream *s) {
     CCS_TRY(s->c == CCS_UNPACK_GZIP ? fill_gzip(s) : fill_zstd(s));
-    if (s->h != NULL) ccs_sha256_stream_update(s->h, ccs_bytes_of(s->out, s->out_len));
+    if (s->hw != NULL && s->out_len > 0) ccs__tar_hasher_push(s->hw, s->out, s->out_len);
     return CCS_OK;
 }
 
-void ccs__tar_stream_hash(ccs_tar_stream *s, ccs_sha256_stream *h) { s->h = h; }
+ccs_status ccs__tar_stream_hash(ccs_tar_stream *s, ccs_sha256_stream *h) {
+    CCS_TRY(ccs__tar_hasher_start(h, &s->hw));
+    /* uncompressed: the stream is the blob, all of it (drain reads it to the end) */
+    if (s->c == CCS_UNPACK_PLAIN && s->in.len > 0) ccs__tar_hasher_push_ref(s->hw, s->in.ptr, s->in.len);
+    return CCS_OK;
+}
+
+void ccs__tar_stream_hash_end(ccs_tar_stream *s) {
+    ccs__tar_hasher_finish(s->hw);
+    s->hw = NULL;
+}
 
 ccs_status ccs__tar_stream_read(ccs_tar_stream *s, uint8_t *dst, size_t n) {
     if (s->c == CCS_UNPACK_PLAIN) {
         CCS_ENSURE(s->in.len - s->in_off >= n, CCS_ERR_TRUNCATED, "layer: the archive ends early");
-        if (s->h != NULL) ccs_sha256_stream_update(s->h, ccs_bytes_of(s->in.ptr + s->in_off, n));
         memcpy(dst, s->in.ptr + s->in_off, n);
         s->in_off += n;
         return CCS_OK;
@@ -202,7 +212,6 @@ ccs_status ccs__tar_stream_drain(ccs_tar_stream *s, size_t max) {
     for (;;) {
         CCS_ENSURE(n <= max, CCS_ERR_FORMAT, "layer: more than %zu bytes after the end-of-archive marker", max);
         if (s->c == CCS_UNPACK_PLAIN) {
-            if (s->h != NULL) ccs_sha256_stream_update(s->h, ccs_bytes_of(s->in.ptr + s->in_off, s->in.len - s->in_off));
             s->in_off = s->in.len;
             return CCS_OK;
         }

@@ -335,7 +335,7 @@ ccs_status ccs__unpack_apply(ccs_unpack_ctx *c, ccs_bytes blob, ccs_unpack_compr
     ccs_sha256_stream *h = NULL;
     CCS_TRY(ccs__tar_stream_new(blob, comp, &s));
     ccs_status st = diff_id != NULL ? ccs_sha256_stream_new(&h) : CCS_OK;
-    if (h != NULL) ccs__tar_stream_hash(s, h);
+    if (st == CCS_OK && h != NULL) st = ccs__tar_stream_hash(s, h);
     ccs_tar_reader r;
     ccs__tar_reader_init(&r, s, c->opt.max_file_size, c->opt.max_entries, &c->entries, c->opt.max_total_size, &c->total);
     for (bool end = false; st == CCS_OK;) {
@@ -343,6 +343,7 @@ ccs_status ccs__unpack_apply(ccs_unpack_ctx *c, ccs_bytes blob, ccs_unpack_compr
         if (st != CCS_OK || end) break;
         st = entry(c, &r);
     }
+    ccs__tar_stream_hash_end(s); /* the hashing thread is done with h */
     if (st == CCS_OK && h != NULL) st = check_diff_id(h, diff_id);
     ccs_sha256_stream_free(h);
     ccs__tar_reader_clear(&r);

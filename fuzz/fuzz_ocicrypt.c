@@ -1,6 +1,6 @@
 /* libFuzzer target: encrypted layers (ccs_ocicrypt_decrypt_layer: the
  * enc.* annotations, public and private options, the JWE key wrap) and the
- * JWE parser alone. Input: two bytes of big-endian length L, L bytes of the
+ * JWE parser and the private options' parser alone. Input: two bytes of big-endian length L, L bytes of the
  * layer descriptor (JSON), then the layer's ciphertext. Keys: the test keys
  * of tests/data/image (RSA and EC P-256, test only). Invariant: no crash,
  * leak or UB; on failure nothing is released. */
@@ -54,6 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ccs_buf pt = {0};
     if (ccs__image_jwe_open(ccs_bytes_of(data, size), &keys, &pt) != CCS_OK && pt.len != 0) abort();
     ccs_buf_free(&pt);
+    /* The private options alone (what a key wrap opens: the encryptor's JSON). */
+    ccs__ocicrypt_opts po;
+    if (ccs__ocicrypt_privopts_parse(ccs_bytes_of(data, size), &po) == CCS_OK &&
+        po.digest[0] != '\0' && strlen(po.digest) != CCS_IMAGE_DIGEST_LEN)
+        abort();
     if (size < 2) return 0;
     size_t l = ((size_t)data[0] << 8) | data[1];
     if (l > size - 2) return 0;

@@ -42,6 +42,9 @@ typedef struct ccs__ocicrypt_opts {
 /* CCS_ERR_MISMATCH unless the decrypted layer's digest is the one its
  * private options recorded (when they recorded one). */
 CCS_MUST_USE ccs_status ccs__ocicrypt_check_plain(const ccs__ocicrypt_opts *p, const char *digest);
+/* The private options (the JSON a recipient's key wrap opens): symkey,
+ * cipheroptions.nonce, the optional digest. Exposed for the fuzz target. */
+CCS_MUST_USE ccs_status ccs__ocicrypt_privopts_parse(ccs_bytes text, ccs__ocicrypt_opts *p);
 CCS_MUST_USE ccs_status ccs__ocicrypt_open_opts(const json_t *in_desc, const ccs_image_keys *keys, uint8_t hmac[32],
                                                 ccs__ocicrypt_opts *p);
 json_t *ccs__ocicrypt_plain_desc(const json_t *in_desc, const char *digest, size_t size);

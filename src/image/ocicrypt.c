@@ -123,7 +123,7 @@ ccs_status ccs__ocicrypt_check_plain(const ccs__ocicrypt_opts *p, const char *di
              digest, p->digest);
 }
 
-static ccs_status privopts_parse(ccs_bytes text, privopts *p) {
+ccs_status ccs__ocicrypt_privopts_parse(ccs_bytes text, ccs__ocicrypt_opts *p) {
     json_t *o = NULL;
     ccs_buf k = {0}, n = {0};
     CCS_TRY(ccs__image_json_parse(text, "ocicrypt: private options", &o));
@@ -153,7 +153,7 @@ static ccs_status unwrap_jwe(const char *list, const ccs_image_keys *keys, privo
         st = ccs_base64_decode(p0, len, &jwe) == CCS_OK ? CCS_OK
                                                         : ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "ocicrypt: a JWE is not base64");
         if (st == CCS_OK) st = ccs__image_jwe_open(ccs_buf_view(&jwe), keys, &opts);
-        if (st == CCS_OK) st = privopts_parse(ccs_buf_view(&opts), p);
+        if (st == CCS_OK) st = ccs__ocicrypt_privopts_parse(ccs_buf_view(&opts), p);
         if (opts.ptr) ccs_wipe(opts.ptr, opts.len);
         ccs_buf_free(&jwe);
         ccs_buf_free(&opts);
@@ -165,7 +165,7 @@ static ccs_status unwrap_jwe(const char *list, const ccs_image_keys *keys, privo
 static ccs_status unwrap_aa(const char *ann, const ccs_image_keys *keys, privopts *p) {
     ccs_buf opts = {0};
     ccs_status st = ccs__image_aa_unwrap(ann, keys, &opts);
-    if (st == CCS_OK) st = privopts_parse(ccs_buf_view(&opts), p);
+    if (st == CCS_OK) st = ccs__ocicrypt_privopts_parse(ccs_buf_view(&opts), p);
     if (opts.ptr) ccs_wipe(opts.ptr, opts.len);
     ccs_buf_free(&opts);
     return st;

@@ -11,7 +11,6 @@
  * The key schedule is AES-NI's (aeskeygenassist); the caller wipes it. */
 #include <cpuid.h>
 #include <immintrin.h>
-#include <string.h>
 
 #include "crypto_internal.h"
 
@@ -56,8 +55,7 @@ AESNI void ccs__aes256_expand(const uint8_t key[32], uint8_t rk[15][16]) {
 #undef STEP
     k[14] = expand_a(k[12], _mm_aeskeygenassist_si128(k[13], 0x40));
     for (int i = 0; i < 15; i++) _mm_storeu_si128((__m128i *)rk[i], k[i]);
-    memset(k, 0, sizeof k); /* the schedule's copy here is the caller's to wipe; this one goes */
-    __asm__ volatile("" ::"r"(k) : "memory");
+    ccs_wipe(k, sizeof k); /* rk is the caller's to wipe; this copy goes */
 }
 
 /* One block: E(counter) into ks, then counter + 1 (128-bit, with carry). */
@@ -106,7 +104,7 @@ VAES void ccs__aes256_ctr_vaes(const uint8_t rk[15][16], uint64_t ctr[2], const 
         uint8_t ks[16];
         ccs__aes256_ctr_block(rk, ctr, ks);
         for (int i = 0; i < 16; i++) out[i] = in[i] ^ ks[i];
+        ccs_wipe(ks, sizeof ks);
     }
-    memset(k, 0, sizeof k);
-    __asm__ volatile("" ::"r"(k) : "memory");
+    ccs_wipe(k, sizeof k);
 }

@@ -167,7 +167,7 @@ ccs_status ccs_oci_blob_read(const ccs_oci_layout *l, const char *digest, int64_
     CCS_ENSURE(size < 0 || (uint64_t)size <= max, CCS_ERR_OVERFLOW, "image: blob %s of %lld bytes (at most %zu)",
                digest, (long long)size, max);
     char path[4200];
-    snprintf(path, sizeof path, "%s/blobs/sha256/%s", l->dir, digest + 7);
+    CCS_TRY(ccs__oci_blob_path(l, digest, path, sizeof path));
     ccs_buf tmp = {0};
     /* Straight into an empty out (a layer is read once, not copied again). */
     ccs_buf *b = out->len == 0 && out->ptr == NULL ? out : &tmp;

@@ -108,11 +108,11 @@ static ccs_status privopts_digest(const json_t *d, char out[CCS_IMAGE_DIGEST_LEN
     if (d == NULL || (json_is_string(d) && json_string_length(d) == 0)) return CCS_OK;
     CCS_ENSURE(json_is_string(d), CCS_ERR_FORMAT, "ocicrypt: private options: \"digest\" is not a string");
     const char *s = json_string_value(d);
-    CCS_ENSURE(strncmp(s, "sha256:", 7) == 0 || strchr(s, ':') == NULL, CCS_ERR_UNSUPPORTED,
+    /* the layout's own digest check; without an algorithm it is no digest at all */
+    ccs_status c = strchr(s, ':') != NULL ? ccs__image_digest_check(s) : CCS_ERR_FORMAT;
+    CCS_ENSURE(c != CCS_ERR_UNSUPPORTED, CCS_ERR_UNSUPPORTED,
                "ocicrypt: private options: the layer digest uses another algorithm than sha256");
-    bool ok = strncmp(s, "sha256:", 7) == 0 && strlen(s) == CCS_IMAGE_DIGEST_LEN;
-    for (size_t i = 7; ok && s[i]; i++) ok = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
-    CCS_ENSURE(ok, CCS_ERR_FORMAT, "ocicrypt: private options: \"digest\" is not a sha256 digest");
+    CCS_ENSURE(c == CCS_OK, CCS_ERR_FORMAT, "ocicrypt: private options: \"digest\" is not a sha256 digest");
     memcpy(out, s, CCS_IMAGE_DIGEST_LEN + 1);
     return CCS_OK;
 }

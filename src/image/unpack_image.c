@@ -120,10 +120,9 @@ static ccs_status load_diff_ids(const ccs_oci_layout *l, const json_t *m, json_t
         st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "unpack: the image config has %zu rootfs.diff_ids for %zu layers",
                            json_array_size(ids), n);
     for (size_t i = 0; st == CCS_OK && i < n; i++) {
-        const char *d = json_string_value(json_array_get(ids, i));
-        bool ok = d != NULL && strncmp(d, "sha256:", 7) == 0 && strlen(d) == CCS_IMAGE_DIGEST_LEN;
-        for (size_t k = 7; ok && d[k]; k++) ok = (d[k] >= '0' && d[k] <= '9') || (d[k] >= 'a' && d[k] <= 'f');
-        if (!ok) st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "unpack: diff_id %zu of the image config is not a sha256 digest", i);
+        if (ccs__image_digest_check(json_string_value(json_array_get(ids, i))) != CCS_OK)
+            st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "unpack: diff_id %zu of the image config is not a sha256 digest",
+                               i);
     }
     if (st == CCS_OK) *out = json_incref(ids);
     json_decref(cfg);

@@ -36,7 +36,7 @@ struct kb_client {
 typedef struct resp {
     long status;
     ccs_buf body; /* NUL kept after len */
-    char cookie[CCS_KBS_SESSION_ID_LEN + 1];
+    char cookie[CCS_KBS_COOKIE_MAX + 1];
 } resp;
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg) {
@@ -48,9 +48,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg) {
     resp *r = arg;
     size_t len = size * n;
     static const char key[] = "Set-Cookie: " CCS_KBS_COOKIE "=";
-    if (len > sizeof key - 1 + CCS_KBS_SESSION_ID_LEN && strncasecmp(p, key, sizeof key - 1) == 0) {
-        memcpy(r->cookie, p + sizeof key - 1, CCS_KBS_SESSION_ID_LEN);
-        r->cookie[CCS_KBS_SESSION_ID_LEN] = '\0';
+    if (len > sizeof key - 1 && strncasecmp(p, key, sizeof key - 1) == 0) {
+        const char *v = p + sizeof key - 1;
+        size_t vl = 0;
+        while (sizeof key - 1 + vl < len && v[vl] != ';' && v[vl] != '\r' && v[vl] != '\n') vl++;
+        if (vl < sizeof r->cookie) {
+            memcpy(r->cookie, v, vl);
+            r->cookie[vl] = '\0';
+        }
     }
     return len;
 }
@@ -59,7 +64,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg) {
  * curl_easy_reset keeps live connections). Returns 0 when a reply came. */
 static int http(kb_client *c, const char *method, const char *path, const char *cookie, const char *bearer,
                 const char *body, resp *out) {
-    char url[512], ck[128], auth[CCS_KBS_JWT_MAX + 32];
+    char url[512], ck[CCS_KBS_COOKIE_MAX + 32], auth[CCS_KBS_JWT_MAX + 32];
     struct curl_slist *h = NULL;
     memset(out, 0, sizeof *out);
     snprintf(url, sizeof url, "%s%s", c->env->url, path);
@@ -164,7 +169,7 @@ static bool flow(kb_client *c, bool with_resource, bool keep_token, double *atte
     static const char auth_body[] = "{\"version\":\"" CCS_KBS_PROTOCOL_VERSION "\",\"tee\":\"sim-sgx\","
                                     "\"extra-params\":{}}";
     resp r;
-    char cookie[CCS_KBS_SESSION_ID_LEN + 1], nonce[64];
+    char cookie[CCS_KBS_COOKIE_MAX + 1], nonce[64];
     key_clear(c);
     if (ccs_kbs_tee_key_generate(&c->priv) != CCS_OK || ccs_kbs_tee_key_public(c->priv, &c->pub) != CCS_OK)
         return bad(c, "tee key", NULL);

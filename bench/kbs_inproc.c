@@ -11,9 +11,9 @@
  *                        from a callback instead of SQLite)
  *   the EAR claims built and signed (ccs_kbs_ear_issue, ES256).
  * Left out, as server-only costs: the HTTP exchange and JSON body, the
- * session reads and the two session writes (create; consume the nonce with
- * the token stored). The evidence is made before the timed loop: it is
- * the client's work. */
+ * challenge cookie, the session read of the resource request and the one
+ * session write (the nonce used, with the token stored). The evidence is
+ * made before the timed loop: it is the client's work. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -24,6 +24,8 @@ void ccs_sha256(ccs_bytes in, uint8_t out[static CCS_SHA256_LEN]);
 void ccs_sha384(ccs_bytes in, uint8_t out[static CCS_SHA384_LEN]);
 /* SHA-256 over the concatenation of n views (no copy). */
 void ccs_sha256_v(const ccs_bytes *parts, size_t n, uint8_t out[static CCS_SHA256_LEN]);
+/* HMAC-SHA256 (RFC 2104) under key over the concatenation of n views. */
+void ccs_hmac_sha256_v(ccs_bytes key, const ccs_bytes *parts, size_t n, uint8_t out[static CCS_SHA256_LEN]);
 /* SHA-256 over data given in pieces: new, update..., final (which starts
  * the stream again), free. */
 typedef struct ccs_sha256_stream ccs_sha256_stream;

@@ -142,10 +142,10 @@ CCS_MUST_USE ccs_status ccs_kbs_admin_token_verify(const char *token, size_t len
  */
 typedef struct ccs_kbs_store ccs_kbs_store;
 
-/* PRAGMA user_version of the schema this build writes. A version 1 file is
- * brought to version 2 when opened; a file with a newer version is refused
- * (CCS_ERR_UNSUPPORTED). */
-#define CCS_KBS_STORE_SCHEMA_VERSION 2
+/* PRAGMA user_version of the schema this build writes. A version 1 or 2
+ * file is brought to version 3 when opened; a file with a newer version is
+ * refused (CCS_ERR_UNSUPPORTED). */
+#define CCS_KBS_STORE_SCHEMA_VERSION 3
 
 /* Limits on what the store accepts. */
 #define CCS_KBS_COMPONENT_MAX 128          /* one path component */
@@ -227,7 +227,7 @@ typedef enum ccs_kbs_session_state {
 typedef struct ccs_kbs_session {
     char id[CCS_KBS_SESSION_ID_LEN + 1];
     char tee[CCS_KBS_TEE_NAME_MAX + 1];
-    char nonce[48];        /* base64 of 32 random bytes (44 characters) */
+    char nonce[48];        /* base64 of 32 bytes (44 characters), challenge.c */
     bool nonce_used;
     ccs_kbs_session_state state;
     ccs_time created, expires;
@@ -238,40 +238,48 @@ typedef struct ccs_kbs_session {
 /* Frees and wipes the strings (the token is a bearer credential). */
 void ccs_kbs_session_clear(ccs_kbs_session *se);
 
-/* A new challenged session for tee with a fresh random id and nonce, expiring
- * at now + ttl seconds (ttl > 0). */
-CCS_MUST_USE ccs_status ccs_kbs_session_create(ccs_kbs_store *s, const char *tee, ccs_time now, int64_t ttl,
-                                               ccs_kbs_session *out);
 /* CCS_ERR_FORMAT for a malformed id, CCS_ERR_NOT_FOUND if absent,
  * CCS_ERR_EXPIRED if expires <= now (the session is then unusable). */
 CCS_MUST_USE ccs_status ccs_kbs_session_get(ccs_kbs_store *s, const char *id, ccs_time now, ccs_kbs_session *out);
 
-/* The status of consuming a nonce twice: distinct from not-found, expired and
+/* The status of using a nonce twice: distinct from not-found, expired and
  * mismatch, so the server can tell a replay. */
 #define CCS_KBS_NONCE_REUSED CCS_ERR_POLICY
-/* Atomically checks that nonce equals the session's (constant time) and marks
- * it consumed. CCS_ERR_NOT_FOUND / CCS_ERR_EXPIRED as for get,
- * CCS_ERR_MISMATCH if the nonce differs (nothing changes),
- * CCS_KBS_NONCE_REUSED if it was already consumed. */
-CCS_MUST_USE ccs_status ccs_kbs_session_consume_nonce(ccs_kbs_store *s, const char *id, const char *nonce,
-                                                      ccs_time now);
-/* challenged -> attested, after the nonce was consumed; stores the token
- * (required) and, when not NULL, the TEE public key (JWK) and the appraised
- * claims as separate columns (the server leaves them NULL: the token holds
- * both). CCS_ERR_POLICY if the nonce was not consumed or the session is
- * already attested. */
-CCS_MUST_USE ccs_status ccs_kbs_session_mark_attested(ccs_kbs_store *s, const char *id, ccs_time now,
-                                                      const char *tee_pubkey, const char *token,
-                                                      const char *claims);
-/* Consumes the nonce and marks the session attested with token, in one
- * conditional write: what consume_nonce then mark_attested do, for the
- * server's successful attestation. Statuses as for consume_nonce (nothing
- * changes on a refusal). */
-CCS_MUST_USE ccs_status ccs_kbs_session_attest(ccs_kbs_store *s, const char *id, const char *nonce, ccs_time now,
+/* Uses the nonce of challenge ch (from ccs_kbs_challenge_open) and stores
+ * the session as attested with token, in one INSERT: the row's existence is
+ * the nonce's use. CCS_KBS_NONCE_REUSED if the id has a row already (the
+ * nonce was used: nothing changes), CCS_ERR_EXPIRED if ch->expires <= now.
+ * Of any number of callers (threads or processes) with one challenge, one
+ * at most succeeds. */
+CCS_MUST_USE ccs_status ccs_kbs_session_attest(ccs_kbs_store *s, const ccs_kbs_session *ch, ccs_time now,
                                                const char *token);
+/* Uses the nonce of ch without a token (a refused attestation): the row is
+ * stored challenged with nonce_used = 1. Statuses as for _attest. */
+CCS_MUST_USE ccs_status ccs_kbs_session_burn(ccs_kbs_store *s, const ccs_kbs_session *ch, ccs_time now);
 CCS_MUST_USE ccs_status ccs_kbs_session_delete(ccs_kbs_store *s, const char *id); /* NOT_FOUND if absent */
 /* Deletes every session with expires <= now; *removed (may be NULL) counts them. */
 CCS_MUST_USE ccs_status ccs_kbs_session_purge_expired(ccs_kbs_store *s, ccs_time now, size_t *removed);
+
+/* ---- session challenges (challenge.c): stateless /auth ---- */
+#define CCS_KBS_CHALLENGE_KEY_LEN 32
+/* id "." expires "." tee "." tag: 64 + 1 + 19 + 1 + 32 + 1 + 32 */
+#define CCS_KBS_COOKIE_MAX 150
+/* A new challenge for tee (fresh random id, nonce derived from it under key,
+ * expiring at now + ttl, ttl > 0) and its cookie value (cookie holds
+ * CCS_KBS_COOKIE_MAX + 1 bytes; key CCS_KBS_CHALLENGE_KEY_LEN). Nothing is
+ * stored. */
+CCS_MUST_USE ccs_status ccs_kbs_challenge_issue(const uint8_t *key, const char *tee,
+                                                ccs_time now, int64_t ttl, ccs_kbs_session *out,
+                                                char *cookie);
+/* The challenge of a cookie value (id, tee, nonce, expires; state
+ * challenged): CCS_ERR_FORMAT / _TRUNCATED / _TRAILING when malformed,
+ * CCS_ERR_SIGNATURE when its tag is not this key's, CCS_ERR_EXPIRED when
+ * expires <= now. Whether its nonce was used is the store's to say. */
+CCS_MUST_USE ccs_status ccs_kbs_challenge_open(const uint8_t *key, const char *cookie,
+                                               ccs_time now, ccs_kbs_session *out);
+/* The store's challenge key: random, made with the store and kept in it, so
+ * challenges survive a restart. Valid until ccs_kbs_store_close. */
+const uint8_t *ccs_kbs_store_challenge_key(const ccs_kbs_store *s);
 
 /* ==== policies (policy*.c) =================================================== */
 

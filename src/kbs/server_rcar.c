@@ -1,6 +1,7 @@
 /* The RCAR protocol endpoints (ccs/kbs_protocol.h, specs/kbs-image-ratls.md
- * 1.1): /auth makes a challenged session, /attest verifies evidence bound to
- * the session's nonce and the tee-pubkey and issues an EAR token, /resource
+ * 1.1): /auth hands out a challenge in the session cookie (stored nowhere:
+ * challenge.c), /attest verifies evidence bound to the challenge's nonce and
+ * the tee-pubkey, stores the session and issues an EAR token, /resource
  * releases a resource as a JWE to the token's tee-pubkey when the resource
  * policy allows. Malformed requests are refused (400/413) before anything is
  * stored. */
@@ -41,15 +42,18 @@ void kbs_rcar_auth(kbs_req *r) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION,
                         "tee %s: sim evidence is not accepted by this KBS (insecure_trust_sim_dir is not set)", tee);
     } else {
+        /* Nothing is stored: the cookie carries the challenge (challenge.c). */
         ccs_kbs_session se;
+        char value[CCS_KBS_COOKIE_MAX + 1];
         memset(&se, 0, sizeof se);
-        if (ccs_kbs_session_create(s->store, tee, now_of(r), s->cfg.session_timeout_s, &se) != CCS_OK) {
-            kbs_log(s, CCS_KBS_LOG_ERROR, "auth: cannot create a session: %s", ccs_error_detail());
+        if (ccs_kbs_challenge_issue(ccs_kbs_store_challenge_key(s->store), tee, now_of(r), s->cfg.session_timeout_s,
+                                    &se, value) != CCS_OK) {
+            kbs_log(s, CCS_KBS_LOG_ERROR, "auth: cannot make a challenge: %s", ccs_error_detail());
             kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot create a session");
         } else {
-            char cookie[256];
+            char cookie[CCS_KBS_COOKIE_MAX + 128];
             snprintf(cookie, sizeof cookie, "%s=%s; Path=/kbs/v0; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
-                     CCS_KBS_COOKIE, se.id, (long long)s->cfg.session_timeout_s, s->tls ? "; Secure" : "");
+                     CCS_KBS_COOKIE, value, (long long)s->cfg.session_timeout_s, s->tls ? "; Secure" : "");
             kbs_add_header(r, "Set-Cookie", cookie);
             kbs_reply_json(r, 200, json_pack("{s:s,s:{}}", "nonce", se.nonce, "extra-params"));
         }
@@ -60,21 +64,38 @@ void kbs_rcar_auth(kbs_req *r) {
 
 /* ---- POST /kbs/v0/attest ---- */
 
-/* The session of the request's cookie; replies 401 and returns false if
- * there is none, or it is unknown or expired. */
-static bool session_of(kbs_req *r, ccs_kbs_session *se) {
-    char id[CCS_KBS_SESSION_ID_LEN + 2];
-    if (!kbs_cookie(r, CCS_KBS_COOKIE, id, sizeof id)) {
+/* The challenge of the request's cookie (challenge.c); replies 401 and
+ * returns false if there is none, or it is malformed, not ours or expired. */
+static bool challenge_of(kbs_req *r, ccs_kbs_session *ch) {
+    char value[CCS_KBS_COOKIE_MAX + 2];
+    if (!kbs_cookie(r, CCS_KBS_COOKIE, value, sizeof value)) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "no valid %s cookie: POST %s first", CCS_KBS_COOKIE,
                         CCS_KBS_PATH_AUTH);
         return false;
     }
-    ccs_status st = ccs_kbs_session_get(r->srv->store, id, now_of(r), se);
+    ccs_status st = ccs_kbs_challenge_open(ccs_kbs_store_challenge_key(r->srv->store), value, now_of(r), ch);
     if (st == CCS_OK) return true;
     if (st == CCS_ERR_EXPIRED)
         kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session has expired: POST %s again", CCS_KBS_PATH_AUTH);
-    else if (st == CCS_ERR_NOT_FOUND || st == CCS_ERR_FORMAT)
+    else
         kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "unknown session: POST %s first", CCS_KBS_PATH_AUTH);
+    return false;
+}
+
+/* The stored session of the request's cookie (a challenge whose nonce was
+ * used); replies 401 and returns false otherwise. */
+static bool session_of(kbs_req *r, ccs_kbs_session *se) {
+    ccs_kbs_session ch;
+    memset(&ch, 0, sizeof ch);
+    if (!challenge_of(r, &ch)) return false;
+    ccs_status st = ccs_kbs_session_get(r->srv->store, ch.id, now_of(r), se);
+    ccs_kbs_session_clear(&ch);
+    if (st == CCS_OK) return true;
+    if (st == CCS_ERR_EXPIRED)
+        kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session has expired: POST %s again", CCS_KBS_PATH_AUTH);
+    else if (st == CCS_ERR_NOT_FOUND)
+        kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session is not attested: POST %s first",
+                        CCS_KBS_PATH_ATTEST);
     else
         kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot read the session");
     return false;
@@ -161,14 +182,14 @@ static bool parse_attest(kbs_req *r, const json_t *body, const char *tee, attest
 }
 
 /* Replies to a nonce the session cannot take (the statuses of
- * ccs_kbs_session_consume_nonce and _attest); returns false. */
+ * ccs_kbs_session_attest and _burn); returns false. */
 static bool nonce_refused(kbs_req *r, ccs_status st) {
     if (st == CCS_ERR_MISMATCH)
         kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "runtime-data.nonce is not the nonce of this session");
     else if (st == CCS_KBS_NONCE_REUSED)
         kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "the session's nonce was already used: POST %s again",
                         CCS_KBS_PATH_AUTH);
-    else if (st == CCS_ERR_EXPIRED || st == CCS_ERR_NOT_FOUND)
+    else if (st == CCS_ERR_EXPIRED)
         kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session has expired: POST %s again",
                         CCS_KBS_PATH_AUTH);
     else
@@ -176,24 +197,23 @@ static bool nonce_refused(kbs_req *r, ccs_status st) {
     return false;
 }
 
-/* Refuses, from the session as read, a nonce it cannot take (nothing is
- * written: a mismatch changes nothing, a used nonce is used already). The
- * nonce is consumed later, in the write that stores the token (issue), or by
- * burn() when no token is issued; both are conditional on nonce_used = 0, so
- * a race between requests with one nonce gives one token at most. */
-static bool nonce_usable(kbs_req *r, const ccs_kbs_session *se, const char *nonce) {
-    if (!ccs_ct_eq(ccs_bytes_str(nonce), ccs_bytes_str(se->nonce))) return nonce_refused(r, CCS_ERR_MISMATCH);
-    if (se->nonce_used || se->state != CCS_KBS_SESSION_CHALLENGED) return nonce_refused(r, CCS_KBS_NONCE_REUSED);
+/* Refuses a nonce other than the challenge's (nothing is written). Whether
+ * it was used already is known at the write that uses it: the token's
+ * (issue) or burn()'s when no token is issued; both insert the session's
+ * row, which exists at most once, so a race between requests with one
+ * challenge gives one token at most. */
+static bool nonce_matches(kbs_req *r, const ccs_kbs_session *ch, const char *nonce) {
+    if (!ccs_ct_eq(ccs_bytes_str(nonce), ccs_bytes_str(ch->nonce))) return nonce_refused(r, CCS_ERR_MISMATCH);
     return true;
 }
 
-/* An attestation that got past nonce_usable and issued no token (evidence,
+/* An attestation that got past nonce_matches and issued no token (evidence,
  * init-data or policy refused, or an internal error) still uses up the
  * nonce: it is a one-time challenge whatever the outcome. */
-static void burn(kbs_req *r, const ccs_kbs_session *se, const char *nonce) {
-    ccs_status st = ccs_kbs_session_consume_nonce(r->srv->store, se->id, nonce, now_of(r));
-    if (st != CCS_OK && st != CCS_KBS_NONCE_REUSED && st != CCS_ERR_EXPIRED && st != CCS_ERR_NOT_FOUND)
-        kbs_log(r->srv, CCS_KBS_LOG_ERROR, "attest: cannot consume the nonce of a refused attestation: %s",
+static void burn(kbs_req *r, const ccs_kbs_session *ch) {
+    ccs_status st = ccs_kbs_session_burn(r->srv->store, ch, now_of(r));
+    if (st != CCS_OK && st != CCS_KBS_NONCE_REUSED && st != CCS_ERR_EXPIRED)
+        kbs_log(r->srv, CCS_KBS_LOG_ERROR, "attest: cannot use up the nonce of a refused attestation: %s",
                 ccs_error_detail());
 }
 
@@ -249,7 +269,7 @@ static bool issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
     bool issued = false;
     if (st == CCS_OK) {
         /* The token carries the claims and the tee-pubkey: the session keeps it alone. */
-        st = ccs_kbs_session_attest(s->store, se->id, in->nonce, now, (const char *)token.ptr);
+        st = ccs_kbs_session_attest(s->store, se, now, (const char *)token.ptr);
         issued = st == CCS_OK;
         if (issued) {
             /* The resource request that follows finds the claims here. */
@@ -257,9 +277,8 @@ static bool issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
             kbs_log(s, CCS_KBS_LOG_INFO, "attest: %s %s (report data %s)", v->policy_tee,
                     ccs_kbs_ear_status_name(ap->status), v->hash_alg);
             kbs_reply_token(r, (const char *)token.ptr, token.len);
-        } else if (st == CCS_ERR_MISMATCH || st == CCS_KBS_NONCE_REUSED || st == CCS_ERR_EXPIRED ||
-                   st == CCS_ERR_NOT_FOUND) {
-            nonce_refused(r, st); /* another request took the nonce meanwhile, or the session expired */
+        } else if (st == CCS_KBS_NONCE_REUSED || st == CCS_ERR_EXPIRED) {
+            nonce_refused(r, st); /* the nonce was used before (or meanwhile), or the session expired */
         } else {
             kbs_log(s, CCS_KBS_LOG_ERROR, "attest: cannot store the session's token: %s", ccs_error_detail());
             kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot issue the attestation token");
@@ -278,7 +297,7 @@ void kbs_rcar_attest(kbs_req *r) {
     ccs_kbs_server *s = r->srv;
     ccs_kbs_session se;
     memset(&se, 0, sizeof se);
-    if (!session_of(r, &se)) return;
+    if (!challenge_of(r, &se)) return;
     attest_in in;
     memset(&in, 0, sizeof in);
     kbs_verified v;
@@ -288,7 +307,7 @@ void kbs_rcar_attest(kbs_req *r) {
     kbs_init_binding ib;
     memset(&ib, 0, sizeof ib);
     json_t *body = kbs_body_json(r);
-    if (body != NULL && parse_attest(r, body, se.tee, &in) && nonce_usable(r, &se, in.nonce)) {
+    if (body != NULL && parse_attest(r, body, se.tee, &in) && nonce_matches(r, &se, in.nonce)) {
         bool issued = false;
         ccs_status st = kbs_evidence_verify(&s->cfg, &in.ev, in.nonce, in.tee_pubkey, now_of(r), &v);
         if (st != CCS_OK) {
@@ -307,7 +326,7 @@ void kbs_rcar_attest(kbs_req *r) {
         } else if (appraise(r, &v, &ib, &ap)) {
             issued = issue(r, &se, &in, &v, &ib, &ap);
         }
-        if (!issued) burn(r, &se, in.nonce);
+        if (!issued) burn(r, &se);
     }
     kbs_init_binding_clear(&ib);
     json_decref(in.init.doc);

@@ -6,7 +6,7 @@
  *
  * Durability: journal_mode=WAL with synchronous=FULL, so a COMMIT that has
  * returned is on disk (WAL is fsynced at every commit) and survives SIGKILL
- * and power loss. Sessions (two writes per attestation) live on a second
+ * and power loss. Sessions (one write per attestation) live on a second
  * connection with synchronous=NORMAL: in WAL mode a returned COMMIT still
  * survives the process being killed (the WAL is in the OS page cache), and
  * only an OS crash or power loss can drop the last sessions, which costs a
@@ -44,6 +44,12 @@
     " token TEXT, tee_pubkey TEXT, claims TEXT)"
 #define SESSION_NAMES "id, tee, nonce, nonce_used, state, created, expires, token, tee_pubkey, claims"
 
+/* Keys the KBS makes for itself (version 3): the session challenge key. */
+#define SQL_SECRETS                                                                                                 \
+    "CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL, created INTEGER NOT NULL)"   \
+    " WITHOUT ROWID"
+#define CHALLENGE_KEY_NAME "session-challenge"
+
 static const char *const sql_schema[] = {
     "CREATE TABLE IF NOT EXISTS resources ("
     " repository TEXT NOT NULL, type TEXT NOT NULL, tag TEXT NOT NULL, value BLOB NOT NULL,"
@@ -57,6 +63,7 @@ static const char *const sql_schema[] = {
     " PRIMARY KEY (tee, name)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS sessions (" SESSION_COLUMNS,
     "CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires)",
+    SQL_SECRETS,
 };
 
 /* Version 1 -> 2: the sessions move, as they are, into the rowid table. */
@@ -67,6 +74,12 @@ static const char *const sql_migrate_1[] = {
     "ALTER TABLE sessions_v2 RENAME TO sessions",
     "CREATE INDEX sessions_expires ON sessions (expires)",
 };
+
+/* Version 2 -> 3: the secrets table. Sessions stay; a challenge issued
+ * before (a row in state "challenged" with its nonce unused) can no longer
+ * be attested: its cookie is not of the new form, and its client runs
+ * /auth again. */
+static const char *const sql_migrate_2[] = {SQL_SECRETS};
 
 /* ---- helpers (store_db.h) ---- */
 
@@ -218,23 +231,60 @@ static ccs_status db_user_version(store_conn *db, int *out) {
 }
 
 /* Inside a transaction: creates the schema of a new file, brings a version 1
- * file to version 2 (the same transaction: all or nothing), or checks the
- * version of an existing one. */
+ * or 2 file to version 3 (the same transaction: all or nothing), or checks
+ * the version of an existing one. */
 static ccs_status schema_setup(store_conn *db) {
     int version = 0;
     CCS_TRY(db_user_version(db, &version));
     if (version == CCS_KBS_STORE_SCHEMA_VERSION) return CCS_OK;
-    CCS_ENSURE(version == 0 || version == 1, CCS_ERR_UNSUPPORTED,
+    CCS_ENSURE(version >= 0 && version < CCS_KBS_STORE_SCHEMA_VERSION, CCS_ERR_UNSUPPORTED,
                "KBS store: schema version %d is not supported (this build reads version %d)", version,
                CCS_KBS_STORE_SCHEMA_VERSION);
     if (version == 0) {
         for (size_t i = 0; i < sizeof sql_schema / sizeof sql_schema[0]; i++) CCS_TRY(db_exec(db, sql_schema[i]));
-    } else {
+    }
+    if (version == 1) {
         for (size_t i = 0; i < sizeof sql_migrate_1 / sizeof sql_migrate_1[0]; i++)
             CCS_TRY(db_exec(db, sql_migrate_1[i]));
     }
+    if (version == 1 || version == 2) {
+        for (size_t i = 0; i < sizeof sql_migrate_2 / sizeof sql_migrate_2[0]; i++)
+            CCS_TRY(db_exec(db, sql_migrate_2[i]));
+    }
     /* PRAGMA takes no parameters; the value is a compile-time constant. */
     return db_exec(db, "PRAGMA user_version = " STORE_STR(CCS_KBS_STORE_SCHEMA_VERSION));
+}
+
+/* Inside a transaction: the challenge key, made on first use (a random
+ * candidate is inserted unless a key is there; then the stored one is read,
+ * so two processes opening a new file agree on it). */
+static ccs_status challenge_key_load(store_conn *db, ccs_time now, uint8_t key[static CCS_KBS_CHALLENGE_KEY_LEN]) {
+    uint8_t fresh[CCS_KBS_CHALLENGE_KEY_LEN];
+    sqlite3_stmt *st = NULL;
+    CCS_TRY(ccs_random(fresh, sizeof fresh));
+    ccs_status r = store_prepare(db,
+                                 "INSERT INTO secrets (name, value, created) VALUES ('" CHALLENGE_KEY_NAME "', ?1, ?2)"
+                                 " ON CONFLICT (name) DO NOTHING",
+                                 &st);
+    if (r == CCS_OK && sqlite3_bind_blob(st, 1, fresh, sizeof fresh, SQLITE_STATIC) != SQLITE_OK)
+        r = store_fail(db, "binding a parameter");
+    if (r == CCS_OK) r = store_bind_i64(db, st, 2, now);
+    if (r == CCS_OK) r = store_step_done(db, st, "making the challenge key", NULL);
+    store_release(db, st);
+    ccs_wipe(fresh, sizeof fresh);
+    CCS_TRY(r);
+    CCS_TRY(store_prepare(db, "SELECT value FROM secrets WHERE name = '" CHALLENGE_KEY_NAME "'", &st));
+    int rc = sqlite3_step(st);
+    const void *v = rc == SQLITE_ROW ? sqlite3_column_blob(st, 0) : NULL;
+    int n = rc == SQLITE_ROW ? sqlite3_column_bytes(st, 0) : 0;
+    if (rc != SQLITE_ROW) r = store_fail(db, "reading the challenge key");
+    else if (v == NULL || n != CCS_KBS_CHALLENGE_KEY_LEN)
+        r = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "KBS store: the challenge key is not %d bytes",
+                          CCS_KBS_CHALLENGE_KEY_LEN);
+    else
+        memcpy(key, v, CCS_KBS_CHALLENGE_KEY_LEN);
+    store_release(db, st);
+    return r;
 }
 
 /* The file holds secrets: create it owner-only before SQLite opens it (the
@@ -297,9 +347,12 @@ ccs_status ccs_kbs_store_open(const char *path, ccs_kbs_store **out) {
     if (st == CCS_OK) st = conn_open(path, true, &sdb);
     ccs_kbs_store *s = st == CCS_OK ? calloc(1, sizeof *s) : NULL;
     if (st == CCS_OK && s == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
+    if (st == CCS_OK) st = store_begin(db);
+    if (st == CCS_OK) st = store_finish(db, challenge_key_load(db, ccs_time_now(), s->challenge_key));
     if (st == CCS_OK && pthread_mutex_init(&s->lock, NULL) != 0)
         st = ccs_error_set(CCS_ERR_INTERNAL, CCS_HERE, "KBS store: cannot create its mutex");
     if (st != CCS_OK) {
+        if (s != NULL) ccs_wipe(s->challenge_key, sizeof s->challenge_key);
         free(s);
         conn_close(sdb);
         conn_close(db);
@@ -316,8 +369,11 @@ void ccs_kbs_store_close(ccs_kbs_store *s) {
     conn_close(s->sdb);
     conn_close(s->db);
     pthread_mutex_destroy(&s->lock);
+    ccs_wipe(s->challenge_key, sizeof s->challenge_key);
     free(s);
 }
+
+const uint8_t *ccs_kbs_store_challenge_key(const ccs_kbs_store *s) { return s->challenge_key; }
 
 /* ---- policies ---- */
 

@@ -30,13 +30,15 @@ struct ccs_kbs_store {
     store_conn *db, *sdb;
     /* Serialises every call on both connections (kbs_internal.h). */
     pthread_mutex_t lock;
+    /* The session challenge key (challenge.c), read once at open. */
+    uint8_t challenge_key[CCS_KBS_CHALLENGE_KEY_LEN];
 };
 
 /* The connection for the reads that stand alone (a policy, reference values,
  * a resource: one SELECT, outside any transaction of ours): the session
  * connection. A connection's page cache stays valid across its own commits
  * but is dropped whenever another connection has written, so reading on the
- * connection that takes the sessions' writes (several per attestation)
+ * connection that takes the sessions' writes (one per attestation)
  * keeps the pages cached; reads do not depend on the synchronous setting. */
 static inline store_conn *store_reader(ccs_kbs_store *s) { return s->sdb; }
 

@@ -112,6 +112,32 @@ static void check_sha256_hmac(ccs_bytes key, const uint8_t *m, size_t n, size_t 
     assert_memory_equal(mac, want_mac, 32);
 }
 
+/* The one-shot HMAC over pieces against OpenSSL's (ccs_hmac256): keys of
+ * every length up to and past a block, messages split at every point; and
+ * RFC 4231 test case 2. */
+static void test_hmac_sha256_v(void **state) {
+    (void)state;
+    uint8_t m[150], key[140], want[32], got[32];
+    for (size_t i = 0; i < sizeof m; i++) m[i] = (uint8_t)(i * 29 + 3);
+    for (size_t i = 0; i < sizeof key; i++) key[i] = (uint8_t)(i * 11 + 5);
+    for (size_t kl = 0; kl <= sizeof key; kl += (kl < 70 ? 1 : 23)) {
+        ccs_hmac256 *h = NULL;
+        assert_int_equal(ccs_hmac256_new(ccs_bytes_of(key, kl), &h), CCS_OK);
+        assert_int_equal(ccs_hmac256_update(h, ccs_bytes_of(m, sizeof m)), CCS_OK);
+        assert_int_equal(ccs_hmac256_final(h, want), CCS_OK);
+        ccs_hmac256_free(h);
+        for (size_t cut = 0; cut <= sizeof m; cut += 7) {
+            ccs_bytes parts[3] = {ccs_bytes_of(m, cut), ccs_bytes_of(NULL, 0), ccs_bytes_of(m + cut, sizeof m - cut)};
+            ccs_hmac_sha256_v(ccs_bytes_of(key, kl), parts, 3, got);
+            assert_memory_equal(got, want, 32);
+        }
+    }
+    unhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", want, 32);
+    ccs_bytes msg = ccs_bytes_str("what do ya want for nothing?");
+    ccs_hmac_sha256_v(ccs_bytes_str("Jefe"), &msg, 1, got);
+    assert_memory_equal(got, want, 32);
+}
+
 static void test_sha256_hmac(void **state) {
     (void)state;
     uint8_t m[700], key[100];
@@ -209,6 +235,7 @@ int test_group_layer_crypto(void) {
         cmocka_unit_test(test_aes256ctr_paths),
         cmocka_unit_test(test_hmac256),
         cmocka_unit_test(test_sha256_hmac),
+        cmocka_unit_test(test_hmac_sha256_v),
         cmocka_unit_test(test_concat_kdf),
         cmocka_unit_test(test_rsa_pem),
     };

@@ -12,5 +12,6 @@ int main(void) {
     failed += ccs_test_coll_cache();
     failed += ccs_test_json_body();
     failed += ccs_test_token_cache();
+    failed += ccs_test_challenge();
     return failed ? 1 : 0;
 }

@@ -13,25 +13,6 @@
 #include "kbs_tests.h"
 #include "kbs_internal.h"
 
-#define check_st(expr, want)                                                                                \
-    do {                                                                                                    \
-        ccs_status got_ = (expr);                                                                           \
-        if (got_ != (want))                                                                                 \
-            fail_msg("%s: got %s, want %s (%s)", #expr, ccs_status_name(got_), ccs_status_name(want),      \
-                     ccs_error_detail());                                                                   \
-    } while (0)
-
-/* The error detail without the " (file:line)" that debug builds append. */
-static bool detail_is(const char *want) {
-    const char *d = ccs_error_detail();
-    size_t n = strlen(want);
-    return strncmp(d, want, n) == 0 && (d[n] == '\0' || strncmp(d + n, " (", 2) == 0);
-}
-#define assert_detail(want)                                                                                 \
-    do {                                                                                                    \
-        if (!detail_is(want)) fail_msg("detail \"%s\", want \"%s\"", ccs_error_detail(), (want));          \
-    } while (0)
-
 #define H32A "33d8c3b1a9e0f7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170aa01"
 #define H32B "0000000000000000000000000000000000000000000000000000000000000001"
 #define H32S "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"

@@ -1,7 +1,8 @@
 /* The KBS server under load and under SIGKILL: many concurrent clients
  * running the whole flow, and the real `ccs kbs serve` binary killed in the
- * middle of admin writes and new sessions, then restarted: every
- * acknowledged resource and session is still there. */
+ * middle of admin writes, challenges and attestations, then restarted: every
+ * acknowledged resource and session is still there, and a challenge handed
+ * out before the kills still attests. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -68,8 +69,9 @@ typedef struct writer {
     const char *token;
     atomic_int stop;
     atomic_int n_res; /* read by the main thread while the writer runs */
-    int n_sess;
-    char sessions[MAX_ACKED][CCS_KBS_SESSION_ID_LEN + 1];
+    int n_sess, n_att;
+    char sessions[MAX_ACKED][CCS_KBS_COOKIE_MAX + 1]; /* challenges handed out */
+    char attested[MAX_ACKED][CCS_KBS_COOKIE_MAX + 1]; /* attestations acknowledged */
 } writer;
 
 static void *write_worker(void *arg) {
@@ -91,7 +93,15 @@ static void *write_worker(void *arg) {
             break;
         }
         memcpy(w->sessions[w->n_sess++], c.cookie, sizeof c.cookie);
+        json_t *body = su_attest_body(w->s, SU_MEASUREMENT, c.nonce, c.pub, CCS_HASH_SHA384);
+        char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+        json_decref(body);
+        int rc = text ? su_http(w->s, "POST", CCS_KBS_PATH_ATTEST, c.cookie, NULL, text, strlen(text), &r) : -1;
+        free(text);
+        if (rc == 0 && r.status == 200 && w->n_att < MAX_ACKED) memcpy(w->attested[w->n_att++], c.cookie, sizeof c.cookie);
+        su_resp_clear(&r);
         su_client_clear(&c);
+        if (rc != 0) break;
     }
     return NULL;
 }
@@ -141,8 +151,10 @@ static void test_sigkill_durability(void **state) {
     assert_non_null(w);
     w->s = &s;
     w->token = token;
+    su_client early = {0}; /* a challenge taken before the first kill, used after the last restart */
     for (int round = 0; round < 3; round++) {
         pid_t pid = spawn(&s, cfg);
+        if (round == 0) assert_int_equal(su_auth(&s, &early, "sim-sgx"), 0);
         int start = w->n_res;
         pthread_t t;
         w->stop = 0;
@@ -161,8 +173,22 @@ static void test_sigkill_durability(void **state) {
      * cleanly, every acknowledged resource and session is in the store. */
     pid_t pid = spawn(&s, cfg);
     su_client c = {0};
+    su_resp r = {0};
     assert_int_equal(su_auth(&s, &c, "sim-sgx"), 0);
     su_client_clear(&c);
+    json_t *body = su_attest_body(&s, SU_MEASUREMENT, early.nonce, early.pub, CCS_HASH_SHA384);
+    char *req = json_dumps(body, JSON_COMPACT);
+    assert_int_equal(su_http(&s, "POST", CCS_KBS_PATH_ATTEST, early.cookie, NULL, req, strlen(req), &r), 0);
+    assert_int_equal(r.status, 200);
+    su_resp_clear(&r);
+    free(req);
+    json_decref(body);
+    assert_true(w->n_att > 0); /* an attestation from before the kills still reads the resource */
+    assert_int_equal(su_http(&s, "GET", CCS_KBS_PATH_RESOURCE "default/keys/k1", w->attested[0], NULL, NULL, 0, &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    su_resp_clear(&r);
+    su_client_clear(&early);
     kill(pid, SIGTERM);
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -180,10 +206,21 @@ static void test_sigkill_durability(void **state) {
         assert_memory_equal(v.ptr, want, v.len);
         ccs_buf_free(&v);
     }
+    const uint8_t *key = ccs_kbs_store_challenge_key(st);
     for (int i = 0; i < w->n_sess; i++) {
-        ccs_kbs_session se;
-        if (ccs_kbs_session_get(st, w->sessions[i], ccs_time_now(), &se) != CCS_OK)
+        ccs_kbs_session ch;
+        if (ccs_kbs_challenge_open(key, w->sessions[i], ccs_time_now(), &ch) != CCS_OK)
+            fail_msg("acknowledged challenge %d no longer opens: %s", i, ccs_error_detail());
+        ccs_kbs_session_clear(&ch);
+    }
+    for (int i = 0; i < w->n_att; i++) {
+        ccs_kbs_session ch, se;
+        if (ccs_kbs_challenge_open(key, w->attested[i], ccs_time_now(), &ch) != CCS_OK ||
+            ccs_kbs_session_get(st, ch.id, ccs_time_now(), &se) != CCS_OK)
             fail_msg("acknowledged session %d lost: %s", i, ccs_error_detail());
+        assert_int_equal(se.state, CCS_KBS_SESSION_ATTESTED);
+        assert_non_null(se.token);
+        ccs_kbs_session_clear(&ch);
         ccs_kbs_session_clear(&se);
     }
     ccs_kbs_store_close(st);

@@ -221,6 +221,52 @@ static void test_report_data_mismatch(void **state) {
     su_client_clear(&c);
 }
 
+/* /auth writes nothing (the cookie carries the challenge); a cookie that is
+ * altered, or not of this KBS, is an unknown session. */
+static void test_stateless_auth(void **state) {
+    (void)state;
+    su_client c = {0};
+    su_resp r = {0};
+    char *before = snapshot(g_srv.store);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(su_auth(&g_srv, &c, "sim-sgx"), 0);
+        if (i < 4) su_client_clear(&c);
+    }
+    char *after = snapshot(g_srv.store);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    json_t *body = su_attest_body(&g_srv, SU_MEASUREMENT, c.nonce, c.pub, CCS_HASH_SHA384);
+    char cookie[sizeof c.cookie];
+    size_t n = strlen(c.cookie);
+    /* The tee (sim-sgx -> sim-tdx) and one tag digit changed; another key's cookie. */
+    memcpy(cookie, c.cookie, sizeof cookie);
+    char *tee = strstr(cookie, ".sim-sgx.");
+    assert_non_null(tee);
+    memcpy(tee + 5, "tdx", 3);
+    post(&g_srv, CCS_KBS_PATH_ATTEST, cookie, body, &r);
+    assert_kind(&r, 401, CCS_KBS_ERR_UNAUTHENTICATED);
+    assert_detail_has(&r, "unknown session");
+    su_resp_clear(&r);
+    memcpy(cookie, c.cookie, sizeof cookie);
+    cookie[n - 1] = cookie[n - 1] == '0' ? '1' : '0';
+    post(&g_srv, CCS_KBS_PATH_ATTEST, cookie, body, &r);
+    assert_kind(&r, 401, CCS_KBS_ERR_UNAUTHENTICATED);
+    su_resp_clear(&r);
+    uint8_t other[CCS_KBS_CHALLENGE_KEY_LEN] = {1};
+    ccs_kbs_session ch = {0};
+    assert_int_equal(ccs_kbs_challenge_issue(other, "sim-sgx", ccs_time_now(), 60, &ch, cookie), CCS_OK);
+    post(&g_srv, CCS_KBS_PATH_ATTEST, cookie, body, &r);
+    assert_kind(&r, 401, CCS_KBS_ERR_UNAUTHENTICATED);
+    su_resp_clear(&r);
+    ccs_kbs_session_clear(&ch);
+    /* The refusals used nothing up: the real cookie attests. */
+    assert_int_equal(post(&g_srv, CCS_KBS_PATH_ATTEST, c.cookie, body, &r), 200);
+    su_resp_clear(&r);
+    json_decref(body);
+    su_client_clear(&c);
+}
+
 static void test_replay_in_new_session(void **state) {
     (void)state;
     su_client c1 = {0}, c2 = {0};
@@ -625,6 +671,7 @@ int ccs_test_server(void) {
         cmocka_unit_test(test_protocol_errors),
         cmocka_unit_test(test_nonce_reuse),
         cmocka_unit_test(test_report_data_mismatch),
+        cmocka_unit_test(test_stateless_auth),
         cmocka_unit_test(test_replay_in_new_session),
         cmocka_unit_test(test_expired_session),
         cmocka_unit_test(test_refusals),

@@ -158,16 +158,21 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg) {
     su_resp *r = arg;
     size_t len = size * n;
     static const char key[] = "Set-Cookie: " CCS_KBS_COOKIE "=";
-    if (len > sizeof key - 1 + CCS_KBS_SESSION_ID_LEN && strncasecmp(p, key, sizeof key - 1) == 0) {
-        memcpy(r->cookie, p + sizeof key - 1, CCS_KBS_SESSION_ID_LEN);
-        r->cookie[CCS_KBS_SESSION_ID_LEN] = '\0';
+    if (len > sizeof key - 1 && strncasecmp(p, key, sizeof key - 1) == 0) {
+        const char *v = p + sizeof key - 1;
+        size_t vl = 0;
+        while (sizeof key - 1 + vl < len && v[vl] != ';' && v[vl] != '\r' && v[vl] != '\n') vl++;
+        if (vl < sizeof r->cookie) {
+            memcpy(r->cookie, v, vl);
+            r->cookie[vl] = '\0';
+        }
     }
     return len;
 }
 
 int su_http(const su_server *s, const char *method, const char *path, const char *cookie, const char *bearer,
             const void *body, size_t len, su_resp *out) {
-    char url[2048], ck[160];
+    char url[2048], ck[CCS_KBS_COOKIE_MAX + 32];
     memset(out, 0, sizeof *out);
     snprintf(url, sizeof url, "%s%s", s->url, path);
     CURL *c = curl_easy_init();

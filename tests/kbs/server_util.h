@@ -47,7 +47,7 @@ char *su_admin_token(const su_server *s, const char *priv_path, int64_t lifetime
 typedef struct su_resp {
     long status;
     ccs_buf body;  /* NUL kept after len */
-    char cookie[CCS_KBS_SESSION_ID_LEN + 1]; /* from Set-Cookie, if any */
+    char cookie[CCS_KBS_COOKIE_MAX + 1]; /* from Set-Cookie, if any */
     json_t *json;  /* the body parsed, when it is JSON */
 } su_resp;
 void su_resp_clear(su_resp *r);
@@ -61,7 +61,7 @@ const char *su_detail(const su_resp *r);
 /* A client's state through the protocol. */
 typedef struct su_client {
     json_t *priv, *pub; /* the tee key pair */
-    char cookie[CCS_KBS_SESSION_ID_LEN + 1];
+    char cookie[CCS_KBS_COOKIE_MAX + 1];
     char nonce[64];
     char *token;
 } su_client;

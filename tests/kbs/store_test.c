@@ -1,6 +1,6 @@
 /* The KBS store: CRUD, refusals that change nothing, single-use nonces,
- * session expiry, schema versions, threads, and SIGKILL in the middle of
- * writes (every acknowledged write survives). */
+ * session expiry, schema versions, the challenge key, threads, and SIGKILL
+ * in the middle of writes (every acknowledged write survives). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,25 +18,6 @@
 #include "kbs_internal.h"
 
 #define NOW 1750330800 /* 2025-06-19T11:00:00Z */
-
-#define check_st(expr, want)                                                                                \
-    do {                                                                                                    \
-        ccs_status got_ = (expr);                                                                           \
-        if (got_ != (want))                                                                                 \
-            fail_msg("%s: got %s, want %s (%s)", #expr, ccs_status_name(got_), ccs_status_name(want),      \
-                     ccs_error_detail());                                                                   \
-    } while (0)
-
-/* The error detail without the " (file:line)" that debug builds append. */
-static bool detail_is(const char *want) {
-    const char *d = ccs_error_detail();
-    size_t n = strlen(want);
-    return strncmp(d, want, n) == 0 && (d[n] == '\0' || strncmp(d + n, " (", 2) == 0);
-}
-#define assert_detail(want)                                                                                 \
-    do {                                                                                                    \
-        if (!detail_is(want)) fail_msg("detail \"%s\", want \"%s\"", ccs_error_detail(), (want));          \
-    } while (0)
 
 static const char att_policy[] =
     "{\"version\":1,\"tees\":{\"sgx\":{\"measurements\":{\"mrenclave\":{\"ref\":\"sgx.mrenclave\"}}}}}";
@@ -60,6 +41,14 @@ static ccs_kbs_store *open_new(char *path, size_t cap, const char *name) {
     return s;
 }
 
+/* A challenge under the store's key (nothing stored). */
+static ccs_kbs_session challenge(ccs_kbs_store *s, const char *tee, ccs_time now, int64_t ttl) {
+    ccs_kbs_session ch = {0};
+    char cookie[CCS_KBS_COOKIE_MAX + 1];
+    check_st(ccs_kbs_challenge_issue(ccs_kbs_store_challenge_key(s), tee, now, ttl, &ch, cookie), CCS_OK);
+    return ch;
+}
+
 /* Every row of every table, through a second connection: what is stored. */
 static char *snapshot(const char *path) {
     static const char *const q[] = {
@@ -68,6 +57,7 @@ static char *snapshot(const char *path) {
         "SELECT tee, name, vals, updated FROM reference_values ORDER BY 1, 2",
         ("SELECT id, tee, nonce, nonce_used, state, created, expires, token, tee_pubkey, claims FROM sessions"
          " ORDER BY 1"),
+        "SELECT name, hex(value), created FROM secrets ORDER BY 1",
     };
     sqlite3 *db = NULL;
     ccs_buf out = {0};
@@ -110,15 +100,15 @@ static void test_open_schema(void **state) {
     assert_int_equal(sqlite3_column_int(st, 0), CCS_KBS_STORE_SCHEMA_VERSION);
     sqlite3_finalize(st);
     /* A newer schema is refused, and the file is left alone. */
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     check_st(ccs_kbs_store_open(path, &s), CCS_ERR_UNSUPPORTED);
     assert_null(s);
-    assert_detail("KBS store: schema version 3 is not supported (this build reads version 2)");
+    assert_detail("KBS store: schema version 4 is not supported (this build reads version 3)");
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 3); /* left alone */
+    assert_int_equal(sqlite3_column_int(st, 0), 4); /* left alone */
     sqlite3_finalize(st);
     sqlite3_close(db);
     /* Not a database at all. */
@@ -130,8 +120,9 @@ static void test_open_schema(void **state) {
     check_st(ccs_kbs_store_open(CCS_TEST_TMP "/no/such/dir/x.db", &s), CCS_ERR_IO);
 }
 
-/* A version 1 file (sessions WITHOUT ROWID) is brought to version 2 when
- * opened: every session kept as it was, the rest untouched. */
+/* A version 1 file (sessions WITHOUT ROWID) is brought to version 3 when
+ * opened: every session kept as it was, the secrets table added, the rest
+ * untouched. */
 static void test_schema_migration(void **state) {
     (void)state;
     char path[512];
@@ -172,16 +163,15 @@ static void test_schema_migration(void **state) {
     assert_string_equal(se.token, "tok.en.x");
     assert_int_equal(se.created, 1000);
     ccs_kbs_session_clear(&se);
-    /* The challenged one can still be attested, once. */
-    check_st(ccs_kbs_session_attest(s, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "bm9uY2Uy", NOW,
-                                    "t.o.k"),
-             CCS_OK);
-    check_st(ccs_kbs_session_attest(s, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "bm9uY2Uy", NOW,
-                                    "t.o.k"),
-             CCS_KBS_NONCE_REUSED);
-    /* Ids stay unique in the new table. */
-    ccs_kbs_session fresh = {0};
-    check_st(ccs_kbs_session_create(s, "tdx", NOW, 300, &fresh), CCS_OK);
+    /* A challenge stored by version 1 cannot be used any more: its id has a
+     * row (its client runs /auth again). */
+    ccs_kbs_session old = {.id = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", .tee = "sgx",
+                           .nonce = "bm9uY2Uy", .expires = 2000000000};
+    check_st(ccs_kbs_session_attest(s, &old, NOW, "t.o.k"), CCS_KBS_NONCE_REUSED);
+    /* Ids stay unique in the new table; a new challenge attests. */
+    ccs_kbs_session fresh = challenge(s, "tdx", NOW, 300);
+    check_st(ccs_kbs_session_attest(s, &fresh, NOW, "t.o.k"), CCS_OK);
+    check_st(ccs_kbs_session_attest(s, &fresh, NOW, "t.o.k"), CCS_KBS_NONCE_REUSED);
     ccs_kbs_session_clear(&fresh);
     ccs_buf v = {0};
     check_st(ccs_kbs_resource_get(s, "default", "keys", "k1", &v), CCS_OK);
@@ -193,7 +183,8 @@ static void test_schema_migration(void **state) {
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
                                             " (SELECT sql FROM sqlite_master WHERE name = 'sessions'),"
                                             " (SELECT count(*) FROM sqlite_master WHERE name = 'sessions_expires'),"
-                                            " (SELECT count(*) FROM sessions)",
+                                            " (SELECT count(*) FROM sessions),"
+                                            " (SELECT length(value) FROM secrets WHERE name = 'session-challenge')",
                                         -1, &st, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -202,6 +193,7 @@ static void test_schema_migration(void **state) {
     assert_non_null(strstr((const char *)sqlite3_column_text(st, 1), "id TEXT NOT NULL UNIQUE"));
     assert_int_equal(sqlite3_column_int(st, 2), 1);
     assert_int_equal(sqlite3_column_int(st, 3), 3);
+    assert_int_equal(sqlite3_column_int(st, 4), CCS_KBS_CHALLENGE_KEY_LEN);
     sqlite3_finalize(st);
     /* A duplicate id is refused by the new table too. */
     assert_int_not_equal(sqlite3_exec(db,
@@ -294,9 +286,10 @@ static void test_refusals_change_nothing(void **state) {
     check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_ATTESTATION, att_policy, NOW), CCS_OK);
     check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_RESOURCE, res_policy, NOW), CCS_OK);
     check_st(ccs_kbs_refval_set(s, "sgx", "mrenclave", "[\"aa\"]", NOW), CCS_OK);
-    ccs_kbs_session se = {0};
-    check_st(ccs_kbs_session_create(s, "sgx", NOW, 300, &se), CCS_OK);
+    ccs_kbs_session used = challenge(s, "sgx", NOW, 300);
+    check_st(ccs_kbs_session_attest(s, &used, NOW, "ey.tok.sig"), CCS_OK);
     char *before = snapshot(path);
+    ccs_kbs_session se = challenge(s, "sgx", NOW, 300); /* stores nothing */
 
     static const char secret[] = "TOP-SECRET-VALUE-do-not-log";
     check_st(ccs_kbs_resource_put(s, "..", "keys", "k1", ccs_bytes_str(secret), NOW), CCS_ERR_FORMAT);
@@ -322,20 +315,33 @@ static void test_refusals_change_nothing(void **state) {
     check_st(ccs_kbs_refval_set(s, "SGX", "mrenclave", "\"aa\"", NOW), CCS_ERR_FORMAT);
     check_st(ccs_kbs_refval_set(s, "sgx", "..", "\"aa\"", NOW), CCS_ERR_FORMAT);
     check_st(ccs_kbs_refval_delete(s, "sgx", "nope"), CCS_ERR_NOT_FOUND);
-    check_st(ccs_kbs_session_create(s, "bad tee", NOW, 300, &se), CCS_ERR_FORMAT);
-    check_st(ccs_kbs_session_create(s, "sgx", NOW, 0, &se), CCS_ERR_INVALID_ARG);
-    check_st(ccs_kbs_session_consume_nonce(s, se.id, "wrong", NOW), CCS_ERR_MISMATCH);
-    check_st(ccs_kbs_session_mark_attested(s, se.id, NOW, "{}", "t", "{}"), CCS_ERR_POLICY);
-    check_st(ccs_kbs_session_consume_nonce(s, "not-hex", se.nonce, NOW), CCS_ERR_FORMAT);
+    /* Sessions: a used nonce, an expired challenge, a malformed one, a
+     * missing or oversized token. */
+    check_st(ccs_kbs_session_attest(s, &used, NOW, "ey.tok.sig"), CCS_KBS_NONCE_REUSED);
+    check_st(ccs_kbs_session_burn(s, &used, NOW), CCS_KBS_NONCE_REUSED);
+    check_st(ccs_kbs_session_attest(s, &se, NOW + 300, "t"), CCS_ERR_EXPIRED);
+    check_st(ccs_kbs_session_burn(s, &se, NOW + 301), CCS_ERR_EXPIRED);
+    check_st(ccs_kbs_session_attest(s, &se, NOW, NULL), CCS_ERR_INVALID_ARG);
+    char *huge = calloc(1, CCS_KBS_SESSION_FIELD_MAX + 2);
+    assert_non_null(huge);
+    memset(huge, 'x', CCS_KBS_SESSION_FIELD_MAX + 1);
+    check_st(ccs_kbs_session_attest(s, &se, NOW, huge), CCS_ERR_FORMAT);
+    free(huge);
+    ccs_kbs_session bad = se;
+    memcpy(bad.id, "not-hex", 8);
+    check_st(ccs_kbs_session_attest(s, &bad, NOW, "t"), CCS_ERR_FORMAT);
+    bad = se;
+    memcpy(bad.tee, "bad tee", 8);
+    check_st(ccs_kbs_session_burn(s, &bad, NOW), CCS_ERR_FORMAT);
     check_st(ccs_kbs_session_delete(s, "00000000000000000000000000000000000000000000000000000000000000aa"),
              CCS_ERR_NOT_FOUND);
-    check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 300), CCS_ERR_EXPIRED);
 
     char *after = snapshot(path);
     assert_string_equal(before, after);
     free(before);
     free(after);
     ccs_kbs_session_clear(&se);
+    ccs_kbs_session_clear(&used);
     ccs_kbs_store_close(s);
 }
 
@@ -375,41 +381,44 @@ static void test_session_lifecycle(void **state) {
     (void)state;
     char path[512];
     ccs_kbs_store *s = open_new(path, sizeof path, "session");
-    ccs_kbs_session se = {0}, got = {0}, other = {0};
-    check_st(ccs_kbs_session_create(s, "tdx", NOW, 300, &se), CCS_OK);
-    check_st(ccs_kbs_session_create(s, "tdx", NOW, 300, &other), CCS_OK);
+    ccs_kbs_session got = {0};
+    ccs_kbs_session se = challenge(s, "tdx", NOW, 300), other = challenge(s, "tdx", NOW, 300);
     assert_int_equal(strlen(se.id), CCS_KBS_SESSION_ID_LEN);
     assert_int_equal(strlen(se.nonce), 44);
     assert_string_not_equal(se.id, other.id);
     assert_string_not_equal(se.nonce, other.nonce);
-    check_st(ccs_kbs_session_get(s, se.id, NOW, &got), CCS_OK);
-    assert_string_equal(got.tee, "tdx");
-    assert_string_equal(got.nonce, se.nonce);
-    assert_false(got.nonce_used);
+    /* A challenge is not stored until its nonce is used. */
+    check_st(ccs_kbs_session_get(s, se.id, NOW, &got), CCS_ERR_NOT_FOUND);
+    /* A refused attestation uses the nonce up, without a token. */
+    check_st(ccs_kbs_session_burn(s, &other, NOW + 1), CCS_OK);
+    check_st(ccs_kbs_session_get(s, other.id, NOW + 1, &got), CCS_OK);
+    assert_true(got.nonce_used);
     assert_int_equal(got.state, CCS_KBS_SESSION_CHALLENGED);
-    assert_int_equal(got.expires, NOW + 300);
     assert_null(got.token);
+    assert_string_equal(got.nonce, other.nonce);
     ccs_kbs_session_clear(&got);
-    /* Not attested before the nonce is used; another session's nonce is no good. */
-    check_st(ccs_kbs_session_mark_attested(s, se.id, NOW, "{\"kty\":\"EC\"}", "tok", "{}"), CCS_ERR_POLICY);
-    check_st(ccs_kbs_session_consume_nonce(s, se.id, other.nonce, NOW), CCS_ERR_MISMATCH);
-    check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 1), CCS_OK);
-    check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 2), CCS_KBS_NONCE_REUSED);
+    check_st(ccs_kbs_session_attest(s, &other, NOW + 2, "ey.late.sig"), CCS_KBS_NONCE_REUSED);
     assert_detail("the session's nonce was already used");
-    check_st(ccs_kbs_session_mark_attested(s, se.id, NOW + 2, "{\"kty\":\"EC\"}", "ey.tok.sig", "{\"a\":1}"),
-             CCS_OK);
-    check_st(ccs_kbs_session_mark_attested(s, se.id, NOW + 3, "{}", "x", "{}"), CCS_ERR_POLICY);
+    /* A passing one stores the token with the used nonce, once. */
+    check_st(ccs_kbs_session_attest(s, &se, NOW + 2, "ey.tok.sig"), CCS_OK);
+    check_st(ccs_kbs_session_attest(s, &se, NOW + 3, "ey.other.sig"), CCS_KBS_NONCE_REUSED);
+    check_st(ccs_kbs_session_burn(s, &se, NOW + 3), CCS_KBS_NONCE_REUSED);
     check_st(ccs_kbs_session_get(s, se.id, NOW + 3, &got), CCS_OK);
     assert_int_equal(got.state, CCS_KBS_SESSION_ATTESTED);
     assert_true(got.nonce_used);
+    assert_string_equal(got.tee, "tdx");
+    assert_string_equal(got.nonce, se.nonce);
     assert_string_equal(got.token, "ey.tok.sig");
-    assert_string_equal(got.tee_pubkey, "{\"kty\":\"EC\"}");
-    assert_string_equal(got.claims, "{\"a\":1}");
+    assert_int_equal(got.created, NOW + 2);
+    assert_int_equal(got.expires, NOW + 300);
     ccs_kbs_session_clear(&got);
-    /* A restart keeps it, used nonce included. */
+    /* A restart keeps it, used nonce included, and the challenge key. */
+    uint8_t key[CCS_KBS_CHALLENGE_KEY_LEN];
+    memcpy(key, ccs_kbs_store_challenge_key(s), sizeof key);
     ccs_kbs_store_close(s);
     check_st(ccs_kbs_store_open(path, &s), CCS_OK);
-    check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 4), CCS_KBS_NONCE_REUSED);
+    assert_memory_equal(ccs_kbs_store_challenge_key(s), key, sizeof key);
+    check_st(ccs_kbs_session_attest(s, &se, NOW + 4, "ey.tok.sig"), CCS_KBS_NONCE_REUSED);
     check_st(ccs_kbs_session_get(s, se.id, NOW + 4, &got), CCS_OK);
     assert_string_equal(got.token, "ey.tok.sig");
     ccs_kbs_session_clear(&got);
@@ -419,6 +428,10 @@ static void test_session_lifecycle(void **state) {
     ccs_kbs_session_clear(&se);
     ccs_kbs_session_clear(&other);
     ccs_kbs_store_close(s);
+    /* Another store has another key. */
+    ccs_kbs_store *s2 = open_new(path, sizeof path, "session2");
+    assert_memory_not_equal(ccs_kbs_store_challenge_key(s2), key, sizeof key);
+    ccs_kbs_store_close(s2);
 }
 
 static void test_session_expiry(void **state) {
@@ -427,12 +440,16 @@ static void test_session_expiry(void **state) {
     ccs_kbs_store *s = open_new(path, sizeof path, "expiry");
     ccs_kbs_session a = {0}, b = {0}, got = {0};
     size_t removed = 99;
-    check_st(ccs_kbs_session_create(s, "snp", NOW, 10, &a), CCS_OK);
-    check_st(ccs_kbs_session_create(s, "snp", NOW, 100, &b), CCS_OK);
+    a = challenge(s, "snp", NOW, 10);
+    b = challenge(s, "snp", NOW, 100);
+    ccs_kbs_session c = challenge(s, "snp", NOW, 10);
+    check_st(ccs_kbs_session_attest(s, &a, NOW, "ey.a.sig"), CCS_OK);
+    check_st(ccs_kbs_session_attest(s, &b, NOW, "ey.b.sig"), CCS_OK);
     check_st(ccs_kbs_session_get(s, a.id, NOW + 9, &got), CCS_OK);
     ccs_kbs_session_clear(&got);
     check_st(ccs_kbs_session_get(s, a.id, NOW + 10, &got), CCS_ERR_EXPIRED);
-    check_st(ccs_kbs_session_consume_nonce(s, a.id, a.nonce, NOW + 10), CCS_ERR_EXPIRED);
+    check_st(ccs_kbs_session_attest(s, &c, NOW + 10, "ey.c.sig"), CCS_ERR_EXPIRED);
+    ccs_kbs_session_clear(&c);
     check_st(ccs_kbs_session_purge_expired(s, NOW + 5, &removed), CCS_OK);
     assert_int_equal(removed, 0);
     check_st(ccs_kbs_session_purge_expired(s, NOW + 10, &removed), CCS_OK);
@@ -462,7 +479,7 @@ typedef struct worker {
 static void *work(void *arg) {
     worker *w = arg;
     char tag[32], val[64];
-    ccs_status st = ccs_kbs_session_consume_nonce(w->s, w->shared->id, w->shared->nonce, NOW);
+    ccs_status st = ccs_kbs_session_burn(w->s, w->shared, NOW);
     if (st == CCS_OK)
         w->consumed++;
     else if (st != CCS_KBS_NONCE_REUSED)
@@ -472,13 +489,14 @@ static void *work(void *arg) {
         snprintf(val, sizeof val, "value-%d-%d", w->n, i);
         ccs_buf got = {0};
         ccs_kbs_session se = {0};
+        char cookie[CCS_KBS_COOKIE_MAX + 1];
         if (ccs_kbs_resource_put(w->s, "threads", "keys", tag, ccs_bytes_str(val), NOW) != CCS_OK) w->failures++;
         if (ccs_kbs_resource_get(w->s, "threads", "keys", tag, &got) != CCS_OK || got.len != strlen(val) ||
             memcmp(got.ptr, val, got.len) != 0)
             w->failures++;
         ccs_buf_free(&got);
-        if (ccs_kbs_session_create(w->s, "sgx", NOW, 60, &se) != CCS_OK ||
-            ccs_kbs_session_consume_nonce(w->s, se.id, se.nonce, NOW) != CCS_OK)
+        if (ccs_kbs_challenge_issue(ccs_kbs_store_challenge_key(w->s), "sgx", NOW, 60, &se, cookie) != CCS_OK ||
+            ccs_kbs_session_attest(w->s, &se, NOW, "ey.thread.sig") != CCS_OK)
             w->failures++;
         ccs_kbs_session_clear(&se);
     }
@@ -489,8 +507,7 @@ static void test_threads(void **state) {
     (void)state;
     char path[512];
     ccs_kbs_store *s = open_new(path, sizeof path, "threads");
-    ccs_kbs_session shared = {0};
-    check_st(ccs_kbs_session_create(s, "sgx", NOW, 60, &shared), CCS_OK);
+    ccs_kbs_session shared = challenge(s, "sgx", NOW, 60);
     pthread_t th[THREADS];
     worker w[THREADS];
     for (int i = 0; i < THREADS; i++) {
@@ -523,7 +540,7 @@ static void crash_value(int i, char *out, size_t cap) {
 /* The child: writes until killed, acknowledging each commit on fd. */
 static void crash_child(const char *path, int fd) {
     ccs_kbs_store *s = NULL;
-    char tag[32], val[4096], line[128];
+    char tag[32], val[4096], line[400];
     if (ccs_kbs_store_open(path, &s) != CCS_OK) _exit(3);
     for (int i = 0;; i++) {
         snprintf(tag, sizeof tag, "k%d", i);
@@ -532,8 +549,11 @@ static void crash_child(const char *path, int fd) {
         int n = snprintf(line, sizeof line, "R %d\n", i);
         if (write(fd, line, (size_t)n) != n) _exit(5);
         ccs_kbs_session se = {0};
-        if (ccs_kbs_session_create(s, "sgx", NOW, 1000000, &se) != CCS_OK) _exit(6);
-        n = snprintf(line, sizeof line, "S %s %s\n", se.id, se.nonce);
+        char cookie[CCS_KBS_COOKIE_MAX + 1];
+        if (ccs_kbs_challenge_issue(ccs_kbs_store_challenge_key(s), "sgx", NOW, 1000000, &se, cookie) != CCS_OK ||
+            ccs_kbs_session_attest(s, &se, NOW, "ey.crash.sig") != CCS_OK)
+            _exit(6);
+        n = snprintf(line, sizeof line, "S %s %s %s\n", se.id, se.nonce, cookie);
         ccs_kbs_session_clear(&se);
         if (write(fd, line, (size_t)n) != n) _exit(7);
     }
@@ -553,10 +573,10 @@ static void crash_round(const char *path, unsigned seed) {
     FILE *in = fdopen(p[0], "r");
     assert_non_null(in);
     unsigned target = 10 + seed % 400, lines = 0;
-    char line[256];
+    char line[512];
     int *acked = NULL;
     size_t nacked = 0, nsessions = 0;
-    char (*sessions)[160] = NULL;
+    char (*sessions)[400] = NULL;
     bool killed = false;
     while (fgets(line, sizeof line, in) != NULL) {
         if (strchr(line, '\n') == NULL) break; /* a torn line is not an acknowledgement */
@@ -594,12 +614,18 @@ static void crash_round(const char *path, unsigned seed) {
         ccs_buf_free(&got);
     }
     for (size_t i = 0; i < nsessions; i++) {
-        char id[80], nonce[80];
-        ccs_kbs_session se = {0};
-        assert_int_equal(sscanf(sessions[i], "%79s %79s", id, nonce), 2);
+        char id[80], nonce[80], cookie[200];
+        ccs_kbs_session se = {0}, ch = {0};
+        assert_int_equal(sscanf(sessions[i], "%79s %79s %199s", id, nonce, cookie), 3);
         check_st(ccs_kbs_session_get(s, id, NOW, &se), CCS_OK);
         assert_string_equal(se.nonce, nonce);
+        assert_int_equal(se.state, CCS_KBS_SESSION_ATTESTED);
+        assert_string_equal(se.token, "ey.crash.sig");
         ccs_kbs_session_clear(&se);
+        /* The challenge key survived too: the cookie still opens. */
+        check_st(ccs_kbs_challenge_open(ccs_kbs_store_challenge_key(s), cookie, NOW, &ch), CCS_OK);
+        assert_string_equal(ch.id, id);
+        assert_string_equal(ch.nonce, nonce);
     }
     ccs_kbs_store_close(s);
     /* And the file is consistent. */
@@ -617,8 +643,8 @@ static void crash_round(const char *path, unsigned seed) {
     free(sessions);
 }
 
-/* ccs_kbs_session_attest: the nonce consumed and the token stored in one
- * write; refusals change nothing; under contention one caller wins. */
+/* ccs_kbs_session_attest: the nonce used and the token stored in one write;
+ * refusals change nothing; under contention one caller wins. */
 typedef struct attest_racer {
     ccs_kbs_store *s;
     const ccs_kbs_session *se;
@@ -627,7 +653,7 @@ typedef struct attest_racer {
 
 static void *race_attest(void *arg) {
     attest_racer *a = arg;
-    ccs_status st = ccs_kbs_session_attest(a->s, a->se->id, a->se->nonce, NOW, "ey.race.sig");
+    ccs_status st = ccs_kbs_session_attest(a->s, a->se, NOW, "ey.race.sig");
     if (st == CCS_OK) a->won++;
     else if (st == CCS_KBS_NONCE_REUSED) a->refused++;
     else a->other++;
@@ -638,21 +664,13 @@ static void test_session_attest(void **state) {
     (void)state;
     char path[512];
     ccs_kbs_store *s = open_new(path, sizeof path, "sattest");
-    ccs_kbs_session se = {0}, other = {0}, got = {0};
-    check_st(ccs_kbs_session_create(s, "sgx", NOW, 300, &se), CCS_OK);
-    check_st(ccs_kbs_session_create(s, "sgx", NOW, 300, &other), CCS_OK);
-    check_st(ccs_kbs_session_attest(s, se.id, other.nonce, NOW, "t"), CCS_ERR_MISMATCH);
-    check_st(ccs_kbs_session_attest(s, se.id, se.nonce, NOW + 300, "t"), CCS_ERR_EXPIRED);
-    check_st(ccs_kbs_session_attest(s, "0123", se.nonce, NOW, "t"), CCS_ERR_FORMAT);
-    check_st(ccs_kbs_session_attest(s, se.id, se.nonce, NOW, NULL), CCS_ERR_FORMAT);
-    check_st(ccs_kbs_session_get(s, se.id, NOW, &got), CCS_OK); /* unchanged by the refusals */
-    assert_false(got.nonce_used);
-    assert_int_equal(got.state, CCS_KBS_SESSION_CHALLENGED);
-    assert_null(got.token);
-    ccs_kbs_session_clear(&got);
-    check_st(ccs_kbs_session_attest(s, se.id, se.nonce, NOW + 1, "ey.tok.sig"), CCS_OK);
-    check_st(ccs_kbs_session_attest(s, se.id, se.nonce, NOW + 2, "ey.other.sig"), CCS_KBS_NONCE_REUSED);
-    check_st(ccs_kbs_session_consume_nonce(s, se.id, se.nonce, NOW + 2), CCS_KBS_NONCE_REUSED);
+    ccs_kbs_session se = challenge(s, "sgx", NOW, 300), other = challenge(s, "sgx", NOW, 300), got = {0};
+    check_st(ccs_kbs_session_attest(s, &se, NOW + 300, "t"), CCS_ERR_EXPIRED);
+    check_st(ccs_kbs_session_attest(s, &se, NOW, NULL), CCS_ERR_INVALID_ARG);
+    check_st(ccs_kbs_session_attest(s, NULL, NOW, "t"), CCS_ERR_INVALID_ARG);
+    check_st(ccs_kbs_session_get(s, se.id, NOW, &got), CCS_ERR_NOT_FOUND); /* the refusals stored nothing */
+    check_st(ccs_kbs_session_attest(s, &se, NOW + 1, "ey.tok.sig"), CCS_OK);
+    check_st(ccs_kbs_session_attest(s, &se, NOW + 2, "ey.other.sig"), CCS_KBS_NONCE_REUSED);
     ccs_kbs_store_close(s); /* a restart keeps it */
     check_st(ccs_kbs_store_open(path, &s), CCS_OK);
     check_st(ccs_kbs_session_get(s, se.id, NOW + 3, &got), CCS_OK);
@@ -660,12 +678,12 @@ static void test_session_attest(void **state) {
     assert_int_equal(got.state, CCS_KBS_SESSION_ATTESTED);
     assert_string_equal(got.token, "ey.tok.sig");
     ccs_kbs_session_clear(&got);
-    /* A consumed nonce (a refused attestation) cannot attest. */
-    check_st(ccs_kbs_session_consume_nonce(s, other.id, other.nonce, NOW), CCS_OK);
-    check_st(ccs_kbs_session_attest(s, other.id, other.nonce, NOW, "t"), CCS_KBS_NONCE_REUSED);
-    /* Threads racing with one nonce: one token. */
-    ccs_kbs_session shared = {0};
-    check_st(ccs_kbs_session_create(s, "sgx", NOW, 300, &shared), CCS_OK);
+    check_st(ccs_kbs_session_attest(s, &se, NOW + 3, "ey.third.sig"), CCS_KBS_NONCE_REUSED);
+    /* A used nonce (a refused attestation) cannot attest. */
+    check_st(ccs_kbs_session_burn(s, &other, NOW), CCS_OK);
+    check_st(ccs_kbs_session_attest(s, &other, NOW, "t"), CCS_KBS_NONCE_REUSED);
+    /* Threads racing with one challenge: one token. */
+    ccs_kbs_session shared = challenge(s, "sgx", NOW, 300);
     pthread_t th[THREADS];
     attest_racer ar[THREADS];
     int won = 0;

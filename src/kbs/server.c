@@ -196,6 +196,7 @@ static void worker_free(kbs_worker *w) {
     ccs_kbs_token_key_free(w->token_key);
     kbs_policy_cache_clear(&w->policies);
     kbs_token_cache_clear(&w->tokens);
+    kbs_token_cache_clear(&w->cookies);
     memset(w, 0, sizeof *w);
 }
 
@@ -204,6 +205,7 @@ void ccs_kbs_server_free(ccs_kbs_server *s) {
     for (size_t i = 1; i < s->n_workers; i++) worker_free(&s->workers[i]);
     kbs_policy_cache_clear(&s->workers[0].policies); /* worker 0's other fields are s's */
     kbs_token_cache_clear(&s->workers[0].tokens);
+    kbs_token_cache_clear(&s->workers[0].cookies);
     if (s->stop_ev != NULL) event_free(s->stop_ev);
     if (s->http != NULL) evhttp_free(s->http);
     if (s->base != NULL) event_base_free(s->base);

@@ -46,7 +46,7 @@ typedef struct kbs_policy_cache {
 typedef struct kbs_token_entry {
     char *token; /* a copy, wiped when dropped */
     size_t len;
-    ccs_time exp;
+    ccs_time until; /* the last second it may be used */
     json_t *claims; /* NULL: empty */
 } kbs_token_entry;
 typedef struct kbs_token_cache {
@@ -57,6 +57,11 @@ typedef struct kbs_worker {
     struct ccs_kbs_server *srv;
     kbs_policy_cache policies;
     kbs_token_cache tokens;
+    /* The same cache keyed by the session cookies of attested sessions: a
+     * stored session never changes once written (its row is inserted once,
+     * and only expiry removes it), so the cookie's claims can be kept until
+     * the session or its token expires, whichever is first. */
+    kbs_token_cache cookies;
     struct event_base *base;
     struct evhttp *http;
     ccs_kbs_token_key *token_key;
@@ -142,6 +147,9 @@ void kbs_policy_cache_clear(kbs_policy_cache *c);
 /* Remembers claims (a reference is taken) for token, which must carry them:
  * a token this loop signed, or one that verified. */
 void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims);
+/* The same under any key, kept while now <= until. (For a token, until is
+ * its exp plus the skew its verification allows.) */
+void kbs_token_cache_put_until(kbs_token_cache *c, const char *key, size_t len, json_t *claims, ccs_time until);
 /* The claims of token (a new reference) if cached and not expired at now;
  * NULL otherwise, and the caller takes the full path. */
 json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, ccs_time now);

@@ -64,15 +64,21 @@ void kbs_rcar_auth(kbs_req *r) {
 
 /* ---- POST /kbs/v0/attest ---- */
 
-/* The challenge of the request's cookie (challenge.c); replies 401 and
- * returns false if there is none, or it is malformed, not ours or expired. */
-static bool challenge_of(kbs_req *r, ccs_kbs_session *ch) {
-    char value[CCS_KBS_COOKIE_MAX + 2];
-    if (!kbs_cookie(r, CCS_KBS_COOKIE, value, sizeof value)) {
+/* The request's cookie value (value holds KBS_COOKIE_BUF bytes); replies
+ * 401 and returns false if there is none. */
+#define KBS_COOKIE_BUF (CCS_KBS_COOKIE_MAX + 2)
+static bool cookie_of(kbs_req *r, char *value) {
+    if (!kbs_cookie(r, CCS_KBS_COOKIE, value, KBS_COOKIE_BUF)) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "no valid %s cookie: POST %s first", CCS_KBS_COOKIE,
                         CCS_KBS_PATH_AUTH);
         return false;
     }
+    return true;
+}
+
+/* The challenge of the cookie value; replies 401 and returns false if it is
+ * malformed, not ours or expired. */
+static bool challenge_of(kbs_req *r, const char *value, ccs_kbs_session *ch) {
     ccs_status st = ccs_kbs_challenge_open(ccs_kbs_store_challenge_key(r->srv->store), value, now_of(r), ch);
     if (st == CCS_OK) return true;
     if (st == CCS_ERR_EXPIRED)
@@ -82,12 +88,12 @@ static bool challenge_of(kbs_req *r, ccs_kbs_session *ch) {
     return false;
 }
 
-/* The stored session of the request's cookie (a challenge whose nonce was
- * used); replies 401 and returns false otherwise. */
-static bool session_of(kbs_req *r, ccs_kbs_session *se) {
+/* The stored session of a cookie value (a challenge whose nonce was used);
+ * replies 401 and returns false otherwise. */
+static bool session_of(kbs_req *r, const char *value, ccs_kbs_session *se) {
     ccs_kbs_session ch;
     memset(&ch, 0, sizeof ch);
-    if (!challenge_of(r, &ch)) return false;
+    if (!challenge_of(r, value, &ch)) return false;
     ccs_status st = ccs_kbs_session_get(r->srv->store, ch.id, now_of(r), se);
     ccs_kbs_session_clear(&ch);
     if (st == CCS_OK) return true;
@@ -250,10 +256,23 @@ static bool appraise(kbs_req *r, const kbs_verified *v, const kbs_init_binding *
     return false;
 }
 
-/* Issues the EAR, consumes the nonce and marks the session attested (one
+/* Keeps the claims of an attested session under its cookie, until the
+ * session (expires <= now: unusable) or the token (exp, with the skew the
+ * token check allows) expires, whichever is first. */
+static void cookie_cache_put(kbs_req *r, const char *value, ccs_time session_expires, json_t *claims) {
+    const json_t *exp = json_object_get(claims, "exp");
+    if (!json_is_integer(exp)) return;
+    ccs_time until = session_expires - 1; /* a session is unusable from its expiry on */
+    if (json_integer_value(exp) <= INT64_MAX - CCS_KBS_TOKEN_SKEW &&
+        (ccs_time)json_integer_value(exp) + CCS_KBS_TOKEN_SKEW < until)
+        until = (ccs_time)json_integer_value(exp) + CCS_KBS_TOKEN_SKEW;
+    kbs_token_cache_put_until(&r->w->cookies, value, strlen(value), claims, until);
+}
+
+/* Issues the EAR, uses the nonce and stores the session attested (one
  * write); replies. True when the token was issued. */
-static bool issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, const kbs_verified *v,
-                  const kbs_init_binding *ib, const ccs_kbs_appraisal *ap) {
+static bool issue(kbs_req *r, const char *cookie, const ccs_kbs_session *se, const attest_in *in,
+                  const kbs_verified *v, const kbs_init_binding *ib, const ccs_kbs_appraisal *ap) {
     ccs_kbs_server *s = r->srv;
     const json_t *result = v->result;
     json_t *tv = ccs_kbs_tvector_json(&ap->tv);
@@ -274,6 +293,7 @@ static bool issue(kbs_req *r, const ccs_kbs_session *se, const attest_in *in, co
         if (issued) {
             /* The resource request that follows finds the claims here. */
             kbs_token_cache_put(&r->w->tokens, (const char *)token.ptr, token.len, signed_claims);
+            cookie_cache_put(r, cookie, se->expires, signed_claims);
             kbs_log(s, CCS_KBS_LOG_INFO, "attest: %s %s (report data %s)", v->policy_tee,
                     ccs_kbs_ear_status_name(ap->status), v->hash_alg);
             kbs_reply_token(r, (const char *)token.ptr, token.len);
@@ -297,7 +317,8 @@ void kbs_rcar_attest(kbs_req *r) {
     ccs_kbs_server *s = r->srv;
     ccs_kbs_session se;
     memset(&se, 0, sizeof se);
-    if (!challenge_of(r, &se)) return;
+    char cookie[KBS_COOKIE_BUF];
+    if (!cookie_of(r, cookie) || !challenge_of(r, cookie, &se)) return;
     attest_in in;
     memset(&in, 0, sizeof in);
     kbs_verified v;
@@ -324,7 +345,7 @@ void kbs_rcar_attest(kbs_req *r) {
             if (refused) kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "%s", ccs_error_detail());
             else kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "the init-data could not be checked");
         } else if (appraise(r, &v, &ib, &ap)) {
-            issued = issue(r, &se, &in, &v, &ib, &ap);
+            issued = issue(r, cookie, &se, &in, &v, &ib, &ap);
         }
         if (!issued) burn(r, &se);
     }
@@ -356,7 +377,10 @@ static const char *ear_tee(const json_t *claims, const json_t **tee_claims) {
 
 /* The verified EAR claims from the bearer token or the session; replies 401
  * and returns NULL otherwise. A token this loop issued or verified before
- * comes from its cache (token_cache.c): no parse, no signature check. */
+ * comes from its cache (token_cache.c): no parse, no signature check; so
+ * does the cookie of a session this loop attested or read before (the same
+ * cache keyed by cookies: neither the tag nor the store is looked at
+ * again). */
 static json_t *requester(kbs_req *r) {
     json_t *claims = NULL;
     size_t len = 0;
@@ -371,9 +395,12 @@ static json_t *requester(kbs_req *r) {
         kbs_token_cache_put(cache, bearer, len, claims);
         return claims;
     }
+    char cookie[KBS_COOKIE_BUF];
+    if (!cookie_of(r, cookie)) return NULL;
+    if ((claims = kbs_token_cache_get(&r->w->cookies, cookie, strlen(cookie), now_of(r))) != NULL) return claims;
     ccs_kbs_session se;
     memset(&se, 0, sizeof se);
-    if (!session_of(r, &se)) return NULL;
+    if (!session_of(r, cookie, &se)) return NULL;
     if (se.state != CCS_KBS_SESSION_ATTESTED || se.token == NULL) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session is not attested: POST %s first",
                         CCS_KBS_PATH_ATTEST);
@@ -385,6 +412,7 @@ static json_t *requester(kbs_req *r) {
     } else {
         kbs_token_cache_put(cache, se.token, strlen(se.token), claims);
     }
+    if (claims != NULL) cookie_cache_put(r, cookie, se.expires, claims);
     ccs_kbs_session_clear(&se);
     return claims;
 }

@@ -40,17 +40,22 @@ void kbs_token_cache_clear(kbs_token_cache *c) {
     c->slots = NULL;
 }
 
-void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims) {
-    const json_t *exp = json_object_get(claims, "exp");
-    if (!json_is_integer(exp) || len == 0) return;
+void kbs_token_cache_put_until(kbs_token_cache *c, const char *key, size_t len, json_t *claims, ccs_time until) {
+    if (len == 0 || claims == NULL) return;
     if (c->slots == NULL && (c->slots = calloc(KBS_TOKEN_CACHE_SLOTS, sizeof *c->slots)) == NULL) return;
-    kbs_token_entry *e = &c->slots[slot_of(token, len)];
+    kbs_token_entry *e = &c->slots[slot_of(key, len)];
     entry_clear(e);
     if ((e->token = malloc(len)) == NULL) return;
-    memcpy(e->token, token, len);
+    memcpy(e->token, key, len);
     e->len = len;
-    e->exp = (ccs_time)json_integer_value(exp);
+    e->until = until;
     e->claims = json_incref(claims);
+}
+
+void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims) {
+    const json_t *exp = json_object_get(claims, "exp");
+    if (!json_is_integer(exp) || json_integer_value(exp) > INT64_MAX - CCS_KBS_TOKEN_SKEW) return;
+    kbs_token_cache_put_until(c, token, len, claims, (ccs_time)json_integer_value(exp) + CCS_KBS_TOKEN_SKEW);
 }
 
 json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, ccs_time now) {
@@ -58,7 +63,7 @@ json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, c
     kbs_token_entry *e = &c->slots[slot_of(token, len)];
     if (e->claims == NULL || e->len != len || !ccs_ct_eq(ccs_bytes_of(e->token, len), ccs_bytes_of(token, len)))
         return NULL;
-    if (now - CCS_KBS_TOKEN_SKEW > e->exp) {
+    if (now > e->until) {
         entry_clear(e); /* expired: the caller's full path words the refusal */
         return NULL;
     }

@@ -302,6 +302,17 @@ static void test_expired_session(void **state) {
     su_client c = {0};
     su_resp r = {0};
     su_start(&s, "expiry", &o);
+    /* An attested session reads the resource by cookie (the loop then
+     * keeps its claims under the cookie)... */
+    su_client a = {0};
+    assert_int_equal(su_auth(&s, &a, "sim-sgx"), 0);
+    json_t *ab = su_attest_body(&s, SU_MEASUREMENT, a.nonce, a.pub, CCS_HASH_SHA384);
+    assert_int_equal(post(&s, CCS_KBS_PATH_ATTEST, a.cookie, ab, &r), 200);
+    su_resp_clear(&r);
+    json_decref(ab);
+    assert_int_equal(su_http(&s, "GET", CCS_KBS_PATH_RESOURCE "default/keys/k1", a.cookie, NULL, NULL, 0, &r), 0);
+    assert_int_equal(r.status, 200);
+    su_resp_clear(&r);
     assert_int_equal(su_auth(&s, &c, "sim-sgx"), 0);
     json_t *body = su_attest_body(&s, SU_MEASUREMENT, c.nonce, c.pub, CCS_HASH_SHA384);
     sleep(2);
@@ -309,8 +320,14 @@ static void test_expired_session(void **state) {
     assert_kind(&r, 401, CCS_KBS_ERR_UNAUTHENTICATED);
     assert_detail_has(&r, "expired");
     su_resp_clear(&r);
+    /* ...until the session expires, though its token has not. */
+    assert_int_equal(su_http(&s, "GET", CCS_KBS_PATH_RESOURCE "default/keys/k1", a.cookie, NULL, NULL, 0, &r), 0);
+    assert_kind(&r, 401, CCS_KBS_ERR_UNAUTHENTICATED);
+    assert_detail_has(&r, "expired");
+    su_resp_clear(&r);
     json_decref(body);
     su_client_clear(&c);
+    su_client_clear(&a);
     su_stop(&s);
 }
 

@@ -56,7 +56,29 @@ static void test_token_cache(void **state) {
     json_decref(noexp);
 }
 
+/* Entries under other keys (session cookies) kept until an exact second:
+ * the session's, which has no skew. */
+static void test_put_until(void **state) {
+    (void)state;
+    kbs_token_cache c = {0};
+    const ccs_time now = 1750000000;
+    json_t *claims = json_pack("{s:I}", "exp", (json_int_t)(now + 1000));
+    static const char ck[] = "0123.1750000100.sim-sgx.abcdef";
+    kbs_token_cache_put_until(&c, ck, strlen(ck), claims, now + 99);
+    json_t *got = kbs_token_cache_get(&c, ck, strlen(ck), now + 99);
+    assert_ptr_equal(got, claims);
+    json_decref(got);
+    assert_null(kbs_token_cache_get(&c, ck, strlen(ck), now + 100)); /* the session expired */
+    assert_null(kbs_token_cache_get(&c, ck, strlen(ck), now)); /* and was dropped */
+    kbs_token_cache_put_until(&c, ck, 0, claims, now + 99); /* an empty key is not kept */
+    kbs_token_cache_put_until(&c, ck, strlen(ck), NULL, now + 99);
+    assert_null(kbs_token_cache_get(&c, ck, strlen(ck), now));
+    kbs_token_cache_clear(&c);
+    assert_int_equal(claims->refcount, 1);
+    json_decref(claims);
+}
+
 int ccs_test_token_cache(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_token_cache)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_token_cache), cmocka_unit_test(test_put_until)};
     return cmocka_run_group_tests_name("kbs_token_cache", tests, NULL, NULL);
 }

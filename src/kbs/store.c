@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -368,6 +369,7 @@ void ccs_kbs_store_close(ccs_kbs_store *s) {
     if (s == NULL) return;
     conn_close(s->sdb);
     conn_close(s->db);
+    store_cache_clear(&s->cache);
     pthread_mutex_destroy(&s->lock);
     ccs_wipe(s->challenge_key, sizeof s->challenge_key);
     free(s);
@@ -416,6 +418,7 @@ ccs_status ccs_kbs_policy_set(ccs_kbs_store *s, ccs_kbs_policy_kind kind, const 
     store_lock(s);
     ccs_status st = store_begin(s->db);
     if (st == CCS_OK) st = store_finish(s->db, policy_write(s->db, kind, json, now));
+    store_cache_clear(&s->cache); /* whatever the outcome: the next read goes to the file */
     store_unlock(s);
     return st;
 }
@@ -423,7 +426,15 @@ ccs_status ccs_kbs_policy_set(ccs_kbs_store *s, ccs_kbs_policy_kind kind, const 
 ccs_status ccs_kbs_policy_get(ccs_kbs_store *s, ccs_kbs_policy_kind kind, char **json) {
     CCS_ENSURE(s != NULL && json != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     *json = NULL;
+    char key[32];
+    bool absent = false;
+    snprintf(key, sizeof key, "policy:%s", ccs_kbs_policy_kind_name(kind));
     store_lock(s);
+    if (store_cache_get(&s->cache, key, json, &absent)) {
+        store_unlock(s);
+        CCS_ENSURE(!absent, CCS_ERR_NOT_FOUND, "KBS store: no %s policy is set", ccs_kbs_policy_kind_name(kind));
+        return CCS_OK;
+    }
     sqlite3_stmt *st = NULL;
     ccs_status r = store_prepare(store_reader(s), "SELECT body FROM policies WHERE kind = ?1", &st);
     if (r == CCS_OK) r = store_bind_text(store_reader(s), st, 1, ccs_kbs_policy_kind_name(kind));
@@ -438,6 +449,7 @@ ccs_status ccs_kbs_policy_get(ccs_kbs_store *s, ccs_kbs_policy_kind kind, char *
             r = store_fail(store_reader(s), "reading a policy");
     }
     store_release(store_reader(s), st);
+    if (r == CCS_OK || r == CCS_ERR_NOT_FOUND) store_cache_put(&s->cache, key, *json);
     store_unlock(s);
     return r;
 }

@@ -23,6 +23,19 @@ typedef struct store_conn {
     } cache[STORE_STMT_CACHE];
 } store_conn;
 
+/* The policies and reference-value sets as last read (store_cache.c). */
+#define STORE_CACHE_ENTRIES 32
+#define STORE_CACHE_AGE_MS 1000
+typedef struct store_cache_entry {
+    char key[CCS_KBS_TEE_NAME_MAX + CCS_KBS_COMPONENT_MAX + 16]; /* "policy:<kind>", "refval:<tee>.<name>" */
+    char *text;                                                  /* NULL: the row does not exist */
+} store_cache_entry;
+typedef struct store_cache {
+    store_cache_entry e[STORE_CACHE_ENTRIES];
+    size_t n;
+    uint64_t filled_ms; /* CLOCK_MONOTONIC when the first entry was put */
+} store_cache;
+
 struct ccs_kbs_store {
     /* Two connections to the one file: db (synchronous=FULL) for resources,
      * policies and reference values, sdb (synchronous=NORMAL) for sessions
@@ -32,6 +45,7 @@ struct ccs_kbs_store {
     pthread_mutex_t lock;
     /* The session challenge key (challenge.c), read once at open. */
     uint8_t challenge_key[CCS_KBS_CHALLENGE_KEY_LEN];
+    store_cache cache;
 };
 
 /* The connection for the reads that stand alone (a policy, reference values,
@@ -65,6 +79,12 @@ CCS_MUST_USE ccs_status store_bind_i64(store_conn *db, sqlite3_stmt *st, int i, 
 CCS_MUST_USE ccs_status store_step_done(store_conn *db, sqlite3_stmt *st, const char *what, int *changes);
 /* A copy of a TEXT column (NULL for SQL NULL). */
 CCS_MUST_USE ccs_status store_column_strdup(sqlite3_stmt *st, int col, char **out);
+
+/* With the lock held. get: true when key is cached (then *absent, or *text
+ * a copy the caller frees); put: remembers text (NULL: no such row). */
+bool store_cache_get(store_cache *c, const char *key, char **text, bool *absent);
+void store_cache_put(store_cache *c, const char *key, const char *text);
+void store_cache_clear(store_cache *c);
 
 /* Validation shared by the store files. */
 bool store_tee_valid(const char *tee);

@@ -3,6 +3,7 @@
  * "<tee>.<name>" (docs/kbs.md "Storage"). A set is stored as a compact JSON
  * array of strings; policies resolve it when they are evaluated.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,7 @@ ccs_status ccs_kbs_refval_set(ccs_kbs_store *s, const char *tee, const char *nam
     store_lock(s);
     ccs_status st = store_begin(s->db);
     if (st == CCS_OK) st = store_finish(s->db, refval_write(s->db, tee, name, vals, now));
+    store_cache_clear(&s->cache);
     store_unlock(s);
     free(vals);
     return st;
@@ -82,7 +84,15 @@ ccs_status ccs_kbs_refval_get(ccs_kbs_store *s, const char *tee, const char *nam
     CCS_ENSURE(s != NULL && values_json != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     *values_json = NULL;
     CCS_TRY(refval_key_check(tee, name));
+    char key[sizeof s->cache.e[0].key];
+    bool absent = false;
+    snprintf(key, sizeof key, "refval:%s.%s", tee, name); /* lengths checked: it fits */
     store_lock(s);
+    if (store_cache_get(&s->cache, key, values_json, &absent)) {
+        store_unlock(s);
+        CCS_ENSURE(!absent, CCS_ERR_NOT_FOUND, "no reference value set %s.%s", tee, name);
+        return CCS_OK;
+    }
     sqlite3_stmt *st = NULL;
     ccs_status r = store_prepare(store_reader(s), "SELECT vals FROM reference_values WHERE tee = ?1 AND name = ?2", &st);
     if (r == CCS_OK) r = store_bind_text(store_reader(s), st, 1, tee);
@@ -97,6 +107,7 @@ ccs_status ccs_kbs_refval_get(ccs_kbs_store *s, const char *tee, const char *nam
             r = store_fail(store_reader(s), "reading reference values");
     }
     store_release(store_reader(s), st);
+    if (r == CCS_OK || r == CCS_ERR_NOT_FOUND) store_cache_put(&s->cache, key, *values_json);
     store_unlock(s);
     return r;
 }
@@ -120,6 +131,7 @@ ccs_status ccs_kbs_refval_delete(ccs_kbs_store *s, const char *tee, const char *
     store_lock(s);
     ccs_status st = store_begin(s->db);
     if (st == CCS_OK) st = store_finish(s->db, refval_remove(s->db, tee, name));
+    store_cache_clear(&s->cache);
     store_unlock(s);
     return st;
 }

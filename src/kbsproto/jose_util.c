@@ -58,8 +58,26 @@ bool ccs__kbs_jwk_has_private(const json_t *jwk) {
     return false;
 }
 
+/* The last EC point this thread found on its curve. A KBS checks a
+ * tee-pubkey when it reads the attestation request and again when it signs
+ * the EAR: the second check of the same point needs no new EC key. */
+static _Thread_local struct {
+    size_t field_len;
+    uint8_t xy[2 * 48];
+} last_on_curve;
+
+static bool known_on_curve(size_t fl, ccs_bytes xy) {
+    return last_on_curve.field_len == fl && xy.len == 2 * fl && memcmp(last_on_curve.xy, xy.ptr, xy.len) == 0;
+}
+
+static void remember_on_curve(size_t fl, ccs_bytes xy) {
+    if (xy.len != 2 * fl || xy.len > sizeof last_on_curve.xy) return;
+    memcpy(last_on_curve.xy, xy.ptr, xy.len);
+    last_on_curve.field_len = fl;
+}
+
 ccs_status ccs__kbs_jwk_public(const json_t *jwk, ccs_pubkey **ec) {
-    *ec = NULL;
+    if (ec != NULL) *ec = NULL;
     CCS_ENSURE(json_is_object(jwk), CCS_ERR_KEY, "tee-pubkey: not a JSON object");
     const char *kty = json_string_value(json_object_get(jwk, "kty"));
     const char *alg = json_string_value(json_object_get(jwk, "alg"));
@@ -79,10 +97,12 @@ ccs_status ccs__kbs_jwk_public(const json_t *jwk, ccs_pubkey **ec) {
         if (st == CCS_OK) st = ccs__kbs_b64_member(jwk, "y", fl, fl, &b);
         /* On the curve (P-256/P-384 here; libjose's OpenSSL checks P-521 when it wraps). */
         ccs_pubkey *pk = NULL;
-        if (st == CCS_OK && fl != 66 &&
+        bool known = st == CCS_OK && ec == NULL && known_on_curve(fl, ccs_buf_view(&b));
+        if (st == CCS_OK && fl != 66 && !known &&
             ccs_pubkey_from_ec_raw(fl == 32 ? CCS_CURVE_P256 : CCS_CURVE_P384, ccs_buf_view(&b), &pk) != CCS_OK)
             st = ccs_error_set(CCS_ERR_KEY, CCS_HERE, "tee-pubkey: the EC point is not on the curve");
-        if (st == CCS_OK) *ec = pk;
+        if (st == CCS_OK && pk != NULL) remember_on_curve(fl, ccs_buf_view(&b));
+        if (st == CCS_OK && ec != NULL) *ec = pk;
         else ccs_pubkey_free(pk);
     } else if (strcmp(kty, "RSA") == 0) {
         if (alg != NULL && strcmp(alg, "RSA-OAEP") != 0 && strcmp(alg, "RSA-OAEP-256") != 0)
@@ -99,12 +119,7 @@ ccs_status ccs__kbs_jwk_public(const json_t *jwk, ccs_pubkey **ec) {
     return st;
 }
 
-ccs_status ccs_kbs_jwk_check_public(const json_t *jwk) {
-    ccs_pubkey *ec = NULL;
-    ccs_status st = ccs__kbs_jwk_public(jwk, &ec);
-    ccs_pubkey_free(ec);
-    return st;
-}
+ccs_status ccs_kbs_jwk_check_public(const json_t *jwk) { return ccs__kbs_jwk_public(jwk, NULL); }
 
 ccs_status ccs__kbs_rethrow(ccs_status st, const char *prefix) {
     char detail[400];

@@ -22,7 +22,9 @@ ccs_status ccs__kbs_rethrow(ccs_status st, const char *prefix);
 void ccs__kbs_wipe_jwk(json_t *jwk);
 
 /* ccs_kbs_jwk_check_public, keeping the point it decoded: *ec is the key of
- * a P-256/P-384 JWK (caller frees), NULL for RSA and P-521. */
+ * a P-256/P-384 JWK (caller frees), NULL for RSA and P-521. With ec NULL it
+ * only checks, and a point this thread found on its curve last time is not
+ * decoded into a key again. */
 ccs_status ccs__kbs_jwk_public(const json_t *jwk, ccs_pubkey **ec);
 
 /* ECDH-ES+A256KW on P-256/P-384 (jose_ecdh.c). wrap: the CEK k to the

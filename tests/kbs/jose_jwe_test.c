@@ -137,6 +137,22 @@ static void test_jwe_refused_keys(void **state) {
     json_object_set_new(ecpub, "y", json_string("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
     assert_status(ccs_kbs_jwe_encrypt(ecpub, pt, &jwe), CCS_ERR_KEY); /* (0,0) is not on the curve */
     assert_null(jwe);
+    /* The check alone remembers the last point it found on the curve: the
+     * same point passes again, and a point off the curve right after one on
+     * it (same x, y changed) is still refused. */
+    json_t *good = jose_test_public(ec);
+    assert_status(ccs_kbs_jwk_check_public(good), CCS_OK);
+    assert_status(ccs_kbs_jwk_check_public(good), CCS_OK);
+    json_t *bad = json_deep_copy(good);
+    char y[64];
+    snprintf(y, sizeof y, "%s", json_string_value(json_object_get(good, "y")));
+    y[5] = y[5] == 'A' ? 'B' : 'A';
+    json_object_set_new(bad, "y", json_string(y));
+    assert_status(ccs_kbs_jwk_check_public(bad), CCS_ERR_KEY);
+    assert_status(ccs_kbs_jwk_check_public(bad), CCS_ERR_KEY);
+    assert_status(ccs_kbs_jwk_check_public(good), CCS_OK);
+    json_decref(bad);
+    json_decref(good);
     json_t *str = json_string("x");
     assert_status(ccs_kbs_jwe_encrypt(str, pt, &jwe), CCS_ERR_KEY);
     json_decref(str);

@@ -16,6 +16,7 @@
 
 #include "kbs_tests.h"
 #include "kbs_internal.h"
+#include "store_db.h"
 
 #define NOW 1750330800 /* 2025-06-19T11:00:00Z */
 
@@ -377,6 +378,64 @@ static void test_policies_and_refvals(void **state) {
     ccs_kbs_store_close(s);
 }
 
+/* The policies and reference values are read through the store's cache: a
+ * write through the same store is seen at once, a write by another process
+ * (another store on the file) within STORE_CACHE_AGE_MS; a missing row is
+ * remembered the same way. */
+static void test_read_cache(void **state) {
+    (void)state;
+    char path[512];
+    char *text = NULL;
+    ccs_kbs_store *s = open_new(path, sizeof path, "rcache"), *other = NULL;
+    check_st(ccs_kbs_store_open(path, &other), CCS_OK);
+    static const char pol_b[] = "{\"version\":1,\"rules\":[{\"resources\":\"b/*/*\",\"allow\":{}}]}";
+    check_st(ccs_kbs_policy_get(s, CCS_KBS_POLICY_RESOURCE, &text), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_refval_get(s, "sgx", "mrenclave", &text), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_policy_set(other, CCS_KBS_POLICY_RESOURCE, res_policy, NOW), CCS_OK);
+    check_st(ccs_kbs_refval_set(other, "sgx", "mrenclave", "[\"aa\"]", NOW), CCS_OK);
+    /* Not yet seen here... */
+    check_st(ccs_kbs_policy_get(s, CCS_KBS_POLICY_RESOURCE, &text), CCS_ERR_NOT_FOUND);
+    assert_detail("KBS store: no resource policy is set");
+    check_st(ccs_kbs_refval_get(s, "sgx", "mrenclave", &text), CCS_ERR_NOT_FOUND);
+    assert_detail("no reference value set sgx.mrenclave");
+    /* ...but within the cache's age. */
+    usleep((STORE_CACHE_AGE_MS + 100) * 1000);
+    check_st(ccs_kbs_policy_get(s, CCS_KBS_POLICY_RESOURCE, &text), CCS_OK);
+    assert_string_equal(text, res_policy);
+    free(text);
+    check_st(ccs_kbs_refval_get(s, "sgx", "mrenclave", &text), CCS_OK);
+    assert_string_equal(text, "[\"aa\"]");
+    free(text);
+    /* Its own writes at once: set, replace, delete. */
+    check_st(ccs_kbs_policy_set(s, CCS_KBS_POLICY_RESOURCE, pol_b, NOW), CCS_OK);
+    check_st(ccs_kbs_policy_get(s, CCS_KBS_POLICY_RESOURCE, &text), CCS_OK);
+    assert_string_equal(text, pol_b);
+    free(text);
+    check_st(ccs_kbs_refval_set(s, "sgx", "mrenclave", "[\"bb\"]", NOW), CCS_OK);
+    check_st(ccs_kbs_store_refval_lookup(s, "sgx.mrenclave", &text), CCS_OK);
+    assert_string_equal(text, "[\"bb\"]");
+    free(text);
+    check_st(ccs_kbs_refval_delete(s, "sgx", "mrenclave"), CCS_OK);
+    check_st(ccs_kbs_refval_get(s, "sgx", "mrenclave", &text), CCS_ERR_NOT_FOUND);
+    /* More sets than the cache holds: each still read right. */
+    char name[32], want[32];
+    for (int i = 0; i < 2 * STORE_CACHE_ENTRIES + 3; i++) {
+        snprintf(name, sizeof name, "m%d", i);
+        snprintf(want, sizeof want, "[\"%02x\"]", i);
+        check_st(ccs_kbs_refval_set(s, "tdx", name, want, NOW), CCS_OK);
+    }
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 2 * STORE_CACHE_ENTRIES + 3; i++) {
+            snprintf(name, sizeof name, "m%d", i);
+            snprintf(want, sizeof want, "[\"%02x\"]", i);
+            check_st(ccs_kbs_refval_get(s, "tdx", name, &text), CCS_OK);
+            assert_string_equal(text, want);
+            free(text);
+        }
+    ccs_kbs_store_close(other);
+    ccs_kbs_store_close(s);
+}
+
 static void test_session_lifecycle(void **state) {
     (void)state;
     char path[512];
@@ -720,6 +779,7 @@ int ccs_test_store(void) {
         cmocka_unit_test(test_path_components),
         cmocka_unit_test(test_refusals_change_nothing),
         cmocka_unit_test(test_policies_and_refvals),
+        cmocka_unit_test(test_read_cache),
         cmocka_unit_test(test_session_lifecycle),
         cmocka_unit_test(test_session_expiry),
         cmocka_unit_test(test_threads),

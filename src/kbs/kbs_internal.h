@@ -256,7 +256,10 @@ CCS_MUST_USE ccs_status ccs_kbs_session_attest(ccs_kbs_store *s, const ccs_kbs_s
 /* Uses the nonce of ch without a token (a refused attestation): the row is
  * stored challenged with nonce_used = 1. Statuses as for _attest. */
 CCS_MUST_USE ccs_status ccs_kbs_session_burn(ccs_kbs_store *s, const ccs_kbs_session *ch, ccs_time now);
-CCS_MUST_USE ccs_status ccs_kbs_session_delete(ccs_kbs_store *s, const char *id); /* NOT_FOUND if absent */
+/* NOT_FOUND if absent. Not a revocation: a running server's loops keep the
+ * claims of the sessions they attested by cookie (server_rcar.c) until the
+ * session expires, on the ground that a stored session never changes. */
+CCS_MUST_USE ccs_status ccs_kbs_session_delete(ccs_kbs_store *s, const char *id);
 /* Deletes every session with expires <= now; *removed (may be NULL) counts them. */
 CCS_MUST_USE ccs_status ccs_kbs_session_purge_expired(ccs_kbs_store *s, ccs_time now, size_t *removed);
 

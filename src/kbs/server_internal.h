@@ -145,7 +145,7 @@ CCS_MUST_USE ccs_status kbs_resource_policy(kbs_worker *w, const ccs_kbs_resourc
 void kbs_policy_cache_clear(kbs_policy_cache *c);
 
 /* Remembers claims (a reference is taken) for token, which must carry them:
- * a token this loop signed, or one that verified. */
+ * a token that verified, or this KBS's own token read from its store. */
 void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims);
 /* The same under any key, kept while now <= until. (For a token, until is
  * its exp plus the skew its verification allows.) */

@@ -291,8 +291,10 @@ static bool issue(kbs_req *r, const char *cookie, const ccs_kbs_session *se, con
         st = ccs_kbs_session_attest(s->store, se, now, (const char *)token.ptr);
         issued = st == CCS_OK;
         if (issued) {
-            /* The resource request that follows finds the claims here. */
-            kbs_token_cache_put(&r->w->tokens, (const char *)token.ptr, token.len, signed_claims);
+            /* The resource request that follows, with the cookie, finds the
+             * claims here. (The token itself is cached when first presented
+             * as a bearer token: most clients never do, and each entry made
+             * costs the freeing of a cold one.) */
             cookie_cache_put(r, cookie, se->expires, signed_claims);
             kbs_log(s, CCS_KBS_LOG_INFO, "attest: %s %s (report data %s)", v->policy_tee,
                     ccs_kbs_ear_status_name(ap->status), v->hash_alg);
@@ -405,7 +407,7 @@ static json_t *requester(kbs_req *r) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_UNAUTHENTICATED, "the session is not attested: POST %s first",
                         CCS_KBS_PATH_ATTEST);
     } else if ((claims = kbs_token_cache_get(cache, se.token, strlen(se.token), now_of(r))) != NULL) {
-        /* issued (or read) by this loop */
+        /* read by this loop before */
     } else if (ccs_kbs_ear_claims_stored(se.token, now_of(r), &claims) != CCS_OK) {
         kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "the session's token is no longer valid: %s", ccs_error_detail());
         claims = NULL;

@@ -1,13 +1,13 @@
-/* Per-loop cache of EAR claims, keyed by the token's bytes.
- * Filled when this loop issues a token (with the claims it signed) and when a
- * token verifies or is read from a session here; a resource request whose
- * token is cached skips the parse of the payload and, for a bearer token,
- * the ES256 verification: a token byte for byte equal to one this server
- * signed, or already verified, with the same key (fixed for the server's
- * life) verifies again. What is still checked on every request: the token's
- * expiry (exp, with the skew verification allows: nbf and iat were checked
- * when the entry was made and only fall further into the past), and for a
- * cookie the session, read from the store, which names the token.
+/* Per-loop cache of EAR claims, keyed by the token's bytes (and, in a
+ * second table of the same kind, by the cookies of attested sessions).
+ * Filled when a bearer token verifies or a session's token is read here; a
+ * resource request whose token is cached skips the parse of the payload
+ * and, for a bearer token, the ES256 verification: a token byte for byte
+ * equal to one this server already verified with the same key (fixed for
+ * the server's life) verifies again. What is still checked on every
+ * request: the entry's last second (for a token its exp plus the skew
+ * verification allows: nbf and iat were checked when the entry was made and
+ * only fall further into the past).
  * Bounded: a fixed table, an entry replaced by the next token that hashes to
  * its slot; entries whose exp has passed are dropped when met. The slot comes
  * from the token's last bytes (its signature); the whole token is compared,

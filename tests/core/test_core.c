@@ -253,6 +253,35 @@ static void test_json_check_grammar(void **state) {
     memset(deep + 65, ']', 65);
     assert_int_equal(ccs_json_check_grammar(ccs_bytes_of(deep + 1, 128)), CCS_OK);
     assert_int_equal(ccs_json_check_grammar(ccs_bytes_of(deep, 130)), CCS_ERR_FORMAT);
+    /* Long strings are scanned eight bytes at a time: a closing quote, an
+     * escape, a control character and UTF-8 at every offset across those
+     * steps, in strings of every length around them. */
+    char doc[80];
+    for (size_t n = 0; n < 40; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            size_t len = 0;
+            doc[len++] = '[';
+            doc[len++] = '"';
+            for (size_t i = 0; i < n; i++) doc[len++] = (char)('A' + (i % 26));
+            doc[len++] = '"';
+            doc[len++] = ']';
+            assert_int_equal(ccs_json_check_grammar(ccs_bytes_of(doc, len)), CCS_OK);
+            if (at == n) continue;
+            char keep = doc[2 + at];
+            doc[2 + at] = '"'; /* the string ends early: what follows is not JSON */
+            assert_int_equal(ccs_json_check_grammar(ccs_bytes_of(doc, len)), CCS_ERR_FORMAT);
+            doc[2 + at] = 0x1f;
+            assert_int_equal(ccs_json_check_grammar(ccs_bytes_of(doc, len)), CCS_ERR_FORMAT);
+            doc[2 + at] = '\\'; /* escapes the next byte: a letter is no escape, a quote is swallowed */
+            assert_int_equal(ccs_json_check_grammar(ccs_bytes_of(doc, len)), CCS_ERR_FORMAT);
+            doc[2 + at] = (char)0xc3; /* UTF-8 is not checked here, only the grammar */
+            assert_int_equal(ccs_json_check_grammar(ccs_bytes_of(doc, len)), CCS_OK);
+            doc[2 + at] = keep;
+        }
+    }
+    /* An escaped quote and backslash inside a long string. */
+    const char *esc = "[\"ABCDEFGHIJ\\\"KLMNOPQRSTUV\\\\WXYZabcdefghij\\u00e9klmnop\"]";
+    assert_int_equal(ccs_json_check_grammar(ccs_bytes_str(esc)), CCS_OK);
 }
 
 static void test_errors(void **state) {

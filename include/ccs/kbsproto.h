@@ -79,6 +79,14 @@ CCS_MUST_USE ccs_status ccs_kbs_tee_key_public(const json_t *private_jwk, json_t
  * says so) for RSA keys. RSA1_5, oct keys and private JWKs are refused. */
 CCS_MUST_USE ccs_status ccs_kbs_jwe_encrypt(const json_t *tee_pubkey, ccs_bytes pt, json_t **jwe);
 
+/* The same in two steps, for a key that takes several wraps: open checks
+ * the tee-pubkey as ccs_kbs_jwk_check_public does and keeps it decoded
+ * (free with ccs_kbs_tee_pubkey_free); encrypt_to wraps pt to it. */
+typedef struct ccs_kbs_tee_pubkey ccs_kbs_tee_pubkey;
+CCS_MUST_USE ccs_status ccs_kbs_tee_pubkey_open(const json_t *tee_pubkey, ccs_kbs_tee_pubkey **out);
+void ccs_kbs_tee_pubkey_free(ccs_kbs_tee_pubkey *k);
+CCS_MUST_USE ccs_status ccs_kbs_jwe_encrypt_to(const ccs_kbs_tee_pubkey *k, ccs_bytes pt, json_t **jwe);
+
 /* Decrypts such a JWE with the private JWK (agent side, tests). The JWE is
  * checked strictly first: only the members above (plus "aad"), each strict
  * base64url of the right length, alg/enc as above, no "zip"/"crit".

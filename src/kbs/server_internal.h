@@ -48,6 +48,7 @@ typedef struct kbs_token_entry {
     size_t len;
     ccs_time until; /* the last second it may be used */
     json_t *claims; /* NULL: empty */
+    ccs_kbs_tee_pubkey *tee_key; /* the claims' tee-pubkey, opened (cookie entries); may be NULL */
 } kbs_token_entry;
 typedef struct kbs_token_cache {
     kbs_token_entry *slots; /* KBS_TOKEN_CACHE_SLOTS, allocated on first use */
@@ -147,12 +148,18 @@ void kbs_policy_cache_clear(kbs_policy_cache *c);
 /* Remembers claims (a reference is taken) for token, which must carry them:
  * a token that verified, or this KBS's own token read from its store. */
 void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims);
-/* The same under any key, kept while now <= until. (For a token, until is
- * its exp plus the skew its verification allows.) */
-void kbs_token_cache_put_until(kbs_token_cache *c, const char *key, size_t len, json_t *claims, ccs_time until);
+/* The same under any key, kept while now <= until (for a token, until is
+ * its exp plus the skew its verification allows), with the claims'
+ * tee-pubkey opened (the entry takes it; NULL: none). */
+void kbs_token_cache_put_until(kbs_token_cache *c, const char *key, size_t len, json_t *claims, ccs_time until,
+                               ccs_kbs_tee_pubkey *tee_key);
 /* The claims of token (a new reference) if cached and not expired at now;
  * NULL otherwise, and the caller takes the full path. */
 json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, ccs_time now);
+/* The same, and the entry's opened tee-pubkey (borrowed: valid until the
+ * next put on c; NULL when it has none). */
+json_t *kbs_token_cache_get_key(kbs_token_cache *c, const char *key, size_t len, ccs_time now,
+                                const ccs_kbs_tee_pubkey **tee_key);
 void kbs_token_cache_clear(kbs_token_cache *c);
 
 /* ---- handlers ---- */

@@ -110,6 +110,7 @@ static bool session_of(kbs_req *r, const char *value, ccs_kbs_session *se) {
 typedef struct attest_in {
     const char *nonce;
     const json_t *tee_pubkey;
+    ccs_kbs_tee_pubkey *tee_key; /* tee_pubkey checked and opened (for the JWEs of the session) */
     kbs_evidence ev;
     kbs_init_data init;
 } attest_in;
@@ -176,7 +177,7 @@ static bool parse_attest(kbs_req *r, const json_t *body, const char *tee, attest
         return false;
     }
     if (!parse_init_data(r, init, &in->init)) return false;
-    if (ccs_kbs_jwk_check_public(in->tee_pubkey) != CCS_OK) {
+    if (ccs_kbs_tee_pubkey_open(in->tee_pubkey, &in->tee_key) != CCS_OK) {
         kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "runtime-data.tee-pubkey: %s", ccs_error_detail());
         return false;
     }
@@ -256,22 +257,27 @@ static bool appraise(kbs_req *r, const kbs_verified *v, const kbs_init_binding *
     return false;
 }
 
-/* Keeps the claims of an attested session under its cookie, until the
- * session (expires <= now: unusable) or the token (exp, with the skew the
- * token check allows) expires, whichever is first. */
-static void cookie_cache_put(kbs_req *r, const char *value, ccs_time session_expires, json_t *claims) {
+/* Keeps the claims of an attested session (and its opened tee-pubkey, when
+ * given: the entry takes it) under its cookie, until the session (expires
+ * <= now: unusable) or the token (exp, with the skew the token check
+ * allows) expires, whichever is first. */
+static void cookie_cache_put(kbs_req *r, const char *value, ccs_time session_expires, json_t *claims,
+                             ccs_kbs_tee_pubkey *tee_key) {
     const json_t *exp = json_object_get(claims, "exp");
-    if (!json_is_integer(exp)) return;
+    if (!json_is_integer(exp)) {
+        ccs_kbs_tee_pubkey_free(tee_key);
+        return;
+    }
     ccs_time until = session_expires - 1; /* a session is unusable from its expiry on */
     if (json_integer_value(exp) <= INT64_MAX - CCS_KBS_TOKEN_SKEW &&
         (ccs_time)json_integer_value(exp) + CCS_KBS_TOKEN_SKEW < until)
         until = (ccs_time)json_integer_value(exp) + CCS_KBS_TOKEN_SKEW;
-    kbs_token_cache_put_until(&r->w->cookies, value, strlen(value), claims, until);
+    kbs_token_cache_put_until(&r->w->cookies, value, strlen(value), claims, until, tee_key);
 }
 
 /* Issues the EAR, uses the nonce and stores the session attested (one
  * write); replies. True when the token was issued. */
-static bool issue(kbs_req *r, const char *cookie, const ccs_kbs_session *se, const attest_in *in,
+static bool issue(kbs_req *r, const char *cookie, const ccs_kbs_session *se, attest_in *in,
                   const kbs_verified *v, const kbs_init_binding *ib, const ccs_kbs_appraisal *ap) {
     ccs_kbs_server *s = r->srv;
     const json_t *result = v->result;
@@ -295,7 +301,8 @@ static bool issue(kbs_req *r, const char *cookie, const ccs_kbs_session *se, con
              * claims here. (The token itself is cached when first presented
              * as a bearer token: most clients never do, and each entry made
              * costs the freeing of a cold one.) */
-            cookie_cache_put(r, cookie, se->expires, signed_claims);
+            cookie_cache_put(r, cookie, se->expires, signed_claims, in->tee_key);
+            in->tee_key = NULL; /* the cache's now */
             kbs_log(s, CCS_KBS_LOG_INFO, "attest: %s %s (report data %s)", v->policy_tee,
                     ccs_kbs_ear_status_name(ap->status), v->hash_alg);
             kbs_reply_token(r, (const char *)token.ptr, token.len);
@@ -351,6 +358,7 @@ void kbs_rcar_attest(kbs_req *r) {
         }
         if (!issued) burn(r, &se);
     }
+    ccs_kbs_tee_pubkey_free(in.tee_key);
     kbs_init_binding_clear(&ib);
     json_decref(in.init.doc);
     ccs_kbs_appraisal_clear(&ap);
@@ -378,13 +386,16 @@ static const char *ear_tee(const json_t *claims, const json_t **tee_claims) {
 }
 
 /* The verified EAR claims from the bearer token or the session; replies 401
- * and returns NULL otherwise. A token this loop issued or verified before
+ * and returns NULL otherwise. *tee_key: the opened tee-pubkey of a cached
+ * cookie (borrowed: valid until the next put in the loop's cookie cache),
+ * else NULL. A token this loop issued or verified before
  * comes from its cache (token_cache.c): no parse, no signature check; so
  * does the cookie of a session this loop attested or read before (the same
  * cache keyed by cookies: neither the tag nor the store is looked at
  * again). */
-static json_t *requester(kbs_req *r) {
+static json_t *requester(kbs_req *r, const ccs_kbs_tee_pubkey **tee_key) {
     json_t *claims = NULL;
+    *tee_key = NULL;
     size_t len = 0;
     const char *bearer = kbs_bearer(r, &len);
     kbs_token_cache *cache = &r->w->tokens;
@@ -399,7 +410,8 @@ static json_t *requester(kbs_req *r) {
     }
     char cookie[KBS_COOKIE_BUF];
     if (!cookie_of(r, cookie)) return NULL;
-    if ((claims = kbs_token_cache_get(&r->w->cookies, cookie, strlen(cookie), now_of(r))) != NULL) return claims;
+    if ((claims = kbs_token_cache_get_key(&r->w->cookies, cookie, strlen(cookie), now_of(r), tee_key)) != NULL)
+        return claims;
     ccs_kbs_session se;
     memset(&se, 0, sizeof se);
     if (!session_of(r, cookie, &se)) return NULL;
@@ -414,7 +426,7 @@ static json_t *requester(kbs_req *r) {
     } else {
         kbs_token_cache_put(cache, se.token, strlen(se.token), claims);
     }
-    if (claims != NULL) cookie_cache_put(r, cookie, se.expires, claims);
+    if (claims != NULL) cookie_cache_put(r, cookie, se.expires, claims, NULL);
     ccs_kbs_session_clear(&se);
     return claims;
 }
@@ -451,7 +463,8 @@ void kbs_rcar_resource(kbs_req *r, const char *rpath) {
         kbs_reply_error(r, 400, CCS_KBS_ERR_INVALID_REQUEST, "resource path: %s", ccs_error_detail());
         return;
     }
-    json_t *claims = requester(r);
+    const ccs_kbs_tee_pubkey *tee_key = NULL;
+    json_t *claims = requester(r, &tee_key);
     if (claims == NULL) return;
     const json_t *jwk = NULL;
     ccs_buf value = {0};
@@ -462,8 +475,9 @@ void kbs_rcar_resource(kbs_req *r, const char *rpath) {
             kbs_reply_error(r, 404, CCS_KBS_ERR_NOT_FOUND, "resource %s/%s/%s does not exist", repo, type, tag);
         else if (st != CCS_OK)
             kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot read the resource");
-        else if (ccs_kbs_ear_tee_pubkey(claims, &jwk) != CCS_OK ||
-                 ccs_kbs_jwe_encrypt(jwk, ccs_buf_view(&value), &jwe) != CCS_OK)
+        else if (tee_key != NULL ? ccs_kbs_jwe_encrypt_to(tee_key, ccs_buf_view(&value), &jwe) != CCS_OK
+                                 : (ccs_kbs_ear_tee_pubkey(claims, &jwk) != CCS_OK ||
+                                    ccs_kbs_jwe_encrypt(jwk, ccs_buf_view(&value), &jwe) != CCS_OK))
             kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "cannot encrypt to the token's tee-pubkey: %s",
                             ccs_error_detail());
         else

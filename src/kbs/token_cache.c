@@ -28,6 +28,7 @@ static size_t slot_of(const char *token, size_t len) {
 
 static void entry_clear(kbs_token_entry *e) {
     json_decref(e->claims);
+    ccs_kbs_tee_pubkey_free(e->tee_key);
     if (e->token != NULL) ccs_wipe(e->token, e->len);
     free(e->token);
     memset(e, 0, sizeof *e);
@@ -40,25 +41,39 @@ void kbs_token_cache_clear(kbs_token_cache *c) {
     c->slots = NULL;
 }
 
-void kbs_token_cache_put_until(kbs_token_cache *c, const char *key, size_t len, json_t *claims, ccs_time until) {
-    if (len == 0 || claims == NULL) return;
-    if (c->slots == NULL && (c->slots = calloc(KBS_TOKEN_CACHE_SLOTS, sizeof *c->slots)) == NULL) return;
+void kbs_token_cache_put_until(kbs_token_cache *c, const char *key, size_t len, json_t *claims, ccs_time until,
+                               ccs_kbs_tee_pubkey *tee_key) {
+    if (len == 0 || claims == NULL ||
+        (c->slots == NULL && (c->slots = calloc(KBS_TOKEN_CACHE_SLOTS, sizeof *c->slots)) == NULL)) {
+        ccs_kbs_tee_pubkey_free(tee_key);
+        return;
+    }
     kbs_token_entry *e = &c->slots[slot_of(key, len)];
     entry_clear(e);
-    if ((e->token = malloc(len)) == NULL) return;
+    if ((e->token = malloc(len)) == NULL) {
+        ccs_kbs_tee_pubkey_free(tee_key);
+        return;
+    }
     memcpy(e->token, key, len);
     e->len = len;
     e->until = until;
     e->claims = json_incref(claims);
+    e->tee_key = tee_key;
 }
 
 void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims) {
     const json_t *exp = json_object_get(claims, "exp");
     if (!json_is_integer(exp) || json_integer_value(exp) > INT64_MAX - CCS_KBS_TOKEN_SKEW) return;
-    kbs_token_cache_put_until(c, token, len, claims, (ccs_time)json_integer_value(exp) + CCS_KBS_TOKEN_SKEW);
+    kbs_token_cache_put_until(c, token, len, claims, (ccs_time)json_integer_value(exp) + CCS_KBS_TOKEN_SKEW, NULL);
 }
 
 json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, ccs_time now) {
+    return kbs_token_cache_get_key(c, token, len, now, NULL);
+}
+
+json_t *kbs_token_cache_get_key(kbs_token_cache *c, const char *token, size_t len, ccs_time now,
+                                const ccs_kbs_tee_pubkey **tee_key) {
+    if (tee_key != NULL) *tee_key = NULL;
     if (c->slots == NULL || len == 0) return NULL;
     kbs_token_entry *e = &c->slots[slot_of(token, len)];
     if (e->claims == NULL || e->len != len || !ccs_ct_eq(ccs_bytes_of(e->token, len), ccs_bytes_of(token, len)))
@@ -67,5 +82,6 @@ json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, c
         entry_clear(e); /* expired: the caller's full path words the refusal */
         return NULL;
     }
+    if (tee_key != NULL) *tee_key = e->tee_key;
     return json_incref(e->claims);
 }

@@ -75,35 +75,73 @@ static ccs_status seal(json_t *jwe, const uint8_t k[CEK_LEN], ccs_bytes pt) {
     return st;
 }
 
-ccs_status ccs_kbs_jwe_encrypt(const json_t *tee_pubkey, ccs_bytes pt, json_t **out) {
-    CCS_ENSURE(out != NULL && (pt.ptr != NULL || pt.len == 0), CCS_ERR_INVALID_ARG, "jwe: bad arguments");
+/* A checked tee-pubkey, decoded once for any number of wraps. */
+struct ccs_kbs_tee_pubkey {
+    json_t *jwk;     /* the public members only */
+    ccs_pubkey *ec;  /* P-256/P-384: the point; NULL for RSA and P-521 */
+    bool is_ec, oaep256;
+};
+
+ccs_status ccs_kbs_tee_pubkey_open(const json_t *tee_pubkey, ccs_kbs_tee_pubkey **out) {
+    CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "tee-pubkey: NULL output");
+    *out = NULL;
+    ccs_kbs_tee_pubkey *k = calloc(1, sizeof *k);
+    CCS_ENSURE(k != NULL, CCS_ERR_NOMEM, "tee-pubkey: no memory");
+    ccs_status st = ccs__kbs_jwk_public(tee_pubkey, &k->ec);
+    if (st == CCS_OK) {
+        const char *kalg = json_string_value(json_object_get(tee_pubkey, "alg"));
+        k->is_ec = strcmp(json_string_value(json_object_get(tee_pubkey, "kty")), "EC") == 0;
+        k->oaep256 = kalg != NULL && strcmp(kalg, "RSA-OAEP-256") == 0;
+        if ((k->jwk = public_copy(tee_pubkey)) == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    }
+    if (st != CCS_OK) {
+        ccs_kbs_tee_pubkey_free(k);
+        return st;
+    }
+    *out = k;
+    return CCS_OK;
+}
+
+void ccs_kbs_tee_pubkey_free(ccs_kbs_tee_pubkey *k) {
+    if (k == NULL) return;
+    ccs_pubkey_free(k->ec);
+    json_decref(k->jwk);
+    free(k);
+}
+
+ccs_status ccs_kbs_jwe_encrypt_to(const ccs_kbs_tee_pubkey *tk, ccs_bytes pt, json_t **out) {
+    CCS_ENSURE(tk != NULL && out != NULL && (pt.ptr != NULL || pt.len == 0), CCS_ERR_INVALID_ARG,
+               "jwe: bad arguments");
     CCS_ENSURE(pt.len <= CCS_KBS_JWE_MAX, CCS_ERR_INVALID_ARG, "jwe: resource of %zu bytes is too large", pt.len);
     *out = NULL;
-    ccs_pubkey *ec = NULL;
-    CCS_TRY(ccs__kbs_jwk_public(tee_pubkey, &ec));
-    const char *kty = json_string_value(json_object_get(tee_pubkey, "kty"));
-    const char *kalg = json_string_value(json_object_get(tee_pubkey, "alg"));
-    bool is_ec = strcmp(kty, "EC") == 0, oaep256 = kalg != NULL && strcmp(kalg, "RSA-OAEP-256") == 0;
-    const char *alg = is_ec ? "ECDH-ES+A256KW" : oaep256 ? "RSA-OAEP-256" : "RSA-OAEP";
+    const char *alg = tk->is_ec ? "ECDH-ES+A256KW" : tk->oaep256 ? "RSA-OAEP-256" : "RSA-OAEP";
     uint8_t k[CEK_LEN];
-    json_t *key = public_copy(tee_pubkey);
     json_t *jwe = json_pack("{s:{s:s,s:s}}", "protected", "alg", alg, "enc", "A256GCM");
-    ccs_status st = key && jwe ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
+    ccs_status st = jwe ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "jwe: no memory");
     if (st == CCS_OK) st = ccs_random(k, sizeof k);
     if (st == CCS_OK)
-        st = is_ec ? wrap_ec(key, ec, jwe, k) : wrap_rsa(key, oaep256 ? CCS_OAEP_SHA256 : CCS_OAEP_SHA1, jwe, k);
+        st = tk->is_ec ? wrap_ec(tk->jwk, tk->ec, jwe, k)
+                       : wrap_rsa(tk->jwk, tk->oaep256 ? CCS_OAEP_SHA256 : CCS_OAEP_SHA1, jwe, k);
     if (st == CCS_OK) st = seal(jwe, k, pt);
     if (st == CCS_OK && json_object_size(jwe) != 5)
         st = ccs_error_set(CCS_ERR_INTERNAL, CCS_HERE, "jwe: unexpected members from libjose");
     ccs_wipe(k, sizeof k);
-    ccs_pubkey_free(ec);
-    json_decref(key);
     if (st != CCS_OK) {
         json_decref(jwe);
         return st;
     }
     *out = jwe;
     return CCS_OK;
+}
+
+ccs_status ccs_kbs_jwe_encrypt(const json_t *tee_pubkey, ccs_bytes pt, json_t **out) {
+    CCS_ENSURE(out != NULL && (pt.ptr != NULL || pt.len == 0), CCS_ERR_INVALID_ARG, "jwe: bad arguments");
+    *out = NULL;
+    ccs_kbs_tee_pubkey *tk = NULL;
+    CCS_TRY(ccs_kbs_tee_pubkey_open(tee_pubkey, &tk));
+    ccs_status st = ccs_kbs_jwe_encrypt_to(tk, pt, out);
+    ccs_kbs_tee_pubkey_free(tk);
+    return st;
 }
 
 /* ---- decryption (agent side and tests) ---- */

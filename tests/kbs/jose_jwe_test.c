@@ -287,6 +287,39 @@ static void test_jwe_empty_and_large(void **state) {
     json_decref(ec);
 }
 
+/* One opened tee-pubkey, many JWEs: each decrypts, each has its own
+ * ephemeral key and CEK; open refuses what the one-step call refuses. */
+static void test_jwe_opened_key(void **state) {
+    (void)state;
+    const char *curves[] = {"P-256", "P-384", "P-521"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *priv = i < 3 ? jose_test_gen_ec(curves[i]) : jose_test_gen_rsa(2048);
+        json_t *pub = jose_test_public(priv);
+        ccs_kbs_tee_pubkey *k = NULL;
+        json_t *a = NULL, *b = NULL;
+        assert_status(ccs_kbs_tee_pubkey_open(pub, &k), CCS_OK);
+        assert_status(ccs_kbs_jwe_encrypt_to(k, ccs_bytes_of(RESOURCE, sizeof RESOURCE), &a), CCS_OK);
+        assert_status(ccs_kbs_jwe_encrypt_to(k, ccs_bytes_of(RESOURCE, sizeof RESOURCE), &b), CCS_OK);
+        dec_expect(a, priv, CCS_OK);
+        dec_expect(b, priv, CCS_OK);
+        assert_string_not_equal(json_string_value(json_object_get(a, "encrypted_key")),
+                                json_string_value(json_object_get(b, "encrypted_key")));
+        ccs_kbs_tee_pubkey_free(k);
+        /* The private JWK itself is refused, as by ccs_kbs_jwe_encrypt. */
+        k = (ccs_kbs_tee_pubkey *)1;
+        assert_status(ccs_kbs_tee_pubkey_open(priv, &k), CCS_ERR_KEY);
+        assert_null(k);
+        json_decref(a);
+        json_decref(b);
+        json_decref(pub);
+        json_decref(priv);
+    }
+    json_t *jwe = NULL;
+    assert_status(ccs_kbs_jwe_encrypt_to(NULL, ccs_bytes_of(RESOURCE, 1), &jwe), CCS_ERR_INVALID_ARG);
+    assert_status(ccs_kbs_tee_pubkey_open(NULL, NULL), CCS_ERR_INVALID_ARG);
+    ccs_kbs_tee_pubkey_free(NULL);
+}
+
 int ccs_test_jose_jwe(void) {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_jwe_ec),
@@ -295,6 +328,7 @@ int ccs_test_jose_jwe(void) {
         cmocka_unit_test(test_jwe_refused_keys),
         cmocka_unit_test(test_jwe_malformed),
         cmocka_unit_test(test_jwe_empty_and_large),
+        cmocka_unit_test(test_jwe_opened_key),
     };
     return cmocka_run_group_tests_name("kbs_jwe", t, NULL, NULL);
 }

@@ -57,22 +57,49 @@ static void test_token_cache(void **state) {
 }
 
 /* Entries under other keys (session cookies) kept until an exact second:
- * the session's, which has no skew. */
+ * the session's, which has no skew; with the opened tee-pubkey they own. */
+static ccs_kbs_tee_pubkey *open_key(void) {
+    json_t *priv = NULL, *pub = NULL;
+    ccs_kbs_tee_pubkey *k = NULL;
+    assert_int_equal(ccs_kbs_tee_key_generate(&priv), CCS_OK);
+    assert_int_equal(ccs_kbs_tee_key_public(priv, &pub), CCS_OK);
+    assert_int_equal(ccs_kbs_tee_pubkey_open(pub, &k), CCS_OK);
+    ccs_kbs_jwk_wipe(priv);
+    json_decref(priv);
+    json_decref(pub);
+    return k;
+}
+
 static void test_put_until(void **state) {
     (void)state;
     kbs_token_cache c = {0};
     const ccs_time now = 1750000000;
     json_t *claims = json_pack("{s:I}", "exp", (json_int_t)(now + 1000));
     static const char ck[] = "0123.1750000100.sim-sgx.abcdef";
-    kbs_token_cache_put_until(&c, ck, strlen(ck), claims, now + 99);
-    json_t *got = kbs_token_cache_get(&c, ck, strlen(ck), now + 99);
+    ccs_kbs_tee_pubkey *k = open_key();
+    const ccs_kbs_tee_pubkey *got_key = NULL;
+    kbs_token_cache_put_until(&c, ck, strlen(ck), claims, now + 99, k);
+    json_t *got = kbs_token_cache_get_key(&c, ck, strlen(ck), now + 99, &got_key);
+    assert_ptr_equal(got, claims);
+    assert_ptr_equal(got_key, k);
+    json_decref(got);
+    got = kbs_token_cache_get(&c, ck, strlen(ck), now + 99);
     assert_ptr_equal(got, claims);
     json_decref(got);
-    assert_null(kbs_token_cache_get(&c, ck, strlen(ck), now + 100)); /* the session expired */
-    assert_null(kbs_token_cache_get(&c, ck, strlen(ck), now)); /* and was dropped */
-    kbs_token_cache_put_until(&c, ck, 0, claims, now + 99); /* an empty key is not kept */
-    kbs_token_cache_put_until(&c, ck, strlen(ck), NULL, now + 99);
+    assert_null(kbs_token_cache_get_key(&c, ck, strlen(ck), now + 100, &got_key)); /* the session expired */
+    assert_null(got_key);
+    assert_null(kbs_token_cache_get(&c, ck, strlen(ck), now)); /* and was dropped, with its key */
+    /* Refused entries free the key they were given (LeakSanitizer checks). */
+    kbs_token_cache_put_until(&c, ck, 0, claims, now + 99, open_key()); /* an empty key is not kept */
+    kbs_token_cache_put_until(&c, ck, strlen(ck), NULL, now + 99, open_key());
     assert_null(kbs_token_cache_get(&c, ck, strlen(ck), now));
+    /* A replaced entry frees its key; an entry without one gives NULL. */
+    kbs_token_cache_put_until(&c, ck, strlen(ck), claims, now + 99, open_key());
+    kbs_token_cache_put_until(&c, ck, strlen(ck), claims, now + 99, NULL);
+    got = kbs_token_cache_get_key(&c, ck, strlen(ck), now, &got_key);
+    assert_ptr_equal(got, claims);
+    assert_null(got_key);
+    json_decref(got);
     kbs_token_cache_clear(&c);
     assert_int_equal(claims->refcount, 1);
     json_decref(claims);

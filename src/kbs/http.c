@@ -56,28 +56,73 @@ void kbs_reply_json(kbs_req *r, int code, json_t *body) {
     free(text);
 }
 
-/* {"token":"<jws>"} without a jansson tree: a compact JWS is base64url and
- * dots, which JSON takes as they are (anything else goes through jansson). */
-void kbs_reply_token(kbs_req *r, const char *token, size_t len) {
-    static const char pre[] = "{\"token\":\"", post[] = "\"}";
-    bool plain = len > 0;
-    for (size_t i = 0; plain && i < len; i++) {
-        unsigned char c = (unsigned char)token[i];
-        plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-                c == '.';
-    }
+/* Replies that are a few string members, written without a jansson tree
+ * when every value is base64 or base64url (with dots, for a compact JWS):
+ * JSON takes those characters as they are. Anything else goes through
+ * jansson, which escapes. */
+static bool plain_char(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '+' || c == '/' || c == '=';
+}
+
+/* Branch-free over the string: one test per byte, combined at the end. */
+static bool plain(const char *s, size_t n) {
+    bool all = n > 0;
+    for (size_t i = 0; i < n; i++) all &= plain_char((unsigned char)s[i]);
+    return all;
+}
+
+/* {"<names[0]>":"<values[0]>",...}<tail>, names plain; false (nothing sent)
+ * when a value is not plain or memory runs out. */
+static bool reply_members(kbs_req *r, size_t n, const char *const *names, const char *const *values,
+                          const size_t *lens, const char *tail) {
     ccs_buf b = {0};
-    if (!plain || ccs_buf_reserve(&b, sizeof pre + len + sizeof post) != CCS_OK) {
-        ccs_buf_free(&b);
+    ccs_status st = ccs_buf_append(&b, "{", 1);
+    for (size_t i = 0; i < n && st == CCS_OK; i++) {
+        if (values[i] == NULL || !plain(values[i], lens[i])) st = CCS_ERR_FORMAT;
+        if (st == CCS_OK) st = ccs_buf_append_str(&b, i ? ",\"" : "\"");
+        if (st == CCS_OK) st = ccs_buf_append_str(&b, names[i]);
+        if (st == CCS_OK) st = ccs_buf_append_str(&b, "\":\"");
+        if (st == CCS_OK) st = ccs_buf_append(&b, values[i], lens[i]);
+        if (st == CCS_OK) st = ccs_buf_append_str(&b, "\"");
+    }
+    if (st == CCS_OK) st = ccs_buf_append_str(&b, tail);
+    if (st == CCS_OK) reply_send(r, 200, "application/json", b.ptr, b.len);
+    ccs_buf_free(&b);
+    return st == CCS_OK;
+}
+
+/* {"token":"<jws>"} */
+void kbs_reply_token(kbs_req *r, const char *token, size_t len) {
+    const char *names[] = {"token"}, *values[] = {token};
+    if (!reply_members(r, 1, names, values, &len, "}"))
         kbs_reply_json(r, 200, json_pack("{s:s%}", "token", token, len));
+}
+
+/* {"nonce":"<base64>","extra-params":{}} */
+void kbs_reply_nonce(kbs_req *r, const char *nonce) {
+    const char *names[] = {"nonce"}, *values[] = {nonce};
+    size_t len = strlen(nonce);
+    if (!reply_members(r, 1, names, values, &len, ",\"extra-params\":{}}"))
+        kbs_reply_json(r, 200, json_pack("{s:s,s:{}}", "nonce", nonce, "extra-params"));
+}
+
+/* A flattened JWE of exactly the five members ccs_kbs_jwe_encrypt makes
+ * (taken: it is freed). */
+void kbs_reply_jwe(kbs_req *r, json_t *jwe) {
+    static const char *const names[] = {"protected", "encrypted_key", "iv", "ciphertext", "tag"};
+    const char *values[5];
+    size_t lens[5];
+    for (size_t i = 0; i < 5; i++) {
+        const json_t *v = json_object_get(jwe, names[i]);
+        values[i] = json_string_value(v);
+        lens[i] = values[i] ? json_string_length(v) : 0;
+    }
+    if (json_object_size(jwe) == 5 && reply_members(r, 5, names, values, lens, "}")) {
+        json_decref(jwe);
         return;
     }
-    memcpy(b.ptr, pre, sizeof pre - 1);
-    memcpy(b.ptr + sizeof pre - 1, token, len);
-    memcpy(b.ptr + sizeof pre - 1 + len, post, sizeof post - 1);
-    b.len = sizeof pre - 1 + len + sizeof post - 1;
-    reply_send(r, 200, "application/json", b.ptr, b.len);
-    ccs_buf_free(&b);
+    kbs_reply_json(r, 200, jwe);
 }
 
 void kbs_reply_ok(kbs_req *r) { reply_send(r, 200, NULL, NULL, 0); }

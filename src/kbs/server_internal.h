@@ -118,6 +118,10 @@ void kbs_reply_json(kbs_req *r, int code, json_t *body);
 void kbs_reply_ok(kbs_req *r);
 /* 200 {"token":"..."} for a compact JWS (the EAR), built without jansson. */
 void kbs_reply_token(kbs_req *r, const char *token, size_t len);
+/* 200 {"nonce":..,"extra-params":{}} (the /auth reply). */
+void kbs_reply_nonce(kbs_req *r, const char *nonce);
+/* 200 with a resource JWE (takes the reference). */
+void kbs_reply_jwe(kbs_req *r, json_t *jwe);
 /* A body of at most max bytes into out: CCS_ERR_OVERFLOW when larger (the
  * caller answers 413). */
 CCS_MUST_USE ccs_status kbs_body(kbs_req *r, size_t max, ccs_buf *out);

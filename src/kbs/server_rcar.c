@@ -55,7 +55,7 @@ void kbs_rcar_auth(kbs_req *r) {
             snprintf(cookie, sizeof cookie, "%s=%s; Path=/kbs/v0; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
                      CCS_KBS_COOKIE, value, (long long)s->cfg.session_timeout_s, s->tls ? "; Secure" : "");
             kbs_add_header(r, "Set-Cookie", cookie);
-            kbs_reply_json(r, 200, json_pack("{s:s,s:{}}", "nonce", se.nonce, "extra-params"));
+            kbs_reply_nonce(r, se.nonce);
         }
         ccs_kbs_session_clear(&se);
     }
@@ -481,7 +481,7 @@ void kbs_rcar_resource(kbs_req *r, const char *rpath) {
             kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "cannot encrypt to the token's tee-pubkey: %s",
                             ccs_error_detail());
         else
-            kbs_reply_json(r, 200, jwe);
+            kbs_reply_jwe(r, jwe);
     }
     ccs_buf_free(&value);
     json_decref(claims);

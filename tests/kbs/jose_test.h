@@ -8,14 +8,8 @@
 
 #include "kbs_internal.h"
 
-/* Asserts st, printing the error detail when it differs. */
-#define assert_status(expr, want)                                                                  \
-    do {                                                                                           \
-        ccs_status got_ = (expr);                                                                  \
-        if (got_ != (want))                                                                        \
-            fail_msg("%s: got %s, want %s (%s)", #expr, ccs_status_name(got_), ccs_status_name(want), \
-                     ccs_error_detail());                                                          \
-    } while (0)
+/* Asserts st, printing the error detail when it differs (kbs_tests.h). */
+#define assert_status(expr, want) check_st(expr, want)
 
 /* A fresh key made by libjose: {"kty":"EC","crv":crv} or {"kty":"RSA","bits":n}. */
 json_t *jose_test_gen_ec(const char *crv);

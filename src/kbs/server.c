@@ -128,12 +128,19 @@ static void on_stop(evutil_socket_t fd, short what, void *arg) {
     event_base_loopexit(((ccs_kbs_server *)arg)->base, NULL);
 }
 
+/* A session's row is the record that its challenge's nonce was used, and
+ * the challenge itself lives in a cookie (challenge.c) that expires at the
+ * same second. Rows are kept this much longer, so that a wall clock stepped
+ * back a little right after a purge cannot make a used challenge usable
+ * again. */
+#define KBS_PURGE_MARGIN_S 120
+
 static void on_purge(evutil_socket_t fd, short what, void *arg) {
     (void)fd;
     (void)what;
     ccs_kbs_server *s = arg;
     size_t n = 0;
-    if (ccs_kbs_session_purge_expired(s->store, ccs_time_now(), &n) != CCS_OK)
+    if (ccs_kbs_session_purge_expired(s->store, ccs_time_now() - KBS_PURGE_MARGIN_S, &n) != CCS_OK)
         kbs_log(s, CCS_KBS_LOG_WARN, "purging expired sessions failed: %s", ccs_error_detail());
     else if (n > 0)
         kbs_log(s, CCS_KBS_LOG_DEBUG, "purged %zu expired sessions", n);

@@ -152,6 +152,9 @@ void kbs_policy_cache_clear(kbs_policy_cache *c);
 /* Remembers claims (a reference is taken) for token, which must carry them:
  * a token that verified, or this KBS's own token read from its store. */
 void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims);
+/* The last second a token with these claims may be used: its exp plus the
+ * skew its verification allows; false when exp is missing or absurd. */
+bool kbs_token_until(const json_t *claims, ccs_time *until);
 /* The same under any key, kept while now <= until (for a token, until is
  * its exp plus the skew its verification allows), with the claims'
  * tee-pubkey opened (the entry takes it; NULL: none). */

@@ -263,20 +263,20 @@ static bool appraise(kbs_req *r, const kbs_verified *v, const kbs_init_binding *
  * allows) expires, whichever is first. */
 static void cookie_cache_put(kbs_req *r, const char *value, ccs_time session_expires, json_t *claims,
                              ccs_kbs_tee_pubkey *tee_key) {
-    const json_t *exp = json_object_get(claims, "exp");
-    if (!json_is_integer(exp)) {
+    ccs_time token_until;
+    if (!kbs_token_until(claims, &token_until)) {
         ccs_kbs_tee_pubkey_free(tee_key);
         return;
     }
     ccs_time until = session_expires - 1; /* a session is unusable from its expiry on */
-    if (json_integer_value(exp) <= INT64_MAX - CCS_KBS_TOKEN_SKEW &&
-        (ccs_time)json_integer_value(exp) + CCS_KBS_TOKEN_SKEW < until)
-        until = (ccs_time)json_integer_value(exp) + CCS_KBS_TOKEN_SKEW;
+    if (token_until < until) until = token_until;
     kbs_token_cache_put_until(&r->w->cookies, value, strlen(value), claims, until, tee_key);
 }
 
 /* Issues the EAR, uses the nonce and stores the session attested (one
- * write); replies. True when the token was issued. */
+ * write); replies. True when the store has settled the nonce: the token was
+ * issued, or the nonce had been used already or the session expired (then
+ * burn() has nothing to add). */
 static bool issue(kbs_req *r, const char *cookie, const ccs_kbs_session *se, attest_in *in,
                   const kbs_verified *v, const kbs_init_binding *ib, const ccs_kbs_appraisal *ap) {
     ccs_kbs_server *s = r->srv;
@@ -291,12 +291,12 @@ static bool issue(kbs_req *r, const char *cookie, const ccs_kbs_session *se, att
                        .tee_pubkey = in->tee_pubkey, .init_data_claims = ib->claims, .iat = now, .lifetime_s = s->cfg.token_lifetime_s};
     ccs_status st = tv ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
     if (st == CCS_OK) st = ccs_kbs_ear_issue_claims(r->w->token_key, &ear, &token, &signed_claims);
-    bool issued = false;
+    bool settled = false;
     if (st == CCS_OK) {
         /* The token carries the claims and the tee-pubkey: the session keeps it alone. */
         st = ccs_kbs_session_attest(s->store, se, now, (const char *)token.ptr);
-        issued = st == CCS_OK;
-        if (issued) {
+        settled = st == CCS_OK || st == CCS_KBS_NONCE_REUSED || st == CCS_ERR_EXPIRED;
+        if (st == CCS_OK) {
             /* The resource request that follows, with the cookie, finds the
              * claims here. (The token itself is cached when first presented
              * as a bearer token: most clients never do, and each entry made
@@ -319,7 +319,7 @@ static bool issue(kbs_req *r, const char *cookie, const ccs_kbs_session *se, att
     ccs_buf_free(&token);
     json_decref(signed_claims);
     json_decref(tv);
-    return issued;
+    return settled;
 }
 
 void kbs_rcar_attest(kbs_req *r) {
@@ -338,7 +338,7 @@ void kbs_rcar_attest(kbs_req *r) {
     memset(&ib, 0, sizeof ib);
     json_t *body = kbs_body_json(r);
     if (body != NULL && parse_attest(r, body, se.tee, &in) && nonce_matches(r, &se, in.nonce)) {
-        bool issued = false;
+        bool settled = false;
         ccs_status st = kbs_evidence_verify(&s->cfg, &in.ev, in.nonce, in.tee_pubkey, now_of(r), &v);
         if (st != CCS_OK) {
             kbs_log(s, CCS_KBS_LOG_WARN, "attest: %s evidence cannot be verified: %s", se.tee, ccs_error_detail());
@@ -354,9 +354,9 @@ void kbs_rcar_attest(kbs_req *r) {
             if (refused) kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "%s", ccs_error_detail());
             else kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "the init-data could not be checked");
         } else if (appraise(r, &v, &ib, &ap)) {
-            issued = issue(r, cookie, &se, &in, &v, &ib, &ap);
+            settled = issue(r, cookie, &se, &in, &v, &ib, &ap);
         }
-        if (!issued) burn(r, &se);
+        if (!settled) burn(r, &se);
     }
     ccs_kbs_tee_pubkey_free(in.tee_key);
     kbs_init_binding_clear(&ib);
@@ -388,11 +388,11 @@ static const char *ear_tee(const json_t *claims, const json_t **tee_claims) {
 /* The verified EAR claims from the bearer token or the session; replies 401
  * and returns NULL otherwise. *tee_key: the opened tee-pubkey of a cached
  * cookie (borrowed: valid until the next put in the loop's cookie cache),
- * else NULL. A token this loop issued or verified before
+ * else NULL. A token this loop verified or read from a session before
  * comes from its cache (token_cache.c): no parse, no signature check; so
  * does the cookie of a session this loop attested or read before (the same
- * cache keyed by cookies: neither the tag nor the store is looked at
- * again). */
+ * kind of cache keyed by cookies: neither the tag nor the store is looked
+ * at again). */
 static json_t *requester(kbs_req *r, const ccs_kbs_tee_pubkey **tee_key) {
     json_t *claims = NULL;
     *tee_key = NULL;

@@ -61,10 +61,16 @@ void kbs_token_cache_put_until(kbs_token_cache *c, const char *key, size_t len, 
     e->tee_key = tee_key;
 }
 
-void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims) {
+bool kbs_token_until(const json_t *claims, ccs_time *until) {
     const json_t *exp = json_object_get(claims, "exp");
-    if (!json_is_integer(exp) || json_integer_value(exp) > INT64_MAX - CCS_KBS_TOKEN_SKEW) return;
-    kbs_token_cache_put_until(c, token, len, claims, (ccs_time)json_integer_value(exp) + CCS_KBS_TOKEN_SKEW, NULL);
+    if (!json_is_integer(exp) || json_integer_value(exp) > INT64_MAX - CCS_KBS_TOKEN_SKEW) return false;
+    *until = (ccs_time)json_integer_value(exp) + CCS_KBS_TOKEN_SKEW;
+    return true;
+}
+
+void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims) {
+    ccs_time until;
+    if (kbs_token_until(claims, &until)) kbs_token_cache_put_until(c, token, len, claims, until, NULL);
 }
 
 json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, ccs_time now) {

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libssl-dev libjansson-dev libcjson-dev libcmocka-dev libcurl4-openssl-dev libsqlite3-dev libevent-dev
       openssl python3
-      libtss2-dev swtpm swtpm-tools tpm2-tools libjose-dev nettle-dev libgmp-dev libcbor-dev
+      libtss2-dev swtpm swtpm-tools tpm2-tools libjose-dev libjemalloc-dev nettle-dev libgmp-dev libcbor-dev
       skopeo docker-registry umoci bc libgpgme-dev libzstd-dev zlib1g-dev libisal-dev gnupg zstd curl xxd)
 # Node.js may come from elsewhere than Debian: only ask apt when it is absent.
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)

@@ -403,11 +403,11 @@ int main(int argc, char **argv) {
            repeat, secs);
     if (g_pin)
         printf("machine: %d cores; the server's %d libevent loop(s) pinned to %d core(s), the clients to the\n"
-               "other %d; store %s on %s (SQLite WAL; 1 session write per flow, SIGKILL-safe)\n\n",
+               "other %d; store %s on %s (SQLite WAL; 1 session row per flow, group-committed, SIGKILL-safe)\n\n",
                ncores, g_server_cores, g_server_cores, ncores - g_server_cores, env.store, env.fs);
     else
         printf("machine: %d cores, shared by the client threads and the server; the server runs one libevent\n"
-               "loop per core; store %s on %s (SQLite WAL; 1 session write per flow, SIGKILL-safe)\n\n",
+               "loop per core; store %s on %s (SQLite WAL; 1 session row per flow, group-committed, SIGKILL-safe)\n\n",
                ncores, env.store, env.fs);
 
     kb_inproc *ip = kb_inproc_new(&env);

@@ -253,6 +253,20 @@ CCS_MUST_USE ccs_status ccs_kbs_session_get(ccs_kbs_store *s, const char *id, cc
  * at most succeeds. */
 CCS_MUST_USE ccs_status ccs_kbs_session_attest(ccs_kbs_store *s, const ccs_kbs_session *ch, ccs_time now,
                                                const char *token);
+/* One row of ccs_kbs_session_store_rows: a challenge whose nonce is used,
+ * with its token (attested) or NULL (refused); st is the row's outcome. */
+typedef struct ccs_kbs_session_row {
+    const ccs_kbs_session *ch;
+    const char *token;
+    ccs_status st; /* out: OK, NONCE_REUSED, EXPIRED, FORMAT (malformed id, tee or token) */
+} ccs_kbs_session_row;
+/* Stores n rows as _attest (token) or _burn (no token) would, in one
+ * transaction: a group commit. Returns CCS_OK when the transaction
+ * committed (each row's st then says what became of it), or the store's
+ * error, when nothing was stored (the rows' st are then meaningless). Rows
+ * that share an id: the first one wins, the others are NONCE_REUSED. */
+CCS_MUST_USE ccs_status ccs_kbs_session_store_rows(ccs_kbs_store *s, ccs_kbs_session_row *rows, size_t n,
+                                                   ccs_time now);
 /* Uses the nonce of ch without a token (a refused attestation): the row is
  * stored challenged with nonce_used = 1. Statuses as for _attest. */
 CCS_MUST_USE ccs_status ccs_kbs_session_burn(ccs_kbs_store *s, const ccs_kbs_session *ch, ccs_time now);

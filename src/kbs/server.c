@@ -92,6 +92,16 @@ static const char *method_name(enum evhttp_cmd_type c) {
     }
 }
 
+void kbs_access_log(kbs_req *r) {
+    if (r->srv->cfg.log_level < CCS_KBS_LOG_INFO) return;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6;
+    for (char *p = r->path; *p; p++)
+        if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) *p = '?';
+    kbs_log(r->srv, CCS_KBS_LOG_INFO, "%s %s %d %.1fms", r->method, r->path, r->status, ms);
+}
+
 static void on_request(struct evhttp_request *req, void *arg) {
     kbs_req r;
     memset(&r, 0, sizeof r);
@@ -109,13 +119,9 @@ static void on_request(struct evhttp_request *req, void *arg) {
         snprintf(r.path, sizeof r.path, "%s", path);
         route(&r);
     }
+    if (r.deferred) return; /* replied to and logged by the group commit (server_batch.c) */
     if (r.status == 0) kbs_reply_error(&r, 500, CCS_KBS_ERR_INTERNAL, "no reply");
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double ms = (double)(t1.tv_sec - r.t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - r.t0.tv_nsec) / 1e6;
-    for (char *p = r.path; *p; p++)
-        if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) *p = '?';
-    kbs_log(r.srv, CCS_KBS_LOG_INFO, "%s %s %d %.1fms", r.method, r.path, r.status, ms);
+    kbs_access_log(&r);
 }
 
 /* ---- the loop ---- */
@@ -154,6 +160,7 @@ static void *worker_main(void *arg) {
     kbs_worker *w = arg;
     pthread_setname_np(pthread_self(), "ccs-kbs"); /* visible in top -H, perf */
     if (event_base_dispatch(w->base) < 0) kbs_log(w->srv, CCS_KBS_LOG_ERROR, "a worker's event loop failed");
+    kbs_batch_flush(w);
     return NULL;
 }
 
@@ -172,6 +179,7 @@ ccs_status ccs_kbs_server_run(ccs_kbs_server *s) {
         if (!w->started) kbs_log(s, CCS_KBS_LOG_WARN, "cannot start worker %zu: serving with fewer", i);
     }
     int rc = event_base_dispatch(s->base);
+    kbs_batch_flush(&s->workers[0]);
     for (size_t i = 1; i < s->n_workers; i++) {
         kbs_worker *w = &s->workers[i];
         if (!w->started) continue;
@@ -196,6 +204,7 @@ void ccs_kbs_server_stop(ccs_kbs_server *s) {
 uint16_t ccs_kbs_server_port(const ccs_kbs_server *s) { return s != NULL ? s->port : 0; }
 
 static void worker_free(kbs_worker *w) {
+    kbs_batch_free(w);
     if (w->http != NULL) evhttp_free(w->http); /* closes its dup of the listening socket */
     if (w->base != NULL) event_base_free(w->base);
     json_decref(w->token_pub);
@@ -210,6 +219,7 @@ static void worker_free(kbs_worker *w) {
 void ccs_kbs_server_free(ccs_kbs_server *s) {
     if (s == NULL) return;
     for (size_t i = 1; i < s->n_workers; i++) worker_free(&s->workers[i]);
+    kbs_batch_free(&s->workers[0]); /* before the caches it fills */
     kbs_policy_cache_clear(&s->workers[0].policies); /* worker 0's other fields are s's */
     kbs_token_cache_clear(&s->workers[0].tokens);
     kbs_token_cache_clear(&s->workers[0].cookies);
@@ -365,6 +375,7 @@ static ccs_status add_workers(ccs_kbs_server *s, evutil_socket_t listen_fd) {
             CCS_ENSURE(w->admin_jwk != NULL, CCS_ERR_NOMEM, "out of memory");
         }
         http_setup(w);
+        CCS_ENSURE(kbs_batch_init(w), CCS_ERR_NOMEM, "kbs: cannot create worker %zu's events", i);
         evutil_socket_t fd = dup(listen_fd);
         CCS_ENSURE(fd >= 0, CCS_ERR_IO, "kbs: dup: %s", strerror(errno));
         if (evhttp_accept_socket(w->http, fd) != 0) {
@@ -400,6 +411,7 @@ static ccs_status open_listener(ccs_kbs_server *s) {
     w0->admin_jwk = s->admin_jwk;
     s->n_workers = 1;
     http_setup(w0);
+    CCS_ENSURE(kbs_batch_init(w0), CCS_ERR_NOMEM, "kbs: cannot create the loop's events");
     s->sock = evhttp_bind_socket_with_handle(s->http, host, port);
     CCS_ENSURE(s->sock != NULL, CCS_ERR_IO, "kbs: cannot listen on %s: %s", s->cfg.listen, strerror(errno));
     struct sockaddr_storage ss;

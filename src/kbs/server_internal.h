@@ -70,6 +70,10 @@ typedef struct kbs_worker {
     json_t *admin_jwk; /* NULL: admin API disabled */
     pthread_t thread;
     bool started;
+    /* Attestations whose session rows wait for the loop's group commit
+     * (server_batch.c), in arrival order, and the event that stores them. */
+    struct kbs_pending *pending, **pending_tail;
+    struct event *flush_ev;
 } kbs_worker;
 
 #define KBS_MAX_WORKERS 64
@@ -107,6 +111,7 @@ typedef struct kbs_req {
     const char *method; /* "GET", "POST", "DELETE" */
     char path[1024];    /* the URI path, not decoded; the query is dropped */
     int status;         /* what was sent; 0 until a reply */
+    bool deferred;      /* the reply comes later (server_batch.c) */
     struct timespec t0;
 } kbs_req;
 
@@ -168,6 +173,32 @@ json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, c
 json_t *kbs_token_cache_get_key(kbs_token_cache *c, const char *key, size_t len, ccs_time now,
                                 const ccs_kbs_tee_pubkey **tee_key);
 void kbs_token_cache_clear(kbs_token_cache *c);
+/* Keeps the claims of an attested session (and its opened tee-pubkey, when
+ * given: the entry takes it) under its cookie, until the session (expires
+ * <= now: unusable) or the token (exp, with the skew the token check
+ * allows) expires, whichever is first. */
+void kbs_cookie_cache_put(kbs_token_cache *c, const char *cookie, ccs_time session_expires, json_t *claims,
+                          ccs_kbs_tee_pubkey *tee_key);
+
+/* ---- group commit of attested sessions (server_batch.c) ---- */
+typedef struct kbs_pending kbs_pending;
+bool kbs_batch_init(kbs_worker *w);
+/* Stores what is queued (replying to each), then frees the flush event. */
+void kbs_batch_free(kbs_worker *w);
+void kbs_batch_flush(kbs_worker *w);
+/* Queues an issued token: its session row (challenge ch) is stored with the
+ * loop's next group commit, and the reply (the token, or the refusal the
+ * row got) is sent then; r is marked deferred. Takes *token, *tee_key (set
+ * to empty/NULL) and a reference to claims. False (nothing taken) when it
+ * cannot queue: the caller replies. */
+bool kbs_batch_attested(kbs_req *r, const char *cookie, const ccs_kbs_session *ch, ccs_buf *token, json_t *claims,
+                        ccs_kbs_tee_pubkey **tee_key, const char *tee, const char *hash_alg,
+                        ccs_kbs_ear_status status);
+/* The request's line in the log (method, path, status, time). */
+void kbs_access_log(kbs_req *r);
+/* 401 (or 500) for a nonce a session cannot take: the statuses of
+ * ccs_kbs_session_attest, _burn and _store_rows. */
+void kbs_reply_nonce_refused(kbs_req *r, ccs_status st);
 
 /* ---- handlers ---- */
 void kbs_rcar_auth(kbs_req *r);

@@ -188,9 +188,7 @@ static bool parse_attest(kbs_req *r, const json_t *body, const char *tee, attest
     return true;
 }
 
-/* Replies to a nonce the session cannot take (the statuses of
- * ccs_kbs_session_attest and _burn); returns false. */
-static bool nonce_refused(kbs_req *r, ccs_status st) {
+void kbs_reply_nonce_refused(kbs_req *r, ccs_status st) {
     if (st == CCS_ERR_MISMATCH)
         kbs_reply_error(r, 401, CCS_KBS_ERR_ATTESTATION, "runtime-data.nonce is not the nonce of this session");
     else if (st == CCS_KBS_NONCE_REUSED)
@@ -201,7 +199,6 @@ static bool nonce_refused(kbs_req *r, ccs_status st) {
                         CCS_KBS_PATH_AUTH);
     else
         kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot update the session");
-    return false;
 }
 
 /* Refuses a nonce other than the challenge's (nothing is written). Whether
@@ -210,8 +207,9 @@ static bool nonce_refused(kbs_req *r, ccs_status st) {
  * row, which exists at most once, so a race between requests with one
  * challenge gives one token at most. */
 static bool nonce_matches(kbs_req *r, const ccs_kbs_session *ch, const char *nonce) {
-    if (!ccs_ct_eq(ccs_bytes_str(nonce), ccs_bytes_str(ch->nonce))) return nonce_refused(r, CCS_ERR_MISMATCH);
-    return true;
+    if (ccs_ct_eq(ccs_bytes_str(nonce), ccs_bytes_str(ch->nonce))) return true;
+    kbs_reply_nonce_refused(r, CCS_ERR_MISMATCH);
+    return false;
 }
 
 /* An attestation that got past nonce_matches and issued no token (evidence,
@@ -257,26 +255,10 @@ static bool appraise(kbs_req *r, const kbs_verified *v, const kbs_init_binding *
     return false;
 }
 
-/* Keeps the claims of an attested session (and its opened tee-pubkey, when
- * given: the entry takes it) under its cookie, until the session (expires
- * <= now: unusable) or the token (exp, with the skew the token check
- * allows) expires, whichever is first. */
-static void cookie_cache_put(kbs_req *r, const char *value, ccs_time session_expires, json_t *claims,
-                             ccs_kbs_tee_pubkey *tee_key) {
-    ccs_time token_until;
-    if (!kbs_token_until(claims, &token_until)) {
-        ccs_kbs_tee_pubkey_free(tee_key);
-        return;
-    }
-    ccs_time until = session_expires - 1; /* a session is unusable from its expiry on */
-    if (token_until < until) until = token_until;
-    kbs_token_cache_put_until(&r->w->cookies, value, strlen(value), claims, until, tee_key);
-}
-
-/* Issues the EAR, uses the nonce and stores the session attested (one
- * write); replies. True when the store has settled the nonce: the token was
- * issued, or the nonce had been used already or the session expired (then
- * burn() has nothing to add). */
+/* Issues the EAR and queues it for the loop's group commit, which stores
+ * the session attested (the nonce used, one row) and replies
+ * (server_batch.c). True when the nonce is settled or will be: queued;
+ * false (the caller burns the nonce) when no token could be issued. */
 static bool issue(kbs_req *r, const char *cookie, const ccs_kbs_session *se, attest_in *in,
                   const kbs_verified *v, const kbs_init_binding *ib, const ccs_kbs_appraisal *ap) {
     ccs_kbs_server *s = r->srv;
@@ -285,41 +267,23 @@ static bool issue(kbs_req *r, const char *cookie, const ccs_kbs_session *se, att
     const json_t *claims = json_object_get(result, "claims");
     ccs_buf token = {0};
     json_t *signed_claims = NULL;
-    ccs_time now = now_of(r);
     ccs_kbs_ear ear = {.status = ap->status, .trust_vector = tv, .policy_id = EAR_POLICY_ID,
                        .tee = v->policy_tee, .tee_claims = claims, .nonce = in->nonce,
-                       .tee_pubkey = in->tee_pubkey, .init_data_claims = ib->claims, .iat = now, .lifetime_s = s->cfg.token_lifetime_s};
+                       .tee_pubkey = in->tee_pubkey, .init_data_claims = ib->claims, .iat = now_of(r), .lifetime_s = s->cfg.token_lifetime_s};
     ccs_status st = tv ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
     if (st == CCS_OK) st = ccs_kbs_ear_issue_claims(r->w->token_key, &ear, &token, &signed_claims);
-    bool settled = false;
-    if (st == CCS_OK) {
-        /* The token carries the claims and the tee-pubkey: the session keeps it alone. */
-        st = ccs_kbs_session_attest(s->store, se, now, (const char *)token.ptr);
-        settled = st == CCS_OK || st == CCS_KBS_NONCE_REUSED || st == CCS_ERR_EXPIRED;
-        if (st == CCS_OK) {
-            /* The resource request that follows, with the cookie, finds the
-             * claims here. (The token itself is cached when first presented
-             * as a bearer token: most clients never do, and each entry made
-             * costs the freeing of a cold one.) */
-            cookie_cache_put(r, cookie, se->expires, signed_claims, in->tee_key);
-            in->tee_key = NULL; /* the cache's now */
-            kbs_log(s, CCS_KBS_LOG_INFO, "attest: %s %s (report data %s)", v->policy_tee,
-                    ccs_kbs_ear_status_name(ap->status), v->hash_alg);
-            kbs_reply_token(r, (const char *)token.ptr, token.len);
-        } else if (st == CCS_KBS_NONCE_REUSED || st == CCS_ERR_EXPIRED) {
-            nonce_refused(r, st); /* the nonce was used before (or meanwhile), or the session expired */
-        } else {
-            kbs_log(s, CCS_KBS_LOG_ERROR, "attest: cannot store the session's token: %s", ccs_error_detail());
-            kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot issue the attestation token");
-        }
-    } else {
-        kbs_log(s, CCS_KBS_LOG_ERROR, "attest: cannot issue the token: %s", ccs_error_detail());
+    /* The token carries the claims and the tee-pubkey: the session keeps it alone. */
+    bool queued = st == CCS_OK && kbs_batch_attested(r, cookie, se, &token, signed_claims, &in->tee_key,
+                                                      v->policy_tee, v->hash_alg, ap->status);
+    if (!queued) {
+        kbs_log(s, CCS_KBS_LOG_ERROR, "attest: cannot issue the token: %s",
+                st != CCS_OK ? ccs_error_detail() : "out of memory");
         kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot issue the attestation token");
     }
     ccs_buf_free(&token);
     json_decref(signed_claims);
     json_decref(tv);
-    return settled;
+    return queued;
 }
 
 void kbs_rcar_attest(kbs_req *r) {
@@ -426,7 +390,7 @@ static json_t *requester(kbs_req *r, const ccs_kbs_tee_pubkey **tee_key) {
     } else {
         kbs_token_cache_put(cache, se.token, strlen(se.token), claims);
     }
-    if (claims != NULL) cookie_cache_put(r, cookie, se.expires, claims, NULL);
+    if (claims != NULL) kbs_cookie_cache_put(&r->w->cookies, cookie, se.expires, claims, NULL);
     ccs_kbs_session_clear(&se);
     return claims;
 }

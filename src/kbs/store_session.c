@@ -110,36 +110,76 @@ static ccs_status session_update(store_conn *db, const char *sql, const char *id
     return r;
 }
 
-/* The row of a used challenge: with the token (attested) or without. */
-static ccs_status session_insert(ccs_kbs_store *s, const ccs_kbs_session *ch, ccs_time now, const char *token) {
-    CCS_ENSURE(s != NULL && ch != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
-    CCS_TRY(id_check(ch->id));
-    CCS_ENSURE(store_tee_valid(ch->tee), CCS_ERR_FORMAT, "session: TEE name must be [a-z0-9-]{1,%d}",
+/* A row's checks before any write: its status when it cannot be stored. */
+static ccs_status row_check(const ccs_kbs_session_row *row, ccs_time now) {
+    CCS_ENSURE(row->ch != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
+    CCS_TRY(id_check(row->ch->id));
+    CCS_ENSURE(store_tee_valid(row->ch->tee), CCS_ERR_FORMAT, "session: TEE name must be [a-z0-9-]{1,%d}",
                CCS_KBS_TEE_NAME_MAX);
-    CCS_ENSURE(token == NULL || strlen(token) <= CCS_KBS_SESSION_FIELD_MAX, CCS_ERR_FORMAT,
+    CCS_ENSURE(row->token == NULL || strlen(row->token) <= CCS_KBS_SESSION_FIELD_MAX, CCS_ERR_FORMAT,
                "session: the token is at most %u bytes", CCS_KBS_SESSION_FIELD_MAX);
-    CCS_ENSURE(ch->expires > now, CCS_ERR_EXPIRED, "the session has expired");
-    /* One statement, its own transaction, one WAL commit; DO NOTHING when
-     * the id has a row, so the nonce of a challenge is used once. */
-    static const char sql[] = "INSERT INTO sessions (id, tee, nonce, nonce_used, state, created, expires, token)"
-                              " VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING";
-    sqlite3_stmt *st = NULL;
-    int changes = 0;
-    store_lock(s);
-    ccs_status r = store_prepare(s->sdb, sql, &st);
-    if (r == CCS_OK) r = store_bind_text(s->sdb, st, 1, ch->id);
-    if (r == CCS_OK) r = store_bind_text(s->sdb, st, 2, ch->tee);
-    if (r == CCS_OK) r = store_bind_text(s->sdb, st, 3, ch->nonce);
-    if (r == CCS_OK) r = store_bind_text(s->sdb, st, 4, token ? "attested" : "challenged");
-    if (r == CCS_OK) r = store_bind_i64(s->sdb, st, 5, now);
-    if (r == CCS_OK) r = store_bind_i64(s->sdb, st, 6, ch->expires);
-    if (r == CCS_OK) r = store_bind_text(s->sdb, st, 7, token); /* NULL binds NULL */
-    if (r == CCS_OK) r = store_step_done(s->sdb, st, "storing a session", &changes);
-    store_release(s->sdb, st);
-    store_unlock(s);
-    CCS_TRY(r);
-    CCS_ENSURE(changes == 1, CCS_KBS_NONCE_REUSED, "the session's nonce was already used");
+    CCS_ENSURE(row->ch->expires > now, CCS_ERR_EXPIRED, "the session has expired");
     return CCS_OK;
+}
+
+/* The row of a used challenge, with the token (attested) or without; DO
+ * NOTHING when the id has a row, so the nonce of a challenge is used once.
+ * row->st: OK, or NONCE_REUSED. */
+static ccs_status row_insert(store_conn *db, sqlite3_stmt *st, ccs_kbs_session_row *row, ccs_time now) {
+    const ccs_kbs_session *ch = row->ch;
+    int changes = 0;
+    ccs_status r = store_bind_text(db, st, 1, ch->id);
+    if (r == CCS_OK) r = store_bind_text(db, st, 2, ch->tee);
+    if (r == CCS_OK) r = store_bind_text(db, st, 3, ch->nonce);
+    if (r == CCS_OK) r = store_bind_text(db, st, 4, row->token ? "attested" : "challenged");
+    if (r == CCS_OK) r = store_bind_i64(db, st, 5, now);
+    if (r == CCS_OK) r = store_bind_i64(db, st, 6, ch->expires);
+    if (r == CCS_OK) r = store_bind_text(db, st, 7, row->token); /* NULL binds NULL */
+    if (r == CCS_OK) r = store_step_done(db, st, "storing a session", &changes);
+    sqlite3_reset(st);
+    CCS_TRY(r);
+    row->st = changes == 1 ? CCS_OK : CCS_KBS_NONCE_REUSED;
+    return CCS_OK;
+}
+
+static const char sql_insert[] = "INSERT INTO sessions (id, tee, nonce, nonce_used, state, created, expires, token)"
+                                 " VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING";
+
+/* The rows that passed row_check, in one transaction: a single row is one
+ * statement in its own (autocommit) transaction, several are BEGIN
+ * IMMEDIATE ... COMMIT, one WAL commit for all. */
+static ccs_status insert_checked(ccs_kbs_store *s, ccs_kbs_session_row *rows, size_t n, size_t checked,
+                                 ccs_time now) {
+    store_conn *db = s->sdb;
+    sqlite3_stmt *st = NULL;
+    ccs_status r = checked > 1 ? store_begin(db) : CCS_OK;
+    if (r == CCS_OK) r = store_prepare(db, sql_insert, &st);
+    for (size_t i = 0; r == CCS_OK && i < n; i++)
+        if (rows[i].st == CCS_OK) r = row_insert(db, st, &rows[i], now);
+    store_release(db, st);
+    return checked > 1 ? store_finish(db, r) : r;
+}
+
+ccs_status ccs_kbs_session_store_rows(ccs_kbs_store *s, ccs_kbs_session_row *rows, size_t n, ccs_time now) {
+    CCS_ENSURE(s != NULL && (rows != NULL || n == 0), CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
+    size_t checked = 0;
+    for (size_t i = 0; i < n; i++) {
+        rows[i].st = row_check(&rows[i], now);
+        if (rows[i].st == CCS_OK) checked++;
+    }
+    if (checked == 0) return CCS_OK;
+    store_lock(s);
+    ccs_status r = insert_checked(s, rows, n, checked, now);
+    store_unlock(s);
+    return r;
+}
+
+/* One row alone: its own status, or the store's error. */
+static ccs_status session_insert(ccs_kbs_store *s, const ccs_kbs_session *ch, ccs_time now, const char *token) {
+    ccs_kbs_session_row row = {.ch = ch, .token = token};
+    CCS_TRY(ccs_kbs_session_store_rows(s, &row, 1, now));
+    if (row.st == CCS_KBS_NONCE_REUSED) CCS_BAIL(CCS_KBS_NONCE_REUSED, "the session's nonce was already used");
+    return row.st; /* the detail of a refused row is set by row_check */
 }
 
 ccs_status ccs_kbs_session_attest(ccs_kbs_store *s, const ccs_kbs_session *ch, ccs_time now, const char *token) {

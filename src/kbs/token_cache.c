@@ -91,3 +91,15 @@ json_t *kbs_token_cache_get_key(kbs_token_cache *c, const char *token, size_t le
     if (tee_key != NULL) *tee_key = e->tee_key;
     return json_incref(e->claims);
 }
+
+void kbs_cookie_cache_put(kbs_token_cache *c, const char *cookie, ccs_time session_expires, json_t *claims,
+                          ccs_kbs_tee_pubkey *tee_key) {
+    ccs_time token_until;
+    if (!kbs_token_until(claims, &token_until)) {
+        ccs_kbs_tee_pubkey_free(tee_key);
+        return;
+    }
+    ccs_time until = session_expires - 1; /* a session is unusable from its expiry on */
+    if (token_until < until) until = token_until;
+    kbs_token_cache_put_until(c, cookie, strlen(cookie), claims, until, tee_key);
+}

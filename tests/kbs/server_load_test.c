@@ -60,6 +60,62 @@ static void test_concurrent_clients(void **state) {
     su_stop(&s);
 }
 
+/* Many requests with one challenge at once: the loop stores the attested
+ * sessions of a pass over its connections in one transaction (group
+ * commit), where several rows can share the id. One token, and every other
+ * request is refused as a replay. */
+typedef struct racer {
+    const su_server *s;
+    const char *cookie, *body;
+    long status;
+    char detail[256];
+} racer;
+
+static void *race_worker(void *arg) {
+    racer *r = arg;
+    su_resp resp;
+    if (su_http(r->s, "POST", CCS_KBS_PATH_ATTEST, r->cookie, NULL, r->body, strlen(r->body), &resp) == 0) {
+        r->status = resp.status;
+        const char *d = json_string_value(json_object_get(resp.json, "detail"));
+        snprintf(r->detail, sizeof r->detail, "%s", d != NULL ? d : "");
+    }
+    su_resp_clear(&resp);
+    return NULL;
+}
+
+static void test_one_challenge_many_requests(void **state) {
+    (void)state;
+    su_server s;
+    su_start(&s, "race", NULL);
+    for (int round = 0; round < 4; round++) {
+        su_client c = {0};
+        assert_int_equal(su_auth(&s, &c, "sim-sgx"), 0);
+        json_t *body = su_attest_body(&s, SU_MEASUREMENT, c.nonce, c.pub, CCS_HASH_SHA384);
+        char *text = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        pthread_t t[THREADS];
+        racer r[THREADS];
+        for (int i = 0; i < THREADS; i++) {
+            r[i] = (racer){.s = &s, .cookie = c.cookie, .body = text};
+            assert_int_equal(pthread_create(&t[i], NULL, race_worker, &r[i]), 0);
+        }
+        int ok = 0;
+        for (int i = 0; i < THREADS; i++) {
+            assert_int_equal(pthread_join(t[i], NULL), 0);
+            if (r[i].status == 200) {
+                ok++;
+                continue;
+            }
+            assert_int_equal(r[i].status, 401);
+            assert_string_equal(r[i].detail, "the session's nonce was already used: POST /kbs/v0/auth again");
+        }
+        assert_int_equal(ok, 1);
+        free(text);
+        su_client_clear(&c);
+    }
+    su_stop(&s);
+}
+
 /* ---- SIGKILL in the middle of writes ---- */
 
 #define MAX_ACKED 4096
@@ -231,6 +287,7 @@ static void test_sigkill_durability(void **state) {
 int ccs_test_server_load(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concurrent_clients),
+        cmocka_unit_test(test_one_challenge_many_requests),
         cmocka_unit_test(test_sigkill_durability),
     };
     return cmocka_run_group_tests_name("kbs_server_load", tests, NULL, NULL);

@@ -762,6 +762,72 @@ static void test_session_attest(void **state) {
     ccs_kbs_store_close(s);
 }
 
+/* ccs_kbs_session_store_rows: a group commit. Each row gets what _attest or
+ * _burn alone would give; the first of two rows with one id wins; a failed
+ * transaction stores nothing. */
+static void test_session_store_rows(void **state) {
+    (void)state;
+    char path[512];
+    ccs_kbs_store *s = open_new(path, sizeof path, "srows");
+    ccs_kbs_session a = challenge(s, "sgx", NOW, 300), b = challenge(s, "tdx", NOW, 300),
+                    c = challenge(s, "sgx", NOW - 400, 300), used = challenge(s, "sgx", NOW, 300),
+                    g = challenge(s, "snp", NOW, 300), bad = challenge(s, "sgx", NOW, 300);
+    bad.id[3] = 'X';
+    check_st(ccs_kbs_session_attest(s, &used, NOW, "ey.used.sig"), CCS_OK);
+    char huge[CCS_KBS_SESSION_FIELD_MAX + 2];
+    memset(huge, 'a', sizeof huge - 1);
+    huge[sizeof huge - 1] = '\0';
+    ccs_kbs_session_row rows[] = {
+        {&a, "ey.a.sig", 0},  {&b, NULL, 0},     {&a, "ey.a2.sig", 0}, {&c, "ey.c.sig", 0},
+        {&bad, "ey.d.sig", 0}, {&g, huge, 0},     {&used, "ey.u.sig", 0}, {&g, "ey.g.sig", 0},
+    };
+    check_st(ccs_kbs_session_store_rows(s, rows, sizeof rows / sizeof rows[0], NOW + 1), CCS_OK);
+    const ccs_status want[] = {CCS_OK, CCS_OK, CCS_KBS_NONCE_REUSED, CCS_ERR_EXPIRED,
+                               CCS_ERR_FORMAT, CCS_ERR_FORMAT, CCS_KBS_NONCE_REUSED, CCS_OK};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) check_st(rows[i].st, want[i]);
+    ccs_kbs_session got = {0};
+    check_st(ccs_kbs_session_get(s, a.id, NOW + 2, &got), CCS_OK);
+    assert_int_equal(got.state, CCS_KBS_SESSION_ATTESTED);
+    assert_string_equal(got.token, "ey.a.sig"); /* the first row of the id */
+    ccs_kbs_session_clear(&got);
+    check_st(ccs_kbs_session_get(s, b.id, NOW + 2, &got), CCS_OK);
+    assert_int_equal(got.state, CCS_KBS_SESSION_CHALLENGED);
+    assert_true(got.nonce_used);
+    assert_null(got.token);
+    ccs_kbs_session_clear(&got);
+    check_st(ccs_kbs_session_get(s, g.id, NOW + 2, &got), CCS_OK);
+    assert_string_equal(got.token, "ey.g.sig");
+    ccs_kbs_session_clear(&got);
+    check_st(ccs_kbs_session_get(s, used.id, NOW + 2, &got), CCS_OK);
+    assert_string_equal(got.token, "ey.used.sig"); /* unchanged */
+    ccs_kbs_session_clear(&got);
+    check_st(ccs_kbs_session_get(s, c.id, NOW - 200, &got), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_session_store_rows(s, NULL, 0, NOW), CCS_OK);
+    check_st(ccs_kbs_session_store_rows(NULL, rows, 1, NOW), CCS_ERR_INVALID_ARG);
+    /* Another writer holds the database past the busy timeout: the whole
+     * batch fails and nothing is stored. */
+    ccs_kbs_session h = challenge(s, "sgx", NOW, 300), k = challenge(s, "sgx", NOW, 300);
+    ccs_kbs_session_row two[] = {{&h, "ey.h.sig", 0}, {&k, NULL, 0}};
+    char *before = snapshot(path);
+    sqlite3 *other = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    check_st(ccs_kbs_session_store_rows(s, two, 2, NOW), CCS_ERR_IO);
+    assert_non_null(strstr(ccs_error_detail(), "KBS store: BEGIN IMMEDIATE: database is locked"));
+    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    char *after = snapshot(path);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    check_st(ccs_kbs_session_store_rows(s, two, 2, NOW), CCS_OK); /* and works once the lock is gone */
+    check_st(two[0].st, CCS_OK);
+    check_st(two[1].st, CCS_OK);
+    ccs_kbs_session *all[] = {&a, &b, &c, &used, &g, &bad, &h, &k};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ccs_kbs_session_clear(all[i]);
+    ccs_kbs_store_close(s);
+}
+
 static void test_crash_sigkill(void **state) {
     (void)state;
     char path[512];
@@ -784,6 +850,7 @@ int ccs_test_store(void) {
         cmocka_unit_test(test_session_expiry),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_session_attest),
+        cmocka_unit_test(test_session_store_rows),
         cmocka_unit_test(test_crash_sigkill),
     };
     return cmocka_run_group_tests_name("kbs_store", tests, NULL, NULL);

@@ -55,6 +55,18 @@ CCS_MUST_USE ccs_status ccs_kbs_report_data_check(ccs_bytes digest, ccs_bytes re
 CCS_MUST_USE ccs_status ccs_kbs_b64url_decode(const char *in, size_t len, ccs_buf *out);
 CCS_MUST_USE ccs_status ccs_kbs_b64url_encode(ccs_bytes in, ccs_buf *out);
 
+/* The kbs-session-id cookie's value from a Set-Cookie field value (p, len:
+ * what follows "Set-Cookie:", not NUL-terminated; a trailing CR LF is
+ * ignored): the value up to the first ";", blanks around it dropped, into out
+ * (cap bytes with the NUL). CCS_ERR_NOT_FOUND when it sets another cookie;
+ * CCS_ERR_FORMAT when the value is empty, does not fit, or has a byte that is
+ * not a cookie-octet (RFC 6265 4.1.1: quotes, commas, backslashes, controls,
+ * blanks inside). out is written only on CCS_OK. */
+CCS_MUST_USE ccs_status ccs_kbs_set_cookie_value(const char *p, size_t len, char *out, size_t cap);
+/* The same from a whole header line ("Set-Cookie: ...", the name in any
+ * case); CCS_ERR_NOT_FOUND for any other header. */
+CCS_MUST_USE ccs_status ccs_kbs_set_cookie_header(const char *line, size_t len, char *out, size_t cap);
+
 /* Parses untrusted JSON text (duplicate keys refused) that must be an object. */
 CCS_MUST_USE ccs_status ccs_kbs_json_object_parse(ccs_bytes text, json_t **out);
 

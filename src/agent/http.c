@@ -98,23 +98,19 @@ ccs_status agent_http_error(long http_status, ccs_bytes body, const char *what) 
                          detail[0] ? ": " : "", detail);
 }
 
-/* The kbs-session-id value of any Set-Cookie header of the last reply. */
+/* The kbs-session-id value of any Set-Cookie header of the last reply
+ * (the last one wins, as in a cookie jar). */
 static ccs_status take_cookie(agent_http *h) {
-    static const char name[] = CCS_KBS_COOKIE "=";
     struct curl_header *hd = NULL;
     for (size_t i = 0; curl_easy_header(h->curl, "Set-Cookie", i, CURLH_HEADER, -1, &hd) == CURLHE_OK; i++) {
-        const char *v = hd->value;
-        while (*v == ' ') v++;
-        if (strncmp(v, name, sizeof name - 1) != 0) continue;
-        v += sizeof name - 1;
-        size_t n = strcspn(v, ";");
-        while (n > 0 && v[n - 1] == ' ') n--;
-        CCS_ENSURE(n > 0 && n <= AGENT_MAX_COOKIE, CCS_ERR_FORMAT, "kbs: session cookie of %zu bytes", n);
-        for (size_t j = 0; j < n; j++) /* RFC 6265 cookie-octet */
-            CCS_ENSURE(v[j] > 0x20 && v[j] < 0x7f && v[j] != '"' && v[j] != ',' && v[j] != '\\', CCS_ERR_FORMAT,
-                       "kbs: session cookie has a byte not allowed in a cookie");
-        memcpy(h->cookie, v, n);
-        h->cookie[n] = 0;
+        char v[AGENT_MAX_COOKIE + 1];
+        ccs_status st = ccs_kbs_set_cookie_value(hd->value, strlen(hd->value), v, sizeof v);
+        if (st == CCS_OK) memcpy(h->cookie, v, strlen(v) + 1);
+        else if (st != CCS_ERR_NOT_FOUND) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", ccs_error_detail());
+            return ccs_error_set(st, CCS_HERE, "kbs: %s", why);
+        }
         if (i + 1 >= hd->amount) break;
     }
     return CCS_OK;

@@ -532,6 +532,86 @@ static void test_b64url_strict(void **state) {
     }
 }
 
+/* ccs_kbs_set_cookie_value / _header: the session cookie from Set-Cookie,
+ * each refusal's exact words, out untouched on every refusal, and every
+ * truncation of a real header. */
+typedef struct cookie_case {
+    const char *in;
+    size_t len; /* 0: strlen(in) */
+    ccs_status want;
+    const char *value_or_detail;
+} cookie_case;
+
+static void test_set_cookie(void **state) {
+    (void)state;
+    static const cookie_case v[] = {
+        {"kbs-session-id=abc.123.sgx.ff; Path=/kbs/v0; Max-Age=300; HttpOnly", 0, CCS_OK, "abc.123.sgx.ff"},
+        {" \tkbs-session-id=v", 0, CCS_OK, "v"},
+        {"kbs-session-id=v  \r\n", 0, CCS_OK, "v"},
+        {"kbs-session-id=v ;Path=/", 0, CCS_OK, "v"},
+        {"kbs-session-id=a=b", 0, CCS_OK, "a=b"},
+        {"other=1; kbs-session-id=x", 0, CCS_ERR_NOT_FOUND, "set-cookie: not kbs-session-id"},
+        {"kbs-session-idx=1", 0, CCS_ERR_NOT_FOUND, "set-cookie: not kbs-session-id"},
+        {"KBS-SESSION-ID=v", 0, CCS_ERR_NOT_FOUND, "set-cookie: not kbs-session-id"},
+        {"kbs-session-id", 0, CCS_ERR_NOT_FOUND, "set-cookie: not kbs-session-id"},
+        {"", 0, CCS_ERR_NOT_FOUND, "set-cookie: not kbs-session-id"},
+        {"kbs-session-id=", 0, CCS_ERR_FORMAT, "set-cookie: empty kbs-session-id"},
+        {"kbs-session-id=  ; Path=/", 0, CCS_ERR_FORMAT, "set-cookie: empty kbs-session-id"},
+        {"kbs-session-id=\"v\"", 0, CCS_ERR_FORMAT, "set-cookie: kbs-session-id has byte 0x22, not allowed in a cookie"},
+        {"kbs-session-id=a b", 0, CCS_ERR_FORMAT, "set-cookie: kbs-session-id has byte 0x20, not allowed in a cookie"},
+        {"kbs-session-id=a,b", 0, CCS_ERR_FORMAT, "set-cookie: kbs-session-id has byte 0x2c, not allowed in a cookie"},
+        {"kbs-session-id=a\\b", 0, CCS_ERR_FORMAT, "set-cookie: kbs-session-id has byte 0x5c, not allowed in a cookie"},
+        {"kbs-session-id=a\x01", 0, CCS_ERR_FORMAT, "set-cookie: kbs-session-id has byte 0x01, not allowed in a cookie"},
+        {"kbs-session-id=a\x7f", 0, CCS_ERR_FORMAT, "set-cookie: kbs-session-id has byte 0x7f, not allowed in a cookie"},
+        {"kbs-session-id=\xc3\xa9", 0, CCS_ERR_FORMAT, "set-cookie: kbs-session-id has byte 0xc3, not allowed in a cookie"},
+        {"kbs-session-id=a\0b", 17, CCS_ERR_FORMAT, "set-cookie: kbs-session-id has byte 0x00, not allowed in a cookie"},
+        {"kbs-session-id=0123456789abcdef", 0, CCS_ERR_FORMAT, "set-cookie: kbs-session-id of 16 bytes (at most 15)"},
+        {"kbs-session-id=0123456789abcde", 0, CCS_OK, "0123456789abcde"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char out[16] = "UNCHANGED";
+        size_t len = v[i].len ? v[i].len : strlen(v[i].in);
+        ccs_status st = ccs_kbs_set_cookie_value(v[i].in, len, out, sizeof out);
+        if (st != v[i].want) fail_msg("case %zu: %s, want %s (%s)", i, ccs_status_name(st), ccs_status_name(v[i].want),
+                                      ccs_error_detail());
+        if (st == CCS_OK) {
+            assert_string_equal(out, v[i].value_or_detail);
+        } else {
+            assert_detail(v[i].value_or_detail);
+            assert_string_equal(out, "UNCHANGED");
+        }
+    }
+    char out[16];
+    check_st(ccs_kbs_set_cookie_value(NULL, 0, out, sizeof out), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_set_cookie_value("kbs-session-id=v", 16, NULL, 8), CCS_ERR_INVALID_ARG);
+    check_st(ccs_kbs_set_cookie_value("kbs-session-id=v", 16, out, 1), CCS_ERR_INVALID_ARG);
+    check_st(ccs_kbs_set_cookie_value(NULL, 3, out, sizeof out), CCS_ERR_INVALID_ARG);
+    /* Header lines, as libcurl's header callback gives them. */
+    char big[CCS_KBS_COOKIE_MAX + 1];
+    static const char line[] = "set-cookie: kbs-session-id=0f0f.1800000000.sim-sgx.abcd; Path=/kbs/v0; HttpOnly\r\n";
+    check_st(ccs_kbs_set_cookie_header(line, strlen(line), big, sizeof big), CCS_OK);
+    assert_string_equal(big, "0f0f.1800000000.sim-sgx.abcd");
+    check_st(ccs_kbs_set_cookie_header("Set-Cookie:kbs-session-id=w\r\n", 29, big, sizeof big), CCS_OK);
+    assert_string_equal(big, "w");
+    check_st(ccs_kbs_set_cookie_header("Set-Cookie2: kbs-session-id=w", 29, big, sizeof big), CCS_ERR_NOT_FOUND);
+    assert_detail("set-cookie: not a Set-Cookie header");
+    check_st(ccs_kbs_set_cookie_header("Content-Type: a", 15, big, sizeof big), CCS_ERR_NOT_FOUND);
+    check_st(ccs_kbs_set_cookie_header("Set-Cookie: other=1", 19, big, sizeof big), CCS_ERR_NOT_FOUND);
+    assert_detail("set-cookie: not kbs-session-id");
+    /* Every truncation: a shorter line is another header, another cookie,
+     * an empty value, or a prefix of the value; never more. */
+    for (size_t n = 0; n < strlen(line); n++) {
+        char got[CCS_KBS_COOKIE_MAX + 1] = "";
+        ccs_status st = ccs_kbs_set_cookie_header(line, n, got, sizeof got);
+        if (n < 27) assert_int_equal(st, CCS_ERR_NOT_FOUND);
+        else if (n == 27) assert_int_equal(st, CCS_ERR_FORMAT);
+        else {
+            assert_int_equal(st, CCS_OK);
+            assert_true(got[0] != '\0' && strncmp(line + 27, got, strlen(got)) == 0);
+        }
+    }
+}
+
 int ccs_test_jose(void) {
     const struct CMUnitTest jcs[] = {
         cmocka_unit_test(test_jcs_rfc_examples),
@@ -540,6 +620,7 @@ int ccs_test_jose(void) {
         cmocka_unit_test(test_b64url_strict),
         cmocka_unit_test(test_token_key_files),
         cmocka_unit_test(test_admin_token),
+        cmocka_unit_test(test_set_cookie),
     };
     const struct CMUnitTest tokens[] = {
         cmocka_unit_test_setup_teardown(test_ear_issue_verify, tok_setup, tok_teardown),

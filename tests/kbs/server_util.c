@@ -156,18 +156,9 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg) {
 
 static size_t on_header(char *p, size_t size, size_t n, void *arg) {
     su_resp *r = arg;
-    size_t len = size * n;
-    static const char key[] = "Set-Cookie: " CCS_KBS_COOKIE "=";
-    if (len > sizeof key - 1 && strncasecmp(p, key, sizeof key - 1) == 0) {
-        const char *v = p + sizeof key - 1;
-        size_t vl = 0;
-        while (sizeof key - 1 + vl < len && v[vl] != ';' && v[vl] != '\r' && v[vl] != '\n') vl++;
-        if (vl < sizeof r->cookie) {
-            memcpy(r->cookie, v, vl);
-            r->cookie[vl] = '\0';
-        }
-    }
-    return len;
+    char v[sizeof r->cookie];
+    if (ccs_kbs_set_cookie_header(p, size * n, v, sizeof v) == CCS_OK) memcpy(r->cookie, v, sizeof v);
+    return size * n;
 }
 
 int su_http(const su_server *s, const char *method, const char *path, const char *cookie, const char *bearer,

@@ -10,8 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "kbs_tests.h"
 #include "server_util.h"
@@ -113,6 +118,81 @@ static void test_one_challenge_many_requests(void **state) {
         free(text);
         su_client_clear(&c);
     }
+    su_stop(&s);
+}
+
+/* Clients that send a valid attestation and hang up before the reply: the
+ * reply is queued for the loop's group commit, which then answers requests
+ * whose connections are gone (evhttp keeps a request until it is answered).
+ * The nonces are used all the same, and the server keeps serving. */
+static void send_and_hang_up(const su_server *s, const char *cookie, const char *body) {
+    unsigned port = 0;
+    assert_int_equal(sscanf(s->url, "http://127.0.0.1:%u", &port), 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "POST " CCS_KBS_PATH_ATTEST " HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " CCS_KBS_COOKIE
+                     "=%s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                     cookie, strlen(body));
+    assert_true(n > 0 && (size_t)n < sizeof head);
+    assert_int_equal(write(fd, head, (size_t)n), n);
+    assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+    close(fd);
+}
+
+/* Sessions stored attested, read through a connection of our own. */
+static int attested_rows(const char *store) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    assert_int_equal(sqlite3_open_v2(store, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sessions WHERE state = 'attested'", -1, &st, NULL),
+                     SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_clients_gone_before_the_reply(void **state) {
+    (void)state;
+    su_server s;
+    su_start(&s, "gone", NULL);
+    su_client c[16];
+    char *text[16];
+    for (int i = 0; i < 16; i++) {
+        memset(&c[i], 0, sizeof c[i]);
+        assert_int_equal(su_auth(&s, &c[i], "sim-sgx"), 0);
+        json_t *body = su_attest_body(&s, SU_MEASUREMENT, c[i].nonce, c[i].pub, CCS_HASH_SHA384);
+        text[i] = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        send_and_hang_up(&s, c[i].cookie, text[i]);
+    }
+    /* All sixteen are served and stored (attested) though nobody reads
+     * the replies; the same requests again are replays. */
+    int stored = 0;
+    for (int tries = 0; tries < 500 && stored < 16; tries++) {
+        stored = attested_rows(s.store);
+        if (stored < 16) usleep(10000);
+    }
+    assert_int_equal(stored, 16);
+    for (int i = 0; i < 16; i++) {
+        su_resp r;
+        assert_int_equal(su_http(&s, "POST", CCS_KBS_PATH_ATTEST, c[i].cookie, NULL, text[i], strlen(text[i]), &r), 0);
+        assert_int_equal(r.status, 401);
+        assert_string_equal(su_detail(&r), "the session's nonce was already used: POST /kbs/v0/auth again");
+        su_resp_clear(&r);
+        free(text[i]);
+        su_client_clear(&c[i]);
+    }
+    ccs_buf pt = {0};
+    assert_int_equal(su_flow(&s, "default/keys/k1", &pt), 200);
+    ccs_buf_free(&pt);
     su_stop(&s);
 }
 
@@ -288,6 +368,7 @@ int ccs_test_server_load(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concurrent_clients),
         cmocka_unit_test(test_one_challenge_many_requests),
+        cmocka_unit_test(test_clients_gone_before_the_reply),
         cmocka_unit_test(test_sigkill_durability),
     };
     return cmocka_run_group_tests_name("kbs_server_load", tests, NULL, NULL);

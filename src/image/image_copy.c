@@ -9,9 +9,6 @@
 
 #include "image_internal.h"
 
-static const char *const MANIFEST_TYPES[] = {"application/vnd.oci.image.manifest.v1+json",
-                                             "application/vnd.docker.distribution.manifest.v2+json"};
-
 typedef struct side {
     char *dir, *tag;
     ccs_oci_layout *l;
@@ -66,13 +63,11 @@ static ccs_status do_layer(const side *src, const side *dst, const json_t *desc,
 }
 
 static ccs_status check_manifest(const json_t *m, const char *mt) {
-    bool known = false;
-    for (size_t i = 0; i < 2; i++) known = known || (mt && strcmp(mt, MANIFEST_TYPES[i]) == 0);
-    CCS_ENSURE(known, CCS_ERR_UNSUPPORTED, "image: manifest media type %s (an image index needs a platform; not supported here)",
-               mt ? mt : "missing");
-    CCS_ENSURE(json_is_object(json_object_get(m, "config")) && json_is_array(json_object_get(m, "layers")),
-               CCS_ERR_FORMAT, "image: the manifest has no config or layers");
-    return CCS_OK;
+    if (ccs__image_is_index_type(mt))
+        CCS_BAIL(CCS_ERR_UNSUPPORTED, "image: manifest media type %s (an image index needs a platform; not supported here)",
+                 mt);
+    if (ccs__image_manifest_check(m, mt) == CCS_OK) return CCS_OK;
+    return ccs__image_rethrow(ccs_error_last(), "image");
 }
 
 static ccs_status copy_layers(const side *src, const side *dst, json_t *m, ccs_image_op op, const ccs_image_keys *keys,
@@ -114,8 +109,9 @@ ccs_status ccs_image_copy(const char *src_ref, const char *dst_ref, ccs_image_op
         st = ccs_oci_blob_read(src.l, json_string_value(json_object_get(desc, "digest")), size_of(desc),
                                CCS_IMAGE_JSON_MAX, &mb);
     if (st == CCS_OK) st = ccs__image_json_parse(ccs_buf_view(&mb), "manifest", &m);
-    const char *mt = json_string_value(json_object_get(m, "mediaType"));
-    if (mt == NULL) mt = json_string_value(json_object_get(desc, "mediaType"));
+    /* The type the layout lists it as; the manifest's own must agree. */
+    const char *mt = json_string_value(json_object_get(desc, "mediaType"));
+    if (mt == NULL) mt = json_string_value(json_object_get(m, "mediaType"));
     if (st == CCS_OK) st = check_manifest(m, mt);
     if (st == CCS_OK) st = copy_layers(&src, &dst, m, op, keys, res);
     if (st == CCS_OK && (text = json_dumps(m, JSON_COMPACT)) == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "no memory");

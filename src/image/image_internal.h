@@ -7,6 +7,28 @@
 
 #include "ccs/image.h"
 
+/* ---- manifests and indexes (manifest.c) ---- */
+#define CCS__MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define CCS__MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define CCS__MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define CCS__MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+bool ccs__image_is_manifest_type(const char *mt);
+bool ccs__image_is_index_type(const char *mt);
+/* A descriptor: an object with a non-empty mediaType, a sha256 digest, a
+ * non-negative integer size and, if any, string annotations; errors start
+ * with `what`. */
+CCS_MUST_USE ccs_status ccs__image_descriptor_check(const json_t *d, const char *what);
+/* A whole image manifest served or listed as media_type: that type an image
+ * manifest (OCI or Docker v2 schema 2; else CCS_ERR_UNSUPPORTED),
+ * schemaVersion 2, its own mediaType (if any) the same (else
+ * CCS_ERR_MISMATCH), a config descriptor and at most 1024 layer
+ * descriptors, each checked as above (CCS_ERR_FORMAT naming the field). */
+CCS_MUST_USE ccs_status ccs__image_manifest_check(const json_t *m, const char *media_type);
+/* The first image manifest of an index (schemaVersion 2, a manifests array)
+ * for platform "os/arch[/variant]" (NULL: linux/amd64), its descriptor
+ * checked; CCS_ERR_NOT_FOUND when none matches. */
+CCS_MUST_USE ccs_status ccs__image_index_select(const json_t *index, const char *platform, const json_t **out);
+
 /* Untrusted JSON text that must be an object (duplicates refused, at most
  * CCS_IMAGE_JSON_MAX bytes); `what` names it in errors. */
 CCS_MUST_USE ccs_status ccs__image_json_parse(ccs_bytes text, const char *what, json_t **out);

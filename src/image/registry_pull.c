@@ -15,11 +15,7 @@
 
 #include "registry_internal.h"
 
-#define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define ACCEPT MT_OCI_MANIFEST ", " MT_OCI_INDEX ", " MT_DOCKER_MANIFEST ", " MT_DOCKER_LIST
+#define ACCEPT CCS__MT_OCI_MANIFEST ", " CCS__MT_OCI_INDEX ", " CCS__MT_DOCKER_MANIFEST ", " CCS__MT_DOCKER_LIST
 
 static void scope_of(const ccs_image_ref *ref, const char *actions, char *out, size_t cap) {
     snprintf(out, cap, "repository:%s:%s", ref->repo, actions);
@@ -121,33 +117,6 @@ ccs_status ccs_registry_get_blob(ccs_registry *r, const ccs_image_ref *ref, cons
     return st;
 }
 
-static bool is_index(const char *mt) { return strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0; }
-static bool is_manifest(const char *mt) {
-    return strcmp(mt, MT_OCI_MANIFEST) == 0 || strcmp(mt, MT_DOCKER_MANIFEST) == 0;
-}
-
-/* The first manifest of the index for os/arch[/variant] (arm64 without a
- * variant also matches v8, as containerd's platform matcher does). */
-static ccs_status select_platform(const json_t *index, const char *platform, const json_t **out) {
-    char os[32], arch[32], variant[32];
-    CCS_TRY(ccs_registry_platform_parse(platform ? platform : "linux/amd64", os, arch, variant));
-    const json_t *ms = json_object_get(index, "manifests");
-    CCS_ENSURE(json_is_array(ms), CCS_ERR_FORMAT, "registry: the image index has no manifests array");
-    for (size_t i = 0; i < json_array_size(ms); i++) {
-        const json_t *d = json_array_get(ms, i), *p = json_object_get(d, "platform");
-        const char *mt = json_string_value(json_object_get(d, "mediaType"));
-        const char *o = json_string_value(json_object_get(p, "os"));
-        const char *a = json_string_value(json_object_get(p, "architecture"));
-        const char *v = json_string_value(json_object_get(p, "variant"));
-        if (!mt || !is_manifest(mt) || !o || !a || strcmp(o, os) != 0 || strcmp(a, arch) != 0) continue;
-        bool vok = variant[0] ? (v && strcmp(v, variant) == 0)
-                              : (v == NULL || v[0] == '\0' || (strcmp(arch, "arm64") == 0 && strcmp(v, "v8") == 0));
-        if (!vok) continue;
-        *out = d;
-        return CCS_OK;
-    }
-    CCS_BAIL(CCS_ERR_NOT_FOUND, "registry: the image index has no manifest for %s", platform ? platform : "linux/amd64");
-}
 
 static json_int_t size_of(const json_t *desc) {
     const json_t *v = json_object_get(desc, "size");
@@ -159,11 +128,11 @@ static ccs_status fetch_image_manifest(ccs_registry *r, const ccs_image_ref *ref
                                        ccs_registry_pull_result *res) {
     char mt[128], digest[CCS_IMAGE_DIGEST_LEN + 1];
     CCS_TRY(ccs_registry_get_manifest(r, ref, ccs_image_ref_reference(ref), body, mt, digest));
-    if (is_index(mt)) {
+    if (ccs__image_is_index_type(mt)) {
         json_t *idx = NULL;
         const json_t *d = NULL;
         ccs_status st = ccs__image_json_parse(ccs_buf_view(body), "registry: image index", &idx);
-        if (st == CCS_OK) st = select_platform(idx, r->o.platform, &d);
+        if (st == CCS_OK) st = ccs__image_index_select(idx, r->o.platform, &d);
         char want[CCS_IMAGE_DIGEST_LEN + 1] = "";
         const char *dd = json_string_value(json_object_get(d, "digest"));
         if (st == CCS_OK) st = ccs__image_digest_check(dd);
@@ -176,7 +145,7 @@ static ccs_status fetch_image_manifest(ccs_registry *r, const ccs_image_ref *ref
         CCS_ENSURE(sz < 0 || (uint64_t)sz == body->len, CCS_ERR_MISMATCH,
                    "registry: manifest %s has %zu bytes, the index says %lld", want, body->len, (long long)sz);
     }
-    CCS_ENSURE(is_manifest(mt), CCS_ERR_UNSUPPORTED, "registry: manifest media type \"%s\" (OCI or Docker v2 only)", mt);
+    CCS_ENSURE(ccs__image_is_manifest_type(mt), CCS_ERR_UNSUPPORTED, "registry: manifest media type \"%s\" (OCI or Docker v2 only)", mt);
     snprintf(res->media_type, sizeof res->media_type, "%s", mt);
     snprintf(res->manifest_digest, sizeof res->manifest_digest, "%s", digest);
     return CCS_OK;
@@ -213,9 +182,9 @@ ccs_status ccs_registry_pull(ccs_registry *r, const char *src, const char *dst, 
     if (st == CCS_OK) st = ccs_oci_layout_open(dir, true, &l);
     if (st == CCS_OK) st = fetch_image_manifest(r, &ref, &body, res);
     if (st == CCS_OK) st = ccs__image_json_parse(ccs_buf_view(&body), "registry: manifest", &m);
+    if (st == CCS_OK && ccs__image_manifest_check(m, res->media_type) != CCS_OK)
+        st = ccs__image_rethrow(ccs_error_last(), "registry");
     const json_t *layers = json_object_get(m, "layers");
-    if (st == CCS_OK && (!json_is_object(json_object_get(m, "config")) || !json_is_array(layers)))
-        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "registry: the manifest has no config or layers");
     if (st == CCS_OK) st = pull_blob(r, &ref, dir, json_object_get(m, "config"), res);
     for (size_t i = 0; st == CCS_OK && i < json_array_size(layers); i++) {
         st = pull_blob(r, &ref, dir, json_array_get(layers, i), res);

@@ -69,14 +69,12 @@ static ccs_status read_manifest(const ccs_oci_layout *l, const char *tag, ccs_bu
     ccs_status st = ccs_oci_blob_read(l, json_string_value(json_object_get(desc, "digest")), size_of(desc),
                                       CCS_IMAGE_JSON_MAX, body);
     if (st == CCS_OK) st = ccs__image_json_parse(ccs_buf_view(body), "manifest", m);
-    const char *t = json_string_value(json_object_get(*m, "mediaType"));
-    if (t == NULL) t = json_string_value(json_object_get(desc, "mediaType"));
-    if (st == CCS_OK && (t == NULL || (strcmp(t, "application/vnd.oci.image.manifest.v1+json") != 0 &&
-                                       strcmp(t, "application/vnd.docker.distribution.manifest.v2+json") != 0)))
+    const char *t = json_string_value(json_object_get(desc, "mediaType"));
+    if (t == NULL) t = json_string_value(json_object_get(*m, "mediaType"));
+    if (st == CCS_OK && !ccs__image_is_manifest_type(t))
         st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "registry: push of a %s (image manifests only)",
                            t ? t : "document without a media type");
-    if (st == CCS_OK && (!json_is_object(json_object_get(*m, "config")) || !json_is_array(json_object_get(*m, "layers"))))
-        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "registry: the manifest has no config or layers");
+    if (st == CCS_OK && ccs__image_manifest_check(*m, t) != CCS_OK) st = ccs__image_rethrow(ccs_error_last(), "registry");
     if (st == CCS_OK) snprintf(mt, 128, "%s", t);
     json_decref(desc);
     return st;

@@ -74,23 +74,19 @@ static ccs_status load_manifest(const ccs_oci_layout *l, const char *tag, json_t
     *m = NULL;
     ccs_status st = ccs_oci_index_find(l, tag, &desc);
     const char *mt = st == CCS_OK ? str_of(desc, "mediaType") : NULL;
-    if (st == CCS_OK && (mt == NULL || (strcmp(mt, "application/vnd.oci.image.manifest.v1+json") != 0 &&
-                                        strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json") != 0)))
+    if (st == CCS_OK && ccs__image_is_index_type(mt))
         st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE, "unpack: manifest media type %s (an image index is not supported)",
-                           mt ? mt : "(none)");
+                           mt);
     if (st == CCS_OK) st = ccs_oci_blob_read(l, str_of(desc, "digest"), size_of(desc), CCS_IMAGE_JSON_MAX, &mb);
     if (st == CCS_OK) st = ccs__image_json_parse(ccs_buf_view(&mb), "manifest", m);
+    if (st == CCS_OK && ccs__image_manifest_check(*m, mt) != CCS_OK) st = ccs__image_rethrow(ccs_error_last(), "unpack");
     json_t *layers = st == CCS_OK ? json_object_get(*m, "layers") : NULL;
-    if (st == CCS_OK && !json_is_array(layers))
-        st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "unpack: the manifest has no layers");
     for (size_t i = 0; st == CCS_OK && i < json_array_size(layers); i++) {
         const json_t *ld = json_array_get(layers, i);
         ccs_unpack_compression comp;
         if (ccs_ocicrypt_is_encrypted(ld))
             st = ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE,
                                "unpack: layer %zu is encrypted: decrypt the image first (ccs image decrypt)", i);
-        else if (!json_is_object(ld) || str_of(ld, "digest") == NULL)
-            st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "unpack: layer %zu has no digest", i);
         else
             st = ccs_unpack_compression_of(str_of(ld, "mediaType"), &comp);
     }

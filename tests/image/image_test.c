@@ -502,6 +502,7 @@ int test_group_image_aa(void); /* aa_test.c */
 int test_group_image_sign(void); /* sign_test.c */
 int test_group_image_unpack(void); /* unpack_test.c */
 int test_group_image_registry(void); /* registry_test.c */
+int test_group_image_manifest(void); /* manifest_test.c */
 
 int main(void) {
     const struct CMUnitTest tests[] = {
@@ -515,5 +516,6 @@ int main(void) {
     failed += test_group_image_sign();
     failed += test_group_image_unpack();
     failed += test_group_image_registry();
+    failed += test_group_image_manifest();
     return failed == 0 ? 0 : 1;
 }

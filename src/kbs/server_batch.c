@@ -57,7 +57,8 @@ static void finish(kbs_pending *p, ccs_status st, const char *why) {
     } else if (st == CCS_KBS_NONCE_REUSED || st == CCS_ERR_EXPIRED) {
         kbs_reply_nonce_refused(r, st); /* the nonce was used before (or meanwhile), or the session expired */
     } else {
-        kbs_log(r->srv, CCS_KBS_LOG_ERROR, "attest: cannot store the session's token: %s", why);
+        kbs_log(r->srv, CCS_KBS_LOG_ERROR, "attest: cannot store the session's token: %s",
+                why[0] != '\0' ? why : ccs_status_name(st)); /* a row refused alone: its status */
         kbs_reply_error(r, 500, CCS_KBS_ERR_INTERNAL, "cannot issue the attestation token");
     }
     kbs_access_log(r);

@@ -117,7 +117,6 @@ ccs_status ccs_registry_get_blob(ccs_registry *r, const ccs_image_ref *ref, cons
     return st;
 }
 
-
 static json_int_t size_of(const json_t *desc) {
     const json_t *v = json_object_get(desc, "size");
     return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
@@ -132,17 +131,16 @@ static ccs_status fetch_image_manifest(ccs_registry *r, const ccs_image_ref *ref
         json_t *idx = NULL;
         const json_t *d = NULL;
         ccs_status st = ccs__image_json_parse(ccs_buf_view(body), "registry: image index", &idx);
+        /* The entry chosen is a checked descriptor: a sha256 digest and a size. */
         if (st == CCS_OK) st = ccs__image_index_select(idx, r->o.platform, &d);
         char want[CCS_IMAGE_DIGEST_LEN + 1] = "";
-        const char *dd = json_string_value(json_object_get(d, "digest"));
-        if (st == CCS_OK) st = ccs__image_digest_check(dd);
-        if (st == CCS_OK) snprintf(want, sizeof want, "%s", dd);
+        if (st == CCS_OK) snprintf(want, sizeof want, "%s", json_string_value(json_object_get(d, "digest")));
         json_int_t sz = size_of(d);
         json_decref(idx);
         CCS_TRY(st);
         snprintf(res->index_digest, sizeof res->index_digest, "%s", digest);
         CCS_TRY(ccs_registry_get_manifest(r, ref, want, body, mt, digest));
-        CCS_ENSURE(sz < 0 || (uint64_t)sz == body->len, CCS_ERR_MISMATCH,
+        CCS_ENSURE((uint64_t)sz == body->len, CCS_ERR_MISMATCH,
                    "registry: manifest %s has %zu bytes, the index says %lld", want, body->len, (long long)sz);
     }
     CCS_ENSURE(ccs__image_is_manifest_type(mt), CCS_ERR_UNSUPPORTED, "registry: manifest media type \"%s\" (OCI or Docker v2 only)", mt);

@@ -94,22 +94,6 @@ ccs_status ccs_kbs_session_get(ccs_kbs_store *s, const char *id, ccs_time now, c
     return st;
 }
 
-/* Runs an UPDATE/DELETE on one session id with up to two text parameters
- * after it (?2, ?3, ?4); *changes gets the row count. */
-static ccs_status session_update(store_conn *db, const char *sql, const char *id, const char *a, const char *b,
-                                 const char *c, int *changes) {
-    sqlite3_stmt *st = NULL;
-    CCS_TRY(store_prepare(db, sql, &st));
-    ccs_status r = store_bind_text(db, st, 1, id);
-    int n = sqlite3_bind_parameter_count(st);
-    if (r == CCS_OK && n >= 2) r = store_bind_text(db, st, 2, a);
-    if (r == CCS_OK && n >= 3) r = store_bind_text(db, st, 3, b);
-    if (r == CCS_OK && n >= 4) r = store_bind_text(db, st, 4, c);
-    if (r == CCS_OK) r = store_step_done(db, st, "updating a session", changes);
-    store_release(db, st);
-    return r;
-}
-
 /* A row's checks before any write: its status when it cannot be stored. */
 static ccs_status row_check(const ccs_kbs_session_row *row, ccs_time now) {
     CCS_ENSURE(row->ch != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
@@ -192,8 +176,13 @@ ccs_status ccs_kbs_session_burn(ccs_kbs_store *s, const ccs_kbs_session *ch, ccs
 }
 
 static ccs_status session_remove(store_conn *db, const char *id) {
+    sqlite3_stmt *st = NULL;
     int changes = 0;
-    CCS_TRY(session_update(db, "DELETE FROM sessions WHERE id = ?1", id, NULL, NULL, NULL, &changes));
+    CCS_TRY(store_prepare(db, "DELETE FROM sessions WHERE id = ?1", &st));
+    ccs_status r = store_bind_text(db, st, 1, id);
+    if (r == CCS_OK) r = store_step_done(db, st, "deleting a session", &changes);
+    store_release(db, st);
+    CCS_TRY(r);
     CCS_ENSURE(changes == 1, CCS_ERR_NOT_FOUND, "no such session");
     return CCS_OK;
 }

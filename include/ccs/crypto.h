@@ -325,16 +325,6 @@ CCS_MUST_USE ccs_status ccs_hmac256_update(ccs_hmac256 *h, ccs_bytes data);
 CCS_MUST_USE ccs_status ccs_hmac256_final(ccs_hmac256 *h, uint8_t out[static 32]);
 void ccs_hmac256_free(ccs_hmac256 *h);
 
-/* The SHA-256 and the HMAC-SHA256 (under key) of the same bytes in one pass
- * (sha256_hmac.c): with SHA-NI the two hashes share each block's message
- * schedule, about 1.4x the speed of the two apart; CCS_SHA_NI=0 in the
- * environment forces the portable path. new, update..., final (once), free. */
-typedef struct ccs_sha256_hmac ccs_sha256_hmac;
-CCS_MUST_USE ccs_status ccs_sha256_hmac_new(ccs_bytes key, ccs_sha256_hmac **out);
-void ccs_sha256_hmac_update(ccs_sha256_hmac *c, ccs_bytes data);
-void ccs_sha256_hmac_final(ccs_sha256_hmac *c, uint8_t digest[static CCS_SHA256_LEN], uint8_t mac[static 32]);
-void ccs_sha256_hmac_free(ccs_sha256_hmac *c);
-
 /* RFC 7518 4.6.2 Concat KDF with SHA-256: out_len (<= 64) bytes from Z, the
  * AlgorithmID string (alg, or enc for direct ECDH-ES) and PartyU/VInfo. */
 CCS_MUST_USE ccs_status ccs_concat_kdf_sha256(ccs_bytes z, const char *alg, ccs_bytes apu, ccs_bytes apv,

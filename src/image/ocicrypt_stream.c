@@ -1,21 +1,30 @@
 /* Decrypting an ocicrypt layer blob from one layout into another without
- * holding the layer in memory, on two threads: the same checks, statuses
- * and results as ccs_ocicrypt_decrypt_layer after ccs_oci_blob_read.
- * Three SHA-256 passes are the cost: the blob's digest (it binds the
- * ciphertext to its manifest even against another recipient who knows the
- * layer key), ocicrypt's HMAC, and the plaintext's digest (the new
- * descriptor's). So, once the layer key is open:
- *   - a second thread computes the blob's digest and its HMAC in one pass
- *     over the mapped ciphertext (ccs_sha256_hmac: one message schedule for
- *     both, SHA-NI);
- *   - this thread decrypts 1 MiB chunks (AES-256-CTR) into a buffer, hashes
- *     each and writes it to a temporary file in the destination.
+ * holding the layer in memory, on two threads. The statuses are those of
+ * ccs_ocicrypt_decrypt_layer after ccs_oci_blob_read, and so is the result.
+ *
+ * The cost is two SHA-256 passes over the layer, each bound by the latency
+ * of sha256rnds2, so each gets its own core:
+ *   - ocicrypt's HMAC over the ciphertext, on a second thread, which also
+ *     decrypts (AES-256-CTR) each 1 MiB chunk into a ring of four buffers
+ *     before it hashes that chunk;
+ *   - the plaintext's digest (the new descriptor's), here, which hashes each
+ *     decrypted chunk and writes it to a temporary file in the destination.
+ * The blob's own digest is computed only when the HMAC does not match, to
+ * tell the two failures apart. When it matches, the digest could add
+ * nothing: the expected HMAC is in the descriptor's public options, in the
+ * same manifest as the digest, and its key came out of the same descriptor's
+ * key wrap, so another blob with that HMAC is a second preimage of
+ * HMAC-SHA256, even for another recipient who knows the layer key. A blob
+ * whose descriptor records a wrong digest beside a right HMAC can only come
+ * from the image's author; its plaintext is still checked against the
+ * digest the author recorded, and written under its own.
+ *
  * The plaintext is staged, not released: the file is renamed to its digest
- * only once the size, digest, key and HMAC checks have passed (their errors
- * in that order, as in memory), and the plaintext's digest is the one its
- * encryption recorded; otherwise it is removed, like an AEAD that
- * decrypts while it authenticates and releases nothing before the tag
- * matches. The chunk buffer holds plaintext and is wiped. */
+ * only once the key and HMAC checks (and, after a failed HMAC, the digest)
+ * have passed, in the order of the in-memory path, and the plaintext's
+ * digest is the one its encryption recorded; otherwise it is removed, like
+ * an AEAD that decrypts while it authenticates and releases nothing before
+ * the tag matches. The ring holds plaintext and is wiped. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -55,7 +64,7 @@ static ccs_status map_blob(const ccs_oci_layout *l, const json_t *desc, mapped *
         st = ccs_error_set(CCS_ERR_MISMATCH, CCS_HERE, "image: blob %s has %zu bytes, its descriptor says %lld", digest,
                            (size_t)sb.st_size, (long long)json_integer_value(sz));
     if (st == CCS_OK && sb.st_size > 0) {
-        m->map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        m->map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m->map == MAP_FAILED) {
             m->map = NULL;
             st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "cannot map %s: %s", path, strerror(errno));
@@ -73,72 +82,143 @@ static void unmap_blob(mapped *m) {
     memset(m, 0, sizeof *m);
 }
 
-/* ---- 2. the checks of the ciphertext, on a second thread ---- */
+/* ---- 2. the ring of decrypted chunks between the two threads ---- */
 
-typedef struct check_job {
+#define SLOTS 4
+
+typedef struct ring {
     const mapped *m;
-    const uint8_t *key; /* the layer key; NULL: the digest only */
-    char digest[CCS_IMAGE_DIGEST_LEN + 1];
+    const ccs__ocicrypt_opts *p;
+    size_t nc; /* chunks */
+    uint8_t *slot[SLOTS];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool sync;           /* mu and cv were initialised */
+    size_t made, used;   /* chunks decrypted; chunks hashed and written */
+    bool stop;           /* the writer failed: decrypt no more */
+    ccs_status aes_st;   /* the decryption's failure, if any */
+    ccs_aes256ctr *aes;
+    ccs_hmac256 *hmac;
+    ccs_status mac_st;
     uint8_t mac[32];
-    ccs_status st;
-} check_job;
+} ring;
 
-static void *check_main(void *arg) {
-    check_job *j = arg;
-    if (j->key == NULL) {
-        ccs__image_digest_of(ccs_bytes_of(j->m->p, j->m->n), j->digest);
-        return NULL;
-    }
-    ccs_sha256_hmac *c = NULL;
-    uint8_t d[32];
-    j->st = ccs_sha256_hmac_new(ccs_bytes_of(j->key, 32), &c);
-    if (j->st != CCS_OK) return NULL;
-    ccs_sha256_hmac_update(c, ccs_bytes_of(j->m->p, j->m->n));
-    ccs_sha256_hmac_final(c, d, j->mac);
-    ccs_sha256_hmac_free(c);
-    memcpy(j->digest, "sha256:", 7);
-    j->st = ccs_hex_encode(ccs_bytes_of(d, 32), j->digest + 7, 65);
-    return NULL;
+static size_t chunk_len(const ring *q, size_t i) {
+    return q->m->n - i * CHUNK < CHUNK ? q->m->n - i * CHUNK : CHUNK;
 }
 
-/* The verdict on the ciphertext, the first failing check in the order of
- * the in-memory path: digest, key (key_st), HMAC. */
-static ccs_status verdict(const json_t *desc, const check_job *j, ccs_status key_st, const uint8_t want[32]) {
-    const char *digest = json_string_value(json_object_get(desc, "digest"));
-    if (j->st != CCS_OK) return j->st;
-    if (strcmp(j->digest, digest) != 0)
-        return ccs_error_set(CCS_ERR_MISMATCH, CCS_HERE, "image: blob %s does not match its digest (content is %s)",
-                             digest, j->digest);
-    if (key_st != CCS_OK) return key_st;
-    if (!ccs_ct_eq(ccs_bytes_of(want, 32), ccs_bytes_of(j->mac, 32)))
-        return ccs_error_set(CCS_ERR_SIGNATURE, CCS_HERE,
-                             "ocicrypt: the layer's HMAC does not match: altered ciphertext (its decryption was "
-                             "discarded)");
+static uint8_t *chunk_slot(const ring *q, size_t i) {
+    return q->slot[i % SLOTS];
+}
+
+static ccs_status ring_init(ring *q, const mapped *m, const ccs__ocicrypt_opts *p) {
+    memset(q, 0, sizeof *q);
+    q->m = m, q->p = p, q->nc = (m->n + CHUNK - 1) / CHUNK;
+    pthread_mutex_init(&q->mu, NULL), pthread_cond_init(&q->cv, NULL);
+    q->sync = true;
+    size_t cap = m->n < CHUNK ? (m->n ? m->n : 1) : CHUNK;
+    for (int i = 0; i < SLOTS; i++)
+        if ((q->slot[i] = malloc(cap)) == NULL) CCS_BAIL(CCS_ERR_NOMEM, "image: no memory");
+    CCS_TRY(ccs_aes256ctr_new(p->key, p->nonce, &q->aes));
+    return ccs_hmac256_new(ccs_bytes_of(p->key, 32), &q->hmac);
+}
+
+static void ring_free(ring *q) {
+    if (q->m == NULL) return;
+    size_t cap = q->m->n < CHUNK ? (q->m->n ? q->m->n : 1) : CHUNK;
+    for (int i = 0; i < SLOTS; i++)
+        if (q->slot[i] != NULL) ccs_wipe(q->slot[i], cap), free(q->slot[i]);
+    ccs_aes256ctr_free(q->aes);
+    ccs_hmac256_free(q->hmac);
+    if (q->sync) pthread_mutex_destroy(&q->mu), pthread_cond_destroy(&q->cv);
+    ccs_wipe(q, sizeof *q);
+}
+
+/* The HMAC takes chunk i (in order). */
+static void mac_chunk(ring *q, size_t i) {
+    if (q->mac_st == CCS_OK)
+        q->mac_st = ccs_hmac256_update(q->hmac, ccs_bytes_of(q->m->p + i * CHUNK, chunk_len(q, i)));
+    if (q->mac_st == CCS_OK && i + 1 == q->nc) q->mac_st = ccs_hmac256_final(q->hmac, q->mac);
+}
+
+/* Chunk i: hashed, written, its writeback started at once
+ * (sync_file_range), so that the closing fsync finds little left. */
+static ccs_status write_chunk(ring *q, size_t i, ccs_sha256_stream *h, int fd) {
+    const size_t n = chunk_len(q, i);
+    ccs_sha256_stream_update(h, ccs_bytes_of(chunk_slot(q, i), n));
+    int err = ccs__image_write_all(fd, chunk_slot(q, i), n);
+    if (err != 0) return ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: write: %s", strerror(err));
+    (void)sync_file_range(fd, (off_t)(i * CHUNK), (off_t)n, SYNC_FILE_RANGE_WRITE);
     return CCS_OK;
 }
 
-/* ---- 3. decrypt, hash and write here ---- */
+/* The second thread: decrypt chunk i when its slot is free, publish it,
+ * then hash its ciphertext. The HMAC always covers the whole blob. */
+static void *decrypt_main(void *arg) {
+    ring *q = arg;
+    for (size_t i = 0; i < q->nc; i++) {
+        pthread_mutex_lock(&q->mu);
+        while (!q->stop && i >= q->used + SLOTS) pthread_cond_wait(&q->cv, &q->mu);
+        const bool go = !q->stop && q->aes_st == CCS_OK;
+        pthread_mutex_unlock(&q->mu);
+        if (go) {
+            /* Its page tables in one call, on this thread rather than
+             * before it starts; without MADV_POPULATE_READ (Linux < 5.14)
+             * the reads fault them in. */
+            (void)madvise((void *)(q->m->p + i * CHUNK), chunk_len(q, i), MADV_POPULATE_READ);
+            ccs_status st = ccs_aes256ctr_update(q->aes, q->m->p + i * CHUNK, chunk_len(q, i), chunk_slot(q, i));
+            pthread_mutex_lock(&q->mu);
+            if (st != CCS_OK) q->aes_st = st;
+            else q->made = i + 1;
+            pthread_cond_broadcast(&q->cv);
+            pthread_mutex_unlock(&q->mu);
+        }
+        mac_chunk(q, i);
+    }
+    return NULL;
+}
 
-/* Decrypts m into the open file fd; out: the plaintext's digest. Each
- * chunk's writeback to the disk starts at once (sync_file_range), so that
- * the closing fsync finds little left to write. */
-static ccs_status decrypt_to(const mapped *m, const ccs__ocicrypt_opts *p, int fd, char out[CCS_IMAGE_DIGEST_LEN + 1]) {
+/* Here: hash and write each chunk as it is published. */
+static ccs_status write_all_chunks(ring *q, ccs_sha256_stream *h, int fd) {
+    ccs_status st = CCS_OK;
+    for (size_t i = 0; i < q->nc && st == CCS_OK; i++) {
+        pthread_mutex_lock(&q->mu);
+        while (q->made <= i && q->aes_st == CCS_OK) pthread_cond_wait(&q->cv, &q->mu);
+        st = q->made > i ? CCS_OK : q->aes_st;
+        pthread_mutex_unlock(&q->mu);
+        if (st == CCS_OK) st = write_chunk(q, i, h, fd);
+        pthread_mutex_lock(&q->mu);
+        if (st != CCS_OK) q->stop = true;
+        else q->used = i + 1;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+    }
+    return st;
+}
+
+/* Without a second thread: the same steps, one chunk at a time. */
+static ccs_status serial_chunks(ring *q, ccs_sha256_stream *h, int fd) {
+    ccs_status st = CCS_OK;
+    for (size_t i = 0; i < q->nc; i++) {
+        if (st == CCS_OK) st = ccs_aes256ctr_update(q->aes, q->m->p + i * CHUNK, chunk_len(q, i), chunk_slot(q, i));
+        if (st == CCS_OK) st = write_chunk(q, i, h, fd);
+        mac_chunk(q, i);
+    }
+    return st;
+}
+
+/* ---- 3. decrypt into fd; the HMAC and the plaintext's digest ---- */
+
+static ccs_status decrypt_to(ring *q, int fd, char out[CCS_IMAGE_DIGEST_LEN + 1]) {
     ccs_sha256_stream *h = NULL;
-    ccs_aes256ctr *a = NULL;
-    size_t cap = m->n < CHUNK ? (m->n ? m->n : 1) : CHUNK;
-    uint8_t *buf = NULL;
     ccs_status st = ccs_sha256_stream_new(&h);
-    if (st == CCS_OK) st = ccs_aes256ctr_new(p->key, p->nonce, &a);
-    if (st == CCS_OK && (buf = malloc(cap)) == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "image: no memory");
-    for (size_t off = 0; st == CCS_OK && off < m->n;) {
-        size_t n = m->n - off < CHUNK ? m->n - off : CHUNK;
-        st = ccs_aes256ctr_update(a, m->p + off, n, buf);
-        if (st != CCS_OK) break;
-        ccs_sha256_stream_update(h, ccs_bytes_of(buf, n));
-        int err = ccs__image_write_all(fd, buf, n);
-        if (err != 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: write: %s", strerror(err));
-        else (void)sync_file_range(fd, (off_t)off, (off_t)n, SYNC_FILE_RANGE_WRITE);
-        off += n;
+    if (st == CCS_OK && q->nc == 0) q->mac_st = ccs_hmac256_final(q->hmac, q->mac);
+    pthread_t t;
+    if (st == CCS_OK && q->nc > 0 && pthread_create(&t, NULL, decrypt_main, q) == 0) {
+        st = write_all_chunks(q, h, fd);
+        pthread_join(t, NULL);
+    } else if (st == CCS_OK && q->nc > 0) {
+        st = serial_chunks(q, h, fd);
     }
     if (st == CCS_OK) {
         uint8_t d[32];
@@ -146,10 +226,28 @@ static ccs_status decrypt_to(const mapped *m, const ccs__ocicrypt_opts *p, int f
         memcpy(out, "sha256:", 7);
         st = ccs_hex_encode(ccs_bytes_of(d, 32), out + 7, 65);
     }
-    if (buf != NULL) ccs_wipe(buf, cap), free(buf);
-    ccs_aes256ctr_free(a);
     ccs_sha256_stream_free(h);
     return st;
+}
+
+/* The verdict on the ciphertext, the first failing check in the order of
+ * the in-memory path: digest, key (key_st), HMAC. A matching HMAC settles
+ * the digest too (see the top); otherwise the digest is computed to say
+ * which failed. mac: the HMAC computed, NULL when the key did not open. */
+static ccs_status verdict(const json_t *desc, const mapped *m, ccs_status key_st, ccs_status mac_st,
+                          const uint8_t *mac, const uint8_t want[32]) {
+    if (key_st == CCS_OK && mac_st != CCS_OK) return mac_st;
+    if (key_st == CCS_OK && ccs_ct_eq(ccs_bytes_of(want, 32), ccs_bytes_of(mac, 32))) return CCS_OK;
+    const char *digest = json_string_value(json_object_get(desc, "digest"));
+    char got[CCS_IMAGE_DIGEST_LEN + 1];
+    ccs__image_digest_of(ccs_bytes_of(m->p, m->n), got);
+    if (strcmp(got, digest) != 0)
+        return ccs_error_set(CCS_ERR_MISMATCH, CCS_HERE, "image: blob %s does not match its digest (content is %s)",
+                             digest, got);
+    if (key_st != CCS_OK) return key_st;
+    return ccs_error_set(CCS_ERR_SIGNATURE, CCS_HERE,
+                         "ocicrypt: the layer's HMAC does not match: altered ciphertext (its decryption was "
+                         "discarded)");
 }
 
 ccs_status ccs__ocicrypt_decrypt_blob(const ccs_oci_layout *src, const ccs_oci_layout *dst, const json_t *in_desc,
@@ -159,23 +257,22 @@ ccs_status ccs__ocicrypt_decrypt_blob(const ccs_oci_layout *src, const ccs_oci_l
     *desc = NULL;
     mapped m;
     ccs__ocicrypt_opts p;
-    memset(&p, 0, sizeof p);
+    ring q;
+    memset(&p, 0, sizeof p), memset(&q, 0, sizeof q);
     CCS_TRY(map_blob(src, in_desc, &m));
+    q.m = &m;
     uint8_t want[32];
     const ccs_status key_st = ccs__ocicrypt_open_opts(in_desc, keys, want, &p);
-    check_job j = {.m = &m, .key = key_st == CCS_OK ? p.key : NULL};
     int fd = -1;
     char *tmp = NULL, digest[CCS_IMAGE_DIGEST_LEN + 1];
-    /* Without the key only the digest can be checked, here; with it, the
-     * checks run beside the decryption. */
-    const ccs_status begin_st = key_st == CCS_OK ? ccs__oci_blob_begin(dst, &fd, &tmp) : CCS_OK;
-    const bool decrypt = key_st == CCS_OK && begin_st == CCS_OK;
-    pthread_t t;
-    bool threaded = decrypt && pthread_create(&t, NULL, check_main, &j) == 0;
-    if (!threaded) check_main(&j);
-    ccs_status dec = decrypt ? decrypt_to(&m, &p, fd, digest) : CCS_OK;
-    if (threaded) pthread_join(t, NULL);
-    ccs_status st = verdict(in_desc, &j, key_st, want);
+    ccs_status begin_st = CCS_OK, dec = CCS_OK;
+    if (key_st == CCS_OK) {
+        begin_st = ring_init(&q, &m, &p);
+        if (begin_st == CCS_OK) begin_st = ccs__oci_blob_begin(dst, &fd, &tmp);
+        if (begin_st == CCS_OK) dec = decrypt_to(&q, fd, digest);
+        else q.mac_st = begin_st;
+    }
+    ccs_status st = verdict(in_desc, &m, key_st, q.mac_st, q.mac, want);
     if (st == CCS_OK) st = begin_st != CCS_OK ? begin_st : dec;
     if (st == CCS_OK) st = ccs__ocicrypt_check_plain(&p, digest);
     if (tmp != NULL) { /* renamed to the digest only when every check passed; else removed */
@@ -184,7 +281,8 @@ ccs_status ccs__ocicrypt_decrypt_blob(const ccs_oci_layout *src, const ccs_oci_l
     }
     if (st == CCS_OK && (*desc = ccs__ocicrypt_plain_desc(in_desc, digest, m.n)) == NULL)
         st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "ocicrypt: no memory");
-    ccs_wipe(&p, sizeof p), ccs_wipe(&j, sizeof j), ccs_wipe(want, sizeof want);
+    ring_free(&q);
+    ccs_wipe(&p, sizeof p), ccs_wipe(want, sizeof want);
     unmap_blob(&m);
     return st;
 }

@@ -117,6 +117,35 @@ want_rc 1
 want_stderr_has "does not match its digest"
 end_case
 
+begin "a layer filed under another digest by its author, HMAC intact: the HMAC settles it, the plaintext is checked"
+# The expected HMAC sits in the same manifest as the digest, so a matching
+# HMAC binds the bytes as the digest would; the decrypted layer is still
+# checked against the digest its encryption recorded.
+cp -r plain-cenc misnamed
+python3 - misnamed <<'PY'
+import hashlib, json, os, sys
+d = sys.argv[1]
+blob = lambda h: os.path.join(d, "blobs", "sha256", h)
+def put(data):
+    h = hashlib.sha256(data).hexdigest()
+    open(blob(h), "wb").write(data)
+    return h
+idx = json.load(open(os.path.join(d, "index.json")))
+m = [x for x in idx["manifests"] if x.get("annotations", {}).get("org.opencontainers.image.ref.name") == "v1"][0]
+man = json.load(open(blob(m["digest"].split(":")[1])))
+layer = man["layers"][0]
+other = hashlib.sha256(b"another name").hexdigest()
+os.rename(blob(layer["digest"].split(":")[1]), blob(other))
+layer["digest"] = "sha256:" + other
+mb = json.dumps(man).encode()
+m["digest"], m["size"] = "sha256:" + put(mb), len(mb)
+json.dump(idx, open(os.path.join(d, "index.json"), "w"))
+PY
+run_ccs image decrypt oci:misnamed:v1 oci:misnamed-dec:v1 --key "$K/rsa.pem"
+want_rc 0
+[[ "$(layers misnamed-dec)" == "$(layers plain)" ]] || fail "the decrypted layers differ from the original ones"
+end_case
+
 begin "an altered layer whose descriptor was rewritten to match: the HMAC refuses, nothing stored, no temporary left"
 cp -r plain-cenc rehashed
 python3 - rehashed <<'PY'

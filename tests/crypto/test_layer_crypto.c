@@ -90,28 +90,6 @@ static void test_hmac256(void **state) {
     assert_memory_equal(got, want, 32);
 }
 
-/* The one-pass SHA-256 + HMAC-SHA256 against the two computed apart
- * (ccs_sha256, ccs_hmac256), on SHA-NI and on the portable path: every
- * message length across the block and padding boundaries, fed whole and in
- * uneven pieces, with keys shorter than, equal to and longer than a block;
- * and RFC 4231 test case 2 (and its empty-message digest). */
-static void check_sha256_hmac(ccs_bytes key, const uint8_t *m, size_t n, size_t piece) {
-    uint8_t d[32], mac[32], want_d[32], want_mac[32];
-    ccs_sha256(ccs_bytes_of(m, n), want_d);
-    ccs_hmac256 *h = NULL;
-    assert_int_equal(ccs_hmac256_new(key, &h), CCS_OK);
-    assert_int_equal(ccs_hmac256_update(h, ccs_bytes_of(m, n)), CCS_OK);
-    assert_int_equal(ccs_hmac256_final(h, want_mac), CCS_OK);
-    ccs_hmac256_free(h);
-    ccs_sha256_hmac *c = NULL;
-    assert_int_equal(ccs_sha256_hmac_new(key, &c), CCS_OK);
-    for (size_t off = 0; off < n; off += piece) ccs_sha256_hmac_update(c, ccs_bytes_of(m + off, n - off < piece ? n - off : piece));
-    ccs_sha256_hmac_final(c, d, mac);
-    ccs_sha256_hmac_free(c);
-    assert_memory_equal(d, want_d, 32);
-    assert_memory_equal(mac, want_mac, 32);
-}
-
 /* The one-shot HMAC over pieces against OpenSSL's (ccs_hmac256): keys of
  * every length up to and past a block, messages split at every point; and
  * RFC 4231 test case 2. */
@@ -136,41 +114,6 @@ static void test_hmac_sha256_v(void **state) {
     ccs_bytes msg = ccs_bytes_str("what do ya want for nothing?");
     ccs_hmac_sha256_v(ccs_bytes_str("Jefe"), &msg, 1, got);
     assert_memory_equal(got, want, 32);
-}
-
-static void test_sha256_hmac(void **state) {
-    (void)state;
-    uint8_t m[700], key[100];
-    for (size_t i = 0; i < sizeof m; i++) m[i] = (uint8_t)(i * 131 + (i >> 3));
-    for (size_t i = 0; i < sizeof key; i++) key[i] = (uint8_t)(i * 7 + 1);
-    const char *modes[2] = {"1", "0"}; /* SHA-NI when the CPU has it, then the portable path */
-    for (int mode = 0; mode < 2; mode++) {
-        assert_int_equal(setenv("CCS_SHA_NI", modes[mode], 1), 0);
-        uint8_t want[32], d[32], mac[32];
-        unhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", want, 32);
-        ccs_sha256_hmac *c = NULL;
-        assert_int_equal(ccs_sha256_hmac_new(ccs_bytes_str("Jefe"), &c), CCS_OK);
-        ccs_sha256_hmac_update(c, ccs_bytes_str("what do ya want for nothing?"));
-        ccs_sha256_hmac_final(c, d, mac);
-        ccs_sha256_hmac_free(c);
-        assert_memory_equal(mac, want, 32);
-        unhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", want, 32);
-        assert_int_equal(ccs_sha256_hmac_new(ccs_bytes_of(NULL, 0), &c), CCS_OK);
-        ccs_sha256_hmac_final(c, d, mac);
-        ccs_sha256_hmac_free(c);
-        assert_memory_equal(d, want, 32);
-        static const size_t keylens[] = {0, 16, 32, 64, 65, 100};
-        static const size_t pieces[] = {1, 7, 64, 100, 1000};
-        for (size_t n = 0; n <= 300; n++)
-            for (size_t k = 0; k < sizeof keylens / sizeof *keylens; k++)
-                check_sha256_hmac(ccs_bytes_of(key, keylens[k]), m, n, pieces[(n + k) % 5]);
-        check_sha256_hmac(ccs_bytes_of(key, 32), m, sizeof m, 63);
-        check_sha256_hmac(ccs_bytes_of(key, 32), m, sizeof m, 128);
-    }
-    assert_int_equal(unsetenv("CCS_SHA_NI"), 0);
-    ccs_sha256_hmac *c = NULL;
-    assert_int_equal(ccs_sha256_hmac_new(ccs_bytes_of(NULL, 3), &c), CCS_ERR_INVALID_ARG);
-    assert_int_equal(ccs_sha256_hmac_new(ccs_bytes_str("k"), NULL), CCS_ERR_INVALID_ARG);
 }
 
 static void test_concat_kdf(void **state) {
@@ -234,7 +177,6 @@ int test_group_layer_crypto(void) {
         cmocka_unit_test(test_aes256ctr),
         cmocka_unit_test(test_aes256ctr_paths),
         cmocka_unit_test(test_hmac256),
-        cmocka_unit_test(test_sha256_hmac),
         cmocka_unit_test(test_hmac_sha256_v),
         cmocka_unit_test(test_concat_kdf),
         cmocka_unit_test(test_rsa_pem),

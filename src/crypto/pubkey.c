@@ -35,6 +35,7 @@ static ccs_curve curve_of_nid(int nid, size_t *field_len) {
         *field_len = 48;
         return CCS_CURVE_P384;
     }
+    *field_len = 0;
     return 0;
 }
 
@@ -50,7 +51,7 @@ static void groups_init(void) {
 /* An EC key from a SEC1 point encoding (uncompressed or compressed). */
 static ccs_status ec_key_from_point(ccs_curve curve, const uint8_t *oct, size_t len, ccs_pubkey **out) {
     size_t flen = 0;
-    if (curve_of_nid(curve_nid(curve), &flen) != curve) CCS_BAIL(CCS_ERR_UNSUPPORTED, "pubkey: unknown curve");
+    if (curve == 0 || curve_of_nid(curve_nid(curve), &flen) != curve) CCS_BAIL(CCS_ERR_UNSUPPORTED, "pubkey: unknown curve");
     if (!CRYPTO_THREAD_run_once(&groups_once, groups_init) || groups[curve] == NULL)
         CCS_OSSL_BAIL(CCS_ERR_CRYPTO, "pubkey: EC group setup failed");
     const EC_GROUP *g = groups[curve];
@@ -83,7 +84,7 @@ ccs_status ccs_pubkey_from_ec_raw(ccs_curve curve, ccs_bytes xy, ccs_pubkey **ou
     size_t flen;
     CCS_ENSURE(out != NULL, CCS_ERR_INVALID_ARG, "pubkey: NULL output");
     *out = NULL;
-    CCS_ENSURE(curve_of_nid(curve_nid(curve), &flen) == curve, CCS_ERR_UNSUPPORTED,
+    CCS_ENSURE(curve != 0 && curve_of_nid(curve_nid(curve), &flen) == curve, CCS_ERR_UNSUPPORTED,
                "pubkey: unknown curve %d", (int)curve);
     CCS_ENSURE(xy.ptr != NULL || xy.len == 0, CCS_ERR_INVALID_ARG, "pubkey: NULL input");
     if (xy.len == 2 * flen) {

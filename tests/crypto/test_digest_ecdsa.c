@@ -191,6 +191,9 @@ static void test_pubkey_errors(void **state) {
     assert_int_equal(ccs_pubkey_from_ec_raw(CCS_CURVE_P256, ccs_bytes_of(good, 63), &k), CCS_ERR_INVALID_ARG);
     assert_int_equal(ccs_pubkey_from_ec_raw(CCS_CURVE_P384, ccs_bytes_of(good, 64), &k), CCS_ERR_INVALID_ARG);
     assert_int_equal(ccs_pubkey_from_ec_raw((ccs_curve)7, ccs_bytes_of(good, 64), &k), CCS_ERR_UNSUPPORTED);
+    /* 0 is no curve: refused before any length is derived from it. */
+    assert_int_equal(ccs_pubkey_from_ec_raw((ccs_curve)0, ccs_bytes_of(good, 64), &k), CCS_ERR_UNSUPPORTED);
+    assert_int_equal(ccs_pubkey_from_ec_raw((ccs_curve)0, ccs_bytes_of(NULL, 0), &k), CCS_ERR_UNSUPPORTED);
     uint8_t compressed[65];
     compressed[0] = 0x02;
     memcpy(compressed + 1, good, 64);

@@ -76,7 +76,15 @@ ccs_status ccs_error_set(ccs_status st, const char *file, int line, const char *
         ccs_status ccs_try_st_ = (expr);               \
         if (ccs_try_st_ != CCS_OK) return ccs_try_st_; \
     } while (0)
-#define CCS_BAIL(st, ...) return ccs_error_set((st), CCS_HERE, __VA_ARGS__)
+/* Returns st itself (what ccs_error_set returns), so that the compiler sees
+ * a constant failure status on every bail and knows the outputs a failed
+ * call left unset are never read. */
+#define CCS_BAIL(st, ...)                                         \
+    do {                                                          \
+        const ccs_status ccs_bail_st_ = (st);                     \
+        (void)ccs_error_set(ccs_bail_st_, CCS_HERE, __VA_ARGS__); \
+        return ccs_bail_st_;                                      \
+    } while (0)
 #define CCS_ENSURE(cond, st, ...)                     \
     do {                                              \
         if (!(cond)) CCS_BAIL((st), __VA_ARGS__);     \

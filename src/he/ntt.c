@@ -77,8 +77,9 @@ ccs_status ccs_ntt_new(size_t n, uint64_t q, ccs_ntt **out) {
     t->inv_root = table(n), t->inv_root_s64 = table(n), t->inv_root_s52 = table(n);
     if (t->psi == 0 || !t->root || !t->root_s64 || !t->root_s52 || !t->root_n52 || !t->inv_root || !t->inv_root_s64 ||
         !t->inv_root_s52) {
+        const ccs_status st = t->psi == 0 ? CCS_ERR_INTERNAL : CCS_ERR_NOMEM;
         ccs_ntt_free(t);
-        CCS_BAIL(t->psi == 0 ? CCS_ERR_INTERNAL : CCS_ERR_NOMEM, "ntt: cannot build the tables");
+        CCS_BAIL(st, "ntt: cannot build the tables");
     }
     bool ifma = q < ((uint64_t)1 << CCS_HE_IFMA_Q_BITS);
     /* root[bitrev(k)] = psi^k and inv_root[bitrev(k)] = psi^-k = psi^(2n-k)

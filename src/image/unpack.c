@@ -69,13 +69,20 @@ static void set_times(int dirfd, const char *leaf, int fd, int64_t mtime) {
     else if (leaf != NULL) (void)utimensat(dirfd, leaf, ts, AT_SYMLINK_NOFOLLOW);
 }
 
-/* fd >= 0: that file; else leaf in dirfd, not followed. */
-static ccs_status owner(const ccs_unpack_ctx *c, int dirfd, const char *leaf, int fd, const ccs_tar_entry *e,
-                        const char *path) {
+/* The entry's owner on the open file fd. */
+static ccs_status owner_fd(const ccs_unpack_ctx *c, int fd, const ccs_tar_entry *e, const char *path) {
     if (!c->owners) return CCS_OK;
-    int rc = fd >= 0 ? fchown(fd, (uid_t)e->uid, (gid_t)e->gid)
-                     : fchownat(dirfd, leaf, (uid_t)e->uid, (gid_t)e->gid, AT_SYMLINK_NOFOLLOW);
-    CCS_ENSURE(rc == 0, CCS_ERR_IO, "unpack: chown \"%s\": %s", path, strerror(errno));
+    CCS_ENSURE(fchown(fd, (uid_t)e->uid, (gid_t)e->gid) == 0, CCS_ERR_IO, "unpack: chown \"%s\": %s", path,
+               strerror(errno));
+    return CCS_OK;
+}
+
+/* The entry's owner on leaf in dirfd, not followed (a symlink's own). */
+static ccs_status owner_at(const ccs_unpack_ctx *c, int dirfd, const char *leaf, const ccs_tar_entry *e,
+                           const char *path) {
+    if (!c->owners) return CCS_OK;
+    CCS_ENSURE(fchownat(dirfd, leaf, (uid_t)e->uid, (gid_t)e->gid, AT_SYMLINK_NOFOLLOW) == 0, CCS_ERR_IO,
+               "unpack: chown \"%s\": %s", path, strerror(errno));
     return CCS_OK;
 }
 
@@ -194,7 +201,7 @@ static ccs_status special(ccs_unpack_ctx *c, const ccs_tar_entry *e, const char 
     CCS_TRY(ccs__unpack_remove(pfd, leaf));
     CCS_ENSURE(mknodat(pfd, leaf, kind | perm(c, e->mode), makedev(e->devmajor, e->devminor)) == 0, CCS_ERR_IO,
                "unpack: mknod \"%s\": %s", path, strerror(errno));
-    CCS_TRY(owner(c, pfd, leaf, -1, e, path));
+    CCS_TRY(owner_at(c, pfd, leaf, e, path));
     CCS_ENSURE(fchmodat(pfd, leaf, perm(c, e->mode), 0) == 0, CCS_ERR_IO, /* just made: not a symlink */
                "unpack: chmod \"%s\": %s", path, strerror(errno));
     set_times(pfd, leaf, -1, e->mtime);
@@ -208,7 +215,7 @@ static ccs_status regular(ccs_unpack_ctx *c, ccs_tar_reader *r, const char *path
     CCS_ENSURE(fd >= 0, CCS_ERR_IO, "unpack: create \"%s\": %s", path, strerror(errno));
     ccs_status st = write_data(c, r, fd, path);
     if (st == CCS_OK) {
-        st = owner(c, -1, NULL, fd, e, path);
+        st = owner_fd(c, fd, e, path);
         if (st == CCS_OK && fchmod(fd, perm(c, e->mode)) != 0)
             st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "unpack: chmod \"%s\": %s", path, strerror(errno));
         set_times(-1, NULL, fd, e->mtime);
@@ -239,7 +246,7 @@ static ccs_status symlink_entry(ccs_unpack_ctx *c, const ccs_tar_entry *e, const
     CCS_ENSURE(e->linkpath[0] != 0, CCS_ERR_FORMAT, "unpack: \"%s\" is a symlink to nothing", path);
     CCS_TRY(ccs__unpack_remove(pfd, leaf));
     CCS_ENSURE(symlinkat(e->linkpath, pfd, leaf) == 0, CCS_ERR_IO, "unpack: symlink \"%s\": %s", path, strerror(errno));
-    CCS_TRY(owner(c, pfd, leaf, -1, e, path));
+    CCS_TRY(owner_at(c, pfd, leaf, e, path));
     set_times(pfd, leaf, -1, e->mtime);
     return CCS_OK;
 }

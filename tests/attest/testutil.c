@@ -7,7 +7,7 @@
 ccs_buf tu_read(const char *rel) {
     char path[1024];
     ccs_buf b = {0};
-    snprintf(path, sizeof path, "%s/%s", ATT_DIR, rel);
+    if (snprintf(path, sizeof path, "%s/%s", ATT_DIR, rel) >= (int)sizeof path) fail_msg("path too long: %s", rel);
     if (ccs_file_read(path, 1u << 22, &b) != CCS_OK) fail_msg("cannot read %s: %s", path, ccs_error_detail());
     return b;
 }
@@ -15,7 +15,7 @@ ccs_buf tu_read(const char *rel) {
 ccs_collateral *tu_collateral_dir(const char *rel) {
     char path[1024];
     ccs_collateral *c = NULL;
-    snprintf(path, sizeof path, "%s/%s", ATT_DIR, rel);
+    if (snprintf(path, sizeof path, "%s/%s", ATT_DIR, rel) >= (int)sizeof path) fail_msg("path too long: %s", rel);
     if (ccs_collateral_load_path(path, &c) != CCS_OK) fail_msg("collateral %s: %s", path, ccs_error_detail());
     return c;
 }

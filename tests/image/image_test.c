@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -440,6 +442,44 @@ static void test_stream_decrypt(void **state) {
     ccs_oci_layout_free(l);
 }
 
+/* A write that fails half way (RLIMIT_FSIZE: EFBIG, SIGXFSZ ignored) while
+ * the second thread is still decrypting: the writer's error comes back,
+ * both threads end, and nothing is left: no temporary file, no tag. */
+static void test_stream_write_fails(void **state) {
+    (void)state;
+    char a[600], ar[640], br[640], dr[640], dst[600];
+    snprintf(a, sizeof a, "%s", tmpdir("wf-plain"));
+    make_layout_of(a, (size_t)6 << 20);
+    snprintf(ar, sizeof ar, "oci:%s:v1", a);
+    snprintf(br, sizeof br, "oci:%s:v1", tmpdir("wf-enc"));
+    snprintf(dst, sizeof dst, "%s", tmpdir("wf-dec"));
+    snprintf(dr, sizeof dr, "oci:%s:v1", dst);
+    ccs_image_keys pubs = keys_of(2, 3), priv = keys_of(0, -1);
+    ccs_image_copy_result r;
+    assert_st(ccs_image_copy(ar, br, CCS_IMAGE_ENCRYPT, &pubs, &r), CCS_OK);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)5 << 19; /* 2.5 MiB: the third chunk does not fit */
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    ccs_status st = ccs_image_copy(br, dr, CCS_IMAGE_DECRYPT, &priv, &r);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_st(st, CCS_ERR_IO);
+    assert_non_null(strstr(ccs_error_detail(), "image: write: File too large"));
+    char cmd[900];
+    snprintf(cmd, sizeof cmd, "test -z \"$(find '%s' -name '.ccs-tmp*')\"", dst);
+    assert_int_equal(system(cmd), 0);
+    ccs_oci_layout *l = NULL;
+    json_t *tag = NULL;
+    assert_st(ccs_oci_layout_open(dst, false, &l), CCS_OK);
+    assert_st(ccs_oci_index_find(l, "v1", &tag), CCS_ERR_NOT_FOUND);
+    ccs_oci_layout_free(l);
+    /* the same source, without the limit */
+    assert_st(ccs_image_copy(br, dr, CCS_IMAGE_DECRYPT, &priv, &r), CCS_OK);
+}
+
 /* Through a layout (the streamed path): a layer whose private options
  * record another plain digest is refused after decryption, and nothing is
  * stored: no plain blob, no temporary file, no tag. */
@@ -508,7 +548,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layer_round_trips), cmocka_unit_test(test_stream_decrypt),    cmocka_unit_test(test_layer_refusals),
         cmocka_unit_test(test_annotation_refusals),  cmocka_unit_test(test_privopts_digest),
-        cmocka_unit_test(test_stream_privopts_digest),  cmocka_unit_test(test_skopeo_image),
+        cmocka_unit_test(test_stream_privopts_digest), cmocka_unit_test(test_stream_write_fails),  cmocka_unit_test(test_skopeo_image),
         cmocka_unit_test(test_encrypt_then_decrypt_image), cmocka_unit_test(test_layout_refusals),
     };
     int failed = cmocka_run_group_tests_name("image", tests, setup, teardown);

@@ -1,5 +1,5 @@
 /* Decrypting an ocicrypt layer blob from one layout into another without
- * holding the layer in memory, on two threads. The statuses are those of
+ * holding the layer in memory, on two threads (under 256 KiB, on one). The
  * ccs_ocicrypt_decrypt_layer after ccs_oci_blob_read, and so is the result.
  *
  * The cost is two SHA-256 passes over the layer, each bound by the latency
@@ -85,6 +85,7 @@ static void unmap_blob(mapped *m) {
 /* ---- 2. the ring of decrypted chunks between the two threads ---- */
 
 #define SLOTS 4
+#define SERIAL_BELOW ((size_t)256 << 10)
 
 typedef struct ring {
     const mapped *m;
@@ -212,12 +213,15 @@ static ccs_status serial_chunks(ring *q, ccs_sha256_stream *h, int fd) {
 static ccs_status decrypt_to(ring *q, int fd, char out[CCS_IMAGE_DIGEST_LEN + 1]) {
     ccs_sha256_stream *h = NULL;
     ccs_status st = ccs_sha256_stream_new(&h);
-    if (st == CCS_OK && q->nc == 0) q->mac_st = ccs_hmac256_final(q->hmac, q->mac);
+    if (st != CCS_OK) return q->mac_st = st; /* no HMAC either: the verdict says why */
+    if (q->nc == 0) q->mac_st = ccs_hmac256_final(q->hmac, q->mac);
     pthread_t t;
-    if (st == CCS_OK && q->nc > 0 && pthread_create(&t, NULL, decrypt_main, q) == 0) {
+    /* A small layer goes serially: a second thread would cost more than
+     * it saves (and so that path is the tests' too). */
+    if (q->m->n >= SERIAL_BELOW && pthread_create(&t, NULL, decrypt_main, q) == 0) {
         st = write_all_chunks(q, h, fd);
         pthread_join(t, NULL);
-    } else if (st == CCS_OK && q->nc > 0) {
+    } else if (q->nc > 0) {
         st = serial_chunks(q, h, fd);
     }
     if (st == CCS_OK) {
@@ -233,7 +237,7 @@ static ccs_status decrypt_to(ring *q, int fd, char out[CCS_IMAGE_DIGEST_LEN + 1]
 /* The verdict on the ciphertext, the first failing check in the order of
  * the in-memory path: digest, key (key_st), HMAC. A matching HMAC settles
  * the digest too (see the top); otherwise the digest is computed to say
- * which failed. mac: the HMAC computed, NULL when the key did not open. */
+ * which failed. mac: the HMAC computed, read only when the key opened. */
 static ccs_status verdict(const json_t *desc, const mapped *m, ccs_status key_st, ccs_status mac_st,
                           const uint8_t *mac, const uint8_t want[32]) {
     if (key_st == CCS_OK && mac_st != CCS_OK) return mac_st;

@@ -1,6 +1,7 @@
 /* Decrypting an ocicrypt layer blob from one layout into another without
  * holding the layer in memory, on two threads (under 256 KiB, on one). The
- * ccs_ocicrypt_decrypt_layer after ccs_oci_blob_read, and so is the result.
+ * statuses are those of ccs_ocicrypt_decrypt_layer after ccs_oci_blob_read,
+ * and so is the result.
  *
  * The cost is two SHA-256 passes over the layer, each bound by the latency
  * of sha256rnds2, so each gets its own core:

@@ -97,6 +97,36 @@ for src in plain plaingz; do
     end_case
 done
 
+# refile_layer DIR flip|rename: the first layer of DIR's v1, either with a
+# bit flipped and stored under its new digest, or moved unchanged under
+# another digest; its manifest and the index are rewritten to match.
+refile_layer() {
+    python3 - "$1" "$2" <<'PY'
+import hashlib, json, os, sys
+d, how = sys.argv[1], sys.argv[2]
+blob = lambda h: os.path.join(d, "blobs", "sha256", h)
+def put(data):
+    h = hashlib.sha256(data).hexdigest()
+    open(blob(h), "wb").write(data)
+    return h
+idx = json.load(open(os.path.join(d, "index.json")))
+m = [x for x in idx["manifests"] if x.get("annotations", {}).get("org.opencontainers.image.ref.name") == "v1"][0]
+man = json.load(open(blob(m["digest"].split(":")[1])))
+layer = man["layers"][0]
+old = layer["digest"].split(":")[1]
+if how == "flip":
+    b = bytearray(open(blob(old), "rb").read()); b[100] ^= 1
+    layer["digest"] = "sha256:" + put(bytes(b))
+else:
+    other = hashlib.sha256(b"another name").hexdigest()
+    os.rename(blob(old), blob(other))
+    layer["digest"] = "sha256:" + other
+mb = json.dumps(man).encode()
+m["digest"], m["size"] = "sha256:" + put(mb), len(mb)
+json.dump(idx, open(os.path.join(d, "index.json"), "w"))
+PY
+}
+
 begin "a key that is no recipient: refused, exit 1, nothing tagged"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out other.pem 2>/dev/null
 run_ccs image decrypt oci:plain-cenc:v1 oci:nokey:v1 --key other.pem
@@ -122,25 +152,7 @@ begin "a layer filed under another digest by its author, HMAC intact: the HMAC s
 # HMAC binds the bytes as the digest would; the decrypted layer is still
 # checked against the digest its encryption recorded.
 cp -r plain-cenc misnamed
-python3 - misnamed <<'PY'
-import hashlib, json, os, sys
-d = sys.argv[1]
-blob = lambda h: os.path.join(d, "blobs", "sha256", h)
-def put(data):
-    h = hashlib.sha256(data).hexdigest()
-    open(blob(h), "wb").write(data)
-    return h
-idx = json.load(open(os.path.join(d, "index.json")))
-m = [x for x in idx["manifests"] if x.get("annotations", {}).get("org.opencontainers.image.ref.name") == "v1"][0]
-man = json.load(open(blob(m["digest"].split(":")[1])))
-layer = man["layers"][0]
-other = hashlib.sha256(b"another name").hexdigest()
-os.rename(blob(layer["digest"].split(":")[1]), blob(other))
-layer["digest"] = "sha256:" + other
-mb = json.dumps(man).encode()
-m["digest"], m["size"] = "sha256:" + put(mb), len(mb)
-json.dump(idx, open(os.path.join(d, "index.json"), "w"))
-PY
+refile_layer misnamed rename
 run_ccs image decrypt oci:misnamed:v1 oci:misnamed-dec:v1 --key "$K/rsa.pem"
 want_rc 0
 [[ "$(layers misnamed-dec)" == "$(layers plain)" ]] || fail "the decrypted layers differ from the original ones"
@@ -148,24 +160,7 @@ end_case
 
 begin "an altered layer whose descriptor was rewritten to match: the HMAC refuses, nothing stored, no temporary left"
 cp -r plain-cenc rehashed
-python3 - rehashed <<'PY'
-import hashlib, json, os, sys
-d = sys.argv[1]
-blob = lambda h: os.path.join(d, "blobs", "sha256", h)
-def put(data):
-    h = hashlib.sha256(data).hexdigest()
-    open(blob(h), "wb").write(data)
-    return h
-idx = json.load(open(os.path.join(d, "index.json")))
-m = [x for x in idx["manifests"] if x.get("annotations", {}).get("org.opencontainers.image.ref.name") == "v1"][0]
-man = json.load(open(blob(m["digest"].split(":")[1])))
-layer = man["layers"][0]
-b = bytearray(open(blob(layer["digest"].split(":")[1]), "rb").read()); b[100] ^= 1
-layer["digest"] = "sha256:" + put(bytes(b))
-mb = json.dumps(man).encode()
-m["digest"], m["size"] = "sha256:" + put(mb), len(mb)
-json.dump(idx, open(os.path.join(d, "index.json"), "w"))
-PY
+refile_layer rehashed flip
 run_ccs image decrypt oci:rehashed:v1 oci:rehashed-dec:v1 --key "$K/rsa.pem"
 want_rc 1
 want_stderr_has "the layer's HMAC does not match"

@@ -443,6 +443,32 @@ static void test_stream_decrypt(void **state) {
     ccs_oci_layout_free(l);
 }
 
+/* The verdict's order through a layout, as in memory: digest, key, HMAC.
+ * A layer encrypted to the RSA key only, opened with the EC key: a changed
+ * blob is refused by its digest (which is computed because no HMAC could
+ * be), the intact one by the key. */
+static void test_stream_verdict_order(void **state) {
+    (void)state;
+    char a[600], ar[640], br[640], dr[640], path[800];
+    snprintf(a, sizeof a, "%s", tmpdir("vo-plain"));
+    make_layout_of(a, (size_t)3 << 19);
+    snprintf(ar, sizeof ar, "oci:%s:v1", a);
+    snprintf(br, sizeof br, "oci:%s:v1", tmpdir("vo-enc"));
+    snprintf(dr, sizeof dr, "oci:%s:v1", tmpdir("vo-dec"));
+    ccs_image_keys rsa_only = keys_of(2, -1), ec = keys_of(1, -1);
+    ccs_image_copy_result r;
+    assert_st(ccs_image_copy(ar, br, CCS_IMAGE_ENCRYPT, &rsa_only, &r), CCS_OK);
+    assert_st(ccs_image_copy(br, dr, CCS_IMAGE_DECRYPT, &ec, &r), CCS_ERR_KEY);
+    enc_blob_path(tpath("vo-enc"), path, sizeof path);
+    ccs_buf blob = {0};
+    assert_st(ccs_file_read(path, 1 << 23, &blob), CCS_OK);
+    blob.ptr[7] ^= 0x80;
+    assert_st(ccs_file_write(path, ccs_buf_view(&blob)), CCS_OK);
+    assert_st(ccs_image_copy(br, dr, CCS_IMAGE_DECRYPT, &ec, &r), CCS_ERR_MISMATCH);
+    assert_non_null(strstr(ccs_error_detail(), "does not match its digest"));
+    ccs_buf_free(&blob);
+}
+
 /* A write that fails half way (RLIMIT_FSIZE: EFBIG, SIGXFSZ ignored) while
  * the second thread is still decrypting: the writer's error comes back,
  * both threads end, and nothing is left: no temporary file, no tag. */
@@ -549,7 +575,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layer_round_trips), cmocka_unit_test(test_stream_decrypt),    cmocka_unit_test(test_layer_refusals),
         cmocka_unit_test(test_annotation_refusals),  cmocka_unit_test(test_privopts_digest),
-        cmocka_unit_test(test_stream_privopts_digest), cmocka_unit_test(test_stream_write_fails),  cmocka_unit_test(test_skopeo_image),
+        cmocka_unit_test(test_stream_privopts_digest), cmocka_unit_test(test_stream_write_fails), cmocka_unit_test(test_stream_verdict_order),  cmocka_unit_test(test_skopeo_image),
         cmocka_unit_test(test_encrypt_then_decrypt_image), cmocka_unit_test(test_layout_refusals),
     };
     int failed = cmocka_run_group_tests_name("image", tests, setup, teardown);

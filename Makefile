@@ -5,11 +5,13 @@
 #   make test    build and run the whole test suite (default preset)
 #   make asan    the suite under ASan+UBSan
 #   make fuzz    build the libFuzzer targets and run each briefly
+#   make warnings  build everything with gcc -O3 and with clang (-Werror): other
+#                optimisation levels see other uninitialised reads
 #   make bench   benchmarks, side by side with the peers
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps peers build demo demo-verify test asan fuzz bench clean
+.PHONY: all deps peers build demo demo-verify test asan fuzz warnings bench clean
 
 all: build
 
@@ -36,6 +38,12 @@ asan: peers
 	@cmake --preset asan >/dev/null
 	@cmake --build build/asan -j$(JOBS)
 	@ctest --preset asan -j$(JOBS)
+
+warnings: deps
+	@cmake -S . -B build/warn-o3 -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-O3 >/dev/null
+	@cmake --build build/warn-o3 -j$(JOBS)
+	@cmake -S . -B build/warn-clang -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang >/dev/null
+	@cmake --build build/warn-clang -j$(JOBS)
 
 fuzz: deps
 	@cmake --preset fuzz >/dev/null

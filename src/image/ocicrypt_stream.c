@@ -90,7 +90,6 @@ static void unmap_blob(mapped *m) {
 
 typedef struct ring {
     const mapped *m;
-    const ccs__ocicrypt_opts *p;
     size_t nc; /* chunks */
     uint8_t *slot[SLOTS];
     pthread_mutex_t mu;
@@ -102,6 +101,7 @@ typedef struct ring {
     ccs_aes256ctr *aes;
     ccs_hmac256 *hmac;
     ccs_status mac_st;
+    bool mac_done; /* mac holds the HMAC of the whole blob */
     uint8_t mac[32];
 } ring;
 
@@ -113,34 +113,43 @@ static uint8_t *chunk_slot(const ring *q, size_t i) {
     return q->slot[i % SLOTS];
 }
 
+/* A slot holds one chunk: the blob itself when smaller. */
+static size_t slot_cap(const mapped *m) {
+    return m->n < CHUNK ? (m->n ? m->n : 1) : CHUNK;
+}
+
 static ccs_status ring_init(ring *q, const mapped *m, const ccs__ocicrypt_opts *p) {
     memset(q, 0, sizeof *q);
-    q->m = m, q->p = p, q->nc = (m->n + CHUNK - 1) / CHUNK;
+    q->m = m, q->nc = (m->n + CHUNK - 1) / CHUNK;
     pthread_mutex_init(&q->mu, NULL), pthread_cond_init(&q->cv, NULL);
     q->sync = true;
-    size_t cap = m->n < CHUNK ? (m->n ? m->n : 1) : CHUNK;
     for (int i = 0; i < SLOTS; i++)
-        if ((q->slot[i] = malloc(cap)) == NULL) CCS_BAIL(CCS_ERR_NOMEM, "image: no memory");
+        if ((q->slot[i] = malloc(slot_cap(m))) == NULL) CCS_BAIL(CCS_ERR_NOMEM, "image: no memory");
     CCS_TRY(ccs_aes256ctr_new(p->key, p->nonce, &q->aes));
     return ccs_hmac256_new(ccs_bytes_of(p->key, 32), &q->hmac);
 }
 
 static void ring_free(ring *q) {
     if (q->m == NULL) return;
-    size_t cap = q->m->n < CHUNK ? (q->m->n ? q->m->n : 1) : CHUNK;
     for (int i = 0; i < SLOTS; i++)
-        if (q->slot[i] != NULL) ccs_wipe(q->slot[i], cap), free(q->slot[i]);
+        if (q->slot[i] != NULL) ccs_wipe(q->slot[i], slot_cap(q->m)), free(q->slot[i]);
     ccs_aes256ctr_free(q->aes);
     ccs_hmac256_free(q->hmac);
     if (q->sync) pthread_mutex_destroy(&q->mu), pthread_cond_destroy(&q->cv);
     ccs_wipe(q, sizeof *q);
 }
 
+/* The HMAC's end, once every chunk (none for an empty blob) went in. */
+static void mac_final(ring *q) {
+    if (q->mac_st == CCS_OK) q->mac_st = ccs_hmac256_final(q->hmac, q->mac);
+    q->mac_done = q->mac_st == CCS_OK;
+}
+
 /* The HMAC takes chunk i (in order). */
 static void mac_chunk(ring *q, size_t i) {
     if (q->mac_st == CCS_OK)
         q->mac_st = ccs_hmac256_update(q->hmac, ccs_bytes_of(q->m->p + i * CHUNK, chunk_len(q, i)));
-    if (q->mac_st == CCS_OK && i + 1 == q->nc) q->mac_st = ccs_hmac256_final(q->hmac, q->mac);
+    if (i + 1 == q->nc) mac_final(q);
 }
 
 /* Chunk i: hashed, written, its writeback started at once
@@ -215,7 +224,7 @@ static ccs_status decrypt_to(ring *q, int fd, char out[CCS_IMAGE_DIGEST_LEN + 1]
     ccs_sha256_stream *h = NULL;
     ccs_status st = ccs_sha256_stream_new(&h);
     if (st != CCS_OK) return q->mac_st = st; /* no HMAC either: the verdict says why */
-    if (q->nc == 0) q->mac_st = ccs_hmac256_final(q->hmac, q->mac);
+    if (q->nc == 0) mac_final(q);
     pthread_t t;
     /* A small layer goes serially: a second thread would cost more than
      * it saves (and so that path is the tests' too). */
@@ -238,10 +247,12 @@ static ccs_status decrypt_to(ring *q, int fd, char out[CCS_IMAGE_DIGEST_LEN + 1]
 /* The verdict on the ciphertext, the first failing check in the order of
  * the in-memory path: digest, key (key_st), HMAC. A matching HMAC settles
  * the digest too (see the top); otherwise the digest is computed to say
- * which failed. mac: the HMAC computed, read only when the key opened. */
+ * which failed. mac: the HMAC of the whole blob, NULL when none was
+ * computed; with the key open, only a computed one can match. */
 static ccs_status verdict(const json_t *desc, const mapped *m, ccs_status key_st, ccs_status mac_st,
                           const uint8_t *mac, const uint8_t want[32]) {
     if (key_st == CCS_OK && mac_st != CCS_OK) return mac_st;
+    CCS_ENSURE(key_st != CCS_OK || mac != NULL, CCS_ERR_INTERNAL, "ocicrypt: the layer's HMAC was not computed");
     if (key_st == CCS_OK && ccs_ct_eq(ccs_bytes_of(want, 32), ccs_bytes_of(mac, 32))) return CCS_OK;
     const char *digest = json_string_value(json_object_get(desc, "digest"));
     char got[CCS_IMAGE_DIGEST_LEN + 1];
@@ -277,7 +288,7 @@ ccs_status ccs__ocicrypt_decrypt_blob(const ccs_oci_layout *src, const ccs_oci_l
         if (begin_st == CCS_OK) dec = decrypt_to(&q, fd, digest);
         else q.mac_st = begin_st;
     }
-    ccs_status st = verdict(in_desc, &m, key_st, q.mac_st, q.mac, want);
+    ccs_status st = verdict(in_desc, &m, key_st, q.mac_st, q.mac_done ? q.mac : NULL, want);
     if (st == CCS_OK) st = begin_st != CCS_OK ? begin_st : dec;
     if (st == CCS_OK) st = ccs__ocicrypt_check_plain(&p, digest);
     if (tmp != NULL) { /* renamed to the digest only when every check passed; else removed */

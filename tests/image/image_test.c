@@ -443,28 +443,42 @@ static void test_stream_decrypt(void **state) {
     ccs_oci_layout_free(l);
 }
 
+/* A plain layout of n bytes (<pfx>-plain), encrypted to recipients into
+ * <pfx>-enc; refs to both and to an empty <pfx>-dec, whose directory is dec. */
+typedef struct enc_fixture {
+    char plain[640], enc[640], dec_ref[640], dec[600];
+} enc_fixture;
+
+static void enc_fixture_make(enc_fixture *f, const char *pfx, size_t n, const ccs_image_keys *recipients) {
+    char name[64], a[600];
+    snprintf(name, sizeof name, "%s-plain", pfx), snprintf(a, sizeof a, "%s", tmpdir(name));
+    make_layout_of(a, n);
+    snprintf(f->plain, sizeof f->plain, "oci:%s:v1", a);
+    snprintf(name, sizeof name, "%s-enc", pfx), snprintf(f->enc, sizeof f->enc, "oci:%s:v1", tmpdir(name));
+    snprintf(name, sizeof name, "%s-dec", pfx), snprintf(f->dec, sizeof f->dec, "%s", tmpdir(name));
+    snprintf(f->dec_ref, sizeof f->dec_ref, "oci:%s:v1", f->dec);
+    ccs_image_copy_result r;
+    assert_st(ccs_image_copy(f->plain, f->enc, CCS_IMAGE_ENCRYPT, recipients, &r), CCS_OK);
+}
+
 /* The verdict's order through a layout, as in memory: digest, key, HMAC.
  * A layer encrypted to the RSA key only, opened with the EC key: a changed
  * blob is refused by its digest (which is computed because no HMAC could
  * be), the intact one by the key. */
 static void test_stream_verdict_order(void **state) {
     (void)state;
-    char a[600], ar[640], br[640], dr[640], path[800];
-    snprintf(a, sizeof a, "%s", tmpdir("vo-plain"));
-    make_layout_of(a, (size_t)3 << 19);
-    snprintf(ar, sizeof ar, "oci:%s:v1", a);
-    snprintf(br, sizeof br, "oci:%s:v1", tmpdir("vo-enc"));
-    snprintf(dr, sizeof dr, "oci:%s:v1", tmpdir("vo-dec"));
+    char path[800];
     ccs_image_keys rsa_only = keys_of(2, -1), ec = keys_of(1, -1);
+    enc_fixture f;
+    enc_fixture_make(&f, "vo", (size_t)3 << 19, &rsa_only);
     ccs_image_copy_result r;
-    assert_st(ccs_image_copy(ar, br, CCS_IMAGE_ENCRYPT, &rsa_only, &r), CCS_OK);
-    assert_st(ccs_image_copy(br, dr, CCS_IMAGE_DECRYPT, &ec, &r), CCS_ERR_KEY);
+    assert_st(ccs_image_copy(f.enc, f.dec_ref, CCS_IMAGE_DECRYPT, &ec, &r), CCS_ERR_KEY);
     enc_blob_path(tpath("vo-enc"), path, sizeof path);
     ccs_buf blob = {0};
     assert_st(ccs_file_read(path, 1 << 23, &blob), CCS_OK);
     blob.ptr[7] ^= 0x80;
     assert_st(ccs_file_write(path, ccs_buf_view(&blob)), CCS_OK);
-    assert_st(ccs_image_copy(br, dr, CCS_IMAGE_DECRYPT, &ec, &r), CCS_ERR_MISMATCH);
+    assert_st(ccs_image_copy(f.enc, f.dec_ref, CCS_IMAGE_DECRYPT, &ec, &r), CCS_ERR_MISMATCH);
     assert_non_null(strstr(ccs_error_detail(), "does not match its digest"));
     ccs_buf_free(&blob);
 }
@@ -474,37 +488,31 @@ static void test_stream_verdict_order(void **state) {
  * both threads end, and nothing is left: no temporary file, no tag. */
 static void test_stream_write_fails(void **state) {
     (void)state;
-    char a[600], ar[640], br[640], dr[640], dst[600];
-    snprintf(a, sizeof a, "%s", tmpdir("wf-plain"));
-    make_layout_of(a, (size_t)6 << 20);
-    snprintf(ar, sizeof ar, "oci:%s:v1", a);
-    snprintf(br, sizeof br, "oci:%s:v1", tmpdir("wf-enc"));
-    snprintf(dst, sizeof dst, "%s", tmpdir("wf-dec"));
-    snprintf(dr, sizeof dr, "oci:%s:v1", dst);
     ccs_image_keys pubs = keys_of(2, 3), priv = keys_of(0, -1);
+    enc_fixture f;
+    enc_fixture_make(&f, "wf", (size_t)6 << 20, &pubs);
     ccs_image_copy_result r;
-    assert_st(ccs_image_copy(ar, br, CCS_IMAGE_ENCRYPT, &pubs, &r), CCS_OK);
     struct rlimit old, lim;
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
     lim = old;
     lim.rlim_cur = (rlim_t)5 << 19; /* 2.5 MiB: the third chunk does not fit */
     void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-    ccs_status st = ccs_image_copy(br, dr, CCS_IMAGE_DECRYPT, &priv, &r);
+    ccs_status st = ccs_image_copy(f.enc, f.dec_ref, CCS_IMAGE_DECRYPT, &priv, &r);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
     signal(SIGXFSZ, prev);
     assert_st(st, CCS_ERR_IO);
     assert_non_null(strstr(ccs_error_detail(), "image: write: File too large"));
     char cmd[900];
-    snprintf(cmd, sizeof cmd, "test -z \"$(find '%s' -name '.ccs-tmp*')\"", dst);
+    snprintf(cmd, sizeof cmd, "test -z \"$(find '%s' -name '.ccs-tmp*')\"", f.dec);
     assert_int_equal(system(cmd), 0);
     ccs_oci_layout *l = NULL;
     json_t *tag = NULL;
-    assert_st(ccs_oci_layout_open(dst, false, &l), CCS_OK);
+    assert_st(ccs_oci_layout_open(f.dec, false, &l), CCS_OK);
     assert_st(ccs_oci_index_find(l, "v1", &tag), CCS_ERR_NOT_FOUND);
     ccs_oci_layout_free(l);
     /* the same source, without the limit */
-    assert_st(ccs_image_copy(br, dr, CCS_IMAGE_DECRYPT, &priv, &r), CCS_OK);
+    assert_st(ccs_image_copy(f.enc, f.dec_ref, CCS_IMAGE_DECRYPT, &priv, &r), CCS_OK);
 }
 
 /* Through a layout (the streamed path): a layer whose private options

@@ -12,7 +12,7 @@
  * only an OS crash or power loss can drop the last sessions, which costs a
  * client one re-attestation; resources, policies and reference values never
  * take that connection. secure_delete overwrites the pages of deleted
- * secrets.
+ * secrets. Checkpoints run on a thread of their own (store_checkpoint.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -346,6 +346,8 @@ ccs_status ccs_kbs_store_open(const char *path, ccs_kbs_store **out) {
     if (st == CCS_OK) st = store_begin(db);
     if (st == CCS_OK) st = store_finish(db, schema_setup(db));
     if (st == CCS_OK) st = conn_open(path, true, &sdb);
+    store_ckpt *ckpt = NULL;
+    if (st == CCS_OK) st = store_checkpoint_open(path, (sqlite3 *const[]){db->db, sdb->db}, 2, &ckpt);
     ccs_kbs_store *s = st == CCS_OK ? calloc(1, sizeof *s) : NULL;
     if (st == CCS_OK && s == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
     if (st == CCS_OK) st = store_begin(db);
@@ -355,18 +357,21 @@ ccs_status ccs_kbs_store_open(const char *path, ccs_kbs_store **out) {
     if (st != CCS_OK) {
         if (s != NULL) ccs_wipe(s->challenge_key, sizeof s->challenge_key);
         free(s);
+        store_checkpoint_close(ckpt);
         conn_close(sdb);
         conn_close(db);
         return st;
     }
     s->db = db;
     s->sdb = sdb;
+    s->ckpt = ckpt;
     *out = s;
     return CCS_OK;
 }
 
 void ccs_kbs_store_close(ccs_kbs_store *s) {
     if (s == NULL) return;
+    store_checkpoint_close(s->ckpt); /* first: the last connection closed checkpoints what is left */
     conn_close(s->sdb);
     conn_close(s->db);
     store_cache_clear(&s->cache);

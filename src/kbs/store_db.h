@@ -41,6 +41,8 @@ struct ccs_kbs_store {
      * policies and reference values, sdb (synchronous=NORMAL) for sessions
      * (store.c explains the durability of each). */
     store_conn *db, *sdb;
+    /* Their WAL checkpoints, on a thread of their own (store_checkpoint.c). */
+    struct store_ckpt *ckpt;
     /* Serialises every call on both connections (kbs_internal.h). */
     pthread_mutex_t lock;
     /* The session challenge key (challenge.c), read once at open. */
@@ -85,6 +87,20 @@ CCS_MUST_USE ccs_status store_column_strdup(sqlite3_stmt *st, int col, char **ou
 bool store_cache_get(store_cache *c, const char *key, char **text, bool *absent);
 void store_cache_put(store_cache *c, const char *key, const char *text);
 void store_cache_clear(store_cache *c);
+
+/* WAL checkpoints off the committing thread (store_checkpoint.c): hooks
+ * the n connections' commits; a commit that takes the log past the mark
+ * wakes the checkpoint thread (started by the first). Close it before the
+ * connections. limits: the marks in pages (tests; before any commit);
+ * runs: checkpoints made; request: asks for one now; wait: until runs
+ * reaches n (false when the thread is not running). */
+typedef struct store_ckpt store_ckpt;
+CCS_MUST_USE ccs_status store_checkpoint_open(const char *path, sqlite3 *const *conns, size_t n, store_ckpt **out);
+void store_checkpoint_close(store_ckpt *c);
+void store_checkpoint_limits(store_ckpt *c, int pages, int hard_pages);
+unsigned long store_checkpoint_runs(store_ckpt *c);
+void store_checkpoint_request(store_ckpt *c);
+bool store_checkpoint_wait(store_ckpt *c, unsigned long runs);
 
 /* Validation shared by the store files. */
 bool store_tee_valid(const char *tee);

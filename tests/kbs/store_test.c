@@ -1,7 +1,9 @@
 /* The KBS store: CRUD, refusals that change nothing, single-use nonces,
  * session expiry, schema versions, the challenge key, threads, and SIGKILL
  * in the middle of writes (every acknowledged write survives). */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -601,6 +603,7 @@ static void crash_child(const char *path, int fd) {
     ccs_kbs_store *s = NULL;
     char tag[32], val[4096], line[400];
     if (ccs_kbs_store_open(path, &s) != CCS_OK) _exit(3);
+    store_checkpoint_limits(s->ckpt, 8, 64); /* kills land in background checkpoints too */
     for (int i = 0;; i++) {
         snprintf(tag, sizeof tag, "k%d", i);
         crash_value(i, val, sizeof val);
@@ -828,6 +831,100 @@ static void test_session_store_rows(void **state) {
     ccs_kbs_store_close(s);
 }
 
+/* ---- checkpoints on their own thread ---- */
+
+static bool thread_named(const char *name) {
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    bool found = false;
+    for (struct dirent *e; !found && (e = readdir(d)) != NULL;) {
+        char p[300], comm[64];
+        if (e->d_name[0] == '.') continue;
+        snprintf(p, sizeof p, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(p, "r");
+        if (f == NULL) continue; /* gone meanwhile */
+        found = fgets(comm, sizeof comm, f) != NULL && strncmp(comm, name, strlen(name)) == 0;
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
+/* WAL frames in the log and how many of them are in the database file. */
+static void wal_state(const char *path, int *log, int *copied) {
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    /* a connection opens the log with its first read */
+    assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, log, copied), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void put_many(ccs_kbs_store *s, int from, int to) {
+    char tag[32], val[4096];
+    for (int i = from; i < to; i++) {
+        snprintf(tag, sizeof tag, "k%d", i);
+        crash_value(i, val, sizeof val);
+        check_st(ccs_kbs_resource_put(s, "ckpt", "keys", tag, ccs_bytes_str(val), NOW), CCS_OK);
+    }
+}
+
+/* One checkpoint that starts after the last commit, and its end. */
+static void checkpoint_now(ccs_kbs_store *s) {
+    unsigned long runs = store_checkpoint_runs(s->ckpt);
+    store_checkpoint_request(s->ckpt);
+    assert_true(store_checkpoint_wait(s->ckpt, runs + 1));
+}
+
+/* A commit past the mark wakes the checkpoint thread instead of copying
+ * the log itself; a checkpoint after the last commit leaves every frame in
+ * the database file and the next commit rewinds the log, past the hard
+ * mark too; everything written reads back after a reopen. */
+static void test_checkpoint_thread(void **state) {
+    (void)state;
+    char path[512], val[4096];
+    ccs_kbs_store *s = open_new(path, sizeof path, "ckpt");
+    store_checkpoint_limits(s->ckpt, 8, INT_MAX);
+    assert_int_equal(store_checkpoint_runs(s->ckpt), 0);
+    put_many(s, 0, 200);
+    assert_true(store_checkpoint_wait(s->ckpt, 1));
+    assert_true(thread_named("ccs-kbs-ckpt"));
+    checkpoint_now(s);
+    int log = -1, copied = -1;
+    wal_state(path, &log, &copied);
+    assert_true(log > 0);
+    assert_int_equal(copied, log);
+    int before = log;
+    check_st(ccs_kbs_resource_put(s, "ckpt", "keys", "after", ccs_bytes_str("v"), NOW), CCS_OK);
+    wal_state(path, &log, &copied);
+    assert_true(log > 0 && log < before); /* written again from the start */
+    /* No commit wakes the thread now; 100 more leave well over 64 pages. */
+    store_checkpoint_limits(s->ckpt, INT_MAX, 64);
+    put_many(s, 200, 300);
+    checkpoint_now(s); /* PASSIVE, then RESTART: the log is past 64 pages */
+    wal_state(path, &log, &copied);
+    assert_true(log >= 64);
+    assert_int_equal(copied, log);
+    before = log;
+    check_st(ccs_kbs_resource_put(s, "ckpt", "keys", "after", ccs_bytes_str("w"), NOW), CCS_OK);
+    wal_state(path, &log, &copied);
+    assert_true(log > 0 && log < before);
+    ccs_kbs_store_close(s);
+    assert_false(thread_named("ccs-kbs-ckpt"));
+    check_st(ccs_kbs_store_open(path, &s), CCS_OK);
+    ccs_kbs_strlist l = {0};
+    check_st(ccs_kbs_resource_list(s, "ckpt", &l), CCS_OK);
+    assert_int_equal(l.n, 301);
+    ccs_kbs_strlist_free(&l);
+    ccs_buf got = {0};
+    check_st(ccs_kbs_resource_get(s, "ckpt", "keys", "k299", &got), CCS_OK);
+    crash_value(299, val, sizeof val);
+    assert_int_equal(got.len, strlen(val));
+    assert_memory_equal(got.ptr, val, strlen(val));
+    ccs_buf_free(&got);
+    ccs_kbs_store_close(s);
+}
+
 static void test_crash_sigkill(void **state) {
     (void)state;
     char path[512];
@@ -851,6 +948,7 @@ int ccs_test_store(void) {
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_session_attest),
         cmocka_unit_test(test_session_store_rows),
+        cmocka_unit_test(test_checkpoint_thread),
         cmocka_unit_test(test_crash_sigkill),
     };
     return cmocka_run_group_tests_name("kbs_store", tests, NULL, NULL);

@@ -274,8 +274,11 @@ CCS_MUST_USE ccs_status ccs_kbs_session_burn(ccs_kbs_store *s, const ccs_kbs_ses
  * claims of the sessions they attested by cookie (server_rcar.c) until the
  * session expires, on the ground that a stored session never changes. */
 CCS_MUST_USE ccs_status ccs_kbs_session_delete(ccs_kbs_store *s, const char *id);
-/* Deletes every session with expires <= now; *removed (may be NULL) counts them. */
-CCS_MUST_USE ccs_status ccs_kbs_session_purge_expired(ccs_kbs_store *s, ccs_time now, size_t *removed);
+/* Deletes the sessions with expires <= now, at most max of them (0: all)
+ * in one transaction, the earliest to expire first; *removed (may be NULL)
+ * counts them. The server deletes in batches so that no single transaction
+ * holds its loop for long. */
+CCS_MUST_USE ccs_status ccs_kbs_session_purge_expired(ccs_kbs_store *s, ccs_time now, size_t max, size_t *removed);
 
 /* ---- session challenges (challenge.c): stateless /auth ---- */
 #define CCS_KBS_CHALLENGE_KEY_LEN 32

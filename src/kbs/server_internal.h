@@ -90,6 +90,8 @@ struct ccs_kbs_server {
     struct evhttp *http;
     struct evhttp_bound_socket *sock;
     struct event *stop_ev;
+    struct event *purge_more; /* the next batch of expired sessions (server.c) */
+    size_t purged;            /* by the batches of this purge so far */
     int stop_pipe[2];
     ccs_tls_server *tls; /* NULL: plain HTTP */
     uint16_t port;

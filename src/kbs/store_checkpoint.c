@@ -44,7 +44,7 @@ struct store_ckpt {
     size_t n_conns;
     int pages, hard_pages;
     unsigned long runs; /* checkpoints the thread has made (tests) */
-    bool started, failed, stop, want;
+    bool started, failed, stop, want, busy;
 };
 
 static void checkpoint(store_ckpt *c) {
@@ -64,11 +64,13 @@ static void *run(void *arg) {
         while (!c->want && !c->stop) pthread_cond_wait(&c->cv, &c->mu);
         if (c->stop) break;
         c->want = false;
+        c->busy = true;
         pthread_mutex_unlock(&c->mu);
         checkpoint(c);
         pthread_mutex_lock(&c->mu);
+        c->busy = false;
         c->runs++;
-        pthread_cond_broadcast(&c->cv); /* store_checkpoint_wait */
+        pthread_cond_broadcast(&c->cv); /* store_checkpoint_settle */
     }
     pthread_mutex_unlock(&c->mu);
     return NULL;
@@ -169,10 +171,10 @@ unsigned long store_checkpoint_runs(store_ckpt *c) {
     return r;
 }
 
-bool store_checkpoint_wait(store_ckpt *c, unsigned long runs) {
+bool store_checkpoint_settle(store_ckpt *c) {
     pthread_mutex_lock(&c->mu);
-    while (c->started && !c->stop && c->runs < runs) pthread_cond_wait(&c->cv, &c->mu);
-    bool ok = c->runs >= runs;
+    while (c->started && !c->stop && (c->want || c->busy)) pthread_cond_wait(&c->cv, &c->mu);
+    bool ok = c->started && !c->stop;
     pthread_mutex_unlock(&c->mu);
     return ok;
 }

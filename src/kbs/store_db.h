@@ -92,15 +92,16 @@ void store_cache_clear(store_cache *c);
  * the n connections' commits; a commit that takes the log past the mark
  * wakes the checkpoint thread (started by the first). Close it before the
  * connections. limits: the marks in pages (tests; before any commit);
- * runs: checkpoints made; request: asks for one now; wait: until runs
- * reaches n (false when the thread is not running). */
+ * runs: checkpoints made; request: asks for one now; settle: waits until
+ * the thread has nothing asked of it and is not checkpointing (false when
+ * there is no thread). */
 typedef struct store_ckpt store_ckpt;
 CCS_MUST_USE ccs_status store_checkpoint_open(const char *path, sqlite3 *const *conns, size_t n, store_ckpt **out);
 void store_checkpoint_close(store_ckpt *c);
 void store_checkpoint_limits(store_ckpt *c, int pages, int hard_pages);
 unsigned long store_checkpoint_runs(store_ckpt *c);
 void store_checkpoint_request(store_ckpt *c);
-bool store_checkpoint_wait(store_ckpt *c, unsigned long runs);
+bool store_checkpoint_settle(store_ckpt *c);
 
 /* Validation shared by the store files. */
 bool store_tee_valid(const char *tee);

@@ -7,6 +7,7 @@
  * UNIQUE, so the insert is the nonce's single use, across threads and
  * processes. Expired sessions are unusable and purged.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,21 +198,26 @@ ccs_status ccs_kbs_session_delete(ccs_kbs_store *s, const char *id) {
     return st;
 }
 
-static ccs_status purge(store_conn *db, ccs_time now, int *changes) {
+static ccs_status purge(store_conn *db, ccs_time now, size_t max, int *changes) {
     sqlite3_stmt *st = NULL;
-    CCS_TRY(store_prepare(db, "DELETE FROM sessions WHERE expires <= ?1", &st));
+    /* through the expires index; LIMIT -1 is no limit */
+    CCS_TRY(store_prepare(db,
+                          "DELETE FROM sessions WHERE rowid IN"
+                          " (SELECT rowid FROM sessions WHERE expires <= ?1 ORDER BY expires LIMIT ?2)",
+                          &st));
     ccs_status r = store_bind_i64(db, st, 1, now);
+    if (r == CCS_OK) r = store_bind_i64(db, st, 2, max == 0 || max > INT64_MAX ? -1 : (int64_t)max);
     if (r == CCS_OK) r = store_step_done(db, st, "purging sessions", changes);
     store_release(db, st);
     return r;
 }
 
-ccs_status ccs_kbs_session_purge_expired(ccs_kbs_store *s, ccs_time now, size_t *removed) {
+ccs_status ccs_kbs_session_purge_expired(ccs_kbs_store *s, ccs_time now, size_t max, size_t *removed) {
     CCS_ENSURE(s != NULL, CCS_ERR_INVALID_ARG, "KBS store: NULL argument");
     int changes = 0;
     store_lock(s);
     ccs_status st = store_begin(s->sdb);
-    if (st == CCS_OK) st = store_finish(s->sdb, purge(s->sdb, now, &changes));
+    if (st == CCS_OK) st = store_finish(s->sdb, purge(s->sdb, now, max, &changes));
     store_unlock(s);
     if (st == CCS_OK && removed) *removed = (size_t)changes;
     return st;

@@ -511,17 +511,48 @@ static void test_session_expiry(void **state) {
     check_st(ccs_kbs_session_get(s, a.id, NOW + 10, &got), CCS_ERR_EXPIRED);
     check_st(ccs_kbs_session_attest(s, &c, NOW + 10, "ey.c.sig"), CCS_ERR_EXPIRED);
     ccs_kbs_session_clear(&c);
-    check_st(ccs_kbs_session_purge_expired(s, NOW + 5, &removed), CCS_OK);
+    check_st(ccs_kbs_session_purge_expired(s, NOW + 5, 0, &removed), CCS_OK);
     assert_int_equal(removed, 0);
-    check_st(ccs_kbs_session_purge_expired(s, NOW + 10, &removed), CCS_OK);
+    check_st(ccs_kbs_session_purge_expired(s, NOW + 10, 0, &removed), CCS_OK);
     assert_int_equal(removed, 1);
     check_st(ccs_kbs_session_get(s, a.id, NOW, &got), CCS_ERR_NOT_FOUND);
     check_st(ccs_kbs_session_get(s, b.id, NOW + 10, &got), CCS_OK);
     ccs_kbs_session_clear(&got);
-    check_st(ccs_kbs_session_purge_expired(s, NOW + 1000, NULL), CCS_OK);
+    check_st(ccs_kbs_session_purge_expired(s, NOW + 1000, 0, NULL), CCS_OK);
     check_st(ccs_kbs_session_get(s, b.id, NOW, &got), CCS_ERR_NOT_FOUND);
     ccs_kbs_session_clear(&a);
     ccs_kbs_session_clear(&b);
+    ccs_kbs_store_close(s);
+}
+
+/* The server purges in batches: at most max rows a call, the earliest to
+ * expire first, and a session that has not expired is never taken. */
+static void test_session_purge_batches(void **state) {
+    (void)state;
+    char path[512];
+    ccs_kbs_store *s = open_new(path, sizeof path, "purgeb");
+    ccs_kbs_session se[6], got = {0};
+    const int64_t ttl[6] = {30, 10, 20, 50, 40, 1000}; /* expires NOW + ttl */
+    for (int i = 0; i < 6; i++) {
+        se[i] = challenge(s, "sgx", NOW, ttl[i]);
+        check_st(ccs_kbs_session_attest(s, &se[i], NOW, "ey.p.sig"), CCS_OK);
+    }
+    size_t removed = 99;
+    check_st(ccs_kbs_session_purge_expired(s, NOW + 60, 2, &removed), CCS_OK);
+    assert_int_equal(removed, 2);
+    check_st(ccs_kbs_session_get(s, se[1].id, NOW, &got), CCS_ERR_NOT_FOUND); /* +10 */
+    check_st(ccs_kbs_session_get(s, se[2].id, NOW, &got), CCS_ERR_NOT_FOUND); /* +20 */
+    check_st(ccs_kbs_session_get(s, se[0].id, NOW, &got), CCS_OK);           /* +30: the next batch */
+    ccs_kbs_session_clear(&got);
+    check_st(ccs_kbs_session_purge_expired(s, NOW + 60, 2, &removed), CCS_OK);
+    assert_int_equal(removed, 2);
+    check_st(ccs_kbs_session_purge_expired(s, NOW + 60, 2, &removed), CCS_OK);
+    assert_int_equal(removed, 1);
+    check_st(ccs_kbs_session_purge_expired(s, NOW + 60, 2, &removed), CCS_OK);
+    assert_int_equal(removed, 0);
+    check_st(ccs_kbs_session_get(s, se[5].id, NOW + 60, &got), CCS_OK); /* not expired */
+    ccs_kbs_session_clear(&got);
+    for (int i = 0; i < 6; i++) ccs_kbs_session_clear(&se[i]);
     ccs_kbs_store_close(s);
 }
 
@@ -869,11 +900,11 @@ static void put_many(ccs_kbs_store *s, int from, int to) {
     }
 }
 
-/* One checkpoint that starts after the last commit, and its end. */
+/* A checkpoint that starts after the last commit, and its end: no
+ * checkpoint is running when this returns. */
 static void checkpoint_now(ccs_kbs_store *s) {
-    unsigned long runs = store_checkpoint_runs(s->ckpt);
     store_checkpoint_request(s->ckpt);
-    assert_true(store_checkpoint_wait(s->ckpt, runs + 1));
+    assert_true(store_checkpoint_settle(s->ckpt));
 }
 
 /* A commit past the mark wakes the checkpoint thread instead of copying
@@ -887,7 +918,8 @@ static void test_checkpoint_thread(void **state) {
     store_checkpoint_limits(s->ckpt, 8, INT_MAX);
     assert_int_equal(store_checkpoint_runs(s->ckpt), 0);
     put_many(s, 0, 200);
-    assert_true(store_checkpoint_wait(s->ckpt, 1));
+    assert_true(store_checkpoint_settle(s->ckpt));
+    assert_true(store_checkpoint_runs(s->ckpt) >= 1);
     assert_true(thread_named("ccs-kbs-ckpt"));
     checkpoint_now(s);
     int log = -1, copied = -1;
@@ -945,6 +977,7 @@ int ccs_test_store(void) {
         cmocka_unit_test(test_read_cache),
         cmocka_unit_test(test_session_lifecycle),
         cmocka_unit_test(test_session_expiry),
+        cmocka_unit_test(test_session_purge_batches),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_session_attest),
         cmocka_unit_test(test_session_store_rows),

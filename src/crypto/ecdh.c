@@ -1,7 +1,7 @@
-/* ECDH on P-256/P-384 and AES-256 key wrap (RFC 3394) for JOSE
- * ECDH-ES+A256KW (RFC 7518 4.6), and EC private keys from raw scalars (JWK
- * "d"). The key agreement uses the low-level EC_KEY path, as ecdsa.c does:
- * the provider dispatch of EVP_PKEY_derive and the key export that
+/* ECDH on P-256/P-384 for JOSE ECDH-ES+A256KW (RFC 7518 4.6; the key wrap
+ * is aes256kw.c), and EC private keys from raw scalars (JWK "d"). The key
+ * agreement uses the low-level EC_KEY path, as ecdsa.c does: the provider
+ * dispatch of EVP_PKEY_derive and the key export that
  * EVP_PKEY_get0_EC_KEY makes cost more than the scalar multiplication at the
  * KBS's request rate. Peer points come from ccs_pubkey, which has checked
  * that they are on the curve (invalid-curve attacks). */
@@ -68,42 +68,6 @@ ccs_status ccs_ecdh_scalar(ccs_bytes d, const ccs_pubkey *peer, uint8_t z[static
     BN_clear_free(bn);
     EC_KEY_free(k);
     return st;
-}
-
-/* RFC 3394 through EVP's id-aes256-wrap (the default IV A6A6A6A6A6A6A6A6). */
-static ccs_status kw(bool wrap, const uint8_t kek[32], ccs_bytes in, uint8_t *out, size_t *out_len) {
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int n = 0, f = 0;
-    bool ok = c != NULL;
-    if (ok) EVP_CIPHER_CTX_set_flags(c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-    ok = ok && EVP_CipherInit_ex(c, EVP_aes_256_wrap(), NULL, kek, NULL, wrap ? 1 : 0) == 1 &&
-         EVP_CipherUpdate(c, out, &n, in.ptr, (int)in.len) == 1 && EVP_CipherFinal_ex(c, out + n, &f) == 1;
-    EVP_CIPHER_CTX_free(c);
-    if (!ok) {
-        ERR_clear_error();
-        if (!wrap) CCS_BAIL(CCS_ERR_SIGNATURE, "aes-kw: the key does not unwrap (integrity check failed)");
-        CCS_BAIL(CCS_ERR_CRYPTO, "aes-kw: wrapping failed");
-    }
-    *out_len = (size_t)(n + f);
-    return CCS_OK;
-}
-
-ccs_status ccs_aes256kw_wrap(const uint8_t kek[static 32], ccs_bytes key, uint8_t *out) {
-    CCS_ENSURE(key.ptr != NULL && key.len >= 16 && key.len % 8 == 0 && key.len <= 512, CCS_ERR_INVALID_ARG,
-               "aes-kw: key of %zu bytes (a multiple of 8, 16..512)", key.len);
-    size_t n = 0;
-    CCS_TRY(kw(true, kek, key, out, &n));
-    CCS_ENSURE(n == key.len + 8, CCS_ERR_CRYPTO, "aes-kw: unexpected output length %zu", n);
-    return CCS_OK;
-}
-
-ccs_status ccs_aes256kw_unwrap(const uint8_t kek[static 32], ccs_bytes wrapped, uint8_t *out) {
-    CCS_ENSURE(wrapped.ptr != NULL && wrapped.len >= 24 && wrapped.len % 8 == 0 && wrapped.len <= 520,
-               CCS_ERR_FORMAT, "aes-kw: wrapped key of %zu bytes (a multiple of 8, 24..520)", wrapped.len);
-    size_t n = 0;
-    CCS_TRY(kw(false, kek, wrapped, out, &n));
-    CCS_ENSURE(n == wrapped.len - 8, CCS_ERR_CRYPTO, "aes-kw: unexpected output length %zu", n);
-    return CCS_OK;
 }
 
 /* ---- private keys from raw scalars ---- */

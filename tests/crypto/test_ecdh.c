@@ -3,10 +3,12 @@
  * ccs_ecdh_scalar; RFC 3394 section 4.3/4.6 vectors and the negative cases
  * of ccs_aes256kw_wrap/_unwrap; ccs_ecdh_ephemeral against ccs_ecdh_scalar on
  * P-256 and P-384; ccs_privkey_from_ec_raw from a generated key's d, x||y. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "test_crypto.h"
 
@@ -220,6 +222,42 @@ static void test_aes256kw_round_trip_and_tamper(void **state) {
     assert_int_equal(ccs_aes256kw_unwrap(kek, ccs_bytes_of(wrapped, 40), back), CCS_OK);
 }
 
+/* The AES-NI rounds against OpenSSL's id-aes256-wrap (its own software
+ * AES), both ways, for every length from 2 to 64 blocks. */
+static void evp_kw(bool wrap, const uint8_t kek[32], const uint8_t *in, size_t len, uint8_t *out) {
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int n = 0, f = 0;
+    assert_non_null(c);
+    EVP_CIPHER_CTX_set_flags(c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+    assert_int_equal(EVP_CipherInit_ex(c, EVP_aes_256_wrap(), NULL, kek, NULL, wrap ? 1 : 0), 1);
+    assert_int_equal(EVP_CipherUpdate(c, out, &n, in, (int)len), 1);
+    assert_int_equal(EVP_CipherFinal_ex(c, out + n, &f), 1);
+    assert_int_equal((size_t)(n + f), wrap ? len + 8 : len - 8);
+    EVP_CIPHER_CTX_free(c);
+}
+
+static void test_aes256kw_against_openssl(void **state) {
+    (void)state;
+    uint8_t kek[32], key[512], ours[520], theirs[520], back[512];
+    for (size_t len = 16; len <= sizeof key; len += 8) {
+        assert_int_equal(ccs_random(kek, sizeof kek), CCS_OK);
+        assert_int_equal(ccs_random(key, len), CCS_OK);
+        assert_int_equal(ccs_aes256kw_wrap(kek, ccs_bytes_of(key, len), ours), CCS_OK);
+        evp_kw(true, kek, key, len, theirs);
+        assert_memory_equal(ours, theirs, len + 8);
+        evp_kw(false, kek, ours, len + 8, back);
+        assert_memory_equal(back, key, len);
+        memset(back, 0, sizeof back);
+        assert_int_equal(ccs_aes256kw_unwrap(kek, ccs_bytes_of(theirs, len + 8), back), CCS_OK);
+        assert_memory_equal(back, key, len);
+    }
+    /* a refused unwrap leaves the output as it was */
+    memset(back, 0x5a, sizeof back);
+    ours[0] ^= 1;
+    assert_int_equal(ccs_aes256kw_unwrap(kek, ccs_bytes_of(ours, 520), back), CCS_ERR_SIGNATURE);
+    for (size_t i = 0; i < sizeof back; i++) assert_int_equal(back[i], 0x5a);
+}
+
 static void test_aes256kw_bad_lengths(void **state) {
     (void)state;
     uint8_t kek[32] = {1}, in[528] = {0}, out[536];
@@ -388,6 +426,7 @@ int test_group_ecdh(void) {
         cmocka_unit_test(test_wycheproof_ecdh_p256),
         cmocka_unit_test(test_aes256kw_rfc3394),
         cmocka_unit_test(test_aes256kw_round_trip_and_tamper),
+        cmocka_unit_test(test_aes256kw_against_openssl),
         cmocka_unit_test(test_aes256kw_bad_lengths),
         cmocka_unit_test(test_ecdh_agreement_p256),
         cmocka_unit_test(test_ecdh_agreement_p384),

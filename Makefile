@@ -53,6 +53,7 @@ fuzz: deps
 bench: peers build
 	@build/default/bench/bench_attest --peers peers
 	@build/default/bench/bench_kbs
+	@build/default/bench/bench_kbs_purge
 	@build/default/bench/bench_he_ntt
 	@build/default/bench/bench_he_paillier
 	@build/default/bench/bench_he_schemes

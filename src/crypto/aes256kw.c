@@ -36,8 +36,8 @@ AESNI static void wrap_aesni(const uint8_t kek[32], const uint8_t *in, size_t n,
     __m128i k[15];
     for (int r = 0; r < 15; r++) k[r] = _mm_loadu_si128((const __m128i *)rk[r]);
     uint8_t blk[16];
-    memcpy(blk, kw_iv, 8);                 /* A */
-    memmove(out + 8, in, n * 8);           /* R[1..n], in place in out */
+    memcpy(blk, kw_iv, 8);       /* A */
+    memmove(out + 8, in, n * 8); /* R[1..n], in place in out */
     for (uint64_t j = 0; j < 6; j++)
         for (size_t i = 1; i <= n; i++) {
             memcpy(blk + 8, out + 8 * i, 8);

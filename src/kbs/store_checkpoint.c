@@ -31,15 +31,15 @@
 
 #include "store_db.h"
 
-#define CKPT_PAGES 1000         /* SQLite's default wal_autocheckpoint */
-#define CKPT_HARD_PAGES 16384   /* 64 MiB of 4 KiB pages */
+#define CKPT_PAGES 1000           /* SQLite's default wal_autocheckpoint */
+#define CKPT_HARD_PAGES 16384     /* 64 MiB of 4 KiB pages */
 #define CKPT_BUSY_TIMEOUT_MS 1000 /* a RESTART waits this long for readers, then tries again later */
 
 struct store_ckpt {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t thread;
-    sqlite3 *db; /* the checkpoints' own connection, used only by the thread */
+    sqlite3 *db;       /* the checkpoints' own connection, used only by the thread */
     sqlite3 *conns[2]; /* the hooked connections */
     size_t n_conns;
     int pages, hard_pages;

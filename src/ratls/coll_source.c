@@ -24,10 +24,11 @@ ccs_status ratls_collateral_from_endorsements(const ccs_ratls_evidence *ev, ccs_
     ccs_ratls_endorsements_raw(&ev->endorsements, &raw);
     ccs_status st = ccs_collateral_load(&raw, &c);
     if (st != CCS_OK) CCS_BAIL(st, "endorsements: %s", ccs_error_detail());
-    if (ccs_collateral_tee(c) != tee) {
+    ccs_tee got = ccs_collateral_tee(c); /* read before the free: the message names it */
+    if (got != tee) {
         ccs_collateral_free(c);
-        CCS_BAIL(CCS_ERR_MISMATCH, "endorsements: the TCB Info is for %s, the quote is %s",
-                 ccs_tee_name(ccs_collateral_tee(c)), ccs_tee_name(tee));
+        CCS_BAIL(CCS_ERR_MISMATCH, "endorsements: the TCB Info is for %s, the quote is %s", ccs_tee_name(got),
+                 ccs_tee_name(tee));
     }
     *out = c;
     return CCS_OK;

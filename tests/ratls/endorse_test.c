@@ -192,10 +192,31 @@ static void test_wrong_tee(void **state) {
     ccs_collateral_free(tdx);
 }
 
+/* A certificate whose endorsements carry TCB Info for another TEE than its
+ * quote (tests/data/ratls/MANIFEST.md; found by fuzz_ratls_ext: the refusal
+ * read the collateral after freeing it): the collateral check fails with
+ * both TEEs named. */
+static void test_endorsements_other_tee(void **state) {
+    (void)state;
+    ccs_buf der = {0};
+    assert_int_equal(ccs_file_read(CCS_TEST_DATA "/ratls/endorse_other_tee.der", 1 << 20, &der), CCS_OK);
+    ccs_ratls_verify_options o = {.now = 1750330800};
+    static ccs_ratls_result r;
+    assert_int_equal(ccs_ratls_verify_cert(ccs_buf_view(&der), &o, &r), CCS_ERR_VERIFY);
+    assert_string_equal(r.collateral_source, "endorsements");
+    const char *msg = NULL;
+    for (size_t i = 0; i < r.n_failed; i++)
+        if (strcmp(r.failed[i].name, CCS_RATLS_CHECK_COLLATERAL) == 0) msg = r.failed[i].message;
+    assert_non_null(msg);
+    assert_string_equal(msg, "endorsements: the TCB Info is for sgx, the quote is tdx");
+    ccs_buf_free(&der);
+}
+
 int ccs_test_ratls_endorse(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sgx_round_trip), cmocka_unit_test(test_tdx_round_trip), cmocka_unit_test(test_none),
         cmocka_unit_test(test_tampered),       cmocka_unit_test(test_foreign),        cmocka_unit_test(test_wrong_tee),
+        cmocka_unit_test(test_endorsements_other_tee),
     };
     return cmocka_run_group_tests_name("ratls_endorse", tests, setup, NULL);
 }

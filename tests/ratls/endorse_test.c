@@ -208,7 +208,7 @@ static void test_endorsements_other_tee(void **state) {
     for (size_t i = 0; i < r.n_failed; i++)
         if (strcmp(r.failed[i].name, CCS_RATLS_CHECK_COLLATERAL) == 0) msg = r.failed[i].message;
     assert_non_null(msg);
-    assert_string_equal(msg, "endorsements: the TCB Info is for sgx, the quote is tdx");
+    assert_non_null(strstr(msg, "endorsements: the TCB Info is for sgx, the quote is tdx")); /* + file:line in debug builds */
     ccs_buf_free(&der);
 }
 

@@ -44,20 +44,22 @@ static ccs_kbs_store *fill(const char *path, int n) {
     if (ccs_kbs_store_open(path, &s) != CCS_OK) return NULL;
     static char token[1501];
     memset(token, 't', 1500);
-    for (int i = 0; i < n; i += 64) {
-        ccs_kbs_session se[64];
+    ccs_status st = CCS_OK;
+    for (int i = 0; i < n && st == CCS_OK; i += 64) {
+        ccs_kbs_session se[64] = {0};
         ccs_kbs_session_row rows[64];
         char cookie[CCS_KBS_COOKIE_MAX + 1];
         int k = n - i < 64 ? n - i : 64;
-        for (int j = 0; j < k; j++) {
-            memset(&se[j], 0, sizeof se[j]);
-            if (ccs_kbs_challenge_issue(ccs_kbs_store_challenge_key(s), "sgx", NOW, TTL, &se[j], cookie) != CCS_OK)
-                return NULL;
+        for (int j = 0; j < k && st == CCS_OK; j++) {
+            st = ccs_kbs_challenge_issue(ccs_kbs_store_challenge_key(s), "sgx", NOW, TTL, &se[j], cookie);
             rows[j] = (ccs_kbs_session_row){&se[j], token, CCS_OK};
         }
-        ccs_status st = ccs_kbs_session_store_rows(s, rows, (size_t)k, NOW);
+        if (st == CCS_OK) st = ccs_kbs_session_store_rows(s, rows, (size_t)k, NOW);
         for (int j = 0; j < k; j++) ccs_kbs_session_clear(&se[j]);
-        if (st != CCS_OK) return NULL;
+    }
+    if (st != CCS_OK) {
+        ccs_kbs_store_close(s);
+        return NULL;
     }
     return s;
 }

@@ -6,12 +6,12 @@
  * id-aes256-wrap cipher runs on its table-based software AES
  * (AES_set_encrypt_key/AES_encrypt, never AES-NI): 4.2-4.6 us per wrap of
  * a 256-bit key, and lookups indexed by the secret key encryption key.
- * This path takes ~0.5 us and indexes nothing by a secret. Without AES-NI
+ * This path takes ~0.9 us and indexes nothing by a secret. Without AES-NI
  * the EVP cipher remains.
  *
  * Unwrapping decrypts into a local buffer and releases the key only when
- * the integrity value matches (compared in constant time); a mismatch
- * leaves out untouched. */
+ * the integrity value matches (compared in constant time); on a mismatch
+ * out is left as it was (EVP, without AES-NI, clears it instead). */
 #include <string.h>
 
 #include <immintrin.h>

@@ -455,6 +455,8 @@ ccs_status kbs_init_data_bind(const kbs_evidence *e, const kbs_verified *v, cons
         return CCS_OK;
     }
     bool nonzero = !ccs_ct_eq(ccs_bytes_of(field, len), ccs_bytes_of(zero, len));
+    /* The policy's digests apply to a non-zero field, sent or not. */
+    if (nonzero) CCS_TRY(ccs_hex_encode(ccs_bytes_of(field, len), out->field_hex, sizeof out->field_hex));
     if (!in->present) {
         /* Trustee does not refuse this either; the EAR says so. */
         if (nonzero) {
@@ -471,7 +473,6 @@ ccs_status kbs_init_data_bind(const kbs_evidence *e, const kbs_verified *v, cons
     CCS_ENSURE(ccs_ct_eq(ccs_bytes_of(digest, len), ccs_bytes_of(field, len)), CCS_ERR_MISMATCH,
                "init-data digest does not match %s", out->field);
     out->bound = true;
-    CCS_TRY(ccs_hex_encode(ccs_bytes_of(field, len), out->field_hex, sizeof out->field_hex));
     if (in->json) {
         out->claims = json_incref(in->doc);
     } else {

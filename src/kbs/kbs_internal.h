@@ -367,13 +367,15 @@ CCS_MUST_USE ccs_status ccs_kbs_attestation_policy_evaluate_doc(const ccs_kbs_at
 
 /* The policy's init-data rule for tee ("init_data": {"required", "digests"},
  * docs/kbs.md "Init-data"), applied after ccs_kbs_attestation_policy_evaluate*
- * to the same appraisal. field_hex is the hex of the TEE field the request's
- * init-data was bound to (mr_config_id, config_id, host_data), or NULL when
- * the request carried no init-data. A failure is a refusal added to out
+ * to the same appraisal. field_hex is the hex of the TEE's launch field
+ * (mr_config_id, config_id, host_data) when it is not zero, else NULL; sent:
+ * the request carried init-data, bound to that field. "digests" checks
+ * field_hex whether or not init-data was sent; "required" needs sent. A
+ * failure is a refusal added to out
  * (allow false, configuration contraindicated, a reason); out->status is
  * recomputed. */
 CCS_MUST_USE ccs_status ccs_kbs_attestation_policy_check_init_data(const ccs_kbs_attestation_policy *p,
-                                                                   const char *tee, const char *field_hex,
+                                                                   const char *tee, const char *field_hex, bool sent,
                                                                    ccs_kbs_refval_lookup lookup, void *lookup_ctx,
                                                                    ccs_kbs_appraisal *out);
 

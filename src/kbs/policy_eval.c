@@ -274,7 +274,7 @@ ccs_status ccs_kbs_attestation_policy_evaluate_doc(const ccs_kbs_attestation_pol
 }
 
 ccs_status ccs_kbs_attestation_policy_check_init_data(const ccs_kbs_attestation_policy *p, const char *tee,
-                                                     const char *field_hex, ccs_kbs_refval_lookup lookup,
+                                                     const char *field_hex, bool sent, ccs_kbs_refval_lookup lookup,
                                                      void *lookup_ctx, ccs_kbs_appraisal *out) {
     CCS_ENSURE(p != NULL && tee != NULL && out != NULL, CCS_ERR_INVALID_ARG, "attestation policy: NULL argument");
     eval e = {p, NULL, NULL, lookup, lookup_ctx, out};
@@ -284,18 +284,20 @@ ccs_status ccs_kbs_attestation_policy_check_init_data(const ccs_kbs_attestation_
     if (e.t == NULL || (!e.t->init_required && e.t->init_digests == NULL)) return CCS_OK;
     int8_t *slot = &out->tv.configuration;
     ccs_status st = CCS_OK;
-    if (field_hex == NULL) {
-        if (e.t->init_required)
-            st = deny(&e, slot, CCS_AR4SI_CONTRAINDICATED,
-                      "init_data: the policy requires init-data (tees.%s.init_data.required) and the request has none",
-                      tee);
-    } else if (e.t->init_digests != NULL) {
+    if (!sent && e.t->init_required) {
+        st = deny(&e, slot, CCS_AR4SI_CONTRAINDICATED,
+                  "init_data: the policy requires init-data (tees.%s.init_data.required) and the request has none",
+                  tee);
+    } else if (field_hex != NULL && e.t->init_digests != NULL) {
+        /* Also when the request sent no init-data: the field is what the
+         * TEE was launched with, and leaving the document out must not skip
+         * the list. */
         json_t *claims = json_pack("{s:s}", "init_data", field_hex);
         CCS_ENSURE(claims != NULL, CCS_ERR_NOMEM, "out of memory");
         e.claims = claims;
         st = check_matcher_in(&e, e.t->init_digests, slot);
         json_decref(claims);
-    } else {
+    } else if (sent) {
         tv_raise(slot, CCS_AR4SI_AFFIRMING);
     }
     CCS_TRY(st);

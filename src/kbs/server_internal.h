@@ -278,7 +278,7 @@ typedef struct kbs_init_data {
 typedef struct kbs_init_binding {
     const char *field;   /* "mr_config_id", "config_id", "host_data"; NULL: the TEE has none */
     bool bound;          /* init-data was given and its digest is the field */
-    char field_hex[129]; /* the field (hex) when bound */
+    char field_hex[129]; /* the field (hex) when it is not zero, sent or not; else "" */
     json_t *claims;      /* the EAR's init_data_claims, or NULL (owned) */
 } kbs_init_binding;
 void kbs_init_binding_clear(kbs_init_binding *b);

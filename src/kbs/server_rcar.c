@@ -235,7 +235,7 @@ static bool appraise(kbs_req *r, const kbs_verified *v, const kbs_init_binding *
         st = ccs_kbs_attestation_policy_evaluate_doc(pol, v->result, v->policy_tee, ccs_kbs_store_refval_lookup,
                                                  s->store, ap);
     if (st == CCS_OK)
-        st = ccs_kbs_attestation_policy_check_init_data(pol, v->policy_tee, ib->bound ? ib->field_hex : NULL,
+        st = ccs_kbs_attestation_policy_check_init_data(pol, v->policy_tee, ib->field_hex[0] ? ib->field_hex : NULL, ib->bound,
                                                         ccs_kbs_store_refval_lookup, s->store, ap);
     if (st != CCS_OK) {
         kbs_log(s, CCS_KBS_LOG_ERROR, "attest: appraisal failed: %s", ccs_error_detail());

@@ -4,7 +4,8 @@
 # `ccs agent --init-data` sends the document while the sim "launches" with
 # its digest; `ccs kbs serve` binds the two, refuses a document that is not
 # the launched one, naming the field, and a policy with "init_data":
-# {"required": true} refuses a request without init-data.
+# {"required": true} refuses a request without init-data; "digests" alone
+# checks the launched field even when the request leaves the document out.
 #
 # usage: kbs_initdata.sh <path-to-ccs> <tests/data dir>
 set -euo pipefail
@@ -65,6 +66,10 @@ JSON
 cat >"$WORK/required.json" <<JSON
 {"version":1,"tees":{"sim-tdx":{"allow_debug":true,"measurements":{"mr_td":{"values":["$MRTD"]}},
  "init_data":{"required":true,"digests":{"ref":"sim-tdx.init_data"}}}}}
+JSON
+cat >"$WORK/digests.json" <<JSON
+{"version":1,"tees":{"sim-tdx":{"allow_debug":true,"measurements":{"mr_td":{"values":["$MRTD"]}},
+ "init_data":{"digests":{"values":["$(sha384sum "$WORK/init.json" | cut -d' ' -f1)"]}}}}}
 JSON
 cat >"$WORK/resource.json" <<'JSON'
 {"version":1,"rules":[{"resources":"default/*/*","allow":{"tee":["sim-tdx"],"status":["affirming","warning"]}}]}
@@ -138,6 +143,27 @@ want_rc 0
 python3 "$WORK/claims.py" "$OUT" >"$WORK/idc.json" || fail "token payload"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format"] == "none" and d["field"] == "mr_config_id", d' \
     "$WORK/idc.json" || fail "the unbound config id is not noted"
+end_case
+
+admin set-policy attestation "$WORK/digests.json"
+
+begin "policy init_data.digests alone: launched with a listed document, none sent: released"
+run_ccs agent get-resource kbs:///default/key/one "${AGENT[@]}" --config-id-from "$WORK/init.json"
+want_rc 0
+[[ $(cat "$OUT") == "$SECRET" ]] || fail "stdout is not exactly the secret"
+end_case
+
+begin "policy init_data.digests alone: launched with another document, none sent: refused"
+run_ccs agent get-resource kbs:///default/key/one "${AGENT[@]}" --config-id-from "$WORK/other.json"
+want_rc 1
+want_stdout_empty
+want_stderr_has "AttestationError"
+want_stderr_has "init_data $(sha384sum "$WORK/other.json" | cut -d' ' -f1) is not among the policy's values"
+end_case
+
+begin "policy init_data.digests alone: launched without init-data: released"
+run_ccs agent get-resource kbs:///default/key/one "${AGENT[@]}"
+want_rc 0
 end_case
 
 admin set-policy attestation "$WORK/required.json"

@@ -602,24 +602,39 @@ static ccs_status init_lookup(void *ctx, const char *ref, char **values_json) {
     return *values_json ? CCS_OK : CCS_ERR_NOMEM;
 }
 
+/* SGX CONFIGID: a SHA-384 digest zero-padded to 64 bytes. */
+#define CFG_A H48A "00000000000000000000000000000000"
+#define CFG_C H48C "00000000000000000000000000000000"
+
 static void test_init_data_rule(void **state) {
     (void)state;
     static const char pol_text[] =
         "{\"version\":1,\"tees\":{\"tdx\":{\"measurements\":{\"mr_td\":{\"values\":[\"" H48A "\"]}},"
         "\"init_data\":{\"required\":true,\"digests\":{\"ref\":\"tdx.init\"}}},"
         "\"sgx\":{\"measurements\":{\"mrenclave\":{\"values\":[\"" H32A "\"]}}}}}";
-    ccs_kbs_attestation_policy *p = NULL;
+    static const char pol_digests[] =
+        "{\"version\":1,\"tees\":{\"sgx\":{\"measurements\":{\"mrenclave\":{\"values\":[\"" H32A "\"]}},"
+        "\"init_data\":{\"digests\":{\"values\":[\"" CFG_A "\"]}}}}}";
+    ccs_kbs_attestation_policy *p = NULL, *pd = NULL;
     check_st(ccs_kbs_attestation_policy_parse(pol_text, &p), CCS_OK);
+    check_st(ccs_kbs_attestation_policy_parse(pol_digests, &pd), CCS_OK);
     static const struct {
         const char *tee, *hex;
-        bool allow;
+        bool sent, allow;
         const char *reason;
     } cases[] = {
-        {"tdx", H48A, true, NULL},
-        {"tdx", NULL, false, "init_data: the policy requires init-data (tees.tdx.init_data.required)"},
-        {"tdx", H48C, false, "init_data " H48C " is not in reference value set tdx.init"},
-        {"sgx", NULL, true, NULL}, /* no rule for sgx */
-        {"snp", NULL, true, NULL}, /* not listed: the evaluation refuses it, not this rule */
+        {"tdx", H48A, true, true, NULL},
+        {"tdx", NULL, false, false, "init_data: the policy requires init-data (tees.tdx.init_data.required)"},
+        {"tdx", H48A, false, false, "init_data: the policy requires init-data (tees.tdx.init_data.required)"},
+        {"tdx", H48C, true, false, "init_data " H48C " is not in reference value set tdx.init"},
+        {"sgx", NULL, false, true, NULL}, /* no rule for sgx */
+        {"snp", NULL, false, true, NULL}, /* not listed: the evaluation refuses it, not this rule */
+        /* digests without required: the launch field is checked whether or
+         * not the request sent the document; a zero field (NULL) passes. */
+        {"sgx", CFG_A, false, true, NULL},
+        {"sgx", CFG_C, false, false, "init_data " CFG_C " is not among the policy's values"},
+        {"sgx", CFG_C, true, false, "init_data " CFG_C " is not among the policy's values"},
+        {"sgx", NULL, false, true, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ccs_kbs_appraisal a;
@@ -627,7 +642,9 @@ static void test_init_data_rule(void **state) {
         a.allow = true;
         a.tv.instance_identity = a.tv.executables = CCS_AR4SI_AFFIRMING;
         a.status = CCS_KBS_EAR_AFFIRMING;
-        check_st(ccs_kbs_attestation_policy_check_init_data(p, cases[i].tee, cases[i].hex, init_lookup, NULL, &a),
+        const ccs_kbs_attestation_policy *pol = i < 6 ? p : pd;
+        check_st(ccs_kbs_attestation_policy_check_init_data(pol, cases[i].tee, cases[i].hex, cases[i].sent, init_lookup,
+                                                            NULL, &a),
                  CCS_OK);
         if (a.allow != cases[i].allow) fail_msg("case %zu: allow %d", i, a.allow);
         if (cases[i].reason != NULL) {
@@ -643,6 +660,7 @@ static void test_init_data_rule(void **state) {
         ccs_kbs_appraisal_clear(&a);
     }
     ccs_kbs_attestation_policy_free(p);
+    ccs_kbs_attestation_policy_free(pd);
 }
 
 int ccs_test_policy(void) {

@@ -55,6 +55,12 @@ void ccs_image_ref_clear(ccs_image_ref *r);
 const char *ccs_image_ref_reference(const ccs_image_ref *r);
 /* True for localhost, 127.0.0.0/8 and [::1] (with any port). */
 bool ccs_image_ref_is_loopback(const ccs_image_ref *r);
+/* The fully qualified name that policy.json scopes, signedIdentity rules and
+ * signatures use: "docker.io/library/alpine:latest" for Docker Hub (not the
+ * host the client connects to, registry-1.docker.io),
+ * "127.0.0.1:5000/demo/enc@sha256:..." otherwise. CCS_ERR_FORMAT when it
+ * does not fit in cap bytes. */
+CCS_MUST_USE ccs_status ccs_image_ref_identity(const ccs_image_ref *r, char *out, size_t cap);
 
 /* A WWW-Authenticate challenge (RFC 7235; the distribution token spec). */
 typedef struct ccs_registry_challenge {

@@ -56,17 +56,25 @@ ccs_status ccs_image_policy_scope(const ccs_image_policy *p, const char *docker_
     return CCS_OK;
 }
 
-static bool ref_matches_prefix(const char *ref, const char *prefix) {
-    size_t n = strlen(prefix), m = strlen(ref);
-    if (m < n || strncmp(ref, prefix, n) != 0) return false;
-    return m == n || ref[n] == '/' || ref[n] == ':' || ref[n] == '@';
+/* remapIdentity's prefix matches the image's repository name, not the whole
+ * reference: equal, or followed by '/' (so "host" matches neither
+ * "host:5000/..." nor "hostname/..."), as containers/image does. */
+static bool name_matches_prefix(const char *name, const char *prefix) {
+    size_t n = strlen(prefix);
+    return strncmp(name, prefix, n) == 0 && (name[n] == '\0' || name[n] == '/');
 }
 
+static bool name_only(const ccs_image_dref *r) { return !r->tag[0] && !r->digest[0]; }
+
+/* A name-only reference is never exact (containers/image adds no default tag
+ * to a signed identity or an exactReference). */
 static bool exact(const ccs_image_dref *a, const ccs_image_dref *b) {
-    return strcmp(a->name, b->name) == 0 && strcmp(a->tag, b->tag) == 0 && strcmp(a->digest, b->digest) == 0;
+    return !name_only(a) && !name_only(b) && strcmp(a->name, b->name) == 0 && strcmp(a->tag, b->tag) == 0 &&
+           strcmp(a->digest, b->digest) == 0;
 }
 
 static bool repo_digest_or_exact(const ccs_image_dref *img, const ccs_image_dref *sig) {
+    if (name_only(sig)) return false;
     if (img->digest[0] && !img->tag[0]) return strcmp(img->name, sig->name) == 0;
     return exact(img, sig);
 }
@@ -88,8 +96,8 @@ static bool identity_ok(const ccs__req *q, const ccs_image_dref *img, const char
         return ccs_image_dref_parse(q->a, &want) == CCS_OK && strcmp(want.name, sig.name) == 0;
     case CCS__ID_REMAP: {
         char s[CCS_IMAGE_REF_MAX + 200], r[2 * CCS_IMAGE_REF_MAX + 200];
-        ccs_image_dref_string(img, s, sizeof s);
-        if (!ref_matches_prefix(s, q->a)) return repo_digest_or_exact(img, &sig);
+        if (!name_matches_prefix(img->name, q->a)) return repo_digest_or_exact(img, &sig);
+        ccs_image_dref_string(img, s, sizeof s); /* starts with img->name, so with the prefix */
         snprintf(r, sizeof r, "%s%s", q->b, s + strlen(q->a));
         return ccs_image_dref_parse(r, &want) == CCS_OK && repo_digest_or_exact(&want, &sig);
     }

@@ -149,6 +149,16 @@ bool ccs_image_ref_is_loopback(const ccs_image_ref *r) {
     return (n == 9 && strncmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0;
 }
 
+ccs_status ccs_image_ref_identity(const ccs_image_ref *r, char *out, size_t cap) {
+    CCS_ENSURE(r != NULL && r->host != NULL && r->repo != NULL && (r->tag != NULL || r->digest != NULL) &&
+                   out != NULL && cap > 0,
+               CCS_ERR_INVALID_ARG, "registry: bad arguments");
+    const char *domain = strcmp(r->host, CCS_REGISTRY_DOCKER_HUB) == 0 ? "docker.io" : r->host;
+    int n = snprintf(out, cap, "%s/%s%s%s", domain, r->repo, r->tag ? ":" : "@", r->tag ? r->tag : r->digest);
+    CCS_ENSURE(n > 0 && (size_t)n < cap, CCS_ERR_FORMAT, "registry: the reference is longer than %zu bytes", cap - 1);
+    return CCS_OK;
+}
+
 /* ---- WWW-Authenticate ---- */
 
 void ccs_registry_challenge_clear(ccs_registry_challenge *c) {

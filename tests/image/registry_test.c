@@ -227,17 +227,20 @@ static ccs_status get(ccs_registry *r, const ccs_image_ref *ref, const char *ref
 static void test_refs(void **state) {
     (void)state;
     static const struct {
-        const char *in, *host, *repo, *tag, *digest;
+        const char *in, *host, *repo, *tag, *digest, *identity;
     } ok[] = {
-        {"docker://alpine", "registry-1.docker.io", "library/alpine", "latest", NULL},
-        {"docker://docker.io/alpine:3.19", "registry-1.docker.io", "library/alpine", "3.19", NULL},
-        {"index.docker.io/user/app", "registry-1.docker.io", "user/app", "latest", NULL},
-        {"docker://user/app:v1", "registry-1.docker.io", "user/app", "v1", NULL},
-        {"docker://127.0.0.1:5000/demo/enc:v1", "127.0.0.1:5000", "demo/enc", "v1", NULL},
-        {"docker://localhost/a/b/c", "localhost", "a/b/c", "latest", NULL},
-        {"docker://quay.io/x_y/a__b.c-d:T_1.0-rc",  "quay.io", "x_y/a__b.c-d", "T_1.0-rc", NULL},
+        {"docker://alpine", "registry-1.docker.io", "library/alpine", "latest", NULL, "docker.io/library/alpine:latest"},
+        {"docker://docker.io/alpine:3.19", "registry-1.docker.io", "library/alpine", "3.19", NULL,
+         "docker.io/library/alpine:3.19"},
+        {"index.docker.io/user/app", "registry-1.docker.io", "user/app", "latest", NULL, "docker.io/user/app:latest"},
+        {"docker://user/app:v1", "registry-1.docker.io", "user/app", "v1", NULL, "docker.io/user/app:v1"},
+        {"docker://127.0.0.1:5000/demo/enc:v1", "127.0.0.1:5000", "demo/enc", "v1", NULL, "127.0.0.1:5000/demo/enc:v1"},
+        {"docker://localhost/a/b/c", "localhost", "a/b/c", "latest", NULL, "localhost/a/b/c:latest"},
+        {"docker://quay.io/x_y/a__b.c-d:T_1.0-rc",  "quay.io", "x_y/a__b.c-d", "T_1.0-rc", NULL,
+         "quay.io/x_y/a__b.c-d:T_1.0-rc"},
         {"docker://[::1]:5000/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "[::1]:5000", "x",
-         NULL, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
+         NULL, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+         "[::1]:5000/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         ccs_image_ref r;
@@ -248,6 +251,11 @@ static void test_refs(void **state) {
         else assert_null(r.tag);
         if (ok[i].digest) assert_string_equal(r.digest, ok[i].digest);
         else assert_null(r.digest);
+        /* What policy.json scopes and signatures name: docker.io, not the endpoint. */
+        char id[512];
+        assert_st(ccs_image_ref_identity(&r, id, sizeof id), CCS_OK);
+        assert_string_equal(id, ok[i].identity);
+        assert_st(ccs_image_ref_identity(&r, id, strlen(ok[i].identity)), CCS_ERR_FORMAT);
         ccs_image_ref_clear(&r);
     }
     static const char *const bad[] = {

@@ -219,7 +219,7 @@ static ccs_image_policy *cosign_policy(const ccs_privkey *k, const char *identit
     st_is(ccs_pubkey_pem(pub, &pem), CCS_OK);
     st_is(ccs_base64_encode(ccs_buf_view(&pem), &b64), CCS_OK);
     char head[200];
-    snprintf(head, sizeof head, "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"reg.example/ns\":[{\"type\":\"sigstoreSigned\",\"keyData\":\"");
+    snprintf(head, sizeof head, "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"\":[{\"type\":\"sigstoreSigned\",\"keyData\":\"");
     st_is(ccs_buf_append_str(&json, head), CCS_OK);
     st_is(ccs_buf_append(&json, b64.ptr, b64.len), CCS_OK);
     st_is(ccs_buf_append_str(&json, "\",\"signedIdentity\":"), CCS_OK);
@@ -264,7 +264,11 @@ static void test_cosign_identities(void **state) {
         {"{\"type\":\"matchRepository\"}", "reg.example/ns/b", "reg.example/ns/a:v1", CCS_ERR_POLICY},
         {"{\"type\":\"matchRepoDigestOrExact\"}", "reg.example/ns/a", "reg.example/ns/a:v1", CCS_ERR_POLICY},
         {"{\"type\":\"matchRepoDigestOrExact\"}", "reg.example/ns/a:v1", "reg.example/ns/a:v1", CCS_OK},
-        {"{\"type\":\"matchRepoDigestOrExact\"}", "reg.example/ns/a", "reg.example/ns/a@" D1, CCS_OK},
+        /* A name-only signed identity is never enough (containers/image's IsNameOnly). */
+        {"{\"type\":\"matchRepoDigestOrExact\"}", "reg.example/ns/a", "reg.example/ns/a@" D1, CCS_ERR_POLICY},
+        {"{\"type\":\"matchRepoDigestOrExact\"}", "reg.example/ns/a:v1", "reg.example/ns/a@" D1, CCS_OK},
+        {"{\"type\":\"matchRepoDigestOrExact\"}", "reg.example/ns/a@" D1, "reg.example/ns/a@" D1, CCS_OK},
+        {"{\"type\":\"matchRepoDigestOrExact\"}", "reg.example/ns/b:v1", "reg.example/ns/a@" D1, CCS_ERR_POLICY},
         {"{\"type\":\"matchExact\"}", "reg.example/ns/a:v1", "reg.example/ns/a:v1", CCS_OK},
         {"{\"type\":\"matchExact\"}", "reg.example/ns/a:v1", "reg.example/ns/a:v2", CCS_ERR_POLICY},
         {"{\"type\":\"matchExact\"}", "reg.example/ns/a", "reg.example/ns/a", CCS_ERR_POLICY}, /* pulled as :latest */
@@ -282,6 +286,17 @@ static void test_cosign_identities(void **state) {
          "reg.example/ns/a:v1", "reg.example/ns/a:v1", CCS_ERR_POLICY},
         {"{\"type\":\"remapIdentity\",\"prefix\":\"reg.example/ns/b\",\"signedPrefix\":\"upstream.example/team\"}",
          "reg.example/ns/a:v1", "reg.example/ns/a:v1", CCS_OK}, /* prefix does not apply: repo-digest-or-exact */
+        /* The prefix matches the repository name up to a '/', not a port or a longer host. */
+        {"{\"type\":\"remapIdentity\",\"prefix\":\"reg.example\",\"signedPrefix\":\"upstream.example\"}",
+         "upstream.example/ns/a:v1", "reg.example/ns/a:v1", CCS_OK},
+        {"{\"type\":\"remapIdentity\",\"prefix\":\"reg.example\",\"signedPrefix\":\"upstream.example\"}",
+         "upstream.example:5000/ns/a:v1", "reg.example:5000/ns/a:v1", CCS_ERR_POLICY},
+        {"{\"type\":\"remapIdentity\",\"prefix\":\"reg.example\",\"signedPrefix\":\"upstream.example\"}",
+         "reg.example:5000/ns/a:v1", "reg.example:5000/ns/a:v1", CCS_OK},
+        {"{\"type\":\"remapIdentity\",\"prefix\":\"reg.example/ns\",\"signedPrefix\":\"upstream.example/team\"}",
+         "upstream.example/teamx:v1", "reg.example/nsx:v1", CCS_ERR_POLICY},
+        {"{\"type\":\"remapIdentity\",\"prefix\":\"reg.example/ns\",\"signedPrefix\":\"upstream.example/team\"}",
+         "upstream.example/team/a", "reg.example/ns/a@" D1, CCS_ERR_POLICY},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         ccs_image_policy *p = cosign_policy(k, t[i].identity);

@@ -35,14 +35,14 @@ static ccs_status fetch_kek(void *ctx, const char *kid, ccs_buf *kek) {
     return ccs_agent_get_resource(k->agent, kid, kek);
 }
 
-/* HOST/REPO:TAG or HOST/REPO@DIGEST: the identity the policy judges. */
+/* DOMAIN/REPO:TAG or DOMAIN/REPO@DIGEST: the identity the policy judges
+ * (docker.io for Docker Hub, as policy.json scopes name it). */
 static ccs_status docker_ref_of(const char *src, char *out, size_t cap) {
     ccs_image_ref r = {0};
     CCS_TRY(ccs_image_ref_parse(src, &r));
-    int n = snprintf(out, cap, "%s/%s%s%s", r.host, r.repo, r.tag ? ":" : "@", r.tag ? r.tag : r.digest);
+    ccs_status st = ccs_image_ref_identity(&r, out, cap);
     ccs_image_ref_clear(&r);
-    CCS_ENSURE(n > 0 && (size_t)n < cap, CCS_ERR_FORMAT, "image: reference too long");
-    return CCS_OK;
+    return st;
 }
 
 /* The cosign signature artifact (tag sha256-<hex>.sig), when the registry has one. */

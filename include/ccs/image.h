@@ -54,6 +54,9 @@ CCS_MUST_USE ccs_status ccs_oci_blob_write(const ccs_oci_layout *l, ccs_bytes da
 CCS_MUST_USE ccs_status ccs_oci_index_find(const ccs_oci_layout *l, const char *tag, json_t **desc);
 /* Adds desc to index.json under tag, replacing an entry with the same tag. */
 CCS_MUST_USE ccs_status ccs_oci_index_put(const ccs_oci_layout *l, const char *tag, const json_t *desc);
+/* Removes the entries tagged `tag` from index.json (none: CCS_OK, nothing
+ * written). The blobs stay. */
+CCS_MUST_USE ccs_status ccs_oci_index_remove(const ccs_oci_layout *l, const char *tag);
 
 /* Parses "oci:DIR[:TAG]" (the skopeo transport syntax). dir and tag are
  * allocated (tag NULL when absent); caller frees. */

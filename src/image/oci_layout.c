@@ -304,6 +304,27 @@ ccs_status ccs_oci_index_put(const ccs_oci_layout *l, const char *tag, const jso
     return st;
 }
 
+ccs_status ccs_oci_index_remove(const ccs_oci_layout *l, const char *tag) {
+    CCS_ENSURE(l != NULL && tag != NULL, CCS_ERR_INVALID_ARG, "image: bad arguments");
+    json_t *idx = NULL;
+    CCS_TRY(index_load(l, &idx));
+    json_t *m = json_object_get(idx, "manifests");
+    bool removed = false;
+    for (size_t i = json_array_size(m); i-- > 0;) {
+        const char *name = ref_name(json_array_get(m, i));
+        if (name != NULL && strcmp(name, tag) == 0) removed = json_array_remove(m, i) == 0 || removed;
+    }
+    ccs_status st = CCS_OK;
+    if (removed) {
+        char *text = json_dumps(idx, JSON_COMPACT);
+        st = text != NULL ? write_atomic(l->dir, "index.json", ccs_bytes_str(text))
+                          : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "image: no memory");
+        free(text);
+    }
+    json_decref(idx);
+    return st;
+}
+
 ccs_status ccs_oci_ref_parse(const char *ref, char **dir, char **tag) {
     CCS_ENSURE(ref != NULL && dir != NULL && tag != NULL, CCS_ERR_INVALID_ARG, "image: bad arguments");
     *dir = *tag = NULL;

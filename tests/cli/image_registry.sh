@@ -180,6 +180,52 @@ want_stderr_has "does not match its digest"
 grep -q '"v1"' badpulled/index.json 2>/dev/null && fail "tagged"
 end_case
 
+begin "pull --unpack of a layer the unpacker refuses: exit 1, the tag as it was, no root left"
+python3 - evil <<'PY'
+import hashlib, io, json, os, sys, tarfile
+out = sys.argv[1]
+os.makedirs(out + "/blobs/sha256", exist_ok=True)
+def put(b):
+    d = hashlib.sha256(b).hexdigest()
+    open(out + "/blobs/sha256/" + d, "wb").write(b)
+    return "sha256:" + d
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+    ti = tarfile.TarInfo("../escape")
+    ti.size = 1
+    t.addfile(ti, io.BytesIO(b"x"))
+layer = buf.getvalue()
+ld = put(layer)
+cfg = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [ld]}}).encode()
+cd = put(cfg)
+man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                  "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": len(cfg)},
+                  "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": ld,
+                              "size": len(layer)}]}).encode()
+md = put(man)
+open(out + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md,
+           "size": len(man), "annotations": {"org.opencontainers.image.ref.name": "v1"}}]},
+          open(out + "/index.json", "w"))
+PY
+skopeo_q copy --dest-tls-verify=false oci:evil:v1 "docker://$REG/demo/evil:v1" || fail "skopeo push"
+run_ccs image pull "docker://$REG/demo/evil:v1" --dest oci:evildst:v1 --insecure-plain-http --unpack "$WORK/evilroot"
+want_rc 1
+want_stderr_has "escape"
+grep -q '"v1"' evildst/index.json 2>/dev/null && fail "tagged although the unpack failed"
+[[ -e $WORK/evilroot ]] && fail "the root the pull created is left behind"
+[[ -e $WORK/escape ]] && fail "written outside the root"
+# Over an existing tag: it still names the image it named before.
+run_ccs image pull "docker://$REG/demo/plain:v1" --dest oci:evildst:v1 --insecure-plain-http
+want_rc 0
+before=$(layout_digests evildst)
+mkdir "$WORK/keptroot"
+run_ccs image pull "docker://$REG/demo/evil:v1" --dest oci:evildst:v1 --insecure-plain-http --unpack "$WORK/keptroot"
+want_rc 1
+[[ $(layout_digests evildst) == "$before" ]] || fail "the tag was not put back"
+[[ -d $WORK/keptroot ]] || fail "a root that existed before was removed"
+end_case
+
 begin "a multi-platform index: the platform asked for is chosen"
 mkdir -p multi
 read -r -a A <<<"$(make_image multi amd64)"

@@ -271,6 +271,12 @@ static void test_skopeo_image(void **state) {
         assert_string_equal(json_string_value(json_object_get(desc, "digest")), res.manifest_digest);
         json_decref(desc);
         assert_st(ccs_oci_index_find(l, "other", &desc), CCS_ERR_NOT_FOUND);
+        /* Untagging: another tag is nothing to do; the tag goes, the blobs stay. */
+        assert_st(ccs_oci_index_remove(l, "other"), CCS_OK);
+        assert_st(ccs_oci_index_remove(l, "plain"), CCS_OK);
+        assert_st(ccs_oci_index_find(l, "plain", &desc), CCS_ERR_NOT_FOUND);
+        ccs_buf_free(&blob);
+        assert_st(ccs_oci_blob_read(l, LAYER_DIGEST, 10240, 1 << 20, &blob), CCS_OK);
         ccs_buf_free(&blob);
         ccs_oci_layout_free(l);
     }

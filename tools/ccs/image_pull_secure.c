@@ -6,6 +6,7 @@
  * and it is unpacked to a root file system when asked. Nothing is tagged in
  * the destination unless every step passed. */
 #include <ftw.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,40 @@ static ccs_status docker_ref_of(const char *src, char *out, size_t cap) {
     ccs_status st = ccs_image_ref_identity(&r, out, cap);
     ccs_image_ref_clear(&r);
     return st;
+}
+
+/* What the destination's tag was before the pull (NULL: none), so that a
+ * pull that fails after ccs_image_copy tagged it can put it back. */
+typedef struct dest_state {
+    ccs_oci_layout *layout;
+    char *tag;
+    json_t *before;
+    bool root_existed;
+} dest_state;
+
+static void dest_remember(dest_state *d, const char *dest, const char *root) {
+    char *dir = NULL;
+    memset(d, 0, sizeof *d);
+    d->root_existed = root == NULL || access(root, F_OK) == 0;
+    if (ccs_oci_ref_parse(dest, &dir, &d->tag) != CCS_OK || d->tag == NULL ||
+        ccs_oci_layout_open(dir, true, &d->layout) != CCS_OK || ccs_oci_index_find(d->layout, d->tag, &d->before) != CCS_OK)
+        ccs_error_clear(); /* no layout or no such tag yet: d->before stays NULL */
+    free(dir);
+}
+
+/* Puts the tag back as it was, and removes a root directory this pull made. */
+static void dest_restore(dest_state *d, const char *root) {
+    ccs_status st = CCS_OK;
+    if (d->layout != NULL && d->tag != NULL)
+        st = d->before ? ccs_oci_index_put(d->layout, d->tag, d->before) : ccs_oci_index_remove(d->layout, d->tag);
+    if (st != CCS_OK) fprintf(stderr, "ccs image pull: cannot restore the destination's tag: %s\n", ccs_error_detail());
+    if (root != NULL && !d->root_existed) nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void dest_free(dest_state *d) {
+    ccs_oci_layout_free(d->layout);
+    free(d->tag);
+    json_decref(d->before);
 }
 
 /* The cosign signature artifact (tag sha256-<hex>.sig), when the registry has one. */
@@ -88,13 +123,24 @@ int ccs_cli_image_pull_secure(ccs_registry *r, const char *src, const char *dest
             printf("signature: accepted under scope \"%s\"%s%s\n", v.scope, v.signer[0] ? " signed by " : "", v.signer);
     }
     ccs_image_copy_result cr;
+    dest_state ds = {0};
+    if (o->unpack != NULL) dest_remember(&ds, dest, o->unpack); /* the copy below tags the destination */
     if (st == CCS_OK) {
         ccs_image_keys keys = {.pem = o->keys, .n = o->nkeys, .kek = o->agent.kbs_url ? fetch_kek : NULL, .kek_ctx = &kctx};
         bool decrypt = o->nkeys > 0 || o->agent.kbs_url != NULL;
         st = ccs_image_copy(scratch_ref, dest, decrypt ? CCS_IMAGE_DECRYPT : CCS_IMAGE_COPY, decrypt ? &keys : NULL, &cr);
     }
     ccs_unpack_result ur = {0};
-    if (st == CCS_OK && o->unpack != NULL) st = ccs_unpack_image(dest, o->unpack, NULL, &ur);
+    if (st == CCS_OK && o->unpack != NULL) {
+        st = ccs_unpack_image(dest, o->unpack, NULL, &ur);
+        if (st != CCS_OK) {
+            char why[1024];
+            snprintf(why, sizeof why, "%s", ccs_error_detail());
+            dest_restore(&ds, o->unpack);
+            st = ccs_error_set(st, CCS_HERE, "%s", why);
+        }
+    }
+    dest_free(&ds);
     if (st == CCS_OK) {
         printf("pulled %s -> %s: manifest %s (as served %s); %zu layer(s), %zu decrypted%s\n", src, dest,
                cr.manifest_digest, res.manifest_digest, cr.layers, cr.transformed,

@@ -5,9 +5,10 @@
  *
  * The cost is two SHA-256 passes over the layer, each bound by the latency
  * of sha256rnds2, so each gets its own core:
- *   - ocicrypt's HMAC over the ciphertext, on a second thread, which also
- *     decrypts (AES-256-CTR) each 1 MiB chunk into a ring of four buffers
- *     before it hashes that chunk;
+ *   - ocicrypt's HMAC over the ciphertext, on a second thread, which copies
+ *     each 1 MiB chunk into a ring of four buffers, hashes it there and
+ *     decrypts it (AES-256-CTR) in place, so that the bytes authenticated
+ *     are the bytes decrypted even if the file changes meanwhile;
  *   - the plaintext's digest (the new descriptor's), here, which hashes each
  *     decrypted chunk and writes it to a temporary file in the destination.
  * The blob's own digest is computed only when the HMAC does not match, to
@@ -145,11 +146,22 @@ static void mac_final(ring *q) {
     q->mac_done = q->mac_st == CCS_OK;
 }
 
-/* The HMAC takes chunk i (in order). */
-static void mac_chunk(ring *q, size_t i) {
-    if (q->mac_st == CCS_OK)
-        q->mac_st = ccs_hmac256_update(q->hmac, ccs_bytes_of(q->m->p + i * CHUNK, chunk_len(q, i)));
+/* The HMAC takes chunk i (in order), from p. */
+static void mac_chunk_at(ring *q, size_t i, const uint8_t *p) {
+    if (q->mac_st == CCS_OK) q->mac_st = ccs_hmac256_update(q->hmac, ccs_bytes_of(p, chunk_len(q, i)));
     if (i + 1 == q->nc) mac_final(q);
+}
+
+/* Chunk i: its ciphertext copied once out of the mapping into its slot,
+ * hashed into the HMAC there, then decrypted in place. The file's pages are
+ * shared with whoever can write the blob: read twice (once to decrypt, once
+ * to authenticate), a change between the two reads would have the HMAC
+ * cover other bytes than those decrypted. */
+static ccs_status open_chunk(ring *q, size_t i) {
+    uint8_t *s = chunk_slot(q, i);
+    memcpy(s, q->m->p + i * CHUNK, chunk_len(q, i));
+    mac_chunk_at(q, i, s);
+    return ccs_aes256ctr_update(q->aes, s, chunk_len(q, i), s);
 }
 
 /* Chunk i: hashed, written, its writeback started at once
@@ -177,14 +189,15 @@ static void *decrypt_main(void *arg) {
              * before it starts; without MADV_POPULATE_READ (Linux < 5.14)
              * the reads fault them in. */
             (void)madvise((void *)(q->m->p + i * CHUNK), chunk_len(q, i), MADV_POPULATE_READ);
-            ccs_status st = ccs_aes256ctr_update(q->aes, q->m->p + i * CHUNK, chunk_len(q, i), chunk_slot(q, i));
+            ccs_status st = open_chunk(q, i);
             pthread_mutex_lock(&q->mu);
             if (st != CCS_OK) q->aes_st = st;
             else q->made = i + 1;
             pthread_cond_broadcast(&q->cv);
             pthread_mutex_unlock(&q->mu);
+        } else {
+            mac_chunk_at(q, i, q->m->p + i * CHUNK); /* the write failed: the verdict is that failure */
         }
-        mac_chunk(q, i);
     }
     return NULL;
 }
@@ -211,9 +224,12 @@ static ccs_status write_all_chunks(ring *q, ccs_sha256_stream *h, int fd) {
 static ccs_status serial_chunks(ring *q, ccs_sha256_stream *h, int fd) {
     ccs_status st = CCS_OK;
     for (size_t i = 0; i < q->nc; i++) {
-        if (st == CCS_OK) st = ccs_aes256ctr_update(q->aes, q->m->p + i * CHUNK, chunk_len(q, i), chunk_slot(q, i));
+        if (st != CCS_OK) {
+            mac_chunk_at(q, i, q->m->p + i * CHUNK);
+            continue;
+        }
+        st = open_chunk(q, i);
         if (st == CCS_OK) st = write_chunk(q, i, h, fd);
-        mac_chunk(q, i);
     }
     return st;
 }

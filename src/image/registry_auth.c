@@ -121,11 +121,26 @@ static ccs_status token_store(ccs_registry *r, const char *scope, const char *to
     return CCS_OK;
 }
 
+/* A plain-http realm is followed only to a loopback host, as plain http to
+ * the registry is: the request carries the credentials. */
+static bool loopback_realm(const char *realm) {
+    const char *a = realm + 7; /* after "http://" */
+    size_t n = strcspn(a, "/?#");
+    char host[256];
+    if (n == 0 || n >= sizeof host || memchr(a, '@', n) != NULL) return false; /* no user@host either */
+    memcpy(host, a, n);
+    host[n] = '\0';
+    ccs_image_ref ref = {.host = host};
+    return ccs_image_ref_is_loopback(&ref);
+}
+
 /* realm?service=..&scope=.. with the values URL-encoded. */
 static ccs_status token_url(ccs_registry *r, const ccs_registry_challenge *c, const char *scope, ccs_buf *url) {
     bool https = strncmp(c->realm, "https://", 8) == 0, http = strncmp(c->realm, "http://", 7) == 0;
     CCS_ENSURE(https || (http && r->o.insecure_plain_http), CCS_ERR_POLICY,
                "registry: the token realm %.200s is not https", c->realm);
+    CCS_ENSURE(https || loopback_realm(c->realm), CCS_ERR_POLICY,
+               "registry: the token realm %.200s is plain http to a host that is not loopback", c->realm);
     CCS_TRY(ccs_buf_append_str(url, c->realm));
     char sep = strchr(c->realm, '?') ? '&' : '?';
     const char *names[2] = {"service", "scope"}, *vals[2] = {c->service, c->scope ? c->scope : scope};

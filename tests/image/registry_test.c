@@ -29,7 +29,7 @@
 
 #define assert_st(expr, want) assert_int_equal((int)(expr), (int)(want))
 
-enum { M_BEARER, M_BASIC, M_503, M_404, M_BIG, M_BADDCD, M_BLOB, M_LOOP };
+enum { M_BEARER, M_BASIC, M_503, M_404, M_BIG, M_BADDCD, M_BLOB, M_LOOP, M_FAR_REALM };
 
 static struct {
     int fd, port;
@@ -92,6 +92,12 @@ static void handle(int c, const char *req) {
         } else {
             manifest_ok(c, NULL);
         }
+        return;
+    case M_FAR_REALM: /* a plain-http token endpoint elsewhere: credentials would go in clear */
+        reply(c, 401,
+              "WWW-Authenticate: Bearer realm=\"http://auth.example.invalid/token\",service=\"reg.test\","
+              "scope=\"repository:test/app:pull\"\r\n",
+              "", 0);
         return;
     case M_BASIC:
         if (strcmp(srv.last_auth, "Basic YWxpY2U6czNjcmV0") != 0) /* alice:s3cret */
@@ -351,6 +357,16 @@ static void test_bearer_flow(void **state) {
     assert_st(get(r, &ref, "v1"), CCS_OK);
     assert_int_equal(atomic_load(&srv.requests), 4);
     assert_int_equal(atomic_load(&srv.token_hits), 1);
+    ccs_registry_free(r);
+    ccs_image_ref_clear(&ref);
+    /* A plain-http realm on another host is not followed, credentials or not. */
+    atomic_store(&srv.mode, M_FAR_REALM);
+    o.username = "alice";
+    o.password = "s3cret";
+    r = client(&o, &ref);
+    assert_st(get(r, &ref, "v1"), CCS_ERR_POLICY);
+    assert_non_null(strstr(ccs_error_detail(), "plain http to a host that is not loopback"));
+    assert_null(strstr(ccs_error_detail(), "s3cret"));
     ccs_registry_free(r);
     ccs_image_ref_clear(&ref);
 }

@@ -114,11 +114,14 @@ ccs_status ccs_image_copy(const char *src_ref, const char *dst_ref, ccs_image_op
     if (mt == NULL) mt = json_string_value(json_object_get(m, "mediaType"));
     if (st == CCS_OK) st = check_manifest(m, mt);
     if (st == CCS_OK) st = copy_layers(&src, &dst, m, op, keys, res);
-    if (st == CCS_OK && (text = json_dumps(m, JSON_COMPACT)) == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "no memory");
-    if (st == CCS_OK) st = ccs_oci_blob_write(dst.l, ccs_bytes_str(text), res->manifest_digest);
+    /* A manifest no layer changed is stored as it was, byte for byte: its
+     * digest is what signatures name. */
+    if (st == CCS_OK && res->transformed > 0 && (text = json_dumps(m, JSON_COMPACT)) == NULL)
+        st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "no memory");
+    ccs_bytes out = text != NULL ? ccs_bytes_str(text) : ccs_buf_view(&mb);
+    if (st == CCS_OK) st = ccs_oci_blob_write(dst.l, out, res->manifest_digest);
     if (st == CCS_OK) {
-        nd = json_pack("{s:s,s:s,s:I}", "mediaType", mt, "digest", res->manifest_digest, "size",
-                       (json_int_t)strlen(text));
+        nd = json_pack("{s:s,s:s,s:I}", "mediaType", mt, "digest", res->manifest_digest, "size", (json_int_t)out.len);
         st = nd ? ccs_oci_index_put(dst.l, dst.tag ? dst.tag : src.tag, nd)
                 : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "no memory");
     }

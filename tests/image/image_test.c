@@ -379,6 +379,41 @@ static void make_layout_of(const char *dir, size_t n) {
     ccs_oci_layout_free(l);
 }
 
+/* A plain copy stores the manifest byte for byte (its digest is what
+ * signatures name), even one not in jansson's compact form. */
+static void test_copy_keeps_manifest(void **state) {
+    (void)state;
+    const char *src = tmpdir("copy-src"), *dst = tmpdir("copy-dst");
+    make_layout_of(src, 1000);
+    ccs_oci_layout *l = NULL;
+    json_t *d = NULL, *m = NULL;
+    ccs_buf b = {0};
+    assert_st(ccs_oci_layout_open(src, false, &l), CCS_OK);
+    assert_st(ccs_oci_index_find(l, "v1", &d), CCS_OK);
+    assert_st(ccs_oci_blob_read(l, json_string_value(json_object_get(d, "digest")), -1, 1 << 20, &b), CCS_OK);
+    m = json_loadb((const char *)b.ptr, b.len, 0, NULL);
+    assert_non_null(m);
+    char *pretty = json_dumps(m, JSON_INDENT(3));
+    assert_non_null(pretty);
+    char md[CCS_IMAGE_DIGEST_LEN + 1];
+    assert_st(ccs_oci_blob_write(l, ccs_bytes_str(pretty), md), CCS_OK);
+    json_object_set_new(d, "digest", json_string(md));
+    json_object_set_new(d, "size", json_integer((json_int_t)strlen(pretty)));
+    assert_st(ccs_oci_index_put(l, "v1", d), CCS_OK);
+    char sref[600], dref[600];
+    snprintf(sref, sizeof sref, "oci:%s:v1", src);
+    snprintf(dref, sizeof dref, "oci:%s:v1", dst);
+    ccs_image_copy_result res;
+    assert_st(ccs_image_copy(sref, dref, CCS_IMAGE_COPY, NULL, &res), CCS_OK);
+    assert_int_equal(res.transformed, 0);
+    assert_string_equal(res.manifest_digest, md);
+    free(pretty);
+    json_decref(m);
+    json_decref(d);
+    ccs_buf_free(&b);
+    ccs_oci_layout_free(l);
+}
+
 /* The encrypted layer's blob path in layout dir (tag v1). */
 static void enc_blob_path(const char *dir, char *out, size_t cap) {
     ccs_oci_layout *l = NULL;
@@ -591,6 +626,7 @@ int main(void) {
         cmocka_unit_test(test_annotation_refusals),  cmocka_unit_test(test_privopts_digest),
         cmocka_unit_test(test_stream_privopts_digest), cmocka_unit_test(test_stream_write_fails), cmocka_unit_test(test_stream_verdict_order),  cmocka_unit_test(test_skopeo_image),
         cmocka_unit_test(test_encrypt_then_decrypt_image), cmocka_unit_test(test_layout_refusals),
+        cmocka_unit_test(test_copy_keeps_manifest),
     };
     int failed = cmocka_run_group_tests_name("image", tests, setup, teardown);
     failed += test_group_image_aa();

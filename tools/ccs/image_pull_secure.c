@@ -124,7 +124,7 @@ int ccs_cli_image_pull_secure(ccs_registry *r, const char *src, const char *dest
     }
     ccs_image_copy_result cr;
     dest_state ds = {0};
-    if (o->unpack != NULL) dest_remember(&ds, dest, o->unpack); /* the copy below tags the destination */
+    if (st == CCS_OK && o->unpack != NULL) dest_remember(&ds, dest, o->unpack); /* the copy below tags it */
     if (st == CCS_OK) {
         ccs_image_keys keys = {.pem = o->keys, .n = o->nkeys, .kek = o->agent.kbs_url ? fetch_kek : NULL, .kek_ctx = &kctx};
         bool decrypt = o->nkeys > 0 || o->agent.kbs_url != NULL;

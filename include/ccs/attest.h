@@ -743,7 +743,8 @@ typedef struct ccs_csv_report {
     uint8_t rtmr[CCS_CSV_RTMRS][32]; /* v2: rtmr0..rtmr4 */
     uint8_t sig_rs[64];              /* r||s, big-endian */
     uint8_t pek[CCS_CSV_CERT_LEN];   /* the PEK certificate, unmasked */
-    char chip_id[65];                /* the chip serial number, unmasked, NUL-terminated */
+    char chip_id[65];                /* the chip serial number, unmasked, NUL-terminated; signed by
+                                      * nothing (see ccs_csv_result.chip_id) */
     uint8_t mac[32];
     char serial_number[65];          /* trustee form: its "serial_number"; "" otherwise */
 } ccs_csv_report;
@@ -774,8 +775,12 @@ typedef struct ccs_csv_options {
     bool allow_debug;      /* accept a guest whose policy allows debugging (NODBG clear) */
     ccs_bytes report_data; /* if non-empty: REPORT_DATA prefix after unmasking (rest must be zero) */
     ccs_bytes mnonce;      /* if non-empty: the 16-byte mnonce the verifier gave the guest */
-    /* Pass evidence whose HMAC cannot be checked (the trustee form). The
-     * PEK and chip SN are then not integrity-protected by the report. */
+    /* If non-empty: the expected 32-byte launch measurement. A v1 report's
+     * anonce is outside the PEK's signature and unmasks every claim: a
+     * changed anonce XORs all of them with the same 4 bytes, and only a
+     * pinned measurement (or another claim the caller pins) shows it. */
+    ccs_bytes measurement;
+    /* Pass evidence whose HMAC cannot be checked (the trustee form). */
     bool insecure_unchecked_hmac;
     /* If non-empty: a CCEL (TCG crypto-agile event log with SM3 digests)
      * replayed into rtmr1..4 (event index i -> rtmr i) and compared with a
@@ -791,6 +796,7 @@ typedef struct ccs_csv_options {
 #define CCS_CHECK_CSV_REPORT_SIGNATURE "report_signature"
 #define CCS_CHECK_CSV_REPORT_HMAC "report_hmac"
 #define CCS_CHECK_CSV_MNONCE "mnonce"
+#define CCS_CHECK_CSV_MEASUREMENT "measurement"
 #define CCS_CHECK_CSV_CHIP_ID "chip_id"
 #define CCS_CHECK_CSV_DEBUG "debug"
 #define CCS_CHECK_CSV_REPORT_DATA "report_data"
@@ -822,6 +828,11 @@ typedef struct ccs_csv_result {
     bool debug;
     uint32_t policy;
     uint8_t measurement[32], report_data[64], user_pubkey_digest[32], vm_id[16], vm_version[16], mnonce[16];
+    /* The SN the report carries. Neither the PEK's signature nor the HMAC
+     * (keyed by the mnonce, which the report itself holds) authenticates
+     * it: it names the chip only when the HSK/CEK were fetched from Hygon
+     * KDS for this SN (another SN fetches another chip's CEK, which does
+     * not sign this PEK), never when they came with the evidence. */
     char chip_id[65];
     uint8_t pek_fw_major, pek_fw_minor, cek_fw_major, cek_fw_minor; /* cek_*: 0 without a CEK */
     /* v2 only (zero for v1) */

@@ -105,8 +105,10 @@ static void check_report_signature(cctx *c) {
 }
 
 /* HMAC-SM3(mnonce, signer block as the firmware delivered it). The mnonce
- * is in the report itself, so this binds the PEK and chip SN to the report
- * only for a verifier that also checks the mnonce it chose (opt->mnonce). */
+ * is in the report itself (masked with the anonce, also in the report), so
+ * whoever holds the report can recompute this HMAC over another chip SN:
+ * it catches corruption, not forgery, whatever the verifier checks. The PEK
+ * is authenticated by the chain; the SN by nothing in the report. */
 static void check_hmac(cctx *c) {
     uint8_t mac[CCS_SM3_LEN];
     ccs_csv_result *r = c->res;
@@ -136,6 +138,8 @@ static void check_expectations(cctx *c) {
               c->rep->serial_number, c->rep->chip_id);
     if (o->mnonce.len && (o->mnonce.len != 16 || !ccs_ct_eq(o->mnonce, ccs_bytes_of(r->mnonce, 16))))
         cfail(c, CCS_CHECK_CSV_MNONCE, "the report's mnonce is not the expected one");
+    if (o->measurement.len && (o->measurement.len != 32 || !ccs_ct_eq(o->measurement, ccs_bytes_of(r->measurement, 32))))
+        cfail(c, CCS_CHECK_CSV_MEASUREMENT, "the launch measurement is not the expected one");
     if (r->debug && !o->allow_debug) cfail(c, CCS_CHECK_CSV_DEBUG, "the guest policy allows debugging (NODBG clear)");
     /* Compared with the unmasked REPORT_DATA. */
     if (!ccs_report_data_matches(r->report_data, o->report_data))

@@ -77,6 +77,42 @@ want_rc 1
 want_failed report_data
 end_case
 
+begin "csv-rs report: --measurement pins a v1 report whose anonce was changed"
+verify_csvrs --json
+M=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["claims"]["measurement"])' "$OUT")
+verify_csvrs --json --measurement "$M"
+want_rc 0
+# The anonce (offset 188) is outside the PEK's signature: changed, with the
+# fields it masks re-masked and the HMAC recomputed with the mnonce the
+# report itself carries, every unmasked claim moves by the same XOR.
+python3 - "$CSVRS/report.cert" "$WORK/shifted.cert" <<'PY'
+import hmac, struct, sys
+r = bytearray(open(sys.argv[1], "rb").read())
+d = struct.pack("<I", 1)
+for off, n in ((180, 8), (336, 2084 + 64)):
+    for i in range(n):
+        r[off + i] ^= d[i % 4]
+a = struct.unpack_from("<I", r, 188)[0] ^ 1
+struct.pack_into("<I", r, 188, a)
+k = struct.pack("<I", a)
+mnonce = bytes(r[128 + i] ^ k[i % 4] for i in range(16))
+r[2516:2548] = hmac.new(mnonce, bytes(r[336:2516]), "sm3").digest()
+open(sys.argv[2], "wb").write(r)
+PY
+run_ccs attest verify --evidence "$WORK/shifted.cert" --collateral "$CSVRS" --json --allow-debug
+want_rc 0
+want_py "d['claims']['measurement'] != '$M' and d['report_hmac'] == 'valid'"
+run_ccs attest verify --evidence "$WORK/shifted.cert" --collateral "$CSVRS" --json --allow-debug --measurement "$M"
+want_rc 1
+want_failed measurement
+end_case
+
+begin "--measurement must be 32 bytes"
+run_ccs attest verify --evidence "$CSVRS/report.cert" --collateral "$CSVRS" --measurement 00ff
+want_usage_error
+want_stderr_has "--measurement must be 32 bytes of hex"
+end_case
+
 begin "csv-rs report: a flipped signed byte"
 python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[70]^=1; open(sys.argv[2],'wb').write(b)" \
     "$CSVRS/report.cert" "$WORK/flipped.cert"

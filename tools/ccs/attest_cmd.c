@@ -61,8 +61,9 @@ static const char verify_usage[] =
     "  --refuse-smt         snp: refuse a guest policy allowing SMT (bit 16)\n"
     "  --min-tcb LIST       snp: minimum reported TCB, e.g. bl=3,tee=0,snp=8,ucode=115\n"
     "                       (fmc=N too on Turin); unnamed components are 0\n"
-    "  --mnonce HEX         csv: the 16-byte mnonce the guest was given; the report's\n"
-    "                       HMAC binds its PEK and chip SN only when this is checked\n"
+    "  --mnonce HEX         csv: the 16-byte mnonce the guest was given\n"
+    "  --measurement HEX    csv: the expected 32-byte launch measurement; pin it: a v1\n"
+    "                       report's claims are otherwise malleable (its anonce is unsigned)\n"
     "  --insecure-unchecked-hmac  csv: pass trustee JSON evidence, whose HMAC is lost\n"
     "  --event-log FILE     csv v2: an SM3 CCEL event log replayed into rtmr1..4 and compared\n"
     "  --json               print one JSON object\n"
@@ -97,7 +98,7 @@ int ccs_cli_verify_usage_error(const char *msg, const char *arg) {
 }
 
 enum { O_EVIDENCE = 256, O_TEE, O_COLL, O_PCCS, O_CACHE, O_AT, O_RD, O_ACCEPT, O_DEBUG, O_JSON, O_INSECURE, O_HELP, O_TRUST_SIM };
-enum { O_MNONCE = 400, O_CSV_HMAC, O_CSV_EVENT_LOG }; /* Hygon CSV */
+enum { O_MNONCE = 400, O_CSV_HMAC, O_CSV_EVENT_LOG, O_CSV_MEASUREMENT }; /* Hygon CSV */
 
 enum { O_SNP_MA = 500, O_SNP_SMT, O_SNP_MIN_TCB, O_SNP_KDS, O_SNP_KDS_CACHE, O_SNP_PRODUCT }; /* AMD SEV-SNP */
 
@@ -114,7 +115,7 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
         {"kds", required_argument, 0, O_SNP_KDS}, {"kds-cache", required_argument, 0, O_SNP_KDS_CACHE},
         {"product", required_argument, 0, O_SNP_PRODUCT},
         {"trust-sim", required_argument, 0, O_TRUST_SIM},
-        {"mnonce", required_argument, 0, O_MNONCE}, {"insecure-unchecked-hmac", no_argument, 0, O_CSV_HMAC},
+        {"mnonce", required_argument, 0, O_MNONCE}, {"measurement", required_argument, 0, O_CSV_MEASUREMENT}, {"insecure-unchecked-hmac", no_argument, 0, O_CSV_HMAC},
         {"event-log", required_argument, 0, O_CSV_EVENT_LOG},
         {0, 0, 0, 0},
     };
@@ -160,6 +161,11 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
         case O_SNP_KDS: kds = optarg; break;
         case O_SNP_KDS_CACHE: kds_cache = optarg; break;
         case O_SNP_PRODUCT: product = optarg; break;
+        case O_CSV_MEASUREMENT:
+            a->csv_measurement.len = 0;
+            if (ccs_hex_decode(optarg, strlen(optarg), &a->csv_measurement) != CCS_OK || a->csv_measurement.len != 32)
+                return ccs_cli_verify_usage_error("--measurement must be 32 bytes of hex", optarg);
+            break;
         case O_MNONCE:
             a->mnonce.len = 0;
             if (ccs_hex_decode(optarg, strlen(optarg), &a->mnonce) != CCS_OK || a->mnonce.len != 16)
@@ -220,6 +226,7 @@ static int cmd_verify(int argc, char **argv) {
     else if (rc < 0) rc = CLI_OK; /* --help */
     ccs_buf_free(&a.report_data);
     ccs_buf_free(&a.mnonce);
+    ccs_buf_free(&a.csv_measurement);
     return rc;
 }
 

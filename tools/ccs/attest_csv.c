@@ -82,6 +82,7 @@ int ccs_cli_verify_csv(const verify_args *a, ccs_bytes evidence) {
         .allow_debug = a->opt.allow_debug,
         .report_data = a->opt.report_data,
         .mnonce = ccs_buf_view(&a->mnonce),
+        .measurement = ccs_buf_view(&a->csv_measurement),
         .insecure_unchecked_hmac = a->insecure_csv_hmac,
         .event_log = ccs_buf_view(&log),
     };

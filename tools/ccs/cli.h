@@ -27,6 +27,7 @@ typedef struct verify_args {
     bool snp_allow_migration_agent, snp_refuse_smt, snp_has_min_tcb;
     ccs_snp_tcb snp_min_tcb;
     ccs_buf mnonce;         /* --mnonce HEX (Hygon CSV): the mnonce the guest was given */
+    ccs_buf csv_measurement; /* --measurement HEX (Hygon CSV): the expected launch measurement */
     bool insecure_csv_hmac; /* --insecure-unchecked-hmac (Hygon CSV trustee JSON) */
 } verify_args;
 

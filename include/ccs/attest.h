@@ -352,6 +352,11 @@ typedef struct ccs_snp_options {
     bool refuse_smt;             /* refuse policy bit 16 (SMT allowed) */
     ccs_bytes report_data;       /* if non-empty: REPORT_DATA prefix (rest must be zero) */
     const ccs_snp_tcb *min_tcb;  /* if set: each reported_tcb component must be >= */
+    /* The highest VMPL whose reports are accepted; 0 (the default): VMPL 0
+     * only. Software at VMPL 1-3 (a guest OS under an SVSM or a paravisor)
+     * gets reports that carry the launch measurement of the VMPL 0 code
+     * with report data of its own choosing. 0..3. */
+    uint32_t max_vmpl;
 } ccs_snp_options;
 
 /* Stable names of the SNP checks (with CCS_CHECK_REPORT_DATA). */
@@ -366,6 +371,7 @@ typedef struct ccs_snp_options {
 #define CCS_CHECK_SNP_POLICY_MIGRATION "policy_migration_agent"
 #define CCS_CHECK_SNP_POLICY_SMT "policy_smt"
 #define CCS_CHECK_SNP_MIN_TCB "min_tcb"
+#define CCS_CHECK_SNP_VMPL "vmpl"
 #define CCS_CHECK_SNP_ARK_CRL "ark_crl" /* the ARK's CRL: signature, window, revoked ASK/VCEK */
 
 /* The result of an SNP verification; claims are copied. */

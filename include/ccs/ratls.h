@@ -247,6 +247,7 @@ typedef struct ccs_ratls_verify_options {
     const char *snp_kds_url;
     const char *snp_kds_cache;
     bool insecure_kds_skip_tls_verify;
+    uint32_t snp_max_vmpl; /* SEV-SNP: the highest VMPL accepted (ccs_snp_options.max_vmpl); 0: VMPL 0 only */
     /* Collateral sources for DCAP quotes, first configured wins
      * (docs/ratls.md "Collateral sources"): collateral > pccs_url > the
      * trusted sim dir's own collateral > the certificate's endorsements. A

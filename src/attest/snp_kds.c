@@ -424,7 +424,7 @@ ccs_status ccs_snp_kds_get_collateral(ccs_snp_kds *k, ccs_bytes report, ccs_snp_
     if (st == CCS_OK && f.crl.len > 0) st = ccs_snp_collateral_set_crl(c, ccs_buf_view(&f.crl));
     if (st == CCS_OK && k->cache != NULL) {
         /* The guest policy is the caller's business; the set itself must verify. */
-        ccs_snp_options opt = {.now = now, .allow_debug = true, .allow_migration_agent = true};
+        ccs_snp_options opt = {.now = now, .allow_debug = true, .allow_migration_agent = true, .max_vmpl = 3};
         ccs_snp_result *res = calloc(1, sizeof *res);
         if (res == NULL) st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
         else if (ccs_snp_verify(report, c, &opt, res) == CCS_OK) st = store(k, &q, &f, now);

@@ -268,6 +268,8 @@ static void check_policy(sctx *s) {
         sfail(s, CCS_CHECK_SNP_POLICY_MIGRATION, "the guest policy allows a migration agent (bit 18)");
     if ((r->policy & POLICY_SMT) && o->refuse_smt)
         sfail(s, CCS_CHECK_SNP_POLICY_SMT, "the guest policy allows SMT (bit 16)");
+    if (r->vmpl > o->max_vmpl)
+        sfail(s, CCS_CHECK_SNP_VMPL, "the report was requested at VMPL %u (at most %u accepted)", r->vmpl, o->max_vmpl);
     if (!ccs_report_data_matches(r->report_data, o->report_data))
         sfail(s, CCS_CHECK_REPORT_DATA, "report data does not match the expected value");
     const ccs_snp_tcb *m = o->min_tcb, *t = &r->reported_tcb;

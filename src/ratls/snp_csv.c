@@ -230,6 +230,7 @@ void ratls_snp_verify(const ccs_ratls_evidence *ev, const ccs_ratls_verify_optio
         .now = now,
         .allow_debug = o->allow_debug,
         .report_data = ccs_bytes_of(ev->report_data, 64),
+        .max_vmpl = o->snp_max_vmpl,
     };
     ccs_status st = ccs_snp_verify(report, coll, &so, &r->snp);
     if (st == CCS_ERR_VERIFY) fail(r, CCS_RATLS_CHECK_EVIDENCE, "the SNP report does not verify (see snp.failed)");

@@ -80,7 +80,7 @@ static const svec vectors[] = {
 
 static void test_snp_vectors(void **state) {
     (void)state;
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
         const svec *v = &vectors[i];
         char path[256];
@@ -103,6 +103,29 @@ static void test_snp_vectors(void **state) {
         ccs_snp_collateral_free(c);
         ccs_buf_free(&rep);
     }
+}
+
+/* The report's VMPL: VMPL 0 only by default; the VLEK vector was requested
+ * at VMPL 1. */
+static void test_vmpl(void **state) {
+    (void)state;
+    ccs_buf rep = tu_read(TV "/report.bin");
+    ccs_snp_collateral *c = coll_dir(TV);
+    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_result r;
+    expect(ccs_buf_view(&rep), c, &opt, FAILS(CCS_CHECK_SNP_VMPL));
+    assert_int_equal(ccs_snp_verify(ccs_buf_view(&rep), c, &opt, &r), CCS_ERR_VERIFY);
+    assert_string_equal(r.failed[0].message, "the report was requested at VMPL 1 (at most 0 accepted)");
+    opt.max_vmpl = 1;
+    expect(ccs_buf_view(&rep), c, &opt, NONE);
+    ccs_snp_collateral_free(c);
+    ccs_buf_free(&rep);
+    rep = tu_read(TM "/report.bin");
+    c = coll_dir(TM);
+    opt.max_vmpl = 0;
+    expect(ccs_buf_view(&rep), c, &opt, NONE);
+    ccs_snp_collateral_free(c);
+    ccs_buf_free(&rep);
 }
 
 /* The Azure HCL blob carries the same report at offset 32. */
@@ -128,7 +151,7 @@ static void test_flip_signed_region(void **state) {
     static const size_t offsets[] = {0x04, 0x10, 0x50, 0x8f, 0x90, 0xc0, 0xe0, 0x140, 0x1e0, 0x1f0, 0x2a0, 0x2e8, 0x2d0};
     ccs_buf rep = tu_read(TM "/report.bin");
     ccs_snp_collateral *c = coll_dir(TM);
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
         print_message("flip 0x%zx\n", offsets[i]);
         rep.ptr[offsets[i]] ^= 0x01;
@@ -152,7 +175,7 @@ static void test_flip_signed_region(void **state) {
 static void test_other_chip_vceks(void **state) {
     (void)state;
     ccs_buf rep = tu_read(TM "/report.bin");
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     /* Neither is signed by ASK-Milan either (trustee made them for tests). */
     ccs_snp_collateral *c = coll(TM "/vcek-other-chip-legacy.der", TM "/cert_chain.pem");
     expect(ccs_buf_view(&rep), c, &opt,
@@ -184,7 +207,7 @@ static void test_other_chip_vceks(void **state) {
 static void test_vcek_for_other_tcb(void **state) {
     (void)state;
     ccs_buf rep = tu_read(TM "/report.bin"), g = tu_read(AG "/report.bin");
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     ccs_snp_collateral *c = coll(AG "/vcek.der", AG "/cert_chain.pem");
     expect(ccs_buf_view(&rep), c, &opt,
            FAILS(CCS_CHECK_SNP_REPORT_SIGNATURE, CCS_CHECK_SNP_VCEK_TCB, CCS_CHECK_SNP_VCEK_HWID));
@@ -229,7 +252,7 @@ static void expect_chain(const char *dir, const char *key, const char *spec, con
     snprintf(kp, sizeof kp, "%s/%s", dir, key);
     ccs_buf rep = tu_read(rp), k = tu_read(kp), ch = chain_of(spec);
     ccs_snp_collateral *c = NULL;
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     print_message("%s with chain %s\n", dir, spec);
     assert_int_equal(ccs_snp_collateral_load(ccs_buf_view(&k), ccs_buf_view(&ch), &c), CCS_OK);
     expect(ccs_buf_view(&rep), c, &opt, want);
@@ -257,7 +280,7 @@ static void test_chain_windows(void **state) {
     (void)state;
     ccs_buf rep = tu_read(TV "/report.bin");
     ccs_snp_collateral *c = coll_dir(TV);
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     expect(ccs_buf_view(&rep), c, &opt, NONE);
     opt.now = 1765405000; /* 2025-12-10T22:16:40Z: the VLEK has expired (cached verdict must not apply) */
     expect(ccs_buf_view(&rep), c, &opt, FAILS(CCS_CHECK_SNP_VCEK_CHAIN));
@@ -273,7 +296,7 @@ static void test_truncation(void **state) {
     (void)state;
     ccs_buf rep = tu_read(AG "/report.bin");
     ccs_snp_collateral *c = coll_dir(AG);
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     for (size_t n = 0; n < CCS_SNP_REPORT_LEN; n++) {
         ccs_snp_result r;
         uint8_t *copy = malloc(n ? n : 1);
@@ -309,7 +332,7 @@ static void test_format_faults(void **state) {
     };
     ccs_buf rep = tu_read(AG "/report.bin");
     ccs_snp_collateral *c = coll_dir(AG);
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     ccs_snp_report parsed;
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
         uint8_t old = rep.ptr[faults[i].off];
@@ -337,7 +360,7 @@ static void test_masked_chip_id_vcek(void **state) {
     (void)state;
     ccs_buf rep = tu_read(AG "/report.bin");
     ccs_snp_collateral *c = coll_dir(AG);
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     memset(rep.ptr + 0x1a0, 0, 64);
     expect(ccs_buf_view(&rep), c, &opt, FAILS(CCS_CHECK_SNP_REPORT_SIGNATURE, CCS_CHECK_SNP_VCEK_HWID));
     ccs_snp_collateral_free(c);
@@ -348,7 +371,7 @@ static void test_policy(void **state) {
     (void)state;
     ccs_buf rep = tu_read(AG "/report.bin");
     ccs_snp_collateral *c = coll_dir(AG);
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     ccs_snp_result r;
     /* Debug (bit 19) and migration agent (bit 18): the report is then no
      * longer the signed one, but the policy checks are judged all the same. */
@@ -481,7 +504,7 @@ static void test_collateral_inputs(void **state) {
     /* No chain at all: loads, and fails verification on the chain. */
     assert_int_equal(ccs_snp_collateral_load(ccs_buf_view(&k), ccs_bytes_of(NULL, 0), &c), CCS_OK);
     ccs_buf rep = tu_read(TM "/report.bin");
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     expect(ccs_buf_view(&rep), c, &opt, FAILS(CCS_CHECK_SNP_VCEK_CHAIN));
     ccs_snp_result r;
     assert_int_equal(ccs_snp_verify(ccs_buf_view(&rep), NULL, &opt, &r), CCS_ERR_INVALID_ARG);
@@ -494,7 +517,7 @@ static void test_snp_result_json(void **state) {
     (void)state;
     ccs_buf rep = tu_read(TV "/report.bin");
     ccs_snp_collateral *c = coll_dir(TV);
-    ccs_snp_options opt = {.now = SNP_ASOF};
+    ccs_snp_options opt = {.now = SNP_ASOF, .max_vmpl = 1} /* the VLEK vector is VMPL 1 */;
     ccs_snp_result r;
     char *js = NULL;
     assert_int_equal(ccs_snp_verify(ccs_buf_view(&rep), c, &opt, &r), CCS_OK);
@@ -519,7 +542,7 @@ static void test_snp_result_json(void **state) {
 
 int ccs_test_snp(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_snp_vectors),       cmocka_unit_test(test_hcl_embedded_report),
+        cmocka_unit_test(test_snp_vectors), cmocka_unit_test(test_vmpl),       cmocka_unit_test(test_hcl_embedded_report),
         cmocka_unit_test(test_flip_signed_region), cmocka_unit_test(test_other_chip_vceks),
         cmocka_unit_test(test_vcek_for_other_tcb), cmocka_unit_test(test_chains),
         cmocka_unit_test(test_chain_windows),     cmocka_unit_test(test_truncation),

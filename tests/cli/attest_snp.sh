@@ -18,11 +18,12 @@ verify() { run_ccs attest verify --at "$AT" "$@"; }
 
 # ---- every vector passes ----------------------------------------------------------
 
-for v in trustee-milan-vcek:2:Milan:vcek trustee-milan-vlek:3:Milan:vlek azure-genoa-vcek:3:Genoa:vcek \
-    azure-milan-vcek:2:Milan:vcek; do
-    IFS=: read -r dir version product key <<<"$v"
+# The VLEK vector was requested at VMPL 1 (section "VMPL" below).
+for v in trustee-milan-vcek:2:Milan:vcek:0 trustee-milan-vlek:3:Milan:vlek:1 azure-genoa-vcek:3:Genoa:vcek:0 \
+    azure-milan-vcek:2:Milan:vcek:0; do
+    IFS=: read -r dir version product key vmpl <<<"$v"
     begin "snp $dir passes (--tee auto, JSON)"
-    verify --evidence "$SNP/$dir/report.bin" --collateral "$SNP/$dir" --json
+    verify --evidence "$SNP/$dir/report.bin" --collateral "$SNP/$dir" --json --max-vmpl "$vmpl"
     want_rc 0
     want_json verdict '"pass"'
     want_json tee '"snp"'
@@ -132,9 +133,19 @@ verify --evidence "$WORK/debug.bin" --collateral "$SNP/trustee-milan-vcek" --jso
 want_failed report_signature
 end_case
 
+begin "snp VMPL: a report requested at VMPL 1 is refused unless --max-vmpl allows it"
+verify --evidence "$SNP/trustee-milan-vlek/report.bin" --collateral "$SNP/trustee-milan-vlek" --json
+want_rc 1
+want_failed vmpl
+want_py "[c['message'] for c in d['failed_checks']] == ['the report was requested at VMPL 1 (at most 0 accepted)']"
+verify --evidence "$SNP/trustee-milan-vlek/report.bin" --collateral "$SNP/trustee-milan-vlek" --max-vmpl 4
+want_usage_error
+want_stderr_has "--max-vmpl must be 0, 1, 2 or 3"
+end_case
+
 begin "snp VLEK expired at 2026-01-01 -> vcek_chain"
 run_ccs attest verify --evidence "$SNP/trustee-milan-vlek/report.bin" --collateral "$SNP/trustee-milan-vlek" \
-    --at 2026-01-01T00:00:00Z --json
+    --at 2026-01-01T00:00:00Z --json --max-vmpl 1
 want_rc 1
 want_failed vcek_chain
 end_case

@@ -149,11 +149,15 @@ static void test_snp_vlek_in_certificate(void **state) {
     (void)state;
     ccs_buf ev = snp_evidence("trustee-milan-vlek", "vlek.der", true, true);
     ccs_buf der = make_cert(CCS_PLATFORM_SNP, ccs_buf_view(&ev));
-    ccs_ratls_verify_options o = {.now = AS_OF};
+    ccs_ratls_verify_options o = {.now = AS_OF, .snp_max_vmpl = 1}; /* requested at VMPL 1 */
     ccs_ratls_result *r = res();
     assert_int_equal(ccs_ratls_verify_cert(ccs_buf_view(&der), &o, r), CCS_ERR_VERIFY);
     assert_int_equal(r->snp.signing_key, CCS_SNP_KEY_VLEK);
     want_binding_only(r, r->snp.failed, r->snp.n_failed);
+    /* By default VMPL 0 only: the VMPL fails too. */
+    o.snp_max_vmpl = 0;
+    assert_int_equal(ccs_ratls_verify_cert(ccs_buf_view(&der), &o, r), CCS_ERR_VERIFY);
+    assert_true(has(r->snp.failed, r->snp.n_failed, CCS_CHECK_SNP_VMPL));
     ccs_buf_free(&der);
     ccs_buf_free(&ev);
 }

@@ -59,6 +59,8 @@ static const char verify_usage[] =
     "  --allow-debug        accept debug enclaves and TDs (SEV-SNP: policy bit 19)\n"
     "  --allow-migration-agent  snp: accept a guest policy allowing a migration agent\n"
     "  --refuse-smt         snp: refuse a guest policy allowing SMT (bit 16)\n"
+    "  --max-vmpl N         snp: accept reports requested at VMPL 0..N (default 0: a guest\n"
+    "                       OS under an SVSM or paravisor runs at VMPL 1-3)\n"
     "  --min-tcb LIST       snp: minimum reported TCB, e.g. bl=3,tee=0,snp=8,ucode=115\n"
     "                       (fmc=N too on Turin); unnamed components are 0\n"
     "  --mnonce HEX         csv: the 16-byte mnonce the guest was given\n"
@@ -100,7 +102,7 @@ int ccs_cli_verify_usage_error(const char *msg, const char *arg) {
 enum { O_EVIDENCE = 256, O_TEE, O_COLL, O_PCCS, O_CACHE, O_AT, O_RD, O_ACCEPT, O_DEBUG, O_JSON, O_INSECURE, O_HELP, O_TRUST_SIM };
 enum { O_MNONCE = 400, O_CSV_HMAC, O_CSV_EVENT_LOG, O_CSV_MEASUREMENT }; /* Hygon CSV */
 
-enum { O_SNP_MA = 500, O_SNP_SMT, O_SNP_MIN_TCB, O_SNP_KDS, O_SNP_KDS_CACHE, O_SNP_PRODUCT }; /* AMD SEV-SNP */
+enum { O_SNP_MA = 500, O_SNP_SMT, O_SNP_MIN_TCB, O_SNP_KDS, O_SNP_KDS_CACHE, O_SNP_PRODUCT, O_SNP_VMPL }; /* AMD SEV-SNP */
 
 static int parse_verify_args(int argc, char **argv, verify_args *a) {
     static const struct option opts[] = {
@@ -111,6 +113,7 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
         {"allow-debug", no_argument, 0, O_DEBUG},       {"json", no_argument, 0, O_JSON},
         {"insecure-skip-tls-verify", no_argument, 0, O_INSECURE}, {"help", no_argument, 0, O_HELP},
         {"allow-migration-agent", no_argument, 0, O_SNP_MA}, {"refuse-smt", no_argument, 0, O_SNP_SMT},
+        {"max-vmpl", required_argument, 0, O_SNP_VMPL},
         {"min-tcb", required_argument, 0, O_SNP_MIN_TCB},
         {"kds", required_argument, 0, O_SNP_KDS}, {"kds-cache", required_argument, 0, O_SNP_KDS_CACHE},
         {"product", required_argument, 0, O_SNP_PRODUCT},
@@ -152,6 +155,11 @@ static int parse_verify_args(int argc, char **argv, verify_args *a) {
         case O_INSECURE: a->insecure_tls = true; break;
         case O_SNP_MA: a->snp_allow_migration_agent = true; break;
         case O_SNP_SMT: a->snp_refuse_smt = true; break;
+        case O_SNP_VMPL:
+            if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '3')
+                return ccs_cli_verify_usage_error("--max-vmpl must be 0, 1, 2 or 3", optarg);
+            a->snp_max_vmpl = (uint32_t)(optarg[0] - '0');
+            break;
         case O_SNP_MIN_TCB:
             if (ccs_cli_parse_snp_tcb(optarg, &a->snp_min_tcb) != 0)
                 return ccs_cli_verify_usage_error("--min-tcb must be like bl=3,tee=0,snp=8,ucode=115", optarg);

@@ -53,6 +53,7 @@ int ccs_cli_verify_snp(const verify_args *a, ccs_bytes evidence) {
         .refuse_smt = a->snp_refuse_smt,
         .report_data = a->opt.report_data,
         .min_tcb = a->snp_has_min_tcb ? &a->snp_min_tcb : NULL,
+        .max_vmpl = a->snp_max_vmpl,
     };
     ccs_status st = ccs_snp_verify(evidence, coll, &opt, &res);
     int rc = st == CCS_OK ? CLI_OK : CLI_REFUSED;

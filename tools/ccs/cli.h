@@ -25,6 +25,7 @@ typedef struct verify_args {
     ccs_buf report_data;
     /* SEV-SNP policy: --allow-migration-agent, --refuse-smt, --min-tcb */
     bool snp_allow_migration_agent, snp_refuse_smt, snp_has_min_tcb;
+    uint32_t snp_max_vmpl; /* --max-vmpl */
     ccs_snp_tcb snp_min_tcb;
     ccs_buf mnonce;         /* --mnonce HEX (Hygon CSV): the mnonce the guest was given */
     ccs_buf csv_measurement; /* --measurement HEX (Hygon CSV): the expected launch measurement */

@@ -82,9 +82,10 @@ typedef struct ccs_dcap_quote {
 
 /* Parses a quote. Tolerates trailing bytes after the signature data (quoting
  * stacks deliver quotes in padded buffers); everything the length fields
- * cover must be present. Errors: CCS_ERR_TRUNCATED, CCS_ERR_UNSUPPORTED
- * (version, key type, TEE type, body type, certification data type),
- * CCS_ERR_FORMAT. */
+ * cover must be present. Errors: CCS_ERR_TRUNCATED, CCS_ERR_TRAILING (bytes
+ * left inside the declared signature data), CCS_ERR_UNSUPPORTED (version, key
+ * type, TEE type, body type, certification data type), CCS_ERR_FORMAT,
+ * CCS_ERR_INVALID_ARG. */
 CCS_MUST_USE ccs_status ccs_dcap_quote_parse(ccs_bytes raw, ccs_dcap_quote *out);
 
 /* ---- collateral ---------------------------------------------------------------- */

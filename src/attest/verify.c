@@ -47,7 +47,10 @@ static void narrow(ccs_time *lo, ccs_time *hi, ccs_time a, ccs_time b) {
     if (b < *hi) *hi = b;
 }
 
-/* Intersection of the validity periods of the chain and the root. */
+/* Intersection of the validity periods of the chain and the root, both
+ * ends included: [lo, hi]. OpenSSL holds a certificate expired from its
+ * notAfter second on, so hi is the second before the earliest notAfter, and
+ * a cached verdict ends where a fresh verification would start failing. */
 void ccs_chain_window(const ccs_x509_chain *ch, const ccs_x509 *root, ccs_time *lo, ccs_time *hi) {
     ccs_time a, b;
     *lo = INT64_MIN;
@@ -55,6 +58,7 @@ void ccs_chain_window(const ccs_x509_chain *ch, const ccs_x509 *root, ccs_time *
     for (size_t i = 0; i < ccs_x509_chain_len(ch); i++)
         if (ccs_x509_validity(ccs_x509_chain_get(ch, i), &a, &b) == CCS_OK) narrow(lo, hi, a, b);
     if (ccs_x509_validity(root, &a, &b) == CCS_OK) narrow(lo, hi, a, b);
+    if (*hi != INT64_MAX && *hi > INT64_MIN) *hi -= 1;
 }
 
 static bool span_holds(const verified_span *s, const vctx *v) {

@@ -1103,6 +1103,12 @@ static void test_cache_cert_expiry(void **state) {
     verify_with(&l.o, l.coll, l.o.root, SYNTH_T, CCS_OK, CCS_TCB_UP_TO_DATE, NONE);
     verify_with(&l.o, l.coll, l.o.root, later, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_PCK_CHAIN));
     verify_with(&l.o, l.coll, l.o.root, SYNTH_T, CCS_OK, CCS_TCB_UP_TO_DATE, NONE);
+    /* Its notAfter second is outside, cached or not (OpenSSL's rule). */
+    verify_with(&l.o, l.coll, l.o.root, c.pck_not_after - 1, CCS_OK, CCS_TCB_UP_TO_DATE, NONE);
+    verify_with(&l.o, l.coll, l.o.root, c.pck_not_after, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_PCK_CHAIN));
+    unload(&l);
+    load(&c, &l); /* fresh: nothing cached */
+    verify_with(&l.o, l.coll, l.o.root, c.pck_not_after, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN, FAILS(CCS_CHECK_PCK_CHAIN));
     unload(&l);
     /* The TCB Signing certificate expires likewise. */
     sgx_cfg(&c);
@@ -1112,6 +1118,8 @@ static void test_cache_cert_expiry(void **state) {
     verify_with(&l.o, l.coll, l.o.root, later, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN,
                 FAILS(CCS_CHECK_TCB_INFO_SIGNATURE, CCS_CHECK_QE_IDENTITY_SIGNATURE));
     verify_with(&l.o, l.coll, l.o.root, SYNTH_T, CCS_OK, CCS_TCB_UP_TO_DATE, NONE);
+    verify_with(&l.o, l.coll, l.o.root, c.tcb_signer_not_after, CCS_ERR_VERIFY, CCS_TCB_UNKNOWN,
+                FAILS(CCS_CHECK_TCB_INFO_SIGNATURE, CCS_CHECK_QE_IDENTITY_SIGNATURE));
     unload(&l);
     /* A PCK not yet valid at first, valid later: the earlier failure is not cached. */
     sgx_cfg(&c);

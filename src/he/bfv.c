@@ -28,7 +28,12 @@ ccs_status he_bfv_init(ccs_he_ctx *c) {
     mpz_fdiv_q_ui(h, Q, c->p.t);
     for (size_t i = 0; i < L; i++) {
         c->delta[i] = mpz_mod_u64(h, c->m[i].q);
-        c->t_over_q_fix[i] = (uint64_t)(((unsigned __int128)c->p.t << 64) / c->m[i].q);
+        /* t / q_i = floor(t / q_i) + (t mod q_i) / q_i: the fraction in
+         * 64-bit fixed point; the integer part (t above a data prime) apart,
+         * or floor(t 2^64 / q_i) would not fit in 64 bits. */
+        c->t_over_q_int[i] = c->p.t / c->m[i].q;
+        c->t_over_q_fix[i] = (uint64_t)(((unsigned __int128)(c->p.t % c->m[i].q) << 64) / c->m[i].q);
+        c->t_over_q_has_int |= c->t_over_q_int[i] != 0;
     }
     size_t need = mpz_sizeinbase(Q, 2) + (64 - (size_t)__builtin_clzll(c->p.t)) + c->log_n + 3;
     size_t K = (need + 48) / 49;
@@ -90,8 +95,13 @@ ccs_status he_bfv_decrypt_phase(const ccs_he_ctx *c, uint64_t *x, ccs_he_plainte
             uint64_t y = he_mul_shoup(x[i * n + k], c->qhat_inv[L][i], c->qhat_inv_s[i], c->m[i].q);
             s += (unsigned __int128)y * c->t_over_q_fix[i];
         }
-        uint64_t v = (uint64_t)((s + ((unsigned __int128)1 << 63)) >> 64);
-        out->c[k] = he_red64(v, &c->tm);
+        uint64_t v = he_red64((uint64_t)((s + ((unsigned __int128)1 << 63)) >> 64), &c->tm);
+        for (size_t i = 0; c->t_over_q_has_int && i < L; i++) {
+            uint64_t y = he_mul_shoup(x[i * n + k], c->qhat_inv[L][i], c->qhat_inv_s[i], c->m[i].q);
+            uint64_t w = (uint64_t)(((unsigned __int128)y * c->t_over_q_int[i]) % c->p.t);
+            v = v >= c->p.t - w ? v - (c->p.t - w) : v + w;
+        }
+        out->c[k] = v;
     }
     return CCS_OK;
 }

@@ -93,7 +93,9 @@ struct ccs_he_ctx {
     he_bconv dec[HE_MAXP];                 /* [l]: q_0..q_{l-1} -> t, exact (BGV decryption) */
     /* BFV */
     uint64_t delta[HE_MAXP];       /* floor(Q/t) mod q_i */
-    uint64_t t_over_q_fix[HE_MAXP]; /* floor(t 2^64 / q_i) */
+    uint64_t t_over_q_fix[HE_MAXP]; /* floor((t mod q_i) 2^64 / q_i): the fraction of t / q_i */
+    uint64_t t_over_q_int[HE_MAXP]; /* floor(t / q_i) (< t): its integer part, 0 unless t > q_i */
+    bool t_over_q_has_int;          /* some q_i < t */
     size_t K;                       /* auxiliary primes for the HPS multiply */
     he_mod aux[HE_MAX_AUX];
     he_bconv q_to_b, b_to_q;

@@ -66,6 +66,66 @@ static void test_bfv_coeffs(void **state) {
     ccs_he_ctx_free(c);
 }
 
+/* t above the data primes (a 33-bit t, 30-bit primes): t / q_i has an
+ * integer part, which decryption keeps apart from its fixed-point fraction;
+ * every path (scalar and SIMD alike) decrypts, adds and multiplies right. */
+static void test_bfv_t_above_primes(void **state) {
+    (void)state;
+    ccs_he_params p;
+    memset(&p, 0, sizeof p);
+    uint64_t t;
+    assert_int_equal(ccs_he_primes(1024, 33, 1, &t), CCS_OK);
+    p.scheme = CCS_HE_BFV, p.n = 1024, p.data_count = 3, p.data_bits[0] = p.data_bits[1] = p.data_bits[2] = 30;
+    p.special_bits = 30, p.t = t, p.security = 128, p.insecure_allow = true;
+    ccs_he_ctx *c = NULL;
+    assert_int_equal(ccs_he_ctx_new(&p, &c), CCS_OK);
+    ccs_he_secret_key *sk = NULL;
+    ccs_he_public_key *pk = NULL;
+    ccs_he_relin_key *rk = NULL;
+    assert_int_equal(ccs_he_keygen_secret(c, &sk), CCS_OK);
+    assert_int_equal(ccs_he_keygen_public(c, sk, &pk), CCS_OK);
+    assert_int_equal(ccs_he_keygen_relin(c, sk, &rk), CCS_OK);
+    ccs_he_plaintext *pt = NULL;
+    ccs_he_ciphertext *a = NULL, *b = NULL;
+    assert_int_equal(ccs_he_plaintext_new(c, &pt), CCS_OK);
+    assert_int_equal(ccs_he_ciphertext_new(c, &a), CCS_OK);
+    assert_int_equal(ccs_he_ciphertext_new(c, &b), CCS_OK);
+    uint64_t v[1024] = {1, 2, 3, t - 1}, w[1024];
+    assert_int_equal(ccs_he_encode_coeffs(c, v, 4, pt), CCS_OK);
+    assert_int_equal(ccs_he_encrypt(c, pk, pt, a), CCS_OK);
+    assert_int_equal(ccs_he_decrypt(c, sk, a, pt), CCS_OK);
+    assert_int_equal(ccs_he_decode_coeffs(c, pt, w), CCS_OK);
+    assert_int_equal(w[0], 1);
+    assert_int_equal(w[1], 2);
+    assert_int_equal(w[2], 3);
+    assert_int_equal(w[3], t - 1);
+    for (size_t i = 4; i < 1024; i++) assert_int_equal(w[i], 0);
+    /* (1 + 2x + 3x^2 - x^3) + (t - 2) = t - 1 + 2x + 3x^2 - x^3; times 7 */
+    memset(v, 0, sizeof v);
+    v[0] = t - 2;
+    assert_int_equal(ccs_he_encode_coeffs(c, v, 1, pt), CCS_OK);
+    assert_int_equal(ccs_he_encrypt_symmetric(c, sk, pt, b), CCS_OK);
+    assert_int_equal(ccs_he_add(c, a, b, a), CCS_OK);
+    v[0] = 7;
+    assert_int_equal(ccs_he_encode_coeffs(c, v, 1, pt), CCS_OK);
+    assert_int_equal(ccs_he_encrypt(c, pk, pt, b), CCS_OK);
+    assert_int_equal(ccs_he_multiply(c, a, b, a), CCS_OK);
+    assert_int_equal(ccs_he_relinearize(c, rk, a, a), CCS_OK);
+    assert_int_equal(ccs_he_decrypt(c, sk, a, pt), CCS_OK);
+    assert_int_equal(ccs_he_decode_coeffs(c, pt, w), CCS_OK);
+    assert_int_equal(w[0], t - 7);
+    assert_int_equal(w[1], 14);
+    assert_int_equal(w[2], 21);
+    assert_int_equal(w[3], t - 7);
+    ccs_he_plaintext_free(pt);
+    ccs_he_ciphertext_free(a);
+    ccs_he_ciphertext_free(b);
+    ccs_he_relin_key_free(rk);
+    ccs_he_public_key_free(pk);
+    ccs_he_secret_key_free(sk);
+    ccs_he_ctx_free(c);
+}
+
 /* A long chain (14 data primes of 50 bits; 16 auxiliary primes for HPS):
  * the accumulations fold in groups of 15 products. */
 static void test_bfv_long_chain(void **state) {
@@ -117,7 +177,7 @@ int test_group_he_bfv(void) {
         cmocka_unit_test_prestate(he_test_roundtrip, &bfv), cmocka_unit_test_prestate(he_test_ops, &bfv),
         cmocka_unit_test_prestate(he_test_rotate, &bfv),    cmocka_unit_test_prestate(he_test_noise, &bfv),
         cmocka_unit_test_prestate(he_test_serial, &bfv),    cmocka_unit_test_prestate(he_test_default_8192, &bfv),
-        cmocka_unit_test(test_bfv_coeffs),                  cmocka_unit_test(test_bfv_long_chain),
+        cmocka_unit_test(test_bfv_coeffs), cmocka_unit_test(test_bfv_t_above_primes),                  cmocka_unit_test(test_bfv_long_chain),
     };
     return cmocka_run_group_tests_name("he/bfv", tests, NULL, NULL);
 }

@@ -159,6 +159,8 @@ void he_plain_lift(const ccs_he_ctx *c, const ccs_he_plaintext *pt, size_t l, co
  * a fresh seeded a; errors scaled by t for BGV; level L, size 2. */
 ccs_status he_encrypt_core(const ccs_he_ctx *c, const ccs_he_public_key *pk, const ccs_he_secret_key *sk,
                            ccs_he_ciphertext *out) {
+    CCS_ENSURE(pk ? HE_KEY_OF(c, pk) : sk != NULL && HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG,
+               "he: a key of another context");
     CCS_TRY(he_ct_prepare(c, out, c->L, 2));
     out->cf = 1;
     const size_t n = c->n, L = c->L;
@@ -227,6 +229,7 @@ static ccs_status encrypt_any(const ccs_he_ctx *c, const ccs_he_public_key *pk, 
                               const ccs_he_plaintext *pt, ccs_he_ciphertext *out) {
     LATTICE_ONLY(c);
     CCS_ENSURE(c && (pk || sk) && pt && out && pt->n == c->n, CCS_ERR_INVALID_ARG, "he: bad encrypt arguments");
+    CCS_ENSURE(pk ? HE_KEY_OF(c, pk) : HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG, "he: a key of another context");
     uint64_t *m = he_alloc(c->L * c->n * sizeof(uint64_t));
     CCS_ENSURE(m != NULL, CCS_ERR_NOMEM, "he: no memory");
     ccs_status st = he_encrypt_core(c, pk, sk, out);
@@ -248,6 +251,7 @@ ccs_status ccs_he_encrypt(const ccs_he_ctx *c, const ccs_he_public_key *pk, cons
 ccs_status ccs_he_encrypt_symmetric(const ccs_he_ctx *c, const ccs_he_secret_key *sk, const ccs_he_plaintext *pt,
                                     ccs_he_ciphertext *out) {
     CCS_ENSURE(sk != NULL, CCS_ERR_INVALID_ARG, "he: NULL secret key");
+    CCS_ENSURE(c == NULL || HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG, "he: a key of another context");
     return encrypt_any(c, NULL, sk, pt, out);
 }
 
@@ -275,6 +279,7 @@ ccs_status ccs_he_decrypt(const ccs_he_ctx *c, const ccs_he_secret_key *sk, cons
     LATTICE_ONLY(c);
     CCS_TRY(check_ct(c, ct));
     CCS_ENSURE(sk && out && out->n == c->n, CCS_ERR_INVALID_ARG, "he: bad decrypt arguments");
+    CCS_ENSURE(HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG, "he: a key of another context");
     const size_t n = c->n, l = ct->level;
     uint64_t *x = he_alloc(l * n * sizeof(uint64_t));
     CCS_ENSURE(x != NULL, CCS_ERR_NOMEM, "he: no memory");
@@ -299,6 +304,7 @@ ccs_status ccs_he_noise_budget(const ccs_he_ctx *c, const ccs_he_secret_key *sk,
     LATTICE_ONLY(c);
     CCS_TRY(check_ct(c, ct));
     CCS_ENSURE(sk && bits, CCS_ERR_INVALID_ARG, "he: bad arguments");
+    CCS_ENSURE(HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG, "he: a key of another context");
     const size_t n = c->n, l = ct->level;
     uint64_t *x = he_alloc(l * n * sizeof(uint64_t));
     CCS_ENSURE(x != NULL, CCS_ERR_NOMEM, "he: no memory");
@@ -474,6 +480,7 @@ ccs_status ccs_he_relinearize(const ccs_he_ctx *c, const ccs_he_relin_key *rk, c
                               ccs_he_ciphertext *out) {
     CCS_TRY(check_ct(c, a));
     CCS_ENSURE(rk != NULL && rk->k.b != NULL, CCS_ERR_INVALID_ARG, "he: NULL relinearization key");
+    CCS_ENSURE(HE_KEY_OF(c, rk), CCS_ERR_INVALID_ARG, "he: a key of another context");
     CCS_TRY(ccs_he_ciphertext_copy(out, a));
     if (a->size == 2) return CCS_OK;
     out->seeded = false;
@@ -504,6 +511,7 @@ static ccs_status rotate(const ccs_he_ctx *c, const ccs_he_galois_keys *gk, cons
                          ccs_he_ciphertext *out) {
     CCS_TRY(check_ct(c, a));
     CCS_ENSURE(gk != NULL, CCS_ERR_INVALID_ARG, "he: NULL Galois keys");
+    CCS_ENSURE(HE_KEY_OF(c, gk), CCS_ERR_INVALID_ARG, "he: keys of another context");
     CCS_ENSURE(a->size == 2, CCS_ERR_INVALID_ARG, "he: relinearize before rotating");
     if (g == 1) return ccs_he_ciphertext_copy(out, a);
     const he_kswitch *k = NULL;
@@ -561,6 +569,7 @@ static ccs_status rotate_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *
                                  uint32_t g, ccs_he_ciphertext *out) {
     CCS_TRY(he_hoist_check(c, p));
     CCS_ENSURE(gk != NULL && out != NULL, CCS_ERR_INVALID_ARG, "he: NULL argument");
+    CCS_ENSURE(HE_KEY_OF(c, gk), CCS_ERR_INVALID_ARG, "he: keys of another context");
     const he_kswitch *k = g == 1 ? NULL : he_galois_find(gk, g);
     CCS_ENSURE(g == 1 || k != NULL, CCS_ERR_NOT_FOUND, "he: no Galois key for element %u", g);
     return he_hoist_apply(c, p, k, out);
@@ -585,6 +594,7 @@ ccs_status ccs_he_rotate_rows_many(const ccs_he_ctx *c, const ccs_he_galois_keys
     LATTICE_ONLY(c);
     CCS_TRY(check_ct(c, a));
     CCS_ENSURE(gk != NULL && ((steps && outs) || count == 0), CCS_ERR_INVALID_ARG, "he: NULL argument");
+    CCS_ENSURE(HE_KEY_OF(c, gk), CCS_ERR_INVALID_ARG, "he: keys of another context");
     CCS_ENSURE(a->size == 2, CCS_ERR_INVALID_ARG, "he: relinearize before rotating");
     uint32_t *elts = malloc((count ? count : 1) * sizeof *elts);
     CCS_ENSURE(elts != NULL, CCS_ERR_NOMEM, "he: no memory");

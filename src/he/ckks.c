@@ -36,8 +36,9 @@ static ccs_status check_ct(const ccs_he_ctx *c, const ccs_he_ciphertext *ct) {
 }
 
 static ccs_status check_pt(const ccs_he_ctx *c, const ccs_he_plaintext *pt) {
-    CCS_ENSURE(pt != NULL && pt->n == c->n && pt->level >= 1 && pt->level <= c->L, CCS_ERR_INVALID_ARG,
-               "ckks: not a CKKS plaintext (make it with ccs_he_ckks_plaintext_new)");
+    /* rows: a plaintext made for a context with fewer primes has fewer. */
+    CCS_ENSURE(pt != NULL && pt->n == c->n && pt->rows == c->L && pt->level >= 1 && pt->level <= c->L,
+               CCS_ERR_INVALID_ARG, "ckks: not a CKKS plaintext of this context (make it with ccs_he_ckks_plaintext_new)");
     return CCS_OK;
 }
 
@@ -267,6 +268,7 @@ ccs_status ccs_he_ckks_encrypt(const ccs_he_ctx *c, const ccs_he_public_key *pk,
 ccs_status ccs_he_ckks_encrypt_symmetric(const ccs_he_ctx *c, const ccs_he_secret_key *sk,
                                          const ccs_he_plaintext *pt, ccs_he_ciphertext *out) {
     CCS_ENSURE(sk != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL secret key");
+    CCS_ENSURE(c == NULL || HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG, "ckks: a key of another context");
     return encrypt_any(c, NULL, sk, pt, out);
 }
 
@@ -275,6 +277,7 @@ ccs_status ccs_he_ckks_decrypt(const ccs_he_ctx *c, const ccs_he_secret_key *sk,
     CCS_TRY(check_ct(c, ct));
     CCS_TRY(check_pt(c, out));
     CCS_ENSURE(sk != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL secret key");
+    CCS_ENSURE(c == NULL || HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG, "ckks: a key of another context");
     const size_t n = c->n;
     for (size_t i = 0; i < ct->level; i++) {
         const he_mod *m = &c->m[i];
@@ -478,6 +481,7 @@ static ccs_status kswitch_rescale(const ccs_he_ctx *c, const he_kswitch *k, cons
 ccs_status ccs_he_ckks_mul_relin_rescale(const ccs_he_ctx *c, const ccs_he_relin_key *rk, const ccs_he_ciphertext *a,
                                          const ccs_he_ciphertext *b, ccs_he_ciphertext *out) {
     CCS_ENSURE(rk != NULL && rk->k.b != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL relinearization key");
+    CCS_ENSURE(HE_KEY_OF(c, rk), CCS_ERR_INVALID_ARG, "ckks: a key of another context");
     CCS_TRY(check_pair(c, a, b, false));
     CCS_ENSURE(a->level >= 2, CCS_ERR_INVALID_ARG, "ckks: no prime left to rescale by (level %zu)", a->level);
     CCS_TRY(ccs_he_ckks_multiply(c, a, b, out));
@@ -511,9 +515,11 @@ ccs_status ccs_he_ckks_keygen_galois(const ccs_he_ctx *c, const ccs_he_secret_ke
                                      bool conjugate, ccs_he_galois_keys **out) {
     CCS_TRY(check_ctx(c));
     CCS_ENSURE(sk && out && (steps || count == 0) && count <= c->n, CCS_ERR_INVALID_ARG, "ckks: bad arguments");
+    CCS_ENSURE(HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG, "ckks: a key of another context");
     *out = NULL;
     ccs_he_galois_keys *k = calloc(1, sizeof *k);
     CCS_ENSURE(k != NULL, CCS_ERR_NOMEM, "ckks: no memory");
+    memcpy(k->params_id, c->params_id, 32);
     k->k = calloc(count + 1, sizeof *k->k);
     size_t *perm = malloc(c->n * sizeof *perm);
     ccs_he_poly t = {0};
@@ -553,6 +559,7 @@ static ccs_status apply_galois(const ccs_he_ctx *c, const ccs_he_galois_keys *gk
                                uint32_t g, ccs_he_ciphertext *out) {
     CCS_TRY(check_ct(c, a));
     CCS_ENSURE(gk != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL Galois keys");
+    CCS_ENSURE(HE_KEY_OF(c, gk), CCS_ERR_INVALID_ARG, "ckks: keys of another context");
     CCS_ENSURE(a->size == 2, CCS_ERR_INVALID_ARG, "ckks: relinearize before rotating");
     if (g == 1) return ccs_he_ciphertext_copy(out, a);
     const he_kswitch *k = NULL;
@@ -603,6 +610,7 @@ static ccs_status galois_hoisted(const ccs_he_ctx *c, const ccs_he_galois_keys *
                                  uint32_t g, ccs_he_ciphertext *out) {
     CCS_TRY(he_hoist_check(c, p));
     CCS_ENSURE(gk != NULL && out != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL argument");
+    CCS_ENSURE(HE_KEY_OF(c, gk), CCS_ERR_INVALID_ARG, "ckks: keys of another context");
     const he_kswitch *k = g == 1 ? NULL : he_galois_find(gk, g);
     CCS_ENSURE(g == 1 || k != NULL, CCS_ERR_NOT_FOUND, "ckks: no Galois key for element %u", g);
     return he_hoist_apply(c, p, k, out);
@@ -624,6 +632,7 @@ ccs_status ccs_he_ckks_rotate_many(const ccs_he_ctx *c, const ccs_he_galois_keys
                                    const int *steps, size_t count, ccs_he_ciphertext *const *outs) {
     CCS_TRY(check_ct(c, a));
     CCS_ENSURE(gk != NULL && ((steps && outs) || count == 0), CCS_ERR_INVALID_ARG, "ckks: NULL argument");
+    CCS_ENSURE(HE_KEY_OF(c, gk), CCS_ERR_INVALID_ARG, "ckks: keys of another context");
     CCS_ENSURE(a->size == 2, CCS_ERR_INVALID_ARG, "ckks: relinearize before rotating");
     uint32_t *elts = malloc((count ? count : 1) * sizeof *elts);
     CCS_ENSURE(elts != NULL, CCS_ERR_NOMEM, "ckks: no memory");

@@ -54,6 +54,7 @@ ccs_status ccs_he_keygen_secret(const ccs_he_ctx *c, ccs_he_secret_key **out) {
     *out = NULL;
     ccs_he_secret_key *k = calloc(1, sizeof *k);
     CCS_ENSURE(k != NULL, CCS_ERR_NOMEM, "he: no memory");
+    memcpy(k->params_id, c->params_id, 32);
     ccs_status st = he_seed_fresh(k->seed);
     if (st == CCS_OK) st = he_sk_expand(c, k);
     if (st != CCS_OK) {
@@ -84,8 +85,10 @@ void ccs_he_public_key_free(ccs_he_public_key *k) {
 
 ccs_status ccs_he_keygen_public(const ccs_he_ctx *c, const ccs_he_secret_key *sk, ccs_he_public_key **out) {
     CCS_ENSURE(c && sk && out, CCS_ERR_INVALID_ARG, "he: NULL argument");
+    CCS_ENSURE(HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG, "he: a key of another context");
     *out = NULL;
     ccs_he_public_key *k = calloc(1, sizeof *k);
+    if (k != NULL) memcpy(k->params_id, c->params_id, 32);
     int64_t *tmp = malloc(c->n * sizeof *tmp);
     uint8_t es[32];
     he_prng g = {0};
@@ -105,6 +108,7 @@ ccs_status ccs_he_keygen_public(const ccs_he_ctx *c, const ccs_he_secret_key *sk
     }
     he_prng_done(&g);
     ccs_wipe(es, sizeof es);
+    if (tmp != NULL) ccs_wipe(tmp, c->n * sizeof *tmp); /* the error: with a it gives s */
     free(tmp);
     if (st != CCS_OK) {
         ccs_he_public_key_free(k);
@@ -189,6 +193,7 @@ ccs_status he_kswitch_gen(const ccs_he_ctx *c, const ccs_he_secret_key *sk, cons
     }
     he_prng_done(&g);
     ccs_wipe(es, sizeof es);
+    if (tmp != NULL) ccs_wipe(tmp, c->n * sizeof *tmp); /* the error: with a it gives s */
     free(tmp);
     return st;
 }
@@ -244,9 +249,11 @@ void ccs_he_relin_key_free(ccs_he_relin_key *k) {
 
 ccs_status ccs_he_keygen_relin(const ccs_he_ctx *c, const ccs_he_secret_key *sk, ccs_he_relin_key **out) {
     CCS_ENSURE(c && sk && out, CCS_ERR_INVALID_ARG, "he: NULL argument");
+    CCS_ENSURE(HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG, "he: a key of another context");
     *out = NULL;
     ccs_he_relin_key *k = calloc(1, sizeof *k);
     CCS_ENSURE(k != NULL, CCS_ERR_NOMEM, "he: no memory");
+    memcpy(k->params_id, c->params_id, 32);
     ccs_he_poly s2 = {0};
     uint8_t seed[32];
     ccs_status st = ccs_he_poly_alloc(c, c->L, true, &s2);
@@ -275,9 +282,11 @@ void ccs_he_galois_keys_free(ccs_he_galois_keys *k) {
 ccs_status ccs_he_keygen_galois(const ccs_he_ctx *c, const ccs_he_secret_key *sk, const int *steps, size_t count,
                                 bool columns, ccs_he_galois_keys **out) {
     CCS_ENSURE(c && sk && out && (steps || count == 0) && count <= c->n, CCS_ERR_INVALID_ARG, "he: bad arguments");
+    CCS_ENSURE(HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG, "he: a key of another context");
     *out = NULL;
     ccs_he_galois_keys *k = calloc(1, sizeof *k);
     CCS_ENSURE(k != NULL, CCS_ERR_NOMEM, "he: no memory");
+    memcpy(k->params_id, c->params_id, 32);
     k->k = calloc(count + 1, sizeof *k->k);
     size_t *perm = malloc(c->n * sizeof *perm);
     ccs_he_poly t = {0};

@@ -127,11 +127,16 @@ CCS_MUST_USE ccs_status he_sample_ternary(he_prng *g, size_t n, int64_t *out);
 CCS_MUST_USE ccs_status he_sample_cbd(he_prng *g, size_t n, int64_t *out);
 
 /* ---- keys ---- */
+#define HE_KEY_OF(c, k) (memcmp((k)->params_id, (c)->params_id, 32) == 0)
+/* Every key records the params_id of the context it was made for: used
+ * with another context, its rows would not match (or not be there). */
 struct ccs_he_secret_key {
+    uint8_t params_id[32];
     uint8_t seed[32];
     ccs_he_poly s; /* NTT form, rows 0..L-1 and special */
 };
 struct ccs_he_public_key {
+    uint8_t params_id[32];
     uint8_t seed[32];
     ccs_he_poly b, a; /* NTT form, data rows 0..L-1 */
 };
@@ -143,9 +148,11 @@ typedef struct he_kswitch {
     uint32_t *perm;     /* Galois keys: the NTT-form permutation */
 } he_kswitch;
 struct ccs_he_relin_key {
+    uint8_t params_id[32];
     he_kswitch k;
 };
 struct ccs_he_galois_keys {
+    uint8_t params_id[32];
     size_t count;
     he_kswitch *k;
 };

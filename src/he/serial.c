@@ -175,6 +175,7 @@ ccs_status ccs_he_secret_key_load(const ccs_he_ctx *c, ccs_bytes in, ccs_he_secr
     CCS_TRY(read_header(&r, T_SK, c));
     ccs_he_secret_key *k = calloc(1, sizeof *k);
     CCS_ENSURE(k != NULL, CCS_ERR_NOMEM, "he: no memory");
+    memcpy(k->params_id, c->params_id, 32);
     ccs_status st = ccs_reader_copy(&r, k->seed, 32);
     if (st == CCS_OK) st = ccs_reader_expect_end(&r);
     if (st == CCS_OK) st = he_sk_expand(c, k);
@@ -201,6 +202,7 @@ ccs_status ccs_he_public_key_load(const ccs_he_ctx *c, ccs_bytes in, ccs_he_publ
     CCS_TRY(read_header(&r, T_PK, c));
     ccs_he_public_key *k = calloc(1, sizeof *k);
     CCS_ENSURE(k != NULL, CCS_ERR_NOMEM, "he: no memory");
+    memcpy(k->params_id, c->params_id, 32);
     ccs_status st = ccs_reader_copy(&r, k->seed, 32);
     if (st == CCS_OK) st = ccs_reader_remaining(&r) == c->L * c->n * 8 ? CCS_OK
                           : ccs_error_set(ccs_reader_remaining(&r) < c->L * c->n * 8 ? CCS_ERR_TRUNCATED : CCS_ERR_TRAILING,
@@ -255,6 +257,7 @@ ccs_status ccs_he_relin_key_load(const ccs_he_ctx *c, ccs_bytes in, ccs_he_relin
     CCS_TRY(read_header(&r, T_RK, c));
     ccs_he_relin_key *k = calloc(1, sizeof *k);
     CCS_ENSURE(k != NULL, CCS_ERR_NOMEM, "he: no memory");
+    memcpy(k->params_id, c->params_id, 32);
     ccs_status st = read_ks(&r, c, &k->k, false);
     if (st == CCS_OK) st = ccs_reader_expect_end(&r);
     if (st != CCS_OK) {
@@ -285,6 +288,7 @@ ccs_status ccs_he_galois_keys_load(const ccs_he_ctx *c, ccs_bytes in, ccs_he_gal
     CCS_ENSURE(count <= c->n && ccs_reader_remaining(&r) / one >= count, CCS_ERR_TRUNCATED, "he: Galois keys too short");
     ccs_he_galois_keys *k = calloc(1, sizeof *k);
     CCS_ENSURE(k != NULL, CCS_ERR_NOMEM, "he: no memory");
+    memcpy(k->params_id, c->params_id, 32);
     k->k = calloc(count + 1, sizeof *k->k);
     ccs_status st = k->k ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "he: no memory");
     for (size_t i = 0; st == CCS_OK && i < count; i++) {
@@ -382,7 +386,8 @@ ccs_status ccs_he_plaintext_save(const ccs_he_ctx *c, const ccs_he_plaintext *pt
 }
 
 static ccs_status ckks_plaintext_load(const ccs_he_ctx *c, ccs_reader *r, ccs_he_plaintext *out) {
-    CCS_ENSURE(out->level >= 1, CCS_ERR_INVALID_ARG, "he: not a CKKS plaintext (ccs_he_ckks_plaintext_new)");
+    CCS_ENSURE(out->level >= 1 && out->rows == c->L, CCS_ERR_INVALID_ARG,
+               "he: not a CKKS plaintext of this context (ccs_he_ckks_plaintext_new)");
     uint8_t level;
     uint64_t sb;
     double scale;

@@ -489,6 +489,57 @@ static void test_serial(void **state) {
     free(w);
 }
 
+/* Objects of one context refused by another with more primes (same n):
+ * a plaintext (fewer rows), and every kind of key (another params_id). */
+static void test_other_context(void **state) {
+    (void)state;
+    ccs_he_params p;
+    memset(&p, 0, sizeof p);
+    p.scheme = CCS_HE_CKKS, p.n = 1024, p.security = 128, p.insecure_allow = true, p.scale = 0x1p30;
+    p.data_count = 1, p.data_bits[0] = 45, p.special_bits = 45;
+    ccs_he_ctx *a = NULL, *b = NULL;
+    assert_int_equal(ccs_he_ctx_new(&p, &a), CCS_OK);
+    p.data_count = 3, p.data_bits[1] = p.data_bits[2] = 40;
+    assert_int_equal(ccs_he_ctx_new(&p, &b), CCS_OK);
+    ccs_he_plaintext *pa = NULL, *pb = NULL;
+    ccs_he_ciphertext *cb = NULL;
+    ccs_he_secret_key *sa = NULL, *sb = NULL;
+    ccs_he_public_key *ka = NULL;
+    ccs_he_relin_key *ra = NULL;
+    ccs_he_galois_keys *ga = NULL;
+    const int step = 1;
+    assert_int_equal(ccs_he_ckks_plaintext_new(a, &pa), CCS_OK);
+    assert_int_equal(ccs_he_ckks_plaintext_new(b, &pb), CCS_OK);
+    assert_int_equal(ccs_he_ciphertext_new(b, &cb), CCS_OK);
+    assert_int_equal(ccs_he_keygen_secret(a, &sa), CCS_OK);
+    assert_int_equal(ccs_he_keygen_secret(b, &sb), CCS_OK);
+    assert_int_equal(ccs_he_keygen_public(a, sa, &ka), CCS_OK);
+    assert_int_equal(ccs_he_keygen_relin(a, sa, &ra), CCS_OK);
+    assert_int_equal(ccs_he_ckks_keygen_galois(a, sa, &step, 1, false, &ga), CCS_OK);
+    double v[2] = {0.5, 0.25};
+    assert_int_equal(ccs_he_ckks_encode(b, v, 1, 0, 0, pa), CCS_ERR_INVALID_ARG);
+    assert_non_null(strstr(ccs_error_detail(), "not a CKKS plaintext of this context"));
+    assert_int_equal(ccs_he_ckks_encode(b, v, 1, 0, 0, pb), CCS_OK);
+    assert_int_equal(ccs_he_ckks_encrypt(b, ka, pb, cb), CCS_ERR_INVALID_ARG);
+    assert_non_null(strstr(ccs_error_detail(), "of another context"));
+    assert_int_equal(ccs_he_ckks_encrypt_symmetric(b, sa, pb, cb), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_he_keygen_public(b, sa, &ka), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_he_ckks_encrypt_symmetric(b, sb, pb, cb), CCS_OK);
+    assert_int_equal(ccs_he_ckks_decrypt(b, sa, cb, pb), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_he_ckks_relinearize(b, ra, cb, cb), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_he_ckks_rotate(b, ga, cb, 1, cb), CCS_ERR_INVALID_ARG);
+    ccs_he_galois_keys_free(ga);
+    ccs_he_relin_key_free(ra);
+    ccs_he_public_key_free(ka);
+    ccs_he_secret_key_free(sa);
+    ccs_he_secret_key_free(sb);
+    ccs_he_ciphertext_free(cb);
+    ccs_he_plaintext_free(pa);
+    ccs_he_plaintext_free(pb);
+    ccs_he_ctx_free(a);
+    ccs_he_ctx_free(b);
+}
+
 static void test_params(void **state) {
     (void)state;
     ccs_he_params p;
@@ -538,7 +589,7 @@ static void test_params(void **state) {
 int test_group_he_ckks(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_decode_crt), cmocka_unit_test(test_ops),    cmocka_unit_test(test_rotate),
-        cmocka_unit_test(test_depth),     cmocka_unit_test(test_serial), cmocka_unit_test(test_params),
+        cmocka_unit_test(test_depth),     cmocka_unit_test(test_serial), cmocka_unit_test(test_params), cmocka_unit_test(test_other_context),
     };
     return cmocka_run_group_tests_name("he/ckks", tests, setup, teardown);
 }

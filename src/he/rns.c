@@ -391,7 +391,9 @@ ccs_status he_bconv_init(he_bconv *b, const he_mod *from, size_t nf, const he_mo
     mpz_inits(F, h, NULL);
     mpz_set_ui(F, 1);
     for (size_t i = 0; i < nf; i++) mpz_mul_ui(F, F, from[i].q);
+    b->from_below_2_50 = true;
     for (size_t i = 0; i < nf; i++) {
+        b->from_below_2_50 &= from[i].q < ((uint64_t)1 << 50);
         b->from[i] = &from[i];
         mpz_divexact_ui(h, F, from[i].q);
         b->fhat_inv[i] = ccs_he_inv_mod(mpz_mod_u64(h, from[i].q), from[i].q);
@@ -464,7 +466,8 @@ void he_bconv_apply(const he_bconv *b, const uint64_t *in, uint64_t *out, size_t
         for (size_t i = 0; i < nf; i++) cst[i] = b->fhat_mod[i * nt + j];
         for (size_t v = 0; v <= nf; v++) vn[v] = b->vneg[j][v];
         uint64_t *o = out + j * n;
-        if (init) {
+        /* he_macc's IFMA path reads 52 bits of y: only for sources below 2^50. */
+        if (init && b->from_below_2_50) {
             for (size_t k = 0; k < n; k++) init[k] = vn[vv[k]];
             he_macc(o, y, nf, n, cst, init, b->to[j]);
             continue;

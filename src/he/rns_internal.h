@@ -72,6 +72,7 @@ typedef struct he_bconv {
     uint64_t inv_fix[HE_MAX_AUX];            /* floor(2^64 / f_i) */
     uint64_t *fhat_mod;                      /* [i * nt + j] = (F/f_i) mod t_j */
     uint64_t f_mod[HE_MAX_AUX];              /* F mod t_j */
+    bool from_below_2_50;                    /* every f_i < 2^50 (IFMA may read the y_i) */
 } he_bconv;
 
 struct ccs_he_ctx {

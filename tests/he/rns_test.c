@@ -178,6 +178,23 @@ static void test_base_conv(void **state) {
             if (!ok) fail_msg("base conversion: prime %zu coefficient %zu", j, k);
         }
     }
+    /* 60-bit sources (above what IFMA reads) into a 40-bit target: every
+     * path must give the scalar result. */
+    uint64_t from60[2], to40[1];
+    assert_int_equal(ccs_he_primes(1024, 60, 2, from60), CCS_OK);
+    assert_int_equal(ccs_he_primes(1024, 40, 1, to40), CCS_OK);
+    for (size_t k = 0; k < N; k++) {
+        x[k] = ((unsigned __int128)(rnd() >> 10) << 64) | rnd(); /* < 2^118 <= the product */
+        for (size_t i = 0; i < 2; i++) in[i * N + k] = (uint64_t)(x[k] % from60[i]);
+    }
+    assert_int_equal(ccs_he_rns_base_conv(in, N, from60, 2, to40, 1, out), CCS_OK);
+    uint64_t F60 = (uint64_t)(((unsigned __int128)(from60[0] % to40[0]) * (from60[1] % to40[0])) % to40[0]);
+    for (size_t k = 0; k < N; k++) {
+        uint64_t xm = (uint64_t)(x[k] % to40[0]);
+        bool ok = false;
+        for (uint64_t a = 0; a < 3; a++) ok |= (xm + (unsigned __int128)a * F60) % to40[0] == out[k];
+        if (!ok) fail_msg("base conversion from 60-bit primes: coefficient %zu", k);
+    }
     assert_int_equal(ccs_he_rns_base_conv(in, N, from, 0, to, 2, out), CCS_ERR_INVALID_ARG);
     uint64_t bad[1] = {from[0] + 2};
     assert_int_equal(ccs_he_rns_base_conv(in, N, bad, 1, to, 2, out), CCS_ERR_INVALID_ARG);

@@ -205,6 +205,20 @@ ccs_status paillier_check_ct(const ccs_paillier_pub *pub, const mpz_t c) {
     return CCS_OK;
 }
 
+/* A ciphertext that is decrypted or written out is also a unit: prime to n,
+ * as ccs_paillier_ct_deserialize demands. (Sums and products of what passed
+ * it are units too; the gcd would cost more than the operation itself.) */
+ccs_status paillier_check_unit_ct(const ccs_paillier_pub *pub, const mpz_t c) {
+    CCS_TRY(paillier_check_ct(pub, c));
+    mpz_t g;
+    mpz_init(g);
+    mpz_gcd(g, c, pub->n);
+    bool unit = mpz_cmp_ui(g, 1) == 0;
+    mpz_clear(g);
+    CCS_ENSURE(unit, CCS_ERR_INVALID_ARG, "paillier: ciphertext not prime to n");
+    return CCS_OK;
+}
+
 /* m_r = L_r(c^(r-1) mod r^2) * h_r mod r (r = p or q). */
 static void decrypt_half(const mpz_t c, const mpz_t r, const mpz_t r2, const mpz_t rm1, const mpz_t h,
                          mpz_t out) {
@@ -217,7 +231,7 @@ static void decrypt_half(const mpz_t c, const mpz_t r, const mpz_t r2, const mpz
 }
 
 static ccs_status decrypt_one(const ccs_paillier_priv *k, const mpz_t c, mpz_t m, mpz_t mp, mpz_t mq) {
-    CCS_TRY(paillier_check_ct(&k->pub, c));
+    CCS_TRY(paillier_check_unit_ct(&k->pub, c));
     decrypt_half(c, k->p, k->p2, k->pm1, k->hp, mp);
     decrypt_half(c, k->q, k->q2, k->qm1, k->hq, mq);
     /* Garner: m = mq + q * ((mp - mq) q^-1 mod p) */

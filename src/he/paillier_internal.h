@@ -52,6 +52,8 @@ CCS_MUST_USE ccs_status paillier_priv_make(const mpz_t p, const mpz_t q, const m
 
 /* Checks c in [1, n^2). */
 CCS_MUST_USE ccs_status paillier_check_ct(const ccs_paillier_pub *pub, const mpz_t c);
+/* paillier_check_ct and prime to n (decryption, serialization). */
+CCS_MUST_USE ccs_status paillier_check_unit_ct(const ccs_paillier_pub *pub, const mpz_t c);
 /* out = Enc(0) in the given mode with fresh randomness (hs^alpha or r^n). */
 CCS_MUST_USE ccs_status paillier_noise(const ccs_paillier_pub *pub, ccs_paillier_mode mode, mpz_t out);
 

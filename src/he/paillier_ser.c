@@ -86,7 +86,10 @@ ccs_status ccs_paillier_pub_serialize(const ccs_paillier_pub *pub, ccs_buf *out)
     return put_field(out, pub->hs, pub->bits / 4);
 }
 
-/* n and hs of a key, checked. */
+/* n and hs of a key, checked as a unit (the format); the callers do not
+ * use this hs: no public check shows that it generates a large subgroup
+ * (hs = n^2 - 1, of order 2, makes every FAST-mode ciphertext readable by
+ * anyone), so each loader draws its own, as IPCL derives hs locally. */
 static ccs_status get_n_hs(ccs_reader *r, unsigned bits, mpz_t n, mpz_t hs) {
     CCS_TRY(get_field(r, bits / 8, n));
     CCS_TRY(check_n(n, bits));
@@ -113,7 +116,7 @@ ccs_status ccs_paillier_pub_deserialize(ccs_bytes in, const ccs_paillier_opts *o
     if (st == CCS_OK) st = ccs_reader_expect_end(&r);
     if (st == CCS_OK) {
         pub = calloc(1, sizeof *pub);
-        st = pub ? paillier_pub_init(pub, n, hs, opts) : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "paillier");
+        st = pub ? paillier_pub_init(pub, n, NULL, opts) : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "paillier");
     }
     mpz_clears(n, hs, NULL);
     if (st != CCS_OK) {
@@ -148,7 +151,7 @@ ccs_status ccs_paillier_priv_deserialize(ccs_bytes in, const ccs_paillier_opts *
         st = ccs_error_set(CCS_ERR_FORMAT, CCS_HERE, "paillier: p does not divide n");
     if (st == CCS_OK) {
         mpz_divexact(q, n, p);
-        st = paillier_priv_make(p, q, hs, opts, false, out);
+        st = paillier_priv_make(p, q, NULL, opts, false, out);
     }
     mpz_clears(n, hs, NULL);
     paillier_mpz_clear_secret(p);
@@ -158,7 +161,7 @@ ccs_status ccs_paillier_priv_deserialize(ccs_bytes in, const ccs_paillier_opts *
 
 ccs_status ccs_paillier_ct_serialize(const ccs_paillier_pub *pub, const mpz_t c, ccs_buf *out) {
     CCS_ENSURE(pub && c && out, CCS_ERR_INVALID_ARG, "paillier: bad arguments");
-    CCS_TRY(paillier_check_ct(pub, c));
+    CCS_TRY(paillier_check_unit_ct(pub, c));
     CCS_TRY(put_header(out, KIND_CT, pub->bits));
     return put_field(out, c, pub->bits / 4);
 }

@@ -199,17 +199,29 @@ static void test_modes_and_windows(void **state) {
     assert_int_equal(ccs_paillier_encrypt(pub, CCS_PAILLIER_STANDARD, m, c3), CCS_OK);
     assert_int_not_equal(mpz_cmp(c1, c2), 0); /* probabilistic */
     assert_int_not_equal(mpz_cmp(c1, c3), 0);
-    /* every window size gives the same hs^alpha (same hs through serialization) */
+    /* every window size gives (1 + m n) hs^alpha for the key's hs (a loaded
+     * key draws its own hs: one is never read from the bytes) */
     ccs_buf ser = {0};
     assert_int_equal(ccs_paillier_pub_serialize(pub, &ser), CCS_OK);
     mpz_urandomb(alpha, f->rs, 224);
-    assert_int_equal(ccs_paillier_encrypt_with_alpha(pub, m, alpha, c1), CCS_OK);
     for (unsigned w = 1; w <= 8; w++) {
         ccs_paillier_opts o = {.insecure_small_n = true, .window = w};
         ccs_paillier_pub *p2 = NULL;
         assert_int_equal(ccs_paillier_pub_deserialize(ccs_buf_view(&ser), &o, &p2), CCS_OK);
         assert_int_equal(ccs_paillier_encrypt_with_alpha(p2, m, alpha, c2), CCS_OK);
+        mpz_t n2, hs2;
+        mpz_inits(n2, hs2, NULL);
+        mpz_mul(n2, n, n);
+        ccs_paillier_pub_get_hs(p2, hs2);
+        mpz_powm(c1, hs2, alpha, n2);
+        mpz_mul(c3, m, n);
+        mpz_add_ui(c3, c3, 1);
+        mpz_mul(c1, c1, c3);
+        mpz_mod(c1, c1, n2);
         assert_int_equal(mpz_cmp(c1, c2), 0);
+        assert_int_equal(ccs_paillier_decrypt(f->small, c2, d), CCS_OK);
+        assert_int_equal(mpz_cmp(d, m), 0);
+        mpz_clears(n2, hs2, NULL);
         ccs_paillier_pub_free(p2);
     }
     ccs_paillier_opts bad = {.insecure_small_n = true, .window = 9};
@@ -385,6 +397,15 @@ static void test_refusals(void **state) {
     assert_int_equal(ccs_paillier_decrypt(f->small, n2, m), CCS_ERR_INVALID_ARG);
     assert_int_equal(ccs_paillier_mul_scalar(pub, n2, r, m), CCS_ERR_INVALID_ARG);
     assert_int_equal(ccs_paillier_add_plain(pub, n, n, m), CCS_ERR_INVALID_ARG);
+    /* a non-unit in range (3n) is neither decrypted nor written out */
+    mpz_mul_ui(t, n, 3);
+    assert_int_equal(ccs_paillier_decrypt(f->small, t, m), CCS_ERR_INVALID_ARG);
+    {
+        ccs_buf w = {0};
+        assert_int_equal(ccs_paillier_ct_serialize(pub, t, &w), CCS_ERR_INVALID_ARG);
+        assert_int_equal(w.len, 0);
+        ccs_buf_free(&w);
+    }
     /* -k of a non-unit ciphertext (n is one, in range) */
     mpz_set_si(t, -2);
     assert_int_equal(ccs_paillier_mul_scalar(pub, n, t, m), CCS_ERR_INVALID_ARG);
@@ -419,9 +440,12 @@ static void test_serialize(void **state) {
     ccs_paillier_priv *key2 = NULL;
     assert_int_equal(ccs_paillier_pub_deserialize(ccs_buf_view(&spub), &INSECURE, &pub2), CCS_OK);
     assert_int_equal(ccs_paillier_priv_deserialize(ccs_buf_view(&spriv), &INSECURE, &key2), CCS_OK);
+    /* hs is drawn anew, not read: another one, as good (it decrypts to 0) */
     ccs_paillier_pub_get_hs(pub2, hs);
     ccs_paillier_pub_get_hs(pub, x);
-    assert_int_equal(mpz_cmp(hs, x), 0);
+    assert_int_not_equal(mpz_cmp(hs, x), 0);
+    assert_int_equal(ccs_paillier_decrypt(key2, hs, d), CCS_OK);
+    assert_int_equal(mpz_sgn(d), 0);
     assert_int_equal(ccs_paillier_ct_deserialize(pub2, ccs_buf_view(&sct), x), CCS_OK);
     assert_int_equal(mpz_cmp(x, c), 0);
     assert_int_equal(ccs_paillier_decrypt(key2, x, d), CCS_OK);
@@ -429,8 +453,39 @@ static void test_serialize(void **state) {
     ccs_buf again = {0};
     assert_int_equal(ccs_paillier_priv_serialize(key2, &again), CCS_OK);
     assert_int_equal(again.len, spriv.len);
-    assert_memory_equal(again.ptr, spriv.ptr, spriv.len);
+    ccs_paillier_priv *key3 = NULL;
+    assert_int_equal(ccs_paillier_priv_deserialize(ccs_buf_view(&again), &INSECURE, &key3), CCS_OK);
+    assert_int_equal(ccs_paillier_decrypt(key3, c, d), CCS_OK);
+    assert_int_equal(mpz_cmp(d, m), 0);
+    ccs_paillier_priv_free(key3);
     ccs_buf_free(&again);
+    /* A key whose hs has order 2 (n^2 - 1): its hs is not used, so a FAST
+     * ciphertext under it is not +-(1 + m n), which anyone could read. */
+    {
+        mpz_t n2, weak, e;
+        mpz_inits(n2, weak, e, NULL);
+        mpz_mul(n2, n, n);
+        mpz_sub_ui(weak, n2, 1);
+        ccs_buf w = {0};
+        assert_int_equal(ccs_buf_append(&w, spub.ptr, spub.len), CCS_OK);
+        size_t hb = (size_t)mpz_sizeinbase(n, 2) / 4; /* hs: the last field, bits/4 bytes big-endian */
+        mpz_export(w.ptr + w.len - hb, NULL, 1, 1, 1, 0, weak);
+        ccs_paillier_pub *wk = NULL;
+        assert_int_equal(ccs_paillier_pub_deserialize(ccs_buf_view(&w), &INSECURE, &wk), CCS_OK);
+        ccs_paillier_pub_get_hs(wk, e);
+        assert_int_not_equal(mpz_cmp(e, weak), 0);
+        assert_int_equal(ccs_paillier_encrypt(wk, CCS_PAILLIER_FAST, m, x), CCS_OK);
+        mpz_mul(e, m, n);
+        mpz_add_ui(e, e, 1);
+        assert_int_not_equal(mpz_cmp(x, e), 0);
+        mpz_sub(e, n2, e);
+        assert_int_not_equal(mpz_cmp(x, e), 0);
+        assert_int_equal(ccs_paillier_decrypt(key, x, d), CCS_OK);
+        assert_int_equal(mpz_cmp(d, m), 0);
+        ccs_paillier_pub_free(wk);
+        ccs_buf_free(&w);
+        mpz_clears(n2, weak, e, NULL);
+    }
     ccs_paillier_pub_free(pub2);
     ccs_paillier_priv_free(key2);
     pub2 = NULL;
@@ -478,7 +533,10 @@ static void test_serialize(void **state) {
     memset(t.ptr + 12, 0, 128);
     assert_int_equal(ccs_paillier_ct_deserialize(pub, ccs_buf_view(&t), x), CCS_ERR_FORMAT);
     ccs_buf nct = {0};
-    assert_int_equal(ccs_paillier_ct_serialize(pub, n, &nct), CCS_OK); /* in range, yet not a unit */
+    assert_int_equal(ccs_paillier_ct_serialize(pub, n, &nct), CCS_ERR_INVALID_ARG); /* in range, yet not a unit */
+    assert_int_equal(ccs_buf_set(&nct, ccs_buf_view(&sct)), CCS_OK);                 /* so written by hand */
+    memset(nct.ptr + 12, 0, nct.len - 12);
+    mpz_export(nct.ptr + nct.len - (mpz_sizeinbase(n, 2) + 7) / 8, NULL, 1, 1, 1, 0, n);
     assert_int_equal(ccs_paillier_ct_deserialize(pub, ccs_buf_view(&nct), x), CCS_ERR_FORMAT);
     ccs_buf_free(&nct);
     /* flipped bytes anywhere in the ciphertext: refused or another valid value, never a crash */

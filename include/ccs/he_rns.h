@@ -249,7 +249,12 @@ CCS_MUST_USE ccs_status ccs_he_rotate_rows_many(const ccs_he_ctx *c, const ccs_h
  * 32-byte SHA-256 id of the serialized params, then the body, little-endian.
  * Loads check every length, every residue < its modulus, and the params id. */
 CCS_MUST_USE ccs_status ccs_he_params_save(const ccs_he_ctx *c, ccs_buf *out);
+/* Refuses (CCS_ERR_POLICY) a record marked insecure_allow: whoever sent it
+ * does not decide this reader's security level. */
 CCS_MUST_USE ccs_status ccs_he_params_load(ccs_bytes in, ccs_he_params *out);
+/* The same, accepting a record marked insecure_allow (its sizes below the
+ * HomomorphicEncryption.org table): tests and experiments only. */
+CCS_MUST_USE ccs_status ccs_he_params_load_insecure(ccs_bytes in, ccs_he_params *out);
 CCS_MUST_USE ccs_status ccs_he_secret_key_save(const ccs_he_ctx *c, const ccs_he_secret_key *k, ccs_buf *out);
 CCS_MUST_USE ccs_status ccs_he_secret_key_load(const ccs_he_ctx *c, ccs_bytes in, ccs_he_secret_key **out);
 CCS_MUST_USE ccs_status ccs_he_public_key_save(const ccs_he_ctx *c, const ccs_he_public_key *k, ccs_buf *out);

@@ -113,7 +113,7 @@ ccs_status ccs_he_params_save(const ccs_he_ctx *c, ccs_buf *out) {
     return he_params_encode(c, out);
 }
 
-ccs_status ccs_he_params_load(ccs_bytes in, ccs_he_params *out) {
+static ccs_status params_load(ccs_bytes in, bool allow_insecure, ccs_he_params *out) {
     CCS_ENSURE(out != NULL && (in.ptr || in.len == 0), CCS_ERR_INVALID_ARG, "he: NULL argument");
     ccs_reader r;
     ccs_reader_init(&r, in);
@@ -145,6 +145,10 @@ ccs_status ccs_he_params_load(ccs_bytes in, ccs_he_params *out) {
         CCS_ENSURE(scale_ok(NULL, scale_bits, &p.scale), CCS_ERR_FORMAT, "he: bad CKKS scale");
     }
     CCS_TRY(ccs_reader_expect_end(&r));
+    /* The record's own insecure_allow is the sender's say: honoured only
+     * when this caller opted in. */
+    CCS_ENSURE(!ins || allow_insecure, CCS_ERR_POLICY,
+               "he: the parameters are marked insecure_allow (refused; ccs_he_params_load_insecure accepts them)");
     p.scheme = (ccs_he_scheme)scheme, p.security = sec, p.insecure_allow = ins, p.n = n, p.data_count = L;
     p.special_bits = sb;
     /* the primes must be the ones these parameters generate */
@@ -160,6 +164,10 @@ ccs_status ccs_he_params_load(ccs_bytes in, ccs_he_params *out) {
     *out = p;
     return CCS_OK;
 }
+
+ccs_status ccs_he_params_load(ccs_bytes in, ccs_he_params *out) { return params_load(in, false, out); }
+
+ccs_status ccs_he_params_load_insecure(ccs_bytes in, ccs_he_params *out) { return params_load(in, true, out); }
 
 ccs_status ccs_he_secret_key_save(const ccs_he_ctx *c, const ccs_he_secret_key *k, ccs_buf *out) {
     CCS_ENSURE(c && k && out, CCS_ERR_INVALID_ARG, "he: NULL argument");

@@ -351,7 +351,7 @@ static ccs_status load_sk(const void *p, ccs_bytes in) {
 static ccs_status load_params(const void *p, ccs_bytes in) {
     (void)p;
     ccs_he_params x;
-    return ccs_he_params_load(in, &x);
+    return ccs_he_params_load_insecure(in, &x);
 }
 
 void he_test_serial(void **state) {
@@ -365,13 +365,16 @@ void he_test_serial(void **state) {
     /* params */
     assert_int_equal(ccs_he_params_save(f.c, &b), CCS_OK);
     ccs_he_params p;
-    assert_int_equal(ccs_he_params_load(ccs_buf_view(&b), &p), CCS_OK);
+    /* the fixture's parameters are insecure_allow: refused unless opted in */
+    assert_int_equal(ccs_he_params_load(ccs_buf_view(&b), &p), CCS_ERR_POLICY);
+    assert_non_null(strstr(ccs_error_detail(), "marked insecure_allow"));
+    assert_int_equal(ccs_he_params_load_insecure(ccs_buf_view(&b), &p), CCS_OK);
     assert_int_equal(p.n, n);
     assert_int_equal(p.scheme, sch);
     assert_int_equal(p.data_count, 3);
     flip_refused(&b, load_params, NULL);
     b.ptr[b.len - 1] ^= 1; /* a prime that these parameters do not make */
-    assert_int_equal(ccs_he_params_load(ccs_buf_view(&b), &p), CCS_ERR_FORMAT);
+    assert_int_equal(ccs_he_params_load_insecure(ccs_buf_view(&b), &p), CCS_ERR_FORMAT);
     ccs_buf_free(&b);
     /* keys: reload and use */
     ccs_he_secret_key *sk2 = NULL;

@@ -6,6 +6,7 @@
  * d = 0 mod t, so the message picks up the factor q_{l-1}^-1 mod t, which
  * the ciphertext's correction factor cf records and decryption removes. */
 #include <gmp.h>
+#include <math.h>
 
 #include "rns_internal.h"
 
@@ -348,13 +349,23 @@ static void ct_scale(const ccs_he_ctx *c, ccs_he_ciphertext *r, const ccs_he_cip
         }
 }
 
+/* CKKS keeps the scale (binary64) in cf; scales within 2^-30 of each other
+ * are the same scale, as ccs_he_ckks_add judges them (the result takes a's). */
+static bool ckks_same_scale(uint64_t a, uint64_t b) {
+    double x, y;
+    memcpy(&x, &a, 8);
+    memcpy(&y, &b, 8);
+    return fabs(x - y) <= 0x1p-30 * fmax(x, y);
+}
+
 static ccs_status add_sub(const ccs_he_ctx *c, const ccs_he_ciphertext *a, const ccs_he_ciphertext *b,
                           ccs_he_ciphertext *out, bool sub) {
     CCS_TRY(check_ct(c, a));
     CCS_TRY(check_ct(c, b));
     CCS_ENSURE(a->level == b->level, CCS_ERR_INVALID_ARG, "he: operands at levels %zu and %zu", a->level, b->level);
     /* CKKS keeps the scale in cf: adding across scales would be silently wrong */
-    CCS_ENSURE(c->p.scheme != CCS_HE_CKKS || a->cf == b->cf, CCS_ERR_INVALID_ARG, "he: CKKS operands at different scales");
+    CCS_ENSURE(c->p.scheme != CCS_HE_CKKS || ckks_same_scale(a->cf, b->cf), CCS_ERR_INVALID_ARG,
+               "he: CKKS operands at different scales");
     ccs_he_ciphertext *bb = NULL;
     uint64_t t = c->p.t;
     if (c->p.scheme == CCS_HE_BGV && a->cf != b->cf) {

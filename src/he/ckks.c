@@ -219,7 +219,7 @@ ccs_status ccs_he_ckks_decode(const ccs_he_ctx *c, const ccs_he_plaintext *pt, d
         } else {
             st = crt_centered(c, x, l, co);
         }
-        st = ccs_ckks_decode(c->ckks, co, pt->scale, re_im);
+        if (st == CCS_OK) st = ccs_ckks_decode(c->ckks, co, pt->scale, re_im);
     }
     if (x) ccs_wipe(x, l * n * sizeof(uint64_t));
     if (co) ccs_wipe(co, n * sizeof *co);

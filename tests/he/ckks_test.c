@@ -305,6 +305,11 @@ static void test_ops(void **state) {
     uint64_t one = 1;
     assert_int_equal(ccs_he_encode_batch(f->c, &one, 1, pt), CCS_ERR_INVALID_ARG);
     assert_int_equal(ccs_he_add(f->c, ad, a2, r), CCS_OK); /* same scale */
+    /* one ulp apart (as two orders of operations give): the same scale for
+     * ccs_he_ckks_add and for the core alike */
+    assert_int_equal(ccs_he_ckks_set_scale(a2, nextafter(ccs_he_ckks_scale(ad), INFINITY)), CCS_OK);
+    assert_int_equal(ccs_he_add(f->c, ad, a2, r), CCS_OK);
+    assert_int_equal(ccs_he_ckks_add(f->c, ad, a2, r), CCS_OK);
     assert_int_equal(ccs_he_ckks_set_scale(a2, 0x1p41), CCS_OK);
     assert_int_equal(ccs_he_add(f->c, ad, a2, r), CCS_ERR_INVALID_ARG); /* scales differ */
 

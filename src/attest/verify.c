@@ -89,11 +89,13 @@ static bool root_crl_ok(vctx *v) {
         ccs_vfail(v, CCS_CHECK_ROOT_CA_CRL, "Root CA CRL signature: %s", ccs_error_detail());
         return false;
     }
-    if (ccs_crl_window(c->root_crl, &lo, &hi) != CCS_OK || v->opt->now < lo || v->opt->now > hi) {
+    /* [thisUpdate, nextUpdate): the nextUpdate second is outside, as in
+     * ccs_x509_verify_chain (OpenSSL) and the SNP CRL. */
+    if (ccs_crl_window(c->root_crl, &lo, &hi) != CCS_OK || v->opt->now < lo || v->opt->now >= hi) {
         ccs_vfail(v, CCS_CHECK_ROOT_CA_CRL, "Root CA CRL is not current at the verification time");
         return false;
     }
-    span_record(&c->root_crl_span, v, CCS_OK, lo, hi);
+    span_record(&c->root_crl_span, v, CCS_OK, lo, hi - 1); /* span_holds takes both ends */
     return true;
 }
 

@@ -122,7 +122,7 @@ void ccs_check_pck_revocation(vctx *v, pck_entry *e) {
         ccs_vfail(v, CCS_CHECK_PCK_CRL, "PCK CRL was not issued by the PCK's CA: %s", e->pck_crl_signed.msg);
         return;
     }
-    if (ccs_crl_window(c->pck_crl, &lo, &hi) != CCS_OK || v->opt->now < lo || v->opt->now > hi)
+    if (ccs_crl_window(c->pck_crl, &lo, &hi) != CCS_OK || v->opt->now < lo || v->opt->now >= hi)
         ccs_vfail(v, CCS_CHECK_PCK_CRL, "PCK CRL is not current at the verification time");
     if (e->pck_not_revoked.state == 0) remember(&e->pck_not_revoked, ccs_crl_check(c->pck_crl, leaf));
     if (e->pck_not_revoked.state < 0)

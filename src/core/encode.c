@@ -37,9 +37,15 @@ static int hexval(char c) {
 ccs_status ccs_hex_decode(const char *hex, size_t len, ccs_buf *out) {
     CCS_ENSURE(len % 2 == 0, CCS_ERR_FORMAT, "hex string has odd length %zu", len);
     CCS_TRY(ccs_buf_reserve(out, len / 2));
+    const size_t start = out->len;
     for (size_t i = 0; i < len; i += 2) {
         int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
-        CCS_ENSURE(hi >= 0 && lo >= 0, CCS_ERR_FORMAT, "invalid hex digit at offset %zu", i);
+        if (hi < 0 || lo < 0) { /* as the base64 decoder: out as it was */
+            explicit_bzero(out->ptr + start, out->len - start);
+            out->len = start;
+            out->ptr[out->len] = 0;
+            CCS_BAIL(CCS_ERR_FORMAT, "invalid hex digit at offset %zu", i);
+        }
         out->ptr[out->len++] = (uint8_t)(hi << 4 | lo);
     }
     out->ptr[out->len] = 0;

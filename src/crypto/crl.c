@@ -8,6 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "crypto_internal.h"
 
@@ -22,6 +23,39 @@ static ccs_status wrap(X509_CRL *x, ccs_crl **out) {
     return CCS_OK;
 }
 
+/* Only complete CRLs of the full scope are read (RFC 5280 5.2): a delta CRL
+ * lists only the changes since a base CRL, and one whose issuing
+ * distribution point narrows it (user or CA certificates only, some reasons,
+ * indirect) says nothing about what it leaves out; either would let
+ * ccs_crl_check call a revoked certificate good. Any other critical
+ * extension, on the CRL or an entry, is one this code does not handle. */
+static ccs_status check_scope(X509_CRL *x) {
+    CCS_ENSURE(X509_CRL_get_ext_by_NID(x, NID_delta_crl, -1) < 0, CCS_ERR_UNSUPPORTED,
+               "crl: a delta CRL (only the changes since a base CRL) is not accepted");
+    int crit = 0;
+    ISSUING_DIST_POINT *idp = X509_CRL_get_ext_d2i(x, NID_issuing_distribution_point, &crit, NULL);
+    bool narrow = idp != NULL && (idp->onlyuser || idp->onlyCA || idp->onlyattr || idp->indirectCRL ||
+                                  idp->onlysomereasons != NULL);
+    ISSUING_DIST_POINT_free(idp);
+    CCS_ENSURE(crit != -2, CCS_ERR_FORMAT, "crl: more than one issuing distribution point");
+    CCS_ENSURE(idp != NULL || crit == -1, CCS_ERR_FORMAT, "crl: malformed issuing distribution point");
+    CCS_ENSURE(!narrow, CCS_ERR_UNSUPPORTED, "crl: a CRL limited in scope (issuing distribution point) is not accepted");
+    for (int i = 0; i < X509_CRL_get_ext_count(x); i++) {
+        X509_EXTENSION *e = X509_CRL_get_ext(x, i);
+        int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
+        CCS_ENSURE(!X509_EXTENSION_get_critical(e) || nid == NID_issuing_distribution_point, CCS_ERR_UNSUPPORTED,
+                   "crl: unhandled critical extension %s", nid != NID_undef ? OBJ_nid2sn(nid) : "(unknown)");
+    }
+    STACK_OF(X509_REVOKED) *rs = X509_CRL_get_REVOKED(x);
+    for (int i = 0; i < sk_X509_REVOKED_num(rs); i++) {
+        const STACK_OF(X509_EXTENSION) *es = X509_REVOKED_get0_extensions(sk_X509_REVOKED_value(rs, i));
+        for (int k = 0; k < sk_X509_EXTENSION_num(es); k++)
+            CCS_ENSURE(!X509_EXTENSION_get_critical(sk_X509_EXTENSION_value(es, k)), CCS_ERR_UNSUPPORTED,
+                       "crl: unhandled critical extension on entry %d", i);
+    }
+    return CCS_OK;
+}
+
 static ccs_status parse_der(ccs_bytes der, ccs_crl **out) {
     CCS_ENSURE(der.len > 0, CCS_ERR_TRUNCATED, "crl: empty input");
     CCS_ENSURE(der.len <= LONG_MAX, CCS_ERR_OVERFLOW, "crl: input too large");
@@ -31,6 +65,11 @@ static ccs_status parse_der(ccs_bytes der, ccs_crl **out) {
     if ((size_t)(p - der.ptr) != der.len) {
         X509_CRL_free(x);
         CCS_BAIL(CCS_ERR_TRAILING, "crl: %zu bytes after the CRL", der.len - (size_t)(p - der.ptr));
+    }
+    ccs_status st = check_scope(x);
+    if (st != CCS_OK) {
+        X509_CRL_free(x);
+        return st;
     }
     return wrap(x, out);
 }

@@ -57,8 +57,13 @@ static ccs_status rsa_from_params(const param *ps, size_t n, int selection, EVP_
             st = ccs_error_set(CCS_ERR_KEY, CCS_HERE, "rsa: key component %s empty or too long", ps[i].name);
             goto done;
         }
-        bn[i] = BN_bin2bn(ps[i].v.ptr, (int)ps[i].v.len, NULL);
-        if (bn[i] == NULL || OSSL_PARAM_BLD_push_BN(bld, ps[i].name, bn[i]) != 1) {
+        /* Secure, constant-time BIGNUMs: OSSL_PARAM_BLD then puts the private
+         * parts in secure memory, which OSSL_PARAM_free clears (it does not
+         * clear the ordinary block a plain BIGNUM lands in). */
+        bn[i] = BN_secure_new();
+        if (bn[i] != NULL) BN_set_flags(bn[i], BN_FLG_CONSTTIME);
+        if (bn[i] == NULL || BN_bin2bn(ps[i].v.ptr, (int)ps[i].v.len, bn[i]) == NULL ||
+            OSSL_PARAM_BLD_push_BN(bld, ps[i].name, bn[i]) != 1) {
             st = ccs__ossl_fail(CCS_ERR_NOMEM, CCS_HERE, "rsa: parameter");
             goto done;
         }
@@ -72,7 +77,7 @@ static ccs_status rsa_from_params(const param *ps, size_t n, int selection, EVP_
     }
 done:
     for (size_t i = 0; i < 8; i++) BN_clear_free(bn[i]);
-    OSSL_PARAM_free(params); /* OpenSSL 3.0 has no OSSL_PARAM_clear_free */
+    OSSL_PARAM_free(params); /* clears the secure part (OpenSSL 3.0 has no OSSL_PARAM_clear_free) */
     OSSL_PARAM_BLD_free(bld);
     EVP_PKEY_CTX_free(ctx);
     return st;

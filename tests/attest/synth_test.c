@@ -273,11 +273,16 @@ static void test_pck_crl_window(void **state) {
     sgx_cfg(&c);
     c.pck_crl_present = false;
     verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_PCK_CRL), NULL);
-    /* Boundaries are inclusive: valid at exactly thisUpdate and nextUpdate. */
+    /* [thisUpdate, nextUpdate), as OpenSSL holds a CRL: valid at exactly
+     * thisUpdate and the second before nextUpdate, not at nextUpdate. */
+    sgx_cfg(&c);
+    c.pck_crl_this = SYNTH_T;
+    c.pck_crl_next = SYNTH_T + 1;
+    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, NULL);
     sgx_cfg(&c);
     c.pck_crl_this = SYNTH_T - 10 * SYNTH_DAY;
     c.pck_crl_next = SYNTH_T;
-    verify_case(&c, NULL, CCS_OK, CCS_TCB_UP_TO_DATE, NONE, NULL);
+    verify_case(&c, NULL, CCS_ERR_VERIFY, CCS_TCB_UP_TO_DATE, FAILS(CCS_CHECK_PCK_CRL), NULL);
 }
 
 static void test_root_crl(void **state) {

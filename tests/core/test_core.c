@@ -86,6 +86,10 @@ static void test_hex(void **state) {
     assert_memory_equal(b.ptr, "\x00\xab\xcd\xff", 4);
     assert_int_equal(ccs_hex_decode("abc", 3, &b), CCS_ERR_FORMAT);
     assert_int_equal(ccs_hex_decode("zz", 2, &b), CCS_ERR_FORMAT);
+    /* a bad digit after good ones: the buffer as it was (4 bytes, NUL after) */
+    assert_int_equal(ccs_hex_decode("0102zz", 6, &b), CCS_ERR_FORMAT);
+    assert_int_equal(b.len, 4);
+    assert_int_equal(b.ptr[4], 0);
     assert_int_equal(ccs_hex_decode_fixed("0a0b", 4, fixed, 2), CCS_OK);
     assert_int_equal(ccs_hex_decode_fixed("0a0b0c", 6, fixed, 2), CCS_ERR_FORMAT);
     assert_int_equal(ccs_hex_decode_fixed("0a g", 4, fixed, 2), CCS_ERR_FORMAT);

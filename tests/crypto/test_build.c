@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include "test_crypto.h"
 
 #define T0 ((ccs_time)1750330800)
@@ -80,6 +83,94 @@ static void test_chain_verifies(void **state) {
     ccs_x509_free(again);
     ccs_buf_free(&pem);
     ccs_x509_chain_free(ch);
+    pki_free(&p);
+}
+
+/* A CRL by the CA with one extra extension (kind), signed with OpenSSL. */
+static ccs_status crl_with(const pki *p, const char *kind, ccs_crl **out) {
+    ccs_buf pem = {0};
+    assert_int_equal(ccs_privkey_to_pem(p->ca_key, &pem), CCS_OK);
+    BIO *bio = BIO_new_mem_buf(pem.ptr, (int)pem.len);
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    ccs_buf_free(&pem);
+    ccs_bytes d = ccs_x509_der(p->ca);
+    const unsigned char *q = d.ptr;
+    X509 *ca = d2i_X509(NULL, &q, (long)d.len);
+    assert_non_null(key);
+    assert_non_null(ca);
+    X509_CRL *crl = X509_CRL_new();
+    X509_CRL_set_version(crl, 1);
+    X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca));
+    ASN1_TIME *tu = ASN1_TIME_set(NULL, (time_t)(T0 - DAY)), *nu = ASN1_TIME_set(NULL, (time_t)(T0 + 30 * DAY));
+    X509_CRL_set1_lastUpdate(crl, tu);
+    X509_CRL_set1_nextUpdate(crl, nu);
+    X509V3_CTX v3;
+    X509V3_set_ctx(&v3, ca, NULL, NULL, crl, 0);
+    X509_EXTENSION *e = NULL;
+    if (strcmp(kind, "delta") == 0) {
+        ASN1_INTEGER *base = ASN1_INTEGER_new();
+        ASN1_INTEGER_set(base, 1);
+        X509_CRL_add1_ext_i2d(crl, NID_delta_crl, base, 1, 0);
+        ASN1_INTEGER_free(base);
+    } else if (strcmp(kind, "idp-user") == 0) {
+        e = X509V3_EXT_conf_nid(NULL, &v3, NID_issuing_distribution_point, "critical,onlyuser:TRUE");
+    } else if (strcmp(kind, "idp-full") == 0) {
+        e = X509V3_EXT_conf_nid(NULL, &v3, NID_issuing_distribution_point, "critical,fullname:URI:http://crl.test/ca.crl");
+    } else if (strcmp(kind, "unknown") == 0) {
+        ASN1_OBJECT *o = OBJ_txt2obj("1.3.6.1.4.1.99999.1", 1);
+        ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+        ASN1_OCTET_STRING_set(os, (const unsigned char *)"\x05\x00", 2);
+        e = X509_EXTENSION_create_by_OBJ(NULL, o, 1, os);
+        ASN1_OBJECT_free(o);
+        ASN1_OCTET_STRING_free(os);
+    }
+    if (e != NULL) X509_CRL_add_ext(crl, e, -1);
+    X509_EXTENSION_free(e);
+    assert_true(X509_CRL_sign(crl, key, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int n = i2d_X509_CRL(crl, &der);
+    ccs_status st = ccs_crl_parse(ccs_bytes_of(der, (size_t)n), out);
+    OPENSSL_free(der);
+    X509_CRL_free(crl);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+    ASN1_TIME_free(tu);
+    ASN1_TIME_free(nu);
+    return st;
+}
+
+/* Only complete CRLs of the full scope are read: a delta CRL, one narrowed
+ * by its issuing distribution point, or an unknown critical extension could
+ * leave a revoked certificate unlisted. */
+static void test_crl_scope(void **state) {
+    (void)state;
+    pki p = {0};
+    build(&p);
+    static const struct {
+        const char *kind;
+        ccs_status st;
+        const char *why;
+    } t[] = {
+        {"none", CCS_OK, NULL},
+        {"idp-full", CCS_OK, NULL},
+        {"delta", CCS_ERR_UNSUPPORTED, "crl: a delta CRL (only the changes since a base CRL) is not accepted"},
+        {"idp-user", CCS_ERR_UNSUPPORTED, "crl: a CRL limited in scope (issuing distribution point) is not accepted"},
+        {"unknown", CCS_ERR_UNSUPPORTED, "crl: unhandled critical extension (unknown)"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        ccs_crl *crl = NULL;
+        ccs_status st = crl_with(&p, t[i].kind, &crl);
+        if (st != t[i].st) fail_msg("%s: %s", t[i].kind, ccs_error_detail());
+        if (t[i].why != NULL) {
+            assert_null(crl);
+            if (strstr(ccs_error_detail(), t[i].why) == NULL) fail_msg("%s: \"%s\"", t[i].kind, ccs_error_detail());
+        } else {
+            assert_int_equal(ccs_crl_verify(crl, p.ca), CCS_OK);
+            assert_int_equal(ccs_crl_check(crl, p.leaf), CCS_OK);
+        }
+        ccs_crl_free(crl);
+    }
     pki_free(&p);
 }
 
@@ -215,7 +306,7 @@ static void test_bad_specs(void **state) {
 
 int test_group_build(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chain_verifies), cmocka_unit_test(test_crl_revokes), cmocka_unit_test(test_sign_p256),
+        cmocka_unit_test(test_chain_verifies), cmocka_unit_test(test_crl_revokes), cmocka_unit_test(test_crl_scope), cmocka_unit_test(test_sign_p256),
         cmocka_unit_test(test_sign_p384),      cmocka_unit_test(test_key_files),   cmocka_unit_test(test_bad_specs),
     };
     return cmocka_run_group_tests_name("crypto/build", tests, NULL, NULL);

@@ -52,6 +52,9 @@ typedef struct ccs_kbs_config {
     ccs_kbs_log_level log_level;
     bool allow_remote_plain_http; /* listen on a non-loopback address without TLS (logged as a warning) */
     int64_t workers;           /* event-loop threads serving requests; 0 (default): one per CPU, at most 16 */
+    int64_t max_connections;   /* open connections at once, shared by the loops; default 1024 */
+    int64_t request_timeout_s; /* a request must arrive whole within this of its connection's start or
+                                  previous request (however slowly its bytes come); default 30 */
 } ccs_kbs_config;
 
 /* The embedded defaults (docs/kbs.md "Configuration"). The state directory is

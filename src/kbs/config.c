@@ -83,6 +83,8 @@ ccs_status ccs_kbs_config_defaults(ccs_kbs_config *cfg) {
     c.token_lifetime_s = 300;
     c.session_timeout_s = 300;
     c.log_level = CCS_KBS_LOG_INFO;
+    c.max_connections = 1024;
+    c.request_timeout_s = 30;
     ccs_status st = ccs_kbs_config_set(&c.listen, "127.0.0.1:8080");
     if (st == CCS_OK) st = state_path("kbs.db", &c.store);
     if (st == CCS_OK) st = state_path("token-key.jwk", &c.token_key);
@@ -97,7 +99,7 @@ ccs_status ccs_kbs_config_defaults(ccs_kbs_config *cfg) {
 
 /* ---- the file ---- */
 
-typedef enum { K_STR, K_PATH, K_SECONDS, K_BOOL, K_LEVEL, K_OBJ, K_WORKERS } key_kind;
+typedef enum { K_STR, K_PATH, K_SECONDS, K_BOOL, K_LEVEL, K_OBJ, K_WORKERS, K_CONNS } key_kind;
 
 typedef struct key_spec {
     const char *name;
@@ -130,6 +132,7 @@ static const key_spec top_keys[] = {{"comment", K_STR, SIZE_MAX, NULL},
                                     {"token_key", K_PATH, M(token_key), NULL},
                                     {"token_lifetime", K_SECONDS, M(token_lifetime_s), NULL},
                                     {"session_timeout", K_SECONDS, M(session_timeout_s), NULL},
+                                    {"request_timeout", K_SECONDS, M(request_timeout_s), NULL},
                                     {"admin_key", K_PATH, M(admin_key), NULL},
                                     {"insecure_trust_sim_dir", K_PATH, M(insecure_trust_sim_dir), NULL},
                                     {"allow_remote_plain_http", K_BOOL, M(allow_remote_plain_http), NULL},
@@ -137,6 +140,7 @@ static const key_spec top_keys[] = {{"comment", K_STR, SIZE_MAX, NULL},
                                     {"policies", K_OBJ, 0, pol_keys},
                                     {"log_level", K_LEVEL, M(log_level), NULL},
                                     {"workers", K_WORKERS, M(workers), NULL},
+                                    {"max_connections", K_CONNS, M(max_connections), NULL},
                                     {0}};
 #undef M
 
@@ -176,6 +180,13 @@ static ccs_status apply(ccs_kbs_config *c, const key_spec *keys, const json_t *o
             json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
             CCS_ENSURE(n >= 1 && n <= 30 * 86400, CCS_ERR_FORMAT,
                        "%s%s%s: expected an integer number of seconds, 1..2592000", path, dot, k);
+            *(int64_t *)(base + ks->off) = (int64_t)n;
+            break;
+        }
+        case K_CONNS: {
+            json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
+            CCS_ENSURE(n >= 1 && n <= 1000000, CCS_ERR_FORMAT, "%s%s%s: expected an integer, 1 to 1000000", path, dot,
+                       k);
             *(int64_t *)(base + ks->off) = (int64_t)n;
             break;
         }

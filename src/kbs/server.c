@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -109,6 +110,7 @@ static void on_request(struct evhttp_request *req, void *arg) {
     r.srv = r.w->srv;
     r.req = req;
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    kbs_conns_progress(r.w->conns, req);
     r.method = method_name(evhttp_request_get_command(req));
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
@@ -163,8 +165,15 @@ static void on_purge(evutil_socket_t fd, short what, void *arg) {
     s->purged = 0;
 }
 
+/* Every connection's bufferevent, plain or TLS, made here so the loop's
+ * connection guard tracks it (server_conn.c). NULL: evhttp makes its own. */
 static struct bufferevent *on_bev(struct event_base *base, void *arg) {
-    return ccs_tls_bufferevent_new(((kbs_worker *)arg)->srv->tls, base);
+    kbs_worker *w = arg;
+    struct bufferevent *bev = w->srv->tls != NULL ? ccs_tls_bufferevent_new(w->srv->tls, base)
+                                                  : bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (bev != NULL && w->conns != NULL && !kbs_conns_add(w->conns, bev))
+        kbs_log(w->srv, CCS_KBS_LOG_ERROR, "no memory to track a connection");
+    return bev;
 }
 
 static void *worker_main(void *arg) {
@@ -223,7 +232,9 @@ uint16_t ccs_kbs_server_port(const ccs_kbs_server *s) { return s != NULL ? s->po
 
 static void worker_free(kbs_worker *w) {
     kbs_batch_free(w);
+    kbs_conns_unguard_listener(w);
     if (w->http != NULL) evhttp_free(w->http); /* closes its dup of the listening socket */
+    kbs_conns_free(w->conns);                  /* after evhttp let go of the connections */
     if (w->base != NULL) event_base_free(w->base);
     json_decref(w->token_pub);
     json_decref(w->admin_jwk);
@@ -242,7 +253,9 @@ void ccs_kbs_server_free(ccs_kbs_server *s) {
     kbs_token_cache_clear(&s->workers[0].tokens);
     kbs_token_cache_clear(&s->workers[0].cookies);
     if (s->stop_ev != NULL) event_free(s->stop_ev);
+    kbs_conns_unguard_listener(&s->workers[0]);
     if (s->http != NULL) evhttp_free(s->http);
+    kbs_conns_free(s->workers[0].conns);
     if (s->base != NULL) event_base_free(s->base);
     if (s->stop_pipe[0] >= 0) close(s->stop_pipe[0]);
     if (s->stop_pipe[1] >= 0) close(s->stop_pipe[1]);
@@ -361,23 +374,33 @@ static struct event_base *base_new(void) {
     return b;
 }
 
-static void http_setup(kbs_worker *w) {
+/* The loops' count, as add_workers makes them. */
+static size_t worker_count(const ccs_kbs_server *s) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = s->cfg.workers > 0 ? (size_t)s->cfg.workers : (size_t)(cpus > 0 ? (cpus < 16 ? cpus : 16) : 1);
+    return n > KBS_MAX_WORKERS ? KBS_MAX_WORKERS : n;
+}
+
+static bool http_setup(kbs_worker *w) {
     evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
     /* evhttp refuses larger bodies itself (413); the handlers apply the
      * per-endpoint limits with a JSON error. */
     evhttp_set_max_body_size(w->http, CCS_KBS_MAX_RESOURCE + 4096);
     evhttp_set_max_headers_size(w->http, 64 * 1024);
-    evhttp_set_timeout(w->http, 30);
+    int64_t timeout = w->srv->cfg.request_timeout_s > 0 ? w->srv->cfg.request_timeout_s : 30;
+    evhttp_set_timeout(w->http, (int)timeout);
     evhttp_set_gencb(w->http, on_request, w);
-    if (w->srv->tls != NULL) evhttp_set_bevcb(w->http, on_bev, w);
+    evhttp_set_bevcb(w->http, on_bev, w);
+    int64_t max = w->srv->cfg.max_connections > 0 ? w->srv->cfg.max_connections : 1024;
+    size_t share = (size_t)max / worker_count(w->srv);
+    w->conns = kbs_conns_new(w, share > 0 ? share : 1, timeout);
+    return w->conns != NULL;
 }
 
 /* Loops 1..n-1: their own base, evhttp and key copies, accepting on a dup
  * of the listening socket. */
 static ccs_status add_workers(ccs_kbs_server *s, evutil_socket_t listen_fd) {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t n = s->cfg.workers > 0 ? (size_t)s->cfg.workers : (size_t)(cpus > 0 ? (cpus < 16 ? cpus : 16) : 1);
-    if (n > KBS_MAX_WORKERS) n = KBS_MAX_WORKERS;
+    size_t n = worker_count(s);
     for (size_t i = 1; i < n; i++) {
         kbs_worker *w = &s->workers[i];
         w->srv = s;
@@ -392,14 +415,16 @@ static ccs_status add_workers(ccs_kbs_server *s, evutil_socket_t listen_fd) {
             w->admin_jwk = json_deep_copy(s->admin_jwk);
             CCS_ENSURE(w->admin_jwk != NULL, CCS_ERR_NOMEM, "out of memory");
         }
-        http_setup(w);
+        CCS_ENSURE(http_setup(w), CCS_ERR_NOMEM, "kbs: cannot create worker %zu's connection guard", i);
         CCS_ENSURE(kbs_batch_init(w), CCS_ERR_NOMEM, "kbs: cannot create worker %zu's events", i);
         evutil_socket_t fd = dup(listen_fd);
         CCS_ENSURE(fd >= 0, CCS_ERR_IO, "kbs: dup: %s", strerror(errno));
-        if (evhttp_accept_socket(w->http, fd) != 0) {
+        struct evhttp_bound_socket *b = evhttp_accept_socket_with_handle(w->http, fd);
+        if (b == NULL) {
             close(fd);
             CCS_BAIL(CCS_ERR_IO, "kbs: worker %zu cannot accept on the listening socket", i);
         }
+        kbs_conns_guard_listener(w, b);
     }
     return CCS_OK;
 }
@@ -428,10 +453,11 @@ static ccs_status open_listener(ccs_kbs_server *s) {
     w0->token_pub = s->token_pub;
     w0->admin_jwk = s->admin_jwk;
     s->n_workers = 1;
-    http_setup(w0);
+    CCS_ENSURE(http_setup(w0), CCS_ERR_NOMEM, "kbs: cannot create the connection guard");
     CCS_ENSURE(kbs_batch_init(w0), CCS_ERR_NOMEM, "kbs: cannot create the loop's events");
     s->sock = evhttp_bind_socket_with_handle(s->http, host, port);
     CCS_ENSURE(s->sock != NULL, CCS_ERR_IO, "kbs: cannot listen on %s: %s", s->cfg.listen, strerror(errno));
+    kbs_conns_guard_listener(w0, s->sock);
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     evutil_socket_t fd = evhttp_bound_socket_get_fd(s->sock);

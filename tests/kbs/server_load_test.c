@@ -4,6 +4,7 @@
  * acknowledged resource and session is still there, and a challenge handed
  * out before the kills still attests. */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -196,6 +197,70 @@ static void test_clients_gone_before_the_reply(void **state) {
     su_stop(&s);
 }
 
+/* ---- the connection guard (server_conn.c) ---- */
+
+static int connect_to(const su_server *s) {
+    unsigned port = 0;
+    assert_int_equal(sscanf(s->url, "http://127.0.0.1:%u", &port), 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* True when the server closed fd within ms (EOF or reset). */
+static bool closed_within(int fd, int ms) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char b[256];
+    for (int waited = 0; waited < ms; waited += 100) {
+        if (poll(&p, 1, 100) == 1) {
+            ssize_t n = recv(fd, b, sizeof b, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN)) return true;
+        }
+    }
+    return false;
+}
+
+/* A request trickled a byte at a time is cut at the request timeout, not
+ * kept while bytes come; a connection beyond max_connections is closed at
+ * once; once they are gone, requests are served again. */
+static void test_connection_guard(void **state) {
+    (void)state;
+    su_server s;
+    su_opts o = {.workers = 1, .max_connections = 3, .request_timeout_s = 2};
+    su_start(&s, "guard", &o);
+    int slow = connect_to(&s);
+    static const char head[] = "POST /kbs/v0/auth HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+    assert_int_equal(write(slow, head, sizeof head - 1), (ssize_t)(sizeof head - 1));
+    bool cut = false;
+    for (int i = 0; i < 40 && !cut; i++) { /* up to 12 s of one byte every 300 ms */
+        if (write(slow, "a", 1) != 1) cut = true;
+        else cut = closed_within(slow, 300);
+    }
+    assert_true(cut);
+    close(slow);
+    int a = connect_to(&s), b = connect_to(&s), c = connect_to(&s);
+    usleep(300000);
+    int d = connect_to(&s); /* the fourth of three */
+    assert_true(closed_within(d, 3000));
+    close(d);
+    close(a);
+    close(b);
+    close(c);
+    bool served = false;
+    for (int tries = 0; tries < 50 && !served; tries++) { /* the sweep releases them within a second */
+        su_resp r;
+        memset(&r, 0, sizeof r);
+        served = su_http(&s, "POST", CCS_KBS_PATH_AUTH, NULL, NULL, "{}", 2, &r) == 0 && r.status == 400;
+        su_resp_clear(&r);
+        if (!served) usleep(100000);
+    }
+    assert_true(served);
+    su_stop(&s);
+}
+
 /* ---- SIGKILL in the middle of writes ---- */
 
 #define MAX_ACKED 4096
@@ -369,6 +434,7 @@ int ccs_test_server_load(void) {
         cmocka_unit_test(test_concurrent_clients),
         cmocka_unit_test(test_one_challenge_many_requests),
         cmocka_unit_test(test_clients_gone_before_the_reply),
+        cmocka_unit_test(test_connection_guard),
         cmocka_unit_test(test_sigkill_durability),
     };
     return cmocka_run_group_tests_name("kbs_server_load", tests, NULL, NULL);

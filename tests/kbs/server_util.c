@@ -114,6 +114,9 @@ void su_start(su_server *s, const char *name, const su_opts *o) {
     assert_int_equal(ccs_kbs_config_set(&s->cfg.insecure_trust_sim_dir, s->sim_dir), CCS_OK);
     s->cfg.log_level = getenv("CCS_TEST_KBS_LOG") ? CCS_KBS_LOG_DEBUG : CCS_KBS_LOG_ERROR;
     if (o->session_timeout_s) s->cfg.session_timeout_s = o->session_timeout_s;
+    if (o->workers) s->cfg.workers = o->workers;
+    if (o->max_connections) s->cfg.max_connections = o->max_connections;
+    if (o->request_timeout_s) s->cfg.request_timeout_s = o->request_timeout_s;
     if (o->tls) {
         char cert[700], key[700];
         make_tls(s, cert, key, sizeof cert);

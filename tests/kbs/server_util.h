@@ -31,6 +31,7 @@ typedef struct su_opts {
     int64_t session_timeout_s; /* 0: default */
     bool tls;                  /* self-signed cert for 127.0.0.1 / localhost */
     bool no_policies;
+    int64_t workers, max_connections, request_timeout_s; /* 0: defaults */
 } su_opts;
 
 /* Starts a server (cmocka asserts): sim root trusted, admin key pair, the

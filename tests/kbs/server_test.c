@@ -679,6 +679,10 @@ static void test_config(void **state) {
     ccs_kbs_server *s = NULL;
     assert_int_equal(ccs_kbs_server_new(&cfg, &s), CCS_ERR_POLICY);
     assert_null(s);
+    /* A name that only starts like a loopback address is not one. */
+    assert_int_equal(ccs_kbs_config_set(&cfg.listen, "127.example.invalid:0"), CCS_OK);
+    assert_int_equal(ccs_kbs_server_new(&cfg, &s), CCS_ERR_POLICY);
+    assert_null(s);
     ccs_kbs_config_clear(&cfg);
 }
 

@@ -126,6 +126,13 @@ void ccs_buf_free(ccs_buf *b); /* wipes, frees, leaves b empty; NULL ok */
 /* Reads a whole file (at most max bytes) into out. */
 CCS_MUST_USE ccs_status ccs_file_read(const char *path, size_t max, ccs_buf *out);
 CCS_MUST_USE ccs_status ccs_file_write(const char *path, ccs_bytes data);
+/* Writes a secret to path: a new file of mode 0600 (whatever the umask) made
+ * beside it (O_EXCL, in path's directory), written, fsynced and renamed over
+ * path. So the secret never lands in a file that already existed (another
+ * user's, or one left readable), a symlink at path is replaced rather than
+ * followed, and a failure leaves path as it was (the temporary removed).
+ * CCS_ERR_IO with the reason. */
+CCS_MUST_USE ccs_status ccs_file_write_private(const char *path, ccs_bytes data);
 
 /* ---- sizes ------------------------------------------------------------------ */
 

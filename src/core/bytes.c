@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -132,6 +134,34 @@ ccs_status ccs_file_read(const char *path, size_t max, ccs_buf *out) {
     if (st == CCS_OK) out->ptr[out->len] = 0;
     fclose(f);
     return st;
+}
+
+ccs_status ccs_file_write_private(const char *path, ccs_bytes data) {
+    CCS_ENSURE(path != NULL && path[0] != '\0' && (data.ptr != NULL || data.len == 0), CCS_ERR_INVALID_ARG,
+               "file: bad arguments");
+    const char *slash = strrchr(path, '/');
+    char tmp[4200];
+    int n = slash ? snprintf(tmp, sizeof tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1)
+                  : snprintf(tmp, sizeof tmp, ".%s.XXXXXX", path);
+    CCS_ENSURE(n > 0 && (size_t)n < sizeof tmp && (slash == NULL || slash[1] != '\0'), CCS_ERR_INVALID_ARG,
+               "file: bad path %s", path);
+    int fd = mkostemp(tmp, O_CLOEXEC); /* O_EXCL, mode 0600 */
+    CCS_ENSURE(fd >= 0, CCS_ERR_IO, "cannot create a file beside %s: %s", path, strerror(errno));
+    int err = fchmod(fd, 0600) == 0 ? 0 : errno;
+    for (size_t off = 0; err == 0 && off < data.len;) {
+        ssize_t w = write(fd, data.ptr + off, data.len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) err = w < 0 ? errno : EIO;
+        else off += (size_t)w;
+    }
+    if (err == 0 && fsync(fd) != 0) err = errno;
+    if (close(fd) != 0 && err == 0) err = errno;
+    if (err == 0 && rename(tmp, path) != 0) err = errno;
+    if (err != 0) {
+        unlink(tmp);
+        CCS_BAIL(CCS_ERR_IO, "cannot write %s: %s", path, strerror(err));
+    }
+    return CCS_OK;
 }
 
 ccs_status ccs_file_write(const char *path, ccs_bytes data) {

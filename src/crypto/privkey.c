@@ -124,20 +124,7 @@ ccs_status ccs_privkey_save(const ccs_privkey *k, const char *path) {
     CCS_ENSURE(k != NULL && path != NULL, CCS_ERR_INVALID_ARG, "privkey: NULL argument");
     ccs_buf pem = {0};
     CCS_TRY(ccs_privkey_to_pem(k, &pem));
-    ccs_status st = CCS_OK;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "cannot create %s: %s", path, strerror(errno));
-    /* An existing file keeps its mode through O_TRUNC: set it. */
-    if (st == CCS_OK && fchmod(fd, 0600) != 0)
-        st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "cannot chmod %s: %s", path, strerror(errno));
-    for (size_t off = 0; st == CCS_OK && off < pem.len;) {
-        ssize_t w = write(fd, pem.ptr + off, pem.len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "cannot write %s: %s", path, strerror(errno));
-        else off += (size_t)w;
-    }
-    if (fd >= 0 && close(fd) != 0 && st == CCS_OK)
-        st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "cannot write %s: %s", path, strerror(errno));
+    ccs_status st = ccs_file_write_private(path, ccs_buf_view(&pem)); /* a new 0600 file renamed into place */
     ccs_buf_free(&pem);
     return st;
 }

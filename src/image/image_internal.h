@@ -5,6 +5,7 @@
 #ifndef CCS_IMAGE_INTERNAL_H
 #define CCS_IMAGE_INTERNAL_H
 
+#include <sys/types.h>
 #include "ccs/image.h"
 
 /* ---- manifests and indexes (manifest.c) ---- */
@@ -90,5 +91,8 @@ CCS_MUST_USE ccs_status ccs__image_jwe_open(ccs_bytes jwe_json, const ccs_image_
 CCS_MUST_USE ccs_status ccs__image_aa_wrap(const char *kid, const uint8_t kek[32], ccs_bytes privopts,
                                            ccs_buf *annotation);
 CCS_MUST_USE ccs_status ccs__image_aa_unwrap(const char *annotation, const ccs_image_keys *keys, ccs_buf *privopts);
+
+/* The mode of a blob written into a layout: 0644 less the process umask. */
+mode_t ccs__image_blob_mode(void);
 
 #endif

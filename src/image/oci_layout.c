@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -65,11 +66,33 @@ static ccs_status tmp_open(const char *dir, int *fd, char **tmp) {
     return CCS_OK;
 }
 
+/* Blobs are 0644 as other tools expect, less what the umask takes away:
+ * a decrypted layer is plaintext, and a user with umask 077 keeps it to
+ * themselves. (The umask is read from /proc: umask(2) would change it.) */
+static mode_t blob_mode;
+static pthread_once_t blob_mode_once = PTHREAD_ONCE_INIT;
+
+static void read_umask(void) {
+    unsigned m = 022;
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "Umask: %o", &m) == 1) break;
+    if (f != NULL) fclose(f);
+    blob_mode = (mode_t)(0644 & ~m);
+}
+
+mode_t ccs__image_blob_mode(void) {
+    pthread_once(&blob_mode_once, read_umask);
+    return blob_mode;
+}
+
 /* Syncs and closes fd, then renames tmp to path; path NULL (or a failure)
  * removes tmp instead. tmp is freed either way. */
 static ccs_status tmp_commit(int fd, char *tmp, const char *path) {
     ccs_status st = path != NULL ? CCS_OK : CCS_ERR_INVALID_ARG;
-    if (st == CCS_OK && fchmod(fd, 0644) != 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: chmod: %s", strerror(errno));
+    if (st == CCS_OK && fchmod(fd, ccs__image_blob_mode()) != 0)
+        st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: chmod: %s", strerror(errno));
     if (st == CCS_OK && fsync(fd) != 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: fsync: %s", strerror(errno));
     if (close(fd) != 0 && st == CCS_OK) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "image: close: %s", strerror(errno));
     if (st == CCS_OK && rename(tmp, path) != 0)

@@ -107,7 +107,7 @@ ccs_status ccs_registry_get_blob(ccs_registry *r, const ccs_image_ref *ref, cons
     if (st == CCS_OK && strcmp(got, digest) != 0)
         st = ccs_error_set(CCS_ERR_MISMATCH, CCS_HERE,
                            "registry: blob %s does not match its digest (content is %s): refused", digest, got);
-    if (st == CCS_OK && (fchmod(fd, 0644) != 0 || fsync(fd) != 0))
+    if (st == CCS_OK && (fchmod(fd, ccs__image_blob_mode()) != 0 || fsync(fd) != 0))
         st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "registry: %s: %s", tmp, strerror(errno));
     close(fd);
     if (st == CCS_OK && rename(tmp, path) != 0)

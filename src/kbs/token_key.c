@@ -137,19 +137,8 @@ ccs_status ccs_kbs_token_key_save(const ccs_kbs_token_key *k, const char *path) 
     char *text = json_dumps(k->jwk, JSON_COMPACT | JSON_SORT_KEYS);
     CCS_ENSURE(text != NULL, CCS_ERR_NOMEM, "token key: no memory");
     size_t len = strlen(text);
-    ccs_status st = CCS_OK;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "token key: cannot create %s: %s", path, strerror(errno));
-    if (st == CCS_OK && fchmod(fd, 0600) != 0)
-        st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "token key: chmod %s: %s", path, strerror(errno));
-    for (size_t off = 0; st == CCS_OK && off < len;) {
-        ssize_t n = write(fd, text + off, len - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "token key: write %s: %s", path, strerror(errno));
-        else off += (size_t)n;
-    }
-    if (fd >= 0 && close(fd) != 0 && st == CCS_OK)
-        st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "token key: close %s: %s", path, strerror(errno));
+    ccs_status st = ccs_file_write_private(path, ccs_bytes_of(text, len));
+    if (st != CCS_OK) st = ccs_error_set(st, CCS_HERE, "token key: %s", ccs_error_detail());
     ccs_wipe(text, len);
     free(text);
     return st;

@@ -28,20 +28,7 @@ ccs_status ccs_sim_path(char *out, size_t cap, const char *dir, const char *rel)
     return CCS_OK;
 }
 
-ccs_status ccs_sim_write_private(const char *path, ccs_bytes data) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    CCS_ENSURE(fd >= 0, CCS_ERR_IO, "cannot create %s: %s", path, strerror(errno));
-    bool ok = fchmod(fd, 0600) == 0;
-    for (size_t off = 0; ok && off < data.len;) {
-        ssize_t w = write(fd, data.ptr + off, data.len - off);
-        if (w < 0 && errno == EINTR) continue;
-        ok = w > 0;
-        if (ok) off += (size_t)w;
-    }
-    ok = close(fd) == 0 && ok;
-    CCS_ENSURE(ok, CCS_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    return CCS_OK;
-}
+ccs_status ccs_sim_write_private(const char *path, ccs_bytes data) { return ccs_file_write_private(path, data); }
 
 /* mkdir -p with mode 0700 for what it creates. */
 static ccs_status mkdirs(const char *path) {
@@ -58,8 +45,15 @@ static ccs_status mkdirs(const char *path) {
             *p = '/';
         }
     }
+    /* One that already existed is used only if it is ours and no one else
+     * may write into it: its keys, seal secrets and root would otherwise be
+     * another user's to read or swap (a sim dir in a shared /tmp). */
     struct stat st;
-    CCS_ENSURE(stat(path, &st) == 0 && S_ISDIR(st.st_mode), CCS_ERR_IO, "%s is not a directory", path);
+    CCS_ENSURE(lstat(path, &st) == 0 && S_ISDIR(st.st_mode), CCS_ERR_IO, "%s is not a directory", path);
+    CCS_ENSURE(st.st_uid == geteuid(), CCS_ERR_POLICY, "%s belongs to uid %u, not to this user", path,
+               (unsigned)st.st_uid);
+    CCS_ENSURE((st.st_mode & 022) == 0, CCS_ERR_POLICY, "%s is writable by group or others (mode %03o)", path,
+               (unsigned)(st.st_mode & 0777));
     return CCS_OK;
 }
 
@@ -279,7 +273,11 @@ ccs_status ccs_sim_init(const char *dir_arg, ccs_time now, bool force) {
     CCS_TRY(mkdirs(dir));
     CCS_TRY(ccs_sim_path(path, sizeof path, dir, "private"));
     CCS_TRY(mkdirs(path));
-    CCS_ENSURE(chmod(path, 0700) == 0, CCS_ERR_IO, "cannot chmod %s: %s", path, strerror(errno));
+    int pfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    bool private_ok = pfd >= 0 && fchmod(pfd, 0700) == 0;
+    int perr = errno;
+    if (pfd >= 0) close(pfd);
+    CCS_ENSURE(private_ok, CCS_ERR_IO, "cannot chmod %s: %s", path, strerror(perr));
     ccs_status st = make_cas(dir, now, &c);
     if (st == CCS_OK) st = make_platform(dir, &c, &ccs_sim_sgx, now);
     if (st == CCS_OK) st = make_platform(dir, &c, &ccs_sim_tdx, now);

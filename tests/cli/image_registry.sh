@@ -141,6 +141,10 @@ same_image encskopeo encpulled
 run_ccs image decrypt oci:encpulled:v1 oci:encdec:v1 --key "$K/rsa.pem"
 want_rc 0
 same_image plain encdec
+# Blobs are 0644 less the umask: under umask 077 the plaintext layer is 0600.
+(umask 077 && "$CCS" image decrypt oci:encpulled:v1 oci:encdec77:v1 --key "$K/rsa.pem" >/dev/null) ||
+    fail "decrypt under umask 077"
+[[ $(stat -c %a encdec77/blobs/sha256/* | sort -u) == 600 ]] || fail "blob modes under umask 077: $(stat -c %a encdec77/blobs/sha256/* | sort -u | tr '\n' ' ')"
 end_case
 
 begin "ccs pushes, skopeo pulls: the same digests"

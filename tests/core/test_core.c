@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -303,6 +305,49 @@ static void test_errors(void **state) {
     assert_string_equal(ccs_status_name((ccs_status)9999), "unknown");
 }
 
+/* ccs_file_write_private: the secret lands in a new 0600 file whatever
+ * was at the path (a 0644 file keeps neither its inode nor its mode; a
+ * symlink is replaced, its target untouched), and a failure leaves nothing. */
+static void test_file_write_private(void **state) {
+    (void)state;
+    char dir[] = "/tmp/ccs-core-private-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], victim[256], cmd[300];
+    snprintf(path, sizeof path, "%s/secret", dir);
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    mode_t old = umask(0);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    umask(old);
+    assert_true(fd >= 0);
+    close(fd);
+    struct stat before, after;
+    assert_int_equal(stat(path, &before), 0);
+    assert_int_equal(ccs_file_write_private(path, ccs_bytes_str("s3cret")), CCS_OK);
+    assert_int_equal(lstat(path, &after), 0);
+    assert_true(S_ISREG(after.st_mode));
+    assert_int_equal(after.st_mode & 0777, 0600);
+    assert_true(after.st_ino != before.st_ino);
+    ccs_buf b = {0};
+    assert_int_equal(ccs_file_read(path, 100, &b), CCS_OK);
+    assert_string_equal((const char *)b.ptr, "s3cret");
+    /* a symlink at the path: replaced, its target keeps its contents */
+    assert_int_equal(ccs_file_write(victim, ccs_bytes_str("victim's")), CCS_OK);
+    unlink(path);
+    assert_int_equal(symlink(victim, path), 0);
+    assert_int_equal(ccs_file_write_private(path, ccs_bytes_str("s3cret")), CCS_OK);
+    assert_int_equal(lstat(path, &after), 0);
+    assert_true(S_ISREG(after.st_mode));
+    assert_int_equal(ccs_file_read(victim, 100, &b), CCS_OK);
+    assert_string_equal((const char *)b.ptr, "victim's");
+    /* no such directory: an error, nothing left behind */
+    snprintf(cmd, sizeof cmd, "%s/none/secret", dir);
+    assert_int_equal(ccs_file_write_private(cmd, ccs_bytes_str("x")), CCS_ERR_IO);
+    assert_non_null(strstr(ccs_error_detail(), "cannot create a file beside"));
+    ccs_buf_free(&b);
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -c . | grep -qx 2 && rm -rf '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0); /* secret and victim only: no temporary left */
+}
+
 /* ccs_file_read: exact sizes, the max bound, an empty file, and a file
  * whose size stat does not tell (/proc), read through the growth path. */
 static void test_file_read(void **state) {
@@ -345,7 +390,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader), cmocka_unit_test(test_sizes),  cmocka_unit_test(test_buf),
         cmocka_unit_test(test_hex),    cmocka_unit_test(test_base64), cmocka_unit_test(test_base64url),
-        cmocka_unit_test(test_time), cmocka_unit_test(test_file_read),
+        cmocka_unit_test(test_time), cmocka_unit_test(test_file_read), cmocka_unit_test(test_file_write_private),
         cmocka_unit_test(test_json_raw_member), cmocka_unit_test(test_json_check_grammar), cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

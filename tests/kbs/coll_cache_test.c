@@ -64,7 +64,8 @@ static void test_coll_cache(void **state) {
     /* Another key is another entry; a failing load is remembered for 10 s
      * (one fetch for a flood of requests), then tried again. */
     assert_int_equal(kbs_coll_get("k2", NULL, t, load_fail, NULL, &a), CCS_ERR_IO);
-    assert_string_equal(ccs_error_detail() + strlen(ccs_error_detail()) - strlen("cannot load"), "cannot load");
+    assert_non_null(strstr(ccs_error_detail(), "cannot load"));
+    assert_null(strstr(ccs_error_detail(), "remembered"));
     assert_int_equal(kbs_coll_get("k2", NULL, t + 9, load_fail, NULL, &a), CCS_ERR_IO);
     assert_non_null(strstr(ccs_error_detail(), "cannot load (remembered; retried after 10 s)"));
     assert_int_equal(loads, 4);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ccs/crypto.h"
 #include "ccs/tee.h"
@@ -158,6 +159,14 @@ static void test_init_refuses_existing(void **state) {
     ccs_backend *b = NULL;
     assert_int_equal(ccs_backend_open(&cfg, &b), CCS_ERR_IO);
     assert_null(b);
+    /* A directory others may write into is not used for keys and roots. */
+    const char *shared = CCS_TEST_TMP "/sim-shared";
+    (void)rmdir(shared);
+    assert_int_equal(mkdir(shared, 0700), 0);
+    assert_int_equal(chmod(shared, 01777), 0);
+    assert_int_equal(ccs_sim_init(shared, t0, true), CCS_ERR_POLICY);
+    assert_non_null(strstr(ccs_error_detail(), "is writable by group or others (mode 777)"));
+    assert_int_equal(rmdir(shared), 0);
 }
 
 static void test_file_modes_and_layout(void **state) {

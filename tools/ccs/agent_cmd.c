@@ -211,19 +211,27 @@ static int open_agent(const char *verb, agent_args *a, ccs_agent **ag) {
     return st == CCS_ERR_UNSUPPORTED ? CLI_REFUSED : CLI_USAGE;
 }
 
-/* Writes data to path (mode 0600: secrets) or to standard output. */
+/* Writes data to path (a new 0600 file renamed into place: secrets) or to
+ * standard output. */
 static int write_out(const char *verb, const char *path, ccs_bytes data, bool newline) {
-    int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : STDOUT_FILENO;
-    bool ok = fd >= 0;
+    if (path != NULL) {
+        ccs_buf b = {0};
+        ccs_status st = ccs_buf_append(&b, data.ptr, data.len);
+        if (st == CCS_OK && newline) st = ccs_buf_append(&b, "\n", 1);
+        if (st == CCS_OK) st = ccs_file_write_private(path, ccs_buf_view(&b));
+        ccs_buf_free(&b); /* wipes */
+        if (st != CCS_OK) fprintf(stderr, "ccs agent %s: %s\n", verb, ccs_error_detail());
+        return st == CCS_OK ? CLI_OK : CLI_USAGE;
+    }
+    bool ok = true;
     for (size_t off = 0; ok && off < data.len;) {
-        ssize_t w = write(fd, data.ptr + off, data.len - off);
+        ssize_t w = write(STDOUT_FILENO, data.ptr + off, data.len - off);
         if (w < 0 && errno == EINTR) continue;
         ok = w > 0;
         if (ok) off += (size_t)w;
     }
-    if (ok && newline) ok = write(fd, "\n", 1) == 1;
-    if (path && fd >= 0) ok = close(fd) == 0 && ok;
-    if (!ok) fprintf(stderr, "ccs agent %s: cannot write %s: %s\n", verb, path ? path : "standard output", strerror(errno));
+    if (ok && newline) ok = write(STDOUT_FILENO, "\n", 1) == 1;
+    if (!ok) fprintf(stderr, "ccs agent %s: cannot write standard output: %s\n", verb, strerror(errno));
     return ok ? CLI_OK : CLI_USAGE;
 }
 

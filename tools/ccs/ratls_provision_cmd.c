@@ -377,15 +377,8 @@ int ccs_cli_ratls_provision_client(int argc, char **argv) {
             fprintf(stderr, "ccs ratls provision-client: %s\n", ccs_error_detail());
             rc = st == CCS_ERR_POLICY || st == CCS_ERR_VERIFY ? CLI_REFUSED : CLI_USAGE;
         } else {
-            int fd = open(a.out, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-            size_t done = 0;
-            while (fd >= 0 && done < secret.len) {
-                ssize_t w = write(fd, secret.ptr + done, secret.len - done);
-                if (w <= 0) break;
-                done += (size_t)w;
-            }
-            if (fd < 0 || done != secret.len || close(fd) != 0) {
-                perror("ccs ratls provision-client: write");
+            if (ccs_file_write_private(a.out, ccs_buf_view(&secret)) != CCS_OK) { /* a new 0600 file */
+                fprintf(stderr, "ccs ratls provision-client: %s\n", ccs_error_detail());
                 rc = CLI_USAGE;
             } else {
                 printf("received %s (%zu bytes) into %s\n", a.name, secret.len, a.out);

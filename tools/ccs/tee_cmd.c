@@ -183,19 +183,12 @@ static int open_backend(const char *verb, tee_args *a, ccs_backend **b) {
     return st == CCS_ERR_UNSUPPORTED ? CLI_REFUSED : CLI_USAGE;
 }
 
-/* Writes data to path with mode 0600 (sealed and unsealed secrets). */
+/* Writes data to path: a new 0600 file renamed into place (sealed and
+ * unsealed secrets). */
 static int write_private(const char *verb, const char *path, ccs_bytes data) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    bool ok = fd >= 0;
-    for (size_t off = 0; ok && off < data.len;) {
-        ssize_t w = write(fd, data.ptr + off, data.len - off);
-        if (w < 0 && errno == EINTR) continue;
-        ok = w > 0;
-        if (ok) off += (size_t)w;
-    }
-    if (fd >= 0) ok = close(fd) == 0 && ok;
-    if (!ok) fprintf(stderr, "ccs tee %s: cannot write %s: %s\n", verb, path, strerror(errno));
-    return ok ? CLI_OK : CLI_USAGE;
+    ccs_status st = ccs_file_write_private(path, data);
+    if (st != CCS_OK) fprintf(stderr, "ccs tee %s: %s\n", verb, ccs_error_detail());
+    return st == CCS_OK ? CLI_OK : CLI_USAGE;
 }
 
 static int cmd_quote(tee_args *a) {
@@ -259,8 +252,8 @@ static int cmd_seal(tee_args *a, bool seal) {
     }
     if (rc == CLI_OK) rc = write_private(verb, a->out, ccs_buf_view(&out));
     if (rc == CLI_OK)
-        printf("%s %zu bytes (%s) to %s\n", seal ? "sealed" : "unsealed", in.len,
-               ccs_platform_name(ccs_backend_platform(b)), a->out);
+        printf("%s %zu bytes (%s) into %zu bytes in %s\n", seal ? "sealed" : "unsealed", in.len,
+               ccs_platform_name(ccs_backend_platform(b)), out.len, a->out);
     ccs_backend_free(b);
     ccs_buf_free(&in);
     ccs_buf_free(&out);

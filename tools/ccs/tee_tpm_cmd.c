@@ -65,20 +65,7 @@ static const char act_usage[] =
     "Exit status: 0 activated, 1 the TPM refused the challenge (made for another EK or\n"
     "AK, or altered), 2 bad usage, unreadable input or no TPM.\n";
 
-ccs_status ccs_cli_write_private(const char *path, ccs_bytes data) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    CCS_ENSURE(fd >= 0, CCS_ERR_IO, "cannot create %s: %s", path, strerror(errno));
-    size_t done = 0;
-    while (done < data.len) {
-        ssize_t n = write(fd, data.ptr + done, data.len - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += (size_t)n;
-    }
-    int rc = close(fd);
-    CCS_ENSURE(done == data.len && rc == 0, CCS_ERR_IO, "cannot write %s", path);
-    return CCS_OK;
-}
+ccs_status ccs_cli_write_private(const char *path, ccs_bytes data) { return ccs_file_write_private(path, data); }
 
 typedef struct tpm_args {
     const char *tcti, *output, *public_out, *input;

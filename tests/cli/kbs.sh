@@ -61,6 +61,9 @@ usage_case "admin token without --key" "bad or incomplete command" admin token
 usage_case "admin get-policy without --kbs" "--kbs URL" admin get-policy attestation --token t
 printf 'x' >"$WORK/x"
 usage_case "admin set-resource without a token" "--token" admin set-resource a/b/c "$WORK/x" --kbs http://127.0.0.1:1
+usage_case "admin over plain http to a host that is not loopback" "use https://, or http:// to a loopback address" \
+    admin get-policy attestation --kbs http://kbs.example.invalid:8080 --token t
+usage_case "admin over another scheme" "use https://" admin get-policy attestation --kbs ftp://127.0.0.1/ --token t
 
 begin "serve with a config file that does not exist: exit 2"
 run_ccs kbs serve --config "$WORK/none.json"

@@ -2,6 +2,7 @@
  * admin commands (key pair, bearer token, set resources, policies and
  * reference values over the admin API). docs/kbs.md. */
 #include <signal.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,8 @@ static const char admin_usage[] =
     "  set-refval TEE NAME VALUE...      set a reference-value set (e.g. sgx mrenclave <hex>)\n"
     "\n"
     "The set/get commands take --kbs URL (e.g. http://127.0.0.1:8080) and --token TOKEN (or\n"
-    "$CCS_KBS_ADMIN_TOKEN), and --cacert FILE to trust a private CA for HTTPS.\n";
+    "$CCS_KBS_ADMIN_TOKEN), and --cacert FILE to trust a private CA for HTTPS. Plain http://\n"
+    "is refused unless the host is loopback (--insecure-plain-http: allow it anyway).\n";
 
 static ccs_kbs_server *g_server;
 
@@ -124,6 +126,7 @@ out:
 
 typedef struct admin_opts {
     const char *kbs, *token, *cacert, *key, *out, *pub;
+    bool insecure_plain_http; /* http:// to a host that is not loopback */
     long lifetime;
     int npos;
     const char *pos[64];
@@ -134,10 +137,35 @@ static size_t collect(char *p, size_t size, size_t n, void *arg) {
     return ccs_buf_append(b, p, size * n) == CCS_OK && b->len < (1u << 20) ? size * n : 0;
 }
 
+/* https://, or http:// to a loopback host (127/8, [::1], localhost): the
+ * bearer token and the resources go in clear otherwise. */
+static bool url_ok(const char *url, bool insecure_plain_http) {
+    if (strncmp(url, "https://", 8) == 0) return true;
+    if (strncmp(url, "http://", 7) != 0) return false;
+    if (insecure_plain_http) return true;
+    CURLU *u = curl_url();
+    char *host = NULL;
+    bool ok = u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+    if (ok) {
+        struct in_addr a4;
+        ok = strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+             (inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127);
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ok;
+}
+
 /* Sends one admin request; prints the KBS's error detail on failure. */
 static int admin_call(const admin_opts *o, const char *method, const char *path, ccs_bytes body, bool print) {
     if (o->kbs == NULL || o->token == NULL) {
         fprintf(stderr, "ccs kbs admin: --kbs URL and --token (or $CCS_KBS_ADMIN_TOKEN) are required\n");
+        return CLI_USAGE;
+    }
+    if (!url_ok(o->kbs, o->insecure_plain_http)) {
+        fprintf(stderr, "ccs kbs admin: --kbs %s: use https://, or http:// to a loopback address (the token and "
+                        "resources would travel in clear; --insecure-plain-http overrides)\n", o->kbs);
         return CLI_USAGE;
     }
     char url[2048], auth[8192];
@@ -156,6 +184,7 @@ static int admin_call(const admin_opts *o, const char *method, const char *path,
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
     }
     if (o->cacert) curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
@@ -256,6 +285,8 @@ static int admin(int argc, char **argv) {
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(admin_usage, stdout);
             return CLI_OK;
+        } else if (!strcmp(a, "--insecure-plain-http")) {
+            o.insecure_plain_http = true;
         } else if (!strcmp(a, "--lifetime") && v) {
             char *end = NULL;
             o.lifetime = strtol(v, &end, 10);

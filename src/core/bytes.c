@@ -103,6 +103,10 @@ void ccs_buf_free(ccs_buf *b) {
 ccs_status ccs_file_read(const char *path, size_t max, ccs_buf *out) {
     FILE *f = fopen(path, "rb");
     CCS_ENSURE(f != NULL, CCS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    /* Unbuffered: reads go straight into out (wiped when freed), never
+     * through a stdio buffer that fclose frees unwiped (a key file is
+     * smaller than that buffer). */
+    setvbuf(f, NULL, _IONBF, 0);
     ccs_status st = CCS_OK;
     out->len = 0;
     /* A regular file's size is known: one exact allocation, read in place

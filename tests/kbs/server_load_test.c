@@ -126,7 +126,7 @@ static void test_one_challenge_many_requests(void **state) {
  * reply is queued for the loop's group commit, which then answers requests
  * whose connections are gone (evhttp keeps a request until it is answered).
  * The nonces are used all the same, and the server keeps serving. */
-static void send_and_hang_up(const su_server *s, const char *cookie, const char *body) {
+static int connect_to(const su_server *s) {
     unsigned port = 0;
     assert_int_equal(sscanf(s->url, "http://127.0.0.1:%u", &port), 1);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -134,6 +134,11 @@ static void send_and_hang_up(const su_server *s, const char *cookie, const char 
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+static void send_and_hang_up(const su_server *s, const char *cookie, const char *body) {
+    int fd = connect_to(s);
     char head[512];
     int n = snprintf(head, sizeof head,
                      "POST " CCS_KBS_PATH_ATTEST " HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " CCS_KBS_COOKIE
@@ -199,16 +204,6 @@ static void test_clients_gone_before_the_reply(void **state) {
 
 /* ---- the connection guard (server_conn.c) ---- */
 
-static int connect_to(const su_server *s) {
-    unsigned port = 0;
-    assert_int_equal(sscanf(s->url, "http://127.0.0.1:%u", &port), 1);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
-}
 
 /* True when the server closed fd within ms (EOF or reset). */
 static bool closed_within(int fd, int ms) {

@@ -104,6 +104,27 @@ void kbs_access_log(kbs_req *r) {
     kbs_log(r->srv, CCS_KBS_LOG_INFO, "%s %s %d %.1fms", r->method, r->path, r->status, ms);
 }
 
+/* Framing libevent 2.1 lets through, refused: more than one Content-Length
+ * (evhttp takes the first and parses what follows as another request:
+ * smuggling behind a proxy that takes another), one that is not all digits,
+ * a Transfer-Encoding other than exactly "chunked", and a header name with
+ * white space ("Content-Length :", which evhttp would not take as one). */
+static bool framing_ok(struct evhttp_request *req) {
+    const struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    int lengths = 0;
+    for (const struct evkeyval *kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+        if (strpbrk(kv->key, " \t") != NULL) return false;
+        if (evutil_ascii_strcasecmp(kv->key, "Content-Length") == 0) {
+            if (++lengths > 1 || kv->value[0] == '\0' || strspn(kv->value, "0123456789") != strlen(kv->value))
+                return false;
+        } else if (evutil_ascii_strcasecmp(kv->key, "Transfer-Encoding") == 0 &&
+                   evutil_ascii_strcasecmp(kv->value, "chunked") != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void on_request(struct evhttp_request *req, void *arg) {
     kbs_req r;
     memset(&r, 0, sizeof r);
@@ -115,7 +136,12 @@ static void on_request(struct evhttp_request *req, void *arg) {
     r.method = method_name(evhttp_request_get_command(req));
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-    if (path == NULL || strlen(path) >= sizeof r.path) {
+    if (!framing_ok(req)) {
+        snprintf(r.path, sizeof r.path, "%s", "(refused)");
+        kbs_add_header(&r, "Connection", "close"); /* what follows on this connection is not read */
+        kbs_reply_error(&r, 400, CCS_KBS_ERR_INVALID_REQUEST,
+                        "ambiguous message framing (Content-Length / Transfer-Encoding)");
+    } else if (path == NULL || strlen(path) >= sizeof r.path) {
         snprintf(r.path, sizeof r.path, "%s", "(invalid)");
         kbs_reply_error(&r, 404, CCS_KBS_ERR_INVALID_PATH, "invalid or too long request path");
     } else {

@@ -256,6 +256,38 @@ static void test_connection_guard(void **state) {
     su_stop(&s);
 }
 
+/* Ambiguous framing is refused with 400 and the connection closed, so what
+ * follows (a request smuggled after the first Content-Length) is never
+ * answered. */
+static void test_framing(void **state) {
+    (void)state;
+    su_server s;
+    su_start(&s, "framing", NULL);
+    static const char *const bad[] = {
+        "POST /kbs/v0/auth HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}"
+        "GET /kbs/v0/resource/default/keys/k1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "POST /kbs/v0/auth HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: +2\r\n\r\n{}"
+        "GET /kbs/v0/resource/default/keys/k1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int fd = connect_to(&s);
+        assert_int_equal(write(fd, bad[i], strlen(bad[i])), (ssize_t)strlen(bad[i]));
+        char reply[8192];
+        size_t got = 0;
+        for (;;) { /* until the server closes */
+            ssize_t n = read(fd, reply + got, sizeof reply - 1 - got);
+            if (n <= 0) break;
+            got += (size_t)n;
+        }
+        reply[got] = '\0';
+        close(fd);
+        if (strncmp(reply, "HTTP/1.1 400", 12) != 0) fail_msg("case %zu: %s", i, reply);
+        assert_non_null(strstr(reply, "ambiguous message framing"));
+        assert_null(strstr(reply + 12, "HTTP/1.1 ")); /* one reply: the second request was not read */
+    }
+    su_stop(&s);
+}
+
 /* ---- SIGKILL in the middle of writes ---- */
 
 #define MAX_ACKED 4096
@@ -430,6 +462,7 @@ int ccs_test_server_load(void) {
         cmocka_unit_test(test_one_challenge_many_requests),
         cmocka_unit_test(test_clients_gone_before_the_reply),
         cmocka_unit_test(test_connection_guard),
+        cmocka_unit_test(test_framing),
         cmocka_unit_test(test_sigkill_durability),
     };
     return cmocka_run_group_tests_name("kbs_server_load", tests, NULL, NULL);

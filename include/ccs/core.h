@@ -131,6 +131,8 @@ CCS_MUST_USE ccs_status ccs_file_write(const char *path, ccs_bytes data);
  * path. So the secret never lands in a file that already existed (another
  * user's, or one left readable), a symlink at path is replaced rather than
  * followed, and a failure leaves path as it was (the temporary removed).
+ * Paths under /dev/ and /proc/ (/dev/stdout) and anything that is not a
+ * regular file (a FIFO) are opened and written instead, never replaced.
  * CCS_ERR_IO with the reason. */
 CCS_MUST_USE ccs_status ccs_file_write_private(const char *path, ccs_bytes data);
 

@@ -140,9 +140,34 @@ ccs_status ccs_file_read(const char *path, size_t max, ccs_buf *out) {
     return st;
 }
 
+/* Writes data to what path opens without creating anything (a terminal, a
+ * pipe, /dev/stdout), truncating a regular file behind it as before. */
+static ccs_status write_stream(const char *path, ccs_bytes data) {
+    int fd = open(path, O_WRONLY | O_TRUNC | O_NOCTTY | O_CLOEXEC);
+    CCS_ENSURE(fd >= 0, CCS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    int err = 0;
+    for (size_t off = 0; err == 0 && off < data.len;) {
+        ssize_t w = write(fd, data.ptr + off, data.len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) err = w < 0 ? errno : EIO;
+        else off += (size_t)w;
+    }
+    if (close(fd) != 0 && err == 0) err = errno;
+    CCS_ENSURE(err == 0, CCS_ERR_IO, "cannot write %s: %s", path, strerror(err));
+    return CCS_OK;
+}
+
 ccs_status ccs_file_write_private(const char *path, ccs_bytes data) {
     CCS_ENSURE(path != NULL && path[0] != '\0' && (data.ptr != NULL || data.len == 0), CCS_ERR_INVALID_ARG,
                "file: bad arguments");
+    /* System paths (-o /dev/stdout, /proc/self/fd/N: magic links to
+     * whatever the descriptor is, a terminal, a pipe or a redirected file)
+     * and anything that is not a regular file (a FIFO) are written to, never
+     * replaced: only regular files (or nothing) are renamed over. */
+    struct stat sb;
+    if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0 ||
+        (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)))
+        return write_stream(path, data);
     const char *slash = strrchr(path, '/');
     char tmp[4200];
     int n = slash ? snprintf(tmp, sizeof tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1)

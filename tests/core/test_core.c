@@ -339,6 +339,24 @@ static void test_file_write_private(void **state) {
     assert_true(S_ISREG(after.st_mode));
     assert_int_equal(ccs_file_read(victim, 100, &b), CCS_OK);
     assert_string_equal((const char *)b.ptr, "victim's");
+    /* a FIFO (as /dev/stdout may be a pipe) is written to, not replaced */
+    char fifo[256];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+    assert_true(rd >= 0);
+    assert_int_equal(ccs_file_write_private(fifo, ccs_bytes_str("piped")), CCS_OK);
+    char got[16] = {0};
+    assert_int_equal(read(rd, got, sizeof got - 1), 5);
+    assert_string_equal(got, "piped");
+    close(rd);
+    assert_int_equal(lstat(fifo, &after), 0);
+    assert_true(S_ISFIFO(after.st_mode));
+    unlink(fifo);
+    /* /dev paths are written through, never replaced (/dev/stdout, /dev/null) */
+    assert_int_equal(ccs_file_write_private("/dev/null", ccs_bytes_str("gone")), CCS_OK);
+    assert_int_equal(lstat("/dev/null", &after), 0);
+    assert_true(S_ISCHR(after.st_mode));
     /* no such directory: an error, nothing left behind */
     snprintf(cmd, sizeof cmd, "%s/none/secret", dir);
     assert_int_equal(ccs_file_write_private(cmd, ccs_bytes_str("x")), CCS_ERR_IO);

@@ -136,6 +136,13 @@ CCS_MUST_USE ccs_status ccs_file_write(const char *path, ccs_bytes data);
  * CCS_ERR_IO with the reason. */
 CCS_MUST_USE ccs_status ccs_file_write_private(const char *path, ccs_bytes data);
 
+/* ---- hosts (host.c) ---------------------------------------------------------- */
+
+/* The first len bytes of host (no port) name loopback: an IPv4 literal in
+ * 127.0.0.0/8, ::1 (also as "[::1]"), or "localhost". A name that merely
+ * starts like one ("127.example.org") does not. */
+bool ccs_host_is_loopback(const char *host, size_t len);
+
 /* ---- sizes ------------------------------------------------------------------ */
 
 CCS_MUST_USE ccs_status ccs_size_add(size_t a, size_t b, size_t *out);

@@ -140,18 +140,23 @@ ccs_status ccs_file_read(const char *path, size_t max, ccs_buf *out) {
     return st;
 }
 
+/* Writes all of data to fd: 0, or the errno of the failure. */
+static int write_all(int fd, ccs_bytes data) {
+    for (size_t off = 0; off < data.len;) {
+        ssize_t w = write(fd, data.ptr + off, data.len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return w < 0 ? errno : EIO;
+        off += (size_t)w;
+    }
+    return 0;
+}
+
 /* Writes data to what path opens without creating anything (a terminal, a
  * pipe, /dev/stdout), truncating a regular file behind it as before. */
 static ccs_status write_stream(const char *path, ccs_bytes data) {
     int fd = open(path, O_WRONLY | O_TRUNC | O_NOCTTY | O_CLOEXEC);
     CCS_ENSURE(fd >= 0, CCS_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    int err = 0;
-    for (size_t off = 0; err == 0 && off < data.len;) {
-        ssize_t w = write(fd, data.ptr + off, data.len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) err = w < 0 ? errno : EIO;
-        else off += (size_t)w;
-    }
+    int err = write_all(fd, data);
     if (close(fd) != 0 && err == 0) err = errno;
     CCS_ENSURE(err == 0, CCS_ERR_IO, "cannot write %s: %s", path, strerror(err));
     return CCS_OK;
@@ -174,15 +179,10 @@ ccs_status ccs_file_write_private(const char *path, ccs_bytes data) {
                   : snprintf(tmp, sizeof tmp, ".%s.XXXXXX", path);
     CCS_ENSURE(n > 0 && (size_t)n < sizeof tmp && (slash == NULL || slash[1] != '\0'), CCS_ERR_INVALID_ARG,
                "file: bad path %s", path);
-    int fd = mkostemp(tmp, O_CLOEXEC); /* O_EXCL, mode 0600 */
+    int fd = mkostemp(tmp, O_CLOEXEC); /* "XXXXXX": mkostemp's template; O_EXCL, mode 0600 */
     CCS_ENSURE(fd >= 0, CCS_ERR_IO, "cannot create a file beside %s: %s", path, strerror(errno));
     int err = fchmod(fd, 0600) == 0 ? 0 : errno;
-    for (size_t off = 0; err == 0 && off < data.len;) {
-        ssize_t w = write(fd, data.ptr + off, data.len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) err = w < 0 ? errno : EIO;
-        else off += (size_t)w;
-    }
+    if (err == 0) err = write_all(fd, data);
     if (err == 0 && fsync(fd) != 0) err = errno;
     if (close(fd) != 0 && err == 0) err = errno;
     if (err == 0 && rename(tmp, path) != 0) err = errno;

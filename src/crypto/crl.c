@@ -34,11 +34,11 @@ static ccs_status check_scope(X509_CRL *x) {
                "crl: a delta CRL (only the changes since a base CRL) is not accepted");
     int crit = 0;
     ISSUING_DIST_POINT *idp = X509_CRL_get_ext_d2i(x, NID_issuing_distribution_point, &crit, NULL);
-    bool narrow = idp != NULL && (idp->onlyuser || idp->onlyCA || idp->onlyattr || idp->indirectCRL ||
-                                  idp->onlysomereasons != NULL);
+    bool present = idp != NULL, narrow = present && (idp->onlyuser || idp->onlyCA || idp->onlyattr ||
+                                                      idp->indirectCRL || idp->onlysomereasons != NULL);
     ISSUING_DIST_POINT_free(idp);
     CCS_ENSURE(crit != -2, CCS_ERR_FORMAT, "crl: more than one issuing distribution point");
-    CCS_ENSURE(idp != NULL || crit == -1, CCS_ERR_FORMAT, "crl: malformed issuing distribution point");
+    CCS_ENSURE(present || crit == -1, CCS_ERR_FORMAT, "crl: malformed issuing distribution point");
     CCS_ENSURE(!narrow, CCS_ERR_UNSUPPORTED, "crl: a CRL limited in scope (issuing distribution point) is not accepted");
     for (int i = 0; i < X509_CRL_get_ext_count(x); i++) {
         X509_EXTENSION *e = X509_CRL_get_ext(x, i);

@@ -91,17 +91,15 @@ ccs_status he_bfv_decrypt_phase(const ccs_he_ctx *c, uint64_t *x, ccs_he_plainte
     const size_t n = c->n, L = c->L;
     for (size_t k = 0; k < n; k++) {
         unsigned __int128 s = 0;
+        uint64_t ip = 0; /* the integer parts: each y floor(t / q_i) < t < 2^40, at most L of them */
         for (size_t i = 0; i < L; i++) {
             uint64_t y = he_mul_shoup(x[i * n + k], c->qhat_inv[L][i], c->qhat_inv_s[i], c->m[i].q);
             s += (unsigned __int128)y * c->t_over_q_fix[i];
+            ip += y * c->t_over_q_int[i];
         }
         uint64_t v = he_red64((uint64_t)((s + ((unsigned __int128)1 << 63)) >> 64), &c->tm);
-        for (size_t i = 0; c->t_over_q_has_int && i < L; i++) {
-            uint64_t y = he_mul_shoup(x[i * n + k], c->qhat_inv[L][i], c->qhat_inv_s[i], c->m[i].q);
-            uint64_t w = (uint64_t)(((unsigned __int128)y * c->t_over_q_int[i]) % c->p.t);
-            v = v >= c->p.t - w ? v - (c->p.t - w) : v + w;
-        }
-        out->c[k] = v;
+        uint64_t w = c->t_over_q_has_int ? ip % c->p.t : 0;
+        out->c[k] = v >= c->p.t - w ? v - (c->p.t - w) : v + w;
     }
     return CCS_OK;
 }

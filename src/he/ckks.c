@@ -268,8 +268,7 @@ ccs_status ccs_he_ckks_encrypt(const ccs_he_ctx *c, const ccs_he_public_key *pk,
 ccs_status ccs_he_ckks_encrypt_symmetric(const ccs_he_ctx *c, const ccs_he_secret_key *sk,
                                          const ccs_he_plaintext *pt, ccs_he_ciphertext *out) {
     CCS_ENSURE(sk != NULL, CCS_ERR_INVALID_ARG, "ckks: NULL secret key");
-    CCS_ENSURE(c == NULL || HE_KEY_OF(c, sk), CCS_ERR_INVALID_ARG, "ckks: a key of another context");
-    return encrypt_any(c, NULL, sk, pt, out);
+    return encrypt_any(c, NULL, sk, pt, out); /* he_encrypt_core checks the key's context */
 }
 
 ccs_status ccs_he_ckks_decrypt(const ccs_he_ctx *c, const ccs_he_secret_key *sk, const ccs_he_ciphertext *ct,

@@ -144,9 +144,8 @@ ccs_status ccs_image_ref_parse(const char *text, ccs_image_ref *out) {
 bool ccs_image_ref_is_loopback(const ccs_image_ref *r) {
     const char *h = r ? r->host : NULL;
     if (h == NULL) return false;
-    size_t n = strcspn(h, h[0] == '[' ? "]" : ":");
-    if (h[0] == '[') return strncmp(h, "[::1]", 5) == 0;
-    return (n == 9 && strncmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0;
+    size_t n = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":"); /* the host without its port */
+    return n <= strlen(h) && ccs_host_is_loopback(h, n);
 }
 
 ccs_status ccs_image_ref_identity(const ccs_image_ref *r, char *out, size_t cap) {

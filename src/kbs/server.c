@@ -4,7 +4,6 @@
  * server_admin.c (the admin API). docs/kbs.md "Server". */
 #include <errno.h>
 #include <fcntl.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,15 +333,7 @@ static ccs_status split_listen(const char *listen, char *host, size_t cap, uint1
     return CCS_OK;
 }
 
-/* An address literal in 127.0.0.0/8 or ::1, or "localhost"; a name that
- * merely starts with "127." (127.example.org) is not. */
-static bool loopback(const char *host) {
-    struct in_addr a4;
-    struct in6_addr a6;
-    if (inet_pton(AF_INET, host, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
-    if (inet_pton(AF_INET6, host, &a6) == 1) return IN6_IS_ADDR_LOOPBACK(&a6);
-    return strcmp(host, "localhost") == 0;
-}
+static bool loopback(const char *host) { return ccs_host_is_loopback(host, strlen(host)); }
 
 static ccs_status load_policy(ccs_kbs_server *s, ccs_kbs_policy_kind kind, const char *path) {
     if (path == NULL) return CCS_OK;

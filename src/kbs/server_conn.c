@@ -36,7 +36,6 @@ typedef struct conn {
 } conn;
 
 struct kbs_conns {
-    kbs_worker *w;
     conn *v;
     size_t n, cap, limit;
     int64_t deadline;
@@ -44,7 +43,6 @@ struct kbs_conns {
     size_t nfd;
     struct event *sweep;
     struct event *settle; /* gives new connections their fd slot (and the cap) */
-    uint64_t refused, expired;
 };
 
 static void shut(evutil_socket_t fd) {
@@ -93,10 +91,7 @@ static void on_settle(evutil_socket_t fd, short what, void *arg) {
         if (c->v[i].fd >= 0) live++;
     for (size_t i = 0; i < c->n; i++) {
         if (c->v[i].fd >= 0 || !slot_fd(c, i)) continue;
-        if (++live > c->limit) {
-            shut(c->v[i].fd);
-            c->refused++;
-        }
+        if (++live > c->limit) shut(c->v[i].fd);
     }
 }
 
@@ -111,7 +106,6 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg) {
         } else if (now - k->since >= c->deadline && k->fd >= 0) {
             shut(k->fd);
             k->since = now; /* once: evhttp frees it at its EOF */
-            c->expired++;
         }
     }
 }
@@ -119,7 +113,6 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg) {
 kbs_conns *kbs_conns_new(kbs_worker *w, size_t limit, int64_t deadline) {
     kbs_conns *c = calloc(1, sizeof *c);
     if (c == NULL) return NULL;
-    c->w = w;
     c->limit = limit ? limit : 1;
     c->deadline = deadline > 0 ? deadline : 30;
     c->sweep = event_new(w->base, -1, EV_PERSIST, on_sweep, c);

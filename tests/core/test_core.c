@@ -308,6 +308,19 @@ static void test_errors(void **state) {
 /* ccs_file_write_private: the secret lands in a new 0600 file whatever
  * was at the path (a 0644 file keeps neither its inode nor its mode; a
  * symlink is replaced, its target untouched), and a failure leaves nothing. */
+static void test_host_is_loopback(void **state) {
+    (void)state;
+    static const struct {
+        const char *h;
+        bool loop;
+    } t[] = {{"127.0.0.1", true}, {"127.255.0.9", true}, {"::1", true}, {"[::1]", true}, {"localhost", true},
+             {"127.example.org", false}, {"128.0.0.1", false}, {"::2", false}, {"[::1", false}, {"localhost.", false},
+             {"", false}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (ccs_host_is_loopback(t[i].h, strlen(t[i].h)) != t[i].loop) fail_msg("%s", t[i].h);
+    assert_true(ccs_host_is_loopback("127.0.0.1:80", 9)); /* the first len bytes only */
+}
+
 static void test_file_write_private(void **state) {
     (void)state;
     char dir[] = "/tmp/ccs-core-private-XXXXXX";
@@ -408,7 +421,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader), cmocka_unit_test(test_sizes),  cmocka_unit_test(test_buf),
         cmocka_unit_test(test_hex),    cmocka_unit_test(test_base64), cmocka_unit_test(test_base64url),
-        cmocka_unit_test(test_time), cmocka_unit_test(test_file_read), cmocka_unit_test(test_file_write_private),
+        cmocka_unit_test(test_time), cmocka_unit_test(test_file_read), cmocka_unit_test(test_file_write_private), cmocka_unit_test(test_host_is_loopback),
         cmocka_unit_test(test_json_raw_member), cmocka_unit_test(test_json_check_grammar), cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -284,6 +284,12 @@ static void test_refs(void **state) {
     assert_st(ccs_image_ref_parse("localhost.evil.io/a", &r), CCS_OK);
     assert_false(ccs_image_ref_is_loopback(&r));
     ccs_image_ref_clear(&r);
+    assert_st(ccs_image_ref_parse("127.evil.io:5000/a", &r), CCS_OK); /* a name, not 127/8 */
+    assert_false(ccs_image_ref_is_loopback(&r));
+    ccs_image_ref_clear(&r);
+    assert_st(ccs_image_ref_parse("[::1]:5000/a", &r), CCS_OK);
+    assert_true(ccs_image_ref_is_loopback(&r));
+    ccs_image_ref_clear(&r);
 }
 
 static void test_challenges(void **state) {

@@ -2,7 +2,6 @@
  * admin commands (key pair, bearer token, set resources, policies and
  * reference values over the admin API). docs/kbs.md. */
 #include <signal.h>
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,11 +146,7 @@ static bool url_ok(const char *url, bool insecure_plain_http) {
     char *host = NULL;
     bool ok = u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
               curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
-    if (ok) {
-        struct in_addr a4;
-        ok = strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-             (inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127);
-    }
+    if (ok) ok = ccs_host_is_loopback(host, strlen(host));
     curl_free(host);
     curl_url_cleanup(u);
     return ok;

@@ -1,8 +1,13 @@
 /* configfs-tsm report requests. The kernel creates the attributes when a
- * directory is made under report/; writing inblob bumps "generation", and
- * reading outblob runs the request. A generation read before and after the
- * outblob read detects a concurrent writer to the same entry. The entry is
- * named after the process, and requests in one process are serialised. */
+ * directory is made under report/; each write of inblob (or of an option)
+ * bumps "generation", and reading outblob runs the request. The generation
+ * is read before our write of inblob and after the outblob (and auxblob)
+ * reads: it must have moved by exactly our one write, or another writer
+ * (a process of another PID namespace has the same entry name) changed the
+ * request in between and the blobs may answer theirs (as go-configfs-tsm
+ * checks). Read after the write instead, a write between ours and that read
+ * went unnoticed. The entry is named after the process, and requests in one
+ * process are serialised. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -64,11 +69,11 @@ static ccs_status check_provider(const char *entry, const char *provider) {
 static ccs_status request(const char *entry, const char *provider, const uint8_t inblob[64], ccs_buf *outblob,
                           ccs_buf *aux) {
     char p[600];
-    unsigned long g1 = 0, g2 = 0;
+    unsigned long g0 = 0, g1 = 0;
     CCS_TRY(check_provider(entry, provider));
+    CCS_TRY(read_generation(entry, &g0));
     CCS_TRY(attr_path(entry, "inblob", p, sizeof p));
     CCS_TRY(ccs_file_write(p, ccs_bytes_of(inblob, 64)));
-    CCS_TRY(read_generation(entry, &g1));
     CCS_TRY(read_attr(entry, "outblob", 1u << 20, outblob));
     if (aux) {
         char ap[600];
@@ -76,9 +81,11 @@ static ccs_status request(const char *entry, const char *provider, const uint8_t
         CCS_TRY(attr_path(entry, "auxblob", ap, sizeof ap));
         if (stat(ap, &st) == 0) CCS_TRY(read_attr(entry, "auxblob", 1u << 20, aux));
     }
-    CCS_TRY(read_generation(entry, &g2));
-    CCS_ENSURE(g1 == g2, CCS_ERR_IO, "configfs-tsm: the request was changed by another writer (generation %lu -> %lu)",
-               g1, g2);
+    CCS_TRY(read_generation(entry, &g1));
+    CCS_ENSURE(g1 == g0 + 1, CCS_ERR_IO,
+               "configfs-tsm: the request was changed by another writer (generation %lu before our write, %lu after "
+               "the report; expected %lu)",
+               g0, g1, g0 + 1);
     CCS_ENSURE(outblob->len > 0, CCS_ERR_IO, "configfs-tsm: empty outblob");
     return CCS_OK;
 }

@@ -43,9 +43,9 @@ static void test_platform_names(void **state) {
     assert_int_equal(ccs_platform_parse(NULL, &p), CCS_ERR_INVALID_ARG);
 }
 
-/* configfs-tsm as the kernel lays it out after mkdir: provider, generation,
- * outblob (here, the recorded quote). */
-static const char *fake_tsm(const char *root, const char *provider, ccs_bytes outblob) {
+/* configfs-tsm as the kernel lays it out after mkdir: provider (and
+ * generation, inblob, outblob: tee_tsm_start serves each request). */
+static const char *fake_tsm(const char *root, const char *provider) {
     static char entry[1100];
     char dev[1100];
     snprintf(entry, sizeof entry, "%s/sys/kernel/config/tsm/report/ccs-%ld", root, (long)getpid());
@@ -54,45 +54,67 @@ static const char *fake_tsm(const char *root, const char *provider, ccs_bytes ou
     tee_mkdirs(dev);
     tee_put(dev, "tdx_guest", ccs_bytes_str(""));
     tee_put(entry, "provider", ccs_bytes_str(provider));
-    tee_put(entry, "generation", ccs_bytes_str("7\n"));
-    tee_put(entry, "outblob", outblob);
     return entry;
+}
+
+/* One request served with the report q; returns what the entry's inblob
+ * received. */
+static ccs_status tsm_evidence(ccs_backend *b, const char *entry, ccs_bytes q, ccs_bytes rd, ccs_buf *ev,
+                               ccs_buf *inblob) {
+    tee_tsm *t = tee_tsm_start(entry, 7, 8, q);
+    ccs_status st = ccs_backend_evidence(b, rd, ev);
+    ccs_buf in = tee_tsm_join(t);
+    if (inblob != NULL) *inblob = in;
+    else ccs_buf_free(&in);
+    return st;
 }
 
 static void test_tdx_replay(void **state) {
     (void)state;
     ccs_buf quote = tee_read(TDX_QUOTE);
     const char *root = CCS_TEST_TMP "/tdx-root";
-    const char *entry = fake_tsm(root, "tdx_guest\n", ccs_buf_view(&quote));
+    const char *entry = fake_tsm(root, "tdx_guest\n");
     ccs_tee_config cfg = {.platform = CCS_PLATFORM_TDX, .root = root};
     ccs_backend *b = NULL;
     ccs_buf ev = {0}, in = {0};
     uint8_t rd[64];
-    char p[1200];
     assert_int_equal(ccs_backend_open(&cfg, &b), CCS_OK);
     assert_int_equal(ccs_backend_platform(b), CCS_PLATFORM_TDX);
     /* The recorded quote carries its own report data: ask for exactly that. */
     ccs_dcap_quote q;
     assert_int_equal(ccs_dcap_quote_parse(ccs_buf_view(&quote), &q), CCS_OK);
     memcpy(rd, q.tdx.report_data.ptr, 64);
-    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_OK);
+    assert_int_equal(tsm_evidence(b, entry, ccs_buf_view(&quote), ccs_bytes_of(rd, 64), &ev, &in), CCS_OK);
     assert_true(ccs_bytes_eq(ccs_buf_view(&ev), ccs_buf_view(&quote)));
-    snprintf(p, sizeof p, "%s/inblob", entry);
-    in = tee_read(p);
     assert_int_equal(in.len, 64);
     assert_memory_equal(in.ptr, rd, 64);
+    ccs_buf_free(&in);
     /* Other report data than the quote carries: refused. */
     rd[0] ^= 1;
     ev.len = 0;
-    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_ERR_MISMATCH);
-    /* Report data longer than 64 bytes is a caller error. */
+    assert_int_equal(tsm_evidence(b, entry, ccs_buf_view(&quote), ccs_bytes_of(rd, 64), &ev, NULL),
+                     CCS_ERR_MISMATCH);
+    /* Another writer's inblob between ours and the report (the generation
+     * moved by two): the report may answer theirs, refused. */
+    rd[0] ^= 1;
+    ev.len = 0;
+    tee_tsm *t = tee_tsm_start(entry, 7, 9, ccs_buf_view(&quote));
+    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_ERR_IO);
+    assert_non_null(strstr(ccs_error_detail(), "changed by another writer (generation 7 before our write, 9 after"));
+    in = tee_tsm_join(t);
+    assert_int_equal(in.len, 64);
+    ccs_buf_free(&in);
+    /* Report data longer than 64 bytes is a caller error (no request made). */
     uint8_t big[65] = {0};
-    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(big, 65), &ev), CCS_ERR_INVALID_ARG);
+    ev.len = 0;
+    assert_int_equal(tsm_evidence(b, entry, ccs_buf_view(&quote), ccs_bytes_of(big, 65), &ev, &in),
+                     CCS_ERR_INVALID_ARG);
+    assert_int_equal(in.len, 0);
+    ccs_buf_free(&in);
     /* No sealing key on TDX. */
     uint8_t key[32];
     assert_int_equal(ccs_backend_seal_key(b, CCS_SEAL_MEASUREMENT, ccs_bytes_str("x"), key), CCS_ERR_UNSUPPORTED);
     ccs_backend_free(b);
-    ccs_buf_free(&in);
     ccs_buf_free(&ev);
     ccs_buf_free(&quote);
 }
@@ -101,24 +123,28 @@ static void test_tdx_wrong_provider_and_garbage(void **state) {
     (void)state;
     ccs_buf quote = tee_read(SGX_QUOTE);
     const char *root = CCS_TEST_TMP "/tdx-root2";
-    fake_tsm(root, "sev_guest\n", ccs_buf_view(&quote));
+    const char *entry = fake_tsm(root, "sev_guest\n");
     ccs_tee_config cfg = {.platform = CCS_PLATFORM_TDX, .root = root};
     ccs_backend *b = NULL;
-    ccs_buf ev = {0};
+    ccs_buf ev = {0}, in = {0};
     uint8_t rd[64] = {0};
     assert_int_equal(ccs_backend_open(&cfg, &b), CCS_OK);
-    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_ERR_UNSUPPORTED);
+    assert_int_equal(tsm_evidence(b, entry, ccs_buf_view(&quote), ccs_bytes_of(rd, 64), &ev, &in),
+                     CCS_ERR_UNSUPPORTED);
     assert_non_null(strstr(ccs_error_detail(), "sev_guest"));
+    assert_int_equal(in.len, 0); /* another provider's entry: nothing written */
+    ccs_buf_free(&in);
     ccs_backend_free(b);
     /* The right provider but an SGX quote, then truncated bytes. */
-    fake_tsm(root, "tdx_guest", ccs_buf_view(&quote));
+    fake_tsm(root, "tdx_guest");
     assert_int_equal(ccs_backend_open(&cfg, &b), CCS_OK);
-    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_ERR_FORMAT);
+    assert_int_equal(tsm_evidence(b, entry, ccs_buf_view(&quote), ccs_bytes_of(rd, 64), &ev, NULL), CCS_ERR_FORMAT);
     ccs_backend_free(b);
-    fake_tsm(root, "tdx_guest", ccs_bytes_of(quote.ptr, 100));
     assert_int_equal(ccs_backend_open(&cfg, &b), CCS_OK);
-    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_ERR_TRUNCATED);
+    assert_int_equal(tsm_evidence(b, entry, ccs_bytes_of(quote.ptr, 100), ccs_bytes_of(rd, 64), &ev, NULL),
+                     CCS_ERR_TRUNCATED);
     ccs_backend_free(b);
+    ccs_buf_free(&ev);
     ccs_buf_free(&quote);
 }
 

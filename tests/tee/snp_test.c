@@ -99,25 +99,35 @@ static void test_snp_tsm_replay(void **state) {
     tee_mkdirs(dev);
     tee_put(dev, "sev-guest", ccs_bytes_str(""));
     tee_put(entry, "provider", ccs_bytes_str("sev_guest\n"));
-    tee_put(entry, "generation", ccs_bytes_str("3\n"));
-    tee_put(entry, "outblob", ccs_buf_view(&r));
     ccs_tee_config cfg = {.platform = CCS_PLATFORM_SNP, .root = root};
     ccs_backend *b = NULL;
     assert_int_equal(ccs_backend_open(&cfg, &b), CCS_OK);
     assert_int_equal(ccs_backend_platform(b), CCS_PLATFORM_SNP);
+    tee_tsm *t = tee_tsm_start(entry, 3, 4, ccs_buf_view(&r));
     assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(r.ptr + 0x50, 64), &ev), CCS_OK);
+    ccs_buf in = tee_tsm_join(t);
+    assert_int_equal(in.len, 64);
+    assert_memory_equal(in.ptr, r.ptr + 0x50, 64);
+    ccs_buf_free(&in);
     assert_int_equal(ev.len, r.len);
     assert_memory_equal(ev.ptr, r.ptr, r.len);
     ev.len = 0;
     /* Other report data than the outblob carries: refused. */
+    t = tee_tsm_start(entry, 4, 5, ccs_buf_view(&r));
     assert_int_equal(ccs_backend_evidence(b, ccs_bytes_str("nonce"), &ev), CCS_ERR_MISMATCH);
+    in = tee_tsm_join(t);
+    ccs_buf_free(&in);
     uint8_t key[32];
     assert_int_equal(ccs_backend_seal_key(b, CCS_SEAL_MEASUREMENT, ccs_bytes_str("x"), key), CCS_ERR_UNSUPPORTED);
     /* Another provider: configfs-tsm is not SNP's, so the collector falls
      * back to the SNP_GET_REPORT ioctl, which the replayed device (a plain
      * file) refuses. */
     tee_put(entry, "provider", ccs_bytes_str("tdx_guest\n"));
+    t = tee_tsm_start(entry, 5, 6, ccs_buf_view(&r));
     assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(r.ptr + 0x50, 64), &ev), CCS_ERR_IO);
+    in = tee_tsm_join(t);
+    assert_int_equal(in.len, 0); /* another provider's entry: nothing written */
+    ccs_buf_free(&in);
     assert_int_equal(ev.len, 0);
     ccs_backend_free(b);
     ccs_buf_free(&ev);

@@ -24,4 +24,13 @@ ccs_buf tee_read(const char *path);
 void tee_mkdirs(const char *path);
 void tee_put(const char *dir, const char *name, ccs_bytes data);
 
+/* A configfs-tsm entry served as the kernel serves it: inblob and outblob
+ * are FIFOs read and written by a thread; the request's write of inblob
+ * moves "generation" from before to after (before + 1 unless another writer
+ * is being played), and outblob then returns the report. tee_tsm_join ends
+ * the thread (also when no request came) and returns the inblob received. */
+typedef struct tee_tsm tee_tsm;
+tee_tsm *tee_tsm_start(const char *entry, unsigned long before, unsigned long after, ccs_bytes outblob);
+ccs_buf tee_tsm_join(tee_tsm *t);
+
 #endif

@@ -1,6 +1,11 @@
 /* File helpers shared by the tee test groups (replayed kernel interfaces). */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ccs/core.h"
 #include "tee_tests.h"
@@ -27,4 +32,84 @@ void tee_put(const char *dir, const char *name, ccs_bytes data) {
     char p[2200];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     assert_int_equal(ccs_file_write(p, data), CCS_OK);
+}
+
+/* ---- configfs-tsm, served as the kernel serves a request ---- */
+
+struct tee_tsm {
+    pthread_t th;
+    char inblob[1200], outblob[1200], entry[1100];
+    unsigned long after;
+    ccs_buf report, received;
+    atomic_bool done;
+};
+
+static void *tsm_serve(void *arg) {
+    tee_tsm *t = arg;
+    int fd = open(t->inblob, O_RDONLY); /* waits for the request's write (or tee_tsm_join's) */
+    if (fd >= 0) {
+        uint8_t b[256];
+        ssize_t n;
+        while ((n = read(fd, b, sizeof b)) > 0)
+            if (ccs_buf_append(&t->received, b, (size_t)n) != CCS_OK) break;
+        close(fd);
+    }
+    if (t->received.len > 0) {
+        char g[32];
+        snprintf(g, sizeof g, "%lu\n", t->after);
+        tee_put(t->entry, "generation", ccs_bytes_str(g));
+        fd = open(t->outblob, O_WRONLY); /* waits for the request's read */
+        if (fd >= 0) {
+            size_t off = 0;
+            while (off < t->report.len) {
+                ssize_t n = write(fd, t->report.ptr + off, t->report.len - off);
+                if (n <= 0) break;
+                off += (size_t)n;
+            }
+            close(fd);
+        }
+    }
+    atomic_store(&t->done, true);
+    return NULL;
+}
+
+tee_tsm *tee_tsm_start(const char *entry, unsigned long before, unsigned long after, ccs_bytes outblob) {
+    tee_tsm *t = calloc(1, sizeof *t);
+    assert_non_null(t);
+    snprintf(t->entry, sizeof t->entry, "%s", entry);
+    snprintf(t->inblob, sizeof t->inblob, "%s/inblob", entry);
+    snprintf(t->outblob, sizeof t->outblob, "%s/outblob", entry);
+    t->after = after;
+    assert_int_equal(ccs_buf_append(&t->report, outblob.ptr, outblob.len), CCS_OK);
+    char g[32];
+    snprintf(g, sizeof g, "%lu\n", before);
+    tee_put(entry, "generation", ccs_bytes_str(g));
+    unlink(t->inblob);
+    unlink(t->outblob);
+    assert_int_equal(mkfifo(t->inblob, 0600), 0);
+    assert_int_equal(mkfifo(t->outblob, 0600), 0);
+    assert_int_equal(pthread_create(&t->th, NULL, tsm_serve, t), 0);
+    return t;
+}
+
+ccs_buf tee_tsm_join(tee_tsm *t) {
+    if (!atomic_load(&t->done)) {
+        /* No request came (it failed before writing inblob): an empty write
+         * ends the thread's wait. */
+        for (int i = 0; i < 1000 && !atomic_load(&t->done); i++) {
+            int fd = open(t->inblob, O_WRONLY | O_NONBLOCK);
+            if (fd >= 0) {
+                close(fd);
+                break;
+            }
+            usleep(1000);
+        }
+    }
+    pthread_join(t->th, NULL);
+    ccs_buf got = t->received;
+    ccs_buf_free(&t->report);
+    unlink(t->inblob);
+    unlink(t->outblob);
+    free(t);
+    return got;
 }

@@ -15,7 +15,7 @@ static const char attest_usage[] =
     "usage: ccs attest <verb> [options]\n"
     "\n"
     "verbs:\n"
-    "  verify   verify an Intel SGX or TDX DCAP quote against Intel collateral\n"
+    "  verify   verify evidence: SGX/TDX DCAP quotes, SEV-SNP and Hygon CSV reports, TPM quotes\n"
     "  parse    print the fields of a quote without verifying anything\n"
     "  fetch-snp  fetch an SEV-SNP report's VCEK, chain and CRL from AMD KDS\n"
     "  tpm-challenge, tpm-enroll   TPM 2.0 AK enrollment through the EK certificate\n"

@@ -170,22 +170,6 @@ static ccs_status load_pccs(void *ctx, ccs_x509 **root, ccs_collateral **coll) {
     return st;
 }
 
-/* Only a PCK chain that reaches the pinned Intel root names an FMSPC worth
- * a PCCS fetch: otherwise any client could have the KBS fetch collateral
- * for FMSPCs of its choosing, and fill the cache with them. (Revocation is
- * checked later, with the CRLs the fetch brings.) */
-static ccs_status pck_chain_genuine(const ccs_dcap_quote *q, ccs_time now) {
-    ccs_x509_chain *ch = NULL;
-    ccs_x509 *root = NULL;
-    ccs_status st = ccs_x509_chain_parse_pem(q->cert_data, &ch);
-    if (st == CCS_OK) st = ccs_x509_parse_der(ccs_intel_sgx_root_ca_der(), &root);
-    if (st == CCS_OK) st = ccs_x509_verify_chain(ch, root, NULL, 0, now);
-    ccs_x509_chain_free(ch);
-    ccs_x509_free(root);
-    if (st != CCS_OK) return ccs_error_set(st, CCS_HERE, "the quote's PCK chain: %s", ccs_error_detail());
-    return CCS_OK;
-}
-
 /* The collateral (and, for sim evidence, the sim root) for this quote, from
  * the cache; the caller puts the entry back. */
 static ccs_status dcap_collateral(const ccs_kbs_config *cfg, const kbs_evidence *e, const ccs_dcap_quote *q,
@@ -211,7 +195,7 @@ static ccs_status dcap_collateral(const ccs_kbs_config *cfg, const kbs_evidence 
         uint8_t fmspc[6];
         const char *ca = NULL;
         char hex[13];
-        CCS_TRY(pck_chain_genuine(q, now));
+        CCS_TRY(kbs_pck_chain_genuine(q->cert_data, now)); /* before its FMSPC names a fetch */
         CCS_TRY(ccs_dcap_quote_pck_info(q, fmspc, &ca));
         CCS_TRY(ccs_hex_encode(ccs_bytes_of(fmspc, 6), hex, sizeof hex));
         snprintf(key, sizeof key, "pccs:%s:%s:%s:%s", cfg->dcap_pccs_url, qtee, hex, ca);

@@ -277,6 +277,14 @@ const ccs_x509 *kbs_coll_root(const kbs_coll_entry *e);
 void kbs_coll_put(kbs_coll_entry *e);
 void kbs_coll_cache_clear(void);
 
+/* pck_genuine.c: whether a DCAP quote's PCK chain (its certification
+ * data) reaches the pinned Intel root, at now: CCS_OK, or the chain's error
+ * prefixed "the quote's PCK chain: ". Chains that passed are remembered by
+ * digest while now stays within their certificates' validity. */
+CCS_MUST_USE ccs_status kbs_pck_chain_genuine(ccs_bytes cert_data, ccs_time now);
+size_t kbs_pck_chain_verifications(void); /* chains checked, not remembered (tests) */
+void kbs_pck_chain_forget(void);
+
 CCS_MUST_USE ccs_status kbs_evidence_verify(const ccs_kbs_config *cfg, const kbs_evidence *e, const char *nonce,
                                             const json_t *tee_pubkey, ccs_time now, kbs_verified *out);
 void kbs_verified_clear(kbs_verified *v);

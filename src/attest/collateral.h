@@ -104,6 +104,12 @@ typedef struct pck_entry {
     memo ca_not_revoked;  /* Root CA CRL does not list chain[1] */
     memo pck_crl_signed;  /* PCK CRL issued and signed by chain[1] */
     memo pck_not_revoked; /* PCK CRL does not list the PCK */
+    /* SHA-256 of the last QE report and signature (384 + 64 bytes) that
+     * verified with leaf_key: a platform's QE report is the same in each of
+     * its quotes (it binds the attestation key), so its ECDSA check runs
+     * once per entry, not per quote (and not under the lock each time). */
+    uint8_t qe_report_ok[32];
+    bool qe_report_known;
 } pck_entry;
 
 struct ccs_collateral {

@@ -164,10 +164,25 @@ static void verify_collateral_signatures(vctx *v) {
 
 /* ---- quote signatures ---------------------------------------------------------------- */
 
-static void verify_qe_report(vctx *v, const ccs_pubkey *pck_key) {
+/* Whether the PCK key of e signed the quote's QE report; a verdict for
+ * these exact bytes is remembered in e (an ECDSA verification depends on
+ * nothing but the key, the message and the signature). */
+static bool qe_report_signed(const ccs_dcap_quote *q, pck_entry *e) {
+    uint8_t d[32];
+    ccs_bytes parts[2] = {q->qe_report.raw, q->qe_report_signature};
+    ccs_sha256_v(parts, 2, d);
+    if (e->qe_report_known && memcmp(e->qe_report_ok, d, sizeof d) == 0) return true;
+    if (ccs_ecdsa_verify_raw(e->leaf_key, q->qe_report.raw, q->qe_report_signature) != CCS_OK) return false;
+    memcpy(e->qe_report_ok, d, sizeof d);
+    e->qe_report_known = true;
+    return true;
+}
+
+/* e is NULL when the PCK chain failed (that failure is already named). */
+static void verify_qe_report(vctx *v, pck_entry *e) {
     const ccs_dcap_quote *q = v->q;
     uint8_t h[32];
-    if (pck_key && ccs_ecdsa_verify_raw(pck_key, q->qe_report.raw, q->qe_report_signature) != CCS_OK)
+    if (e != NULL && !qe_report_signed(q, e))
         ccs_vfail(v, CCS_CHECK_QE_REPORT_SIGNATURE, "QE report is not signed by the PCK key");
     /* QE REPORTDATA = SHA-256(attestation key || QE auth data) || 32 zero bytes. */
     ccs_bytes parts[2] = {q->att_key, q->qe_auth_data};
@@ -257,8 +272,7 @@ ccs_status ccs_dcap_verify(ccs_bytes quote, ccs_collateral *coll, const ccs_dcap
     /* Both CRLs are judged even when one fails, so every failure is named. */
     root_crl_ok(&v);
     if (e != NULL) ccs_check_pck_revocation(&v, e);
-    if (e == NULL) verify_qe_report(&v, NULL);
-    else verify_qe_report(&v, e->leaf_key);
+    verify_qe_report(&v, e);
     verify_collateral_signatures(&v);
     pthread_mutex_unlock(&coll->lock);
     verify_quote_signature(&v);

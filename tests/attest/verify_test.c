@@ -133,6 +133,31 @@ static void test_flip_sgx_quote(void **state) {
     EXPECT_FLIP(q, SGX, leaf_end - 20, CCS_CHECK_PCK_CHAIN);
 }
 
+/* One collateral object for several quotes from one platform: the QE
+ * report's verdict is remembered for its exact bytes only, so a changed QE
+ * report or signature after a good quote still fails, and the good one still
+ * passes after them. */
+static void test_qe_report_remembered(void **state) {
+    (void)state;
+    const size_t sig = 436;
+    ccs_buf q = tu_read(SGX "/quote.bin");
+    ccs_collateral *c = tu_collateral_dir(SGX);
+    ccs_dcap_options opt = {.now = T_SGX_ASOF};
+    ccs_dcap_result r;
+    const size_t flips[] = {sig + 128 + 100, sig + 512 + 7}; /* QE report (reserved), its signature */
+    assert_int_equal(ccs_dcap_verify(ccs_buf_view(&q), c, &opt, &r), CCS_OK);
+    for (size_t i = 0; i < 2; i++) {
+        q.ptr[flips[i]] ^= 1;
+        assert_int_equal(ccs_dcap_verify(ccs_buf_view(&q), c, &opt, &r), CCS_ERR_VERIFY);
+        const char *names[] = {CCS_CHECK_QE_REPORT_SIGNATURE};
+        assert_true(tu_failed_exactly(&r, names, 1));
+        q.ptr[flips[i]] ^= 1;
+        assert_int_equal(ccs_dcap_verify(ccs_buf_view(&q), c, &opt, &r), CCS_OK);
+    }
+    ccs_collateral_free(c);
+    ccs_buf_free(&q);
+}
+
 static void test_flip_tdx_quote(void **state) {
     (void)state;
     const char *q = TDX4 "/quote.bin";
@@ -363,7 +388,7 @@ static void test_parse_only_vectors_signatures(void **state) {
 
 int ccs_test_verify(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_real_vectors),     cmocka_unit_test(test_flip_sgx_quote),
+        cmocka_unit_test(test_real_vectors),     cmocka_unit_test(test_flip_sgx_quote), cmocka_unit_test(test_qe_report_remembered),
         cmocka_unit_test(test_flip_tdx_quote),   cmocka_unit_test(test_flip_collateral),
         cmocka_unit_test(test_windows),          cmocka_unit_test(test_policy_options),
         cmocka_unit_test(test_trustee_q6),       cmocka_unit_test(test_wrong_tee_collateral),

@@ -5,9 +5,9 @@
  * reads: it must have moved by exactly our one write, or another writer
  * (a process of another PID namespace has the same entry name) changed the
  * request in between and the blobs may answer theirs (as go-configfs-tsm
- * checks). Read after the write instead, a write between ours and that read
- * went unnoticed. The entry is named after the process, and requests in one
- * process are serialised. */
+ * checks, asking again up to three times). Read after the write instead, a
+ * write between ours and that read went unnoticed. The entry is named after
+ * the process, and requests in one process are serialised. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +19,8 @@
 #include "tsm.h"
 
 static pthread_mutex_t tsm_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define CCS_TSM_ATTEMPTS 3 /* requests made when another writer crosses ours */
 
 bool ccs_tsm_available(const ccs_tee_config *cfg, const char *device) {
     char dir[512], dev[512];
@@ -67,9 +69,12 @@ static ccs_status check_provider(const char *entry, const char *provider) {
 }
 
 static ccs_status request(const char *entry, const char *provider, const uint8_t inblob[64], ccs_buf *outblob,
-                          ccs_buf *aux) {
+                          ccs_buf *aux, bool *raced) {
     char p[600];
     unsigned long g0 = 0, g1 = 0;
+    *raced = false;
+    outblob->len = 0;
+    if (aux) aux->len = 0;
     CCS_TRY(check_provider(entry, provider));
     CCS_TRY(read_generation(entry, &g0));
     CCS_TRY(attr_path(entry, "inblob", p, sizeof p));
@@ -82,6 +87,7 @@ static ccs_status request(const char *entry, const char *provider, const uint8_t
         if (stat(ap, &st) == 0) CCS_TRY(read_attr(entry, "auxblob", 1u << 20, aux));
     }
     CCS_TRY(read_generation(entry, &g1));
+    *raced = g1 != g0 + 1;
     CCS_ENSURE(g1 == g0 + 1, CCS_ERR_IO,
                "configfs-tsm: the request was changed by another writer (generation %lu before our write, %lu after "
                "the report; expected %lu)",
@@ -97,11 +103,14 @@ ccs_status ccs_tsm_report(const ccs_tee_config *cfg, const char *provider, const
     int n = snprintf(entry, sizeof entry, "%s/ccs-%ld", dir, (long)getpid());
     CCS_ENSURE(n > 0 && (size_t)n < sizeof entry, CCS_ERR_INVALID_ARG, "configfs-tsm path too long");
     pthread_mutex_lock(&tsm_lock);
-    bool made = mkdir(entry, 0700) == 0;
+    bool made = mkdir(entry, 0700) == 0, raced = false;
     ccs_status st = made || errno == EEXIST
-                        ? request(entry, provider, inblob, outblob, aux)
+                        ? request(entry, provider, inblob, outblob, aux, &raced)
                         : ccs_error_set(CCS_ERR_UNSUPPORTED, CCS_HERE,
                                         "configfs-tsm is not available on this machine (%s: %s)", dir, strerror(errno));
+    /* Another writer's request crossed ours: ask again (theirs is done or
+     * will see the same), a few times. */
+    for (int i = 1; i < CCS_TSM_ATTEMPTS && raced; i++) st = request(entry, provider, inblob, outblob, aux, &raced);
     if (made) rmdir(entry); /* the kernel frees the entry; nothing to do if it fails */
     pthread_mutex_unlock(&tsm_lock);
     return st;

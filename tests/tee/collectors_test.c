@@ -63,7 +63,7 @@ static ccs_status tsm_evidence(ccs_backend *b, const char *entry, ccs_bytes q, c
                                ccs_buf *inblob) {
     tee_tsm *t = tee_tsm_start(entry, 7, 8, q);
     ccs_status st = ccs_backend_evidence(b, rd, ev);
-    ccs_buf in = tee_tsm_join(t);
+    ccs_buf in = tee_tsm_join(t, NULL);
     if (inblob != NULL) *inblob = in;
     else ccs_buf_free(&in);
     return st;
@@ -95,13 +95,27 @@ static void test_tdx_replay(void **state) {
     assert_int_equal(tsm_evidence(b, entry, ccs_buf_view(&quote), ccs_bytes_of(rd, 64), &ev, NULL),
                      CCS_ERR_MISMATCH);
     /* Another writer's inblob between ours and the report (the generation
-     * moved by two): the report may answer theirs, refused. */
+     * moved by two): the report may answer theirs, so it is asked again;
+     * the second request is not crossed and succeeds. */
     rd[0] ^= 1;
     ev.len = 0;
-    tee_tsm *t = tee_tsm_start(entry, 7, 9, ccs_buf_view(&quote));
+    size_t served = 0;
+    const unsigned long once[] = {9, 10}, always[] = {9, 11, 13};
+    tee_tsm *t = tee_tsm_serve(entry, 7, once, 2, ccs_buf_view(&quote));
+    assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_OK);
+    in = tee_tsm_join(t, &served);
+    assert_int_equal(served, 2);
+    assert_int_equal(in.len, 64);
+    assert_memory_equal(in.ptr, rd, 64);
+    ccs_buf_free(&in);
+    assert_true(ccs_bytes_eq(ccs_buf_view(&ev), ccs_buf_view(&quote)));
+    /* Crossed every time: refused after three requests. */
+    ev.len = 0;
+    t = tee_tsm_serve(entry, 7, always, 3, ccs_buf_view(&quote));
     assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(rd, 64), &ev), CCS_ERR_IO);
-    assert_non_null(strstr(ccs_error_detail(), "changed by another writer (generation 7 before our write, 9 after"));
-    in = tee_tsm_join(t);
+    assert_non_null(strstr(ccs_error_detail(), "changed by another writer (generation 11 before our write, 13 after"));
+    in = tee_tsm_join(t, &served);
+    assert_int_equal(served, 3);
     assert_int_equal(in.len, 64);
     ccs_buf_free(&in);
     /* Report data longer than 64 bytes is a caller error (no request made). */

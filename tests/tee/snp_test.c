@@ -105,7 +105,7 @@ static void test_snp_tsm_replay(void **state) {
     assert_int_equal(ccs_backend_platform(b), CCS_PLATFORM_SNP);
     tee_tsm *t = tee_tsm_start(entry, 3, 4, ccs_buf_view(&r));
     assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(r.ptr + 0x50, 64), &ev), CCS_OK);
-    ccs_buf in = tee_tsm_join(t);
+    ccs_buf in = tee_tsm_join(t, NULL);
     assert_int_equal(in.len, 64);
     assert_memory_equal(in.ptr, r.ptr + 0x50, 64);
     ccs_buf_free(&in);
@@ -115,7 +115,7 @@ static void test_snp_tsm_replay(void **state) {
     /* Other report data than the outblob carries: refused. */
     t = tee_tsm_start(entry, 4, 5, ccs_buf_view(&r));
     assert_int_equal(ccs_backend_evidence(b, ccs_bytes_str("nonce"), &ev), CCS_ERR_MISMATCH);
-    in = tee_tsm_join(t);
+    in = tee_tsm_join(t, NULL);
     ccs_buf_free(&in);
     uint8_t key[32];
     assert_int_equal(ccs_backend_seal_key(b, CCS_SEAL_MEASUREMENT, ccs_bytes_str("x"), key), CCS_ERR_UNSUPPORTED);
@@ -125,7 +125,7 @@ static void test_snp_tsm_replay(void **state) {
     tee_put(entry, "provider", ccs_bytes_str("tdx_guest\n"));
     t = tee_tsm_start(entry, 5, 6, ccs_buf_view(&r));
     assert_int_equal(ccs_backend_evidence(b, ccs_bytes_of(r.ptr + 0x50, 64), &ev), CCS_ERR_IO);
-    in = tee_tsm_join(t);
+    in = tee_tsm_join(t, NULL);
     assert_int_equal(in.len, 0); /* another provider's entry: nothing written */
     ccs_buf_free(&in);
     assert_int_equal(ev.len, 0);

@@ -25,12 +25,16 @@ void tee_mkdirs(const char *path);
 void tee_put(const char *dir, const char *name, ccs_bytes data);
 
 /* A configfs-tsm entry served as the kernel serves it: inblob and outblob
- * are FIFOs read and written by a thread; the request's write of inblob
- * moves "generation" from before to after (before + 1 unless another writer
- * is being played), and outblob then returns the report. tee_tsm_join ends
- * the thread (also when no request came) and returns the inblob received. */
+ * are FIFOs read and written by a thread; each request's write of inblob
+ * moves "generation" (from before to after[0], then after[1], ...: one more
+ * than the last unless another writer is being played), and outblob then
+ * returns the report. tee_tsm_join ends the thread (also when fewer requests
+ * came) and returns the last inblob received (empty: none), with the number
+ * of requests served. */
 typedef struct tee_tsm tee_tsm;
+tee_tsm *tee_tsm_serve(const char *entry, unsigned long before, const unsigned long *after, size_t rounds,
+                       ccs_bytes outblob);
 tee_tsm *tee_tsm_start(const char *entry, unsigned long before, unsigned long after, ccs_bytes outblob);
-ccs_buf tee_tsm_join(tee_tsm *t);
+ccs_buf tee_tsm_join(tee_tsm *t, size_t *served);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,14 +40,16 @@ void tee_put(const char *dir, const char *name, ccs_bytes data) {
 struct tee_tsm {
     pthread_t th;
     char inblob[1200], outblob[1200], entry[1100];
-    unsigned long after;
+    unsigned long after[4];
+    size_t rounds, served;
     ccs_buf report, received;
     atomic_bool done;
 };
 
-static void *tsm_serve(void *arg) {
-    tee_tsm *t = arg;
+/* One request: false when none came (tee_tsm_join's empty write). */
+static bool serve_one(tee_tsm *t, unsigned long after) {
     int fd = open(t->inblob, O_RDONLY); /* waits for the request's write (or tee_tsm_join's) */
+    t->received.len = 0;
     if (fd >= 0) {
         uint8_t b[256];
         ssize_t n;
@@ -54,32 +57,40 @@ static void *tsm_serve(void *arg) {
             if (ccs_buf_append(&t->received, b, (size_t)n) != CCS_OK) break;
         close(fd);
     }
-    if (t->received.len > 0) {
-        char g[32];
-        snprintf(g, sizeof g, "%lu\n", t->after);
-        tee_put(t->entry, "generation", ccs_bytes_str(g));
-        fd = open(t->outblob, O_WRONLY); /* waits for the request's read */
-        if (fd >= 0) {
-            size_t off = 0;
-            while (off < t->report.len) {
-                ssize_t n = write(fd, t->report.ptr + off, t->report.len - off);
-                if (n <= 0) break;
-                off += (size_t)n;
-            }
-            close(fd);
+    if (t->received.len == 0) return false;
+    char g[32];
+    snprintf(g, sizeof g, "%lu\n", after);
+    tee_put(t->entry, "generation", ccs_bytes_str(g));
+    fd = open(t->outblob, O_WRONLY); /* waits for the request's read */
+    if (fd >= 0) {
+        size_t off = 0;
+        while (off < t->report.len) {
+            ssize_t n = write(fd, t->report.ptr + off, t->report.len - off);
+            if (n <= 0) break;
+            off += (size_t)n;
         }
+        close(fd);
     }
+    return true;
+}
+
+static void *tsm_serve(void *arg) {
+    tee_tsm *t = arg;
+    while (t->served < t->rounds && serve_one(t, t->after[t->served])) t->served++;
     atomic_store(&t->done, true);
     return NULL;
 }
 
-tee_tsm *tee_tsm_start(const char *entry, unsigned long before, unsigned long after, ccs_bytes outblob) {
+tee_tsm *tee_tsm_serve(const char *entry, unsigned long before, const unsigned long *after, size_t rounds,
+                       ccs_bytes outblob) {
     tee_tsm *t = calloc(1, sizeof *t);
     assert_non_null(t);
+    assert_true(rounds >= 1 && rounds <= 4);
     snprintf(t->entry, sizeof t->entry, "%s", entry);
     snprintf(t->inblob, sizeof t->inblob, "%s/inblob", entry);
     snprintf(t->outblob, sizeof t->outblob, "%s/outblob", entry);
-    t->after = after;
+    memcpy(t->after, after, rounds * sizeof *after);
+    t->rounds = rounds;
     assert_int_equal(ccs_buf_append(&t->report, outblob.ptr, outblob.len), CCS_OK);
     char g[32];
     snprintf(g, sizeof g, "%lu\n", before);
@@ -92,21 +103,21 @@ tee_tsm *tee_tsm_start(const char *entry, unsigned long before, unsigned long af
     return t;
 }
 
-ccs_buf tee_tsm_join(tee_tsm *t) {
-    if (!atomic_load(&t->done)) {
-        /* No request came (it failed before writing inblob): an empty write
-         * ends the thread's wait. */
-        for (int i = 0; i < 1000 && !atomic_load(&t->done); i++) {
-            int fd = open(t->inblob, O_WRONLY | O_NONBLOCK);
-            if (fd >= 0) {
-                close(fd);
-                break;
-            }
-            usleep(1000);
-        }
+tee_tsm *tee_tsm_start(const char *entry, unsigned long before, unsigned long after, ccs_bytes outblob) {
+    return tee_tsm_serve(entry, before, &after, 1, outblob);
+}
+
+ccs_buf tee_tsm_join(tee_tsm *t, size_t *served) {
+    /* A request that never came (one that failed before writing inblob, or
+     * fewer retries than rounds): an empty write ends the thread's wait. */
+    for (int i = 0; i < 1000 && !atomic_load(&t->done); i++) {
+        int fd = open(t->inblob, O_WRONLY | O_NONBLOCK);
+        if (fd >= 0) close(fd);
+        usleep(1000);
     }
     pthread_join(t->th, NULL);
     ccs_buf got = t->received;
+    if (served != NULL) *served = t->served;
     ccs_buf_free(&t->report);
     unlink(t->inblob);
     unlink(t->outblob);

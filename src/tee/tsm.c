@@ -3,11 +3,11 @@
  * bumps "generation", and reading outblob runs the request. The generation
  * is read before our write of inblob and after the outblob (and auxblob)
  * reads: it must have moved by exactly our one write, or another writer
- * (a process of another PID namespace has the same entry name) changed the
- * request in between and the blobs may answer theirs (as go-configfs-tsm
+ * changed the request in between and the blobs may answer theirs (as go-configfs-tsm
  * checks, asking again up to three times). Read after the write instead, a
  * write between ours and that read went unnoticed. The entry is named after
- * the process, and requests in one process are serialised. */
+ * the process and its PID namespace (containers sharing the guest's
+ * configfs each have a PID 1), and requests in one process are serialised. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -96,12 +96,32 @@ static ccs_status request(const char *entry, const char *provider, const uint8_t
     return CCS_OK;
 }
 
+/* The PID namespace's inode number, from /proc/self/ns/pid ("pid:[N]"); 0
+ * when /proc does not tell. */
+static unsigned long pid_namespace(void) {
+    char link[64];
+    ssize_t n = readlink("/proc/self/ns/pid", link, sizeof link - 1);
+    if (n <= 0) return 0;
+    link[n] = 0;
+    const char *open = strchr(link, '[');
+    char *end = NULL;
+    unsigned long ns = open != NULL ? strtoul(open + 1, &end, 10) : 0;
+    return end != NULL && *end == ']' ? ns : 0;
+}
+
+ccs_status ccs_tsm_entry_name(const char *dir, char *out, size_t cap) {
+    unsigned long ns = pid_namespace();
+    int n = ns != 0 ? snprintf(out, cap, "%s/ccs-%lu-%ld", dir, ns, (long)getpid())
+                    : snprintf(out, cap, "%s/ccs-%ld", dir, (long)getpid());
+    CCS_ENSURE(n > 0 && (size_t)n < cap, CCS_ERR_INVALID_ARG, "configfs-tsm path too long");
+    return CCS_OK;
+}
+
 ccs_status ccs_tsm_report(const ccs_tee_config *cfg, const char *provider, const uint8_t inblob[64],
                           ccs_buf *outblob, ccs_buf *aux) {
     char dir[512], entry[600];
     CCS_TRY(ccs_tee_path(cfg, CCS_TSM_DIR, dir, sizeof dir));
-    int n = snprintf(entry, sizeof entry, "%s/ccs-%ld", dir, (long)getpid());
-    CCS_ENSURE(n > 0 && (size_t)n < sizeof entry, CCS_ERR_INVALID_ARG, "configfs-tsm path too long");
+    CCS_TRY(ccs_tsm_entry_name(dir, entry, sizeof entry));
     pthread_mutex_lock(&tsm_lock);
     bool made = mkdir(entry, 0700) == 0, raced = false;
     ccs_status st = made || errno == EEXIST

@@ -13,10 +13,14 @@
  * for `device` (e.g. "/dev/tdx_guest") exists. */
 bool ccs_tsm_available(const ccs_tee_config *cfg, const char *device);
 
+/* The report entry this process uses under dir: "ccs-<PID namespace
+ * inode>-<pid>" ("ccs-<pid>" when /proc does not name the namespace). */
+CCS_MUST_USE ccs_status ccs_tsm_entry_name(const char *dir, char *out, size_t cap);
+
 /* Writes the 64-byte inblob, reads back outblob (and auxblob when aux is
  * non-NULL and the provider offers one). Fails if the provider is not
  * `provider`, or if another writer changed the request meanwhile (the
- * generation attribute moved). */
+ * generation attribute moved by more than our write) in three requests. */
 CCS_MUST_USE ccs_status ccs_tsm_report(const ccs_tee_config *cfg, const char *provider, const uint8_t inblob[64],
                                        ccs_buf *outblob, ccs_buf *aux);
 

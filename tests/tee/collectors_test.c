@@ -48,7 +48,7 @@ static void test_platform_names(void **state) {
 static const char *fake_tsm(const char *root, const char *provider) {
     static char entry[1100];
     char dev[1100];
-    snprintf(entry, sizeof entry, "%s/sys/kernel/config/tsm/report/ccs-%ld", root, (long)getpid());
+    tee_tsm_entry(root, entry, sizeof entry);
     tee_mkdirs(entry);
     snprintf(dev, sizeof dev, "%s/dev", root);
     tee_mkdirs(dev);

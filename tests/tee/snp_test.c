@@ -93,7 +93,7 @@ static void test_snp_tsm_replay(void **state) {
     const char *root = CCS_TEST_TMP "/snp-root";
     char entry[1100], dev[1100];
     ccs_buf r = tee_read(reports[2]), ev = {0};
-    snprintf(entry, sizeof entry, "%s/sys/kernel/config/tsm/report/ccs-%ld", root, (long)getpid());
+    tee_tsm_entry(root, entry, sizeof entry);
     snprintf(dev, sizeof dev, "%s/dev", root);
     tee_mkdirs(entry);
     tee_mkdirs(dev);

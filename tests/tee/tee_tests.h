@@ -36,5 +36,8 @@ tee_tsm *tee_tsm_serve(const char *entry, unsigned long before, const unsigned l
                        ccs_bytes outblob);
 tee_tsm *tee_tsm_start(const char *entry, unsigned long before, unsigned long after, ccs_bytes outblob);
 ccs_buf tee_tsm_join(tee_tsm *t, size_t *served);
+/* The report entry a request under root uses ("ccs-<PID namespace>-<pid>",
+ * computed here and checked against ccs_tsm_entry_name). */
+void tee_tsm_entry(const char *root, char *entry, size_t cap);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "ccs/core.h"
 #include "tee_tests.h"
+#include "tsm.h"
 
 ccs_buf tee_read(const char *path) {
     ccs_buf b = {0};
@@ -123,4 +124,17 @@ ccs_buf tee_tsm_join(tee_tsm *t, size_t *served) {
     unlink(t->outblob);
     free(t);
     return got;
+}
+
+void tee_tsm_entry(const char *root, char *entry, size_t cap) {
+    char dir[900], link[64], got[1200];
+    snprintf(dir, sizeof dir, "%s/sys/kernel/config/tsm/report", root);
+    ssize_t n = readlink("/proc/self/ns/pid", link, sizeof link - 1);
+    assert_true(n > 0);
+    link[n] = 0;
+    const char *open_br = strchr(link, '[');
+    assert_non_null(open_br);
+    snprintf(entry, cap, "%s/ccs-%lu-%ld", dir, strtoul(open_br + 1, NULL, 10), (long)getpid());
+    assert_int_equal(ccs_tsm_entry_name(dir, got, sizeof got), CCS_OK);
+    assert_string_equal(got, entry);
 }

@@ -417,6 +417,8 @@ static void test_file_read(void **state) {
     assert_int_equal(ccs_file_read("/nonexistent/ccs-file", 10, &b), CCS_ERR_IO);
 }
 
+int ccs_test_lazy(void); /* lazy_test.c */
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader), cmocka_unit_test(test_sizes),  cmocka_unit_test(test_buf),
@@ -424,5 +426,6 @@ int main(void) {
         cmocka_unit_test(test_time), cmocka_unit_test(test_file_read), cmocka_unit_test(test_file_write_private), cmocka_unit_test(test_host_is_loopback),
         cmocka_unit_test(test_json_raw_member), cmocka_unit_test(test_json_check_grammar), cmocka_unit_test(test_errors),
     };
-    return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("core", tests, NULL, NULL);
+    return failed + ccs_test_lazy();
 }

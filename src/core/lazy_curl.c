@@ -9,11 +9,12 @@
  * (CURLE_FAILED_INIT, NULL handles), and curl_easy_strerror says why. */
 #define CURL_DISABLE_TYPECHECK /* the setopt/getinfo macros would rename our definitions */
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "lazy.h"
 
 static struct {
     CURLcode (*global_init)(long);
@@ -41,40 +42,29 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static bool loaded;
 static char why[256] = "libcurl.so.4 is not loaded";
 
-#define SYM(field, name) ok = ok && (*(void **)&fn.field = dlsym(h, name)) != NULL
+static const ccs_lazy_sym syms[] = {
+    {"curl_global_init", (void **)&fn.global_init},
+    {"curl_global_cleanup", (void **)&fn.global_cleanup},
+    {"curl_easy_init", (void **)&fn.easy_init},
+    {"curl_easy_setopt", (void **)&fn.easy_setopt},
+    {"curl_easy_perform", (void **)&fn.easy_perform},
+    {"curl_easy_cleanup", (void **)&fn.easy_cleanup},
+    {"curl_easy_reset", (void **)&fn.easy_reset},
+    {"curl_easy_getinfo", (void **)&fn.easy_getinfo},
+    {"curl_easy_strerror", (void **)&fn.easy_strerror},
+    {"curl_easy_escape", (void **)&fn.easy_escape},
+    {"curl_easy_unescape", (void **)&fn.easy_unescape},
+    {"curl_easy_header", (void **)&fn.easy_header},
+    {"curl_free", (void **)&fn.free},
+    {"curl_slist_append", (void **)&fn.slist_append},
+    {"curl_slist_free_all", (void **)&fn.slist_free_all},
+    {"curl_url", (void **)&fn.url},
+    {"curl_url_cleanup", (void **)&fn.url_cleanup},
+    {"curl_url_get", (void **)&fn.url_get},
+    {"curl_url_set", (void **)&fn.url_set},
+};
 
-static void load(void) {
-    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (h == NULL) {
-        snprintf(why, sizeof why, "cannot load libcurl: %s", dlerror());
-        return;
-    }
-    bool ok = true;
-    SYM(global_init, "curl_global_init");
-    SYM(global_cleanup, "curl_global_cleanup");
-    SYM(easy_init, "curl_easy_init");
-    SYM(easy_setopt, "curl_easy_setopt");
-    SYM(easy_perform, "curl_easy_perform");
-    SYM(easy_cleanup, "curl_easy_cleanup");
-    SYM(easy_reset, "curl_easy_reset");
-    SYM(easy_getinfo, "curl_easy_getinfo");
-    SYM(easy_strerror, "curl_easy_strerror");
-    SYM(easy_escape, "curl_easy_escape");
-    SYM(easy_unescape, "curl_easy_unescape");
-    SYM(easy_header, "curl_easy_header");
-    SYM(free, "curl_free");
-    SYM(slist_append, "curl_slist_append");
-    SYM(slist_free_all, "curl_slist_free_all");
-    SYM(url, "curl_url");
-    SYM(url_cleanup, "curl_url_cleanup");
-    SYM(url_get, "curl_url_get");
-    SYM(url_set, "curl_url_set");
-    if (!ok) {
-        snprintf(why, sizeof why, "libcurl.so.4 lacks a function CCS needs (libcurl 7.83 or later)");
-        return; /* never closed: nothing else holds it */
-    }
-    loaded = true;
-}
+static void load(void) { loaded = ccs_lazy_open("libcurl.so.4", syms, sizeof syms / sizeof syms[0], why, sizeof why); }
 
 static bool ready(void) {
     pthread_once(&once, load);

@@ -5,11 +5,12 @@
  * prototypes and forward to libgpgme.so.11, opened on the first call. When
  * it cannot be opened they fail with GPG_ERR_NOT_IMPLEMENTED (NULL results,
  * a NULL version), and gpgme_strerror says why. */
-#include <dlfcn.h>
 #include <gpgme.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "lazy.h"
 
 static struct {
     const char *(*check_version_internal)(const char *, size_t);
@@ -43,46 +44,35 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static bool loaded;
 static char why[256] = "libgpgme.so.11 is not loaded";
 
-#define SYM(field, name) ok = ok && (*(void **)&fn.field = dlsym(h, name)) != NULL
+static const ccs_lazy_sym syms[] = {
+    {"gpgme_check_version_internal", (void **)&fn.check_version_internal},
+    {"gpgme_ctx_set_engine_info", (void **)&fn.ctx_set_engine_info},
+    {"gpgme_data_new", (void **)&fn.data_new},
+    {"gpgme_data_new_from_mem", (void **)&fn.data_new_from_mem},
+    {"gpgme_data_release", (void **)&fn.data_release},
+    {"gpgme_data_release_and_get_mem", (void **)&fn.data_release_and_get_mem},
+    {"gpgme_free", (void **)&fn.free},
+    {"gpgme_get_key", (void **)&fn.get_key},
+    {"gpgme_key_unref", (void **)&fn.key_unref},
+    {"gpgme_new", (void **)&fn.new_ctx},
+    {"gpgme_op_import", (void **)&fn.op_import},
+    {"gpgme_op_import_result", (void **)&fn.op_import_result},
+    {"gpgme_op_keylist_end", (void **)&fn.op_keylist_end},
+    {"gpgme_op_keylist_next", (void **)&fn.op_keylist_next},
+    {"gpgme_op_keylist_start", (void **)&fn.op_keylist_start},
+    {"gpgme_op_sign", (void **)&fn.op_sign},
+    {"gpgme_op_sign_result", (void **)&fn.op_sign_result},
+    {"gpgme_op_verify", (void **)&fn.op_verify},
+    {"gpgme_op_verify_result", (void **)&fn.op_verify_result},
+    {"gpgme_release", (void **)&fn.release},
+    {"gpgme_set_armor", (void **)&fn.set_armor},
+    {"gpgme_set_pinentry_mode", (void **)&fn.set_pinentry_mode},
+    {"gpgme_set_protocol", (void **)&fn.set_protocol},
+    {"gpgme_signers_add", (void **)&fn.signers_add},
+    {"gpgme_strerror", (void **)&fn.strerror},
+};
 
-static void load(void) {
-    void *h = dlopen("libgpgme.so.11", RTLD_NOW | RTLD_LOCAL);
-    if (h == NULL) {
-        snprintf(why, sizeof why, "cannot load GPGME: %s", dlerror());
-        return;
-    }
-    bool ok = true;
-    SYM(check_version_internal, "gpgme_check_version_internal");
-    SYM(ctx_set_engine_info, "gpgme_ctx_set_engine_info");
-    SYM(data_new, "gpgme_data_new");
-    SYM(data_new_from_mem, "gpgme_data_new_from_mem");
-    SYM(data_release, "gpgme_data_release");
-    SYM(data_release_and_get_mem, "gpgme_data_release_and_get_mem");
-    SYM(free, "gpgme_free");
-    SYM(get_key, "gpgme_get_key");
-    SYM(key_unref, "gpgme_key_unref");
-    SYM(new_ctx, "gpgme_new");
-    SYM(op_import, "gpgme_op_import");
-    SYM(op_import_result, "gpgme_op_import_result");
-    SYM(op_keylist_end, "gpgme_op_keylist_end");
-    SYM(op_keylist_next, "gpgme_op_keylist_next");
-    SYM(op_keylist_start, "gpgme_op_keylist_start");
-    SYM(op_sign, "gpgme_op_sign");
-    SYM(op_sign_result, "gpgme_op_sign_result");
-    SYM(op_verify, "gpgme_op_verify");
-    SYM(op_verify_result, "gpgme_op_verify_result");
-    SYM(release, "gpgme_release");
-    SYM(set_armor, "gpgme_set_armor");
-    SYM(set_pinentry_mode, "gpgme_set_pinentry_mode");
-    SYM(set_protocol, "gpgme_set_protocol");
-    SYM(signers_add, "gpgme_signers_add");
-    SYM(strerror, "gpgme_strerror");
-    if (!ok) {
-        snprintf(why, sizeof why, "libgpgme.so.11 lacks a function CCS needs");
-        return; /* never closed: nothing else holds it */
-    }
-    loaded = true;
-}
+static void load(void) { loaded = ccs_lazy_open("libgpgme.so.11", syms, sizeof syms / sizeof syms[0], why, sizeof why); }
 
 static bool ready(void) {
     pthread_once(&once, load);

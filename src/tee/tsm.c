@@ -73,8 +73,7 @@ static ccs_status request(const char *entry, const char *provider, const uint8_t
     char p[600];
     unsigned long g0 = 0, g1 = 0;
     *raced = false;
-    outblob->len = 0;
-    if (aux) aux->len = 0;
+    if (aux) aux->len = 0; /* a retry's request may find no auxblob (outblob is read anew) */
     CCS_TRY(check_provider(entry, provider));
     CCS_TRY(read_generation(entry, &g0));
     CCS_TRY(attr_path(entry, "inblob", p, sizeof p));

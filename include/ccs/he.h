@@ -40,6 +40,14 @@ ccs_he_isa ccs_he_isa_active(void);
 bool ccs_he_isa_available(ccs_he_isa isa);
 const char *ccs_he_isa_name(ccs_he_isa isa);
 
+/* Polynomials, ciphertexts and temporaries freed by a thread are kept in
+ * that thread's cache (16 blocks, 64 MiB at most) and reused by its next
+ * allocations of the same size, so that an operation does not fault fresh
+ * pages in each time; the cache is returned to malloc when the thread exits,
+ * or now by this call (for the calling thread). What held secrets is wiped
+ * before it is cached. */
+void ccs_he_thread_cache_release(void);
+
 /* ---- primes (primes.c) ---- */
 
 /* Deterministic primality for 64-bit integers (Miller-Rabin, bases valid

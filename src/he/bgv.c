@@ -32,7 +32,7 @@ ccs_status ccs_he_plaintext_new(const ccs_he_ctx *c, ccs_he_plaintext **out) {
 void ccs_he_plaintext_free(ccs_he_plaintext *p) {
     if (p == NULL) return;
     if (p->c) ccs_wipe(p->c, p->rows * p->n * sizeof(uint64_t));
-    free(p->c);
+    he_free(p->c);
     free(p);
 }
 
@@ -56,7 +56,7 @@ ccs_status ccs_he_ciphertext_new(const ccs_he_ctx *c, ccs_he_ciphertext **out) {
 
 void ccs_he_ciphertext_free(ccs_he_ciphertext *ct) {
     if (ct == NULL) return;
-    free(ct->d);
+    he_free(ct->d);
     free(ct);
 }
 
@@ -136,7 +136,7 @@ ccs_status ccs_he_decode_batch(const ccs_he_ctx *c, const ccs_he_plaintext *pt, 
     memcpy(tmp, pt->c, c->n * sizeof *tmp);
     ccs_ntt_forward(c->tm.ntt, tmp);
     for (size_t i = 0; i < c->n; i++) v[i] = tmp[c->slot_index[i]];
-    free(tmp);
+    he_free(tmp);
     return CCS_OK;
 }
 
@@ -165,7 +165,7 @@ ccs_status he_encrypt_core(const ccs_he_ctx *c, const ccs_he_public_key *pk, con
     CCS_TRY(he_ct_prepare(c, out, c->L, 2));
     out->cf = 1;
     const size_t n = c->n, L = c->L;
-    int64_t *tmp = malloc(n * sizeof *tmp);
+    int64_t *tmp = he_alloc_raw(n * sizeof *tmp);
     ccs_he_poly u = {0}, e = {0};
     uint8_t es[32];
     he_prng g = {0};
@@ -220,7 +220,7 @@ ccs_status he_encrypt_core(const ccs_he_ctx *c, const ccs_he_public_key *pk, con
     he_prng_done(&g);
     ccs_wipe(es, sizeof es);
     if (tmp) ccs_wipe(tmp, n * sizeof *tmp);
-    free(tmp);
+    he_free(tmp);
     ccs_he_poly_free(&u);
     ccs_he_poly_free(&e);
     return st;
@@ -238,7 +238,7 @@ static ccs_status encrypt_any(const ccs_he_ctx *c, const ccs_he_public_key *pk, 
         for (size_t i = 0; i < c->L; i++) he_add(he_ct_row(out, 0, i), he_ct_row(out, 0, i), m + i * c->n, c->n, c->m[i].q);
     }
     ccs_wipe(m, c->L * c->n * sizeof(uint64_t));
-    free(m);
+    he_free(m);
     return st;
 }
 
@@ -294,7 +294,7 @@ ccs_status ccs_he_decrypt(const ccs_he_ctx *c, const ccs_he_secret_key *sk, cons
         if (ct->cf != 1) he_scalar_mul(out->c, out->c, he_inv_any(ct->cf % t, t), n, &c->tm);
     }
     ccs_wipe(x, l * n * sizeof(uint64_t));
-    free(x);
+    he_free(x);
     return st;
 }
 
@@ -330,7 +330,7 @@ ccs_status ccs_he_noise_budget(const ccs_he_ctx *c, const ccs_he_secret_key *sk,
     for (size_t i = 0; i < l; i++) mpz_clear(h[i]);
     mpz_clears(Q, half, v, mx, NULL);
     ccs_wipe(x, l * n * sizeof(uint64_t));
-    free(x);
+    he_free(x);
     return st;
 }
 
@@ -433,7 +433,7 @@ ccs_status ccs_he_add_plain(const ccs_he_ctx *c, const ccs_he_ciphertext *a, con
         for (size_t i = 0; i < out->level; i++)
             he_add(he_ct_row(out, 0, i), he_ct_row(out, 0, i), m + i * c->n, c->n, c->m[i].q);
     }
-    free(m);
+    he_free(m);
     ccs_he_plaintext_free(q);
     return st;
 }
@@ -453,7 +453,7 @@ ccs_status ccs_he_multiply_plain(const ccs_he_ctx *c, const ccs_he_ciphertext *a
             for (size_t i = 0; i < out->level; i++)
                 he_dyadic_mul(he_ct_row(out, k, i), he_ct_row(out, k, i), m + i * c->n, c->n, &c->m[i]);
     }
-    free(m);
+    he_free(m);
     return st;
 }
 
@@ -508,7 +508,7 @@ ccs_status ccs_he_mod_switch(const ccs_he_ctx *c, const ccs_he_ciphertext *a, cc
     size_t l = a->level;
     for (size_t k = 0; k < out->size; k++)
         he_divide_last(c, he_ct_row(out, k, 0), l - 1, &c->m[l - 1], c->qlast_inv[l], c->p.t, scr);
-    free(scr);
+    he_free(scr);
     uint64_t t = c->p.t;
     out->cf = he_mulmod(out->cf, he_inv_any(c->m[l - 1].q % t, t), t);
     out->level = l - 1;

@@ -223,7 +223,7 @@ ccs_status ccs_he_ckks_decode(const ccs_he_ctx *c, const ccs_he_plaintext *pt, d
     }
     if (x) ccs_wipe(x, l * n * sizeof(uint64_t));
     if (co) ccs_wipe(co, n * sizeof *co);
-    free(x);
+    he_free(x);
     free(co);
     return st;
 }

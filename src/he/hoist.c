@@ -52,7 +52,7 @@ ccs_status ccs_he_rotation_precomp_new(const ccs_he_ctx *c, ccs_he_rotation_prec
 
 void ccs_he_rotation_precomp_free(ccs_he_rotation_precomp *p) {
     if (p == NULL) return;
-    free(p->buf);
+    he_free(p->buf);
     free(p);
 }
 
@@ -63,7 +63,7 @@ size_t ccs_he_rotation_precomp_level(const ccs_he_rotation_precomp *p) { return 
 ccs_status he_hoist_precompute(const ccs_he_ctx *c, const ccs_he_ciphertext *a, ccs_he_rotation_precomp *p) {
     const size_t n = c->n, l = a->level, words = (l + (l + 1) * l) * n;
     if (p->cap < words) {
-        free(p->buf);
+        he_free(p->buf);
         p->buf = he_alloc_raw(words * sizeof(uint64_t));
         p->cap = p->buf ? words : 0;
         p->c = NULL;

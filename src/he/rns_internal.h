@@ -180,6 +180,8 @@ static inline uint64_t *he_ct_row(const ccs_he_ciphertext *ct, size_t k, size_t 
 /* rns.c helpers */
 void *he_alloc(size_t bytes); /* 64-byte aligned, zeroed */
 void *he_alloc_raw(size_t bytes); /* 64-byte aligned, uninitialised (scratch) */
+void he_free(void *p);            /* for both: back to the thread's cache (rns.c) */
+void he_pool_stats(size_t *blocks, size_t *bytes); /* the calling thread's cache (tests) */
 /* A per-thread scratch buffer that survives between calls (hot paths do not
  * fault fresh pages in every time). Slots: 0 BFV multiply, 1 key switching,
  * 2 base conversion, 3 rotation, 4 base-conversion offsets, 5 the decomposition

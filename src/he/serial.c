@@ -412,7 +412,7 @@ static ccs_status ckks_plaintext_load(const ccs_he_ctx *c, ccs_reader *r, ccs_he
         memcpy(out->c, tmp, level * c->n * sizeof(uint64_t));
         out->level = level, out->scale = scale;
     }
-    free(tmp);
+    he_free(tmp);
     return st;
 }
 

@@ -2,9 +2,11 @@
  * arithmetic against schoolbook negacyclic products (through the CRT), the
  * fast base conversion, mod-down with rounding and with the BGV
  * t-correction, the PRNG. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -324,8 +326,96 @@ static void test_macc(void **state) {
     }
 }
 
+/* The per-thread cache of freed blocks (rns.c): the same size comes back
+ * (the same block, zeroed by he_alloc), at most 16 blocks and 64 MiB are
+ * kept (the oldest go first), a block over 64 MiB is not kept, and
+ * ccs_he_thread_cache_release empties it. */
+static void test_pool(void **state) {
+    (void)state;
+    size_t nb, bytes;
+    ccs_he_thread_cache_release();
+    he_pool_stats(&nb, &bytes);
+    assert_int_equal(nb, 0);
+    assert_int_equal(bytes, 0);
+    uint8_t *p1 = he_alloc_raw(100000);
+    assert_non_null(p1);
+    assert_int_equal((uintptr_t)p1 % 64, 0);
+    memset(p1, 0xab, 100000);
+    he_free(p1);
+    he_pool_stats(&nb, &bytes);
+    assert_int_equal(nb, 1);
+    assert_int_equal(bytes, 100032); /* rounded up to 64 */
+    uint8_t *p2 = he_alloc(99999);   /* the same rounded size: the same block, zeroed */
+    assert_ptr_equal(p2, p1);
+    for (size_t i = 0; i < 99999; i++) assert_int_equal(p2[i], 0);
+    he_pool_stats(&nb, &bytes);
+    assert_int_equal(nb, 0);
+    uint8_t *p3 = he_alloc_raw(100096); /* another size: not that block */
+    assert_ptr_not_equal(p3, p2);
+    he_free(p2);
+    he_free(p3);
+    ccs_he_thread_cache_release();
+    void *v[20];
+    size_t want = 0;
+    for (size_t i = 0; i < 20; i++) assert_non_null(v[i] = he_alloc_raw(4096 * (i + 1)));
+    for (size_t i = 0; i < 20; i++) he_free(v[i]);
+    for (size_t i = 4; i < 20; i++) want += 4096 * (i + 1);
+    he_pool_stats(&nb, &bytes);
+    assert_int_equal(nb, 16);
+    assert_int_equal(bytes, want);
+    ccs_he_thread_cache_release();
+    void *big = he_alloc_raw((size_t)65 << 20);
+    assert_non_null(big);
+    he_free(big);
+    he_pool_stats(&nb, &bytes);
+    assert_int_equal(nb, 0);
+    for (size_t i = 0; i < 5; i++) assert_non_null(v[i] = he_alloc_raw((size_t)20 << 20));
+    for (size_t i = 0; i < 5; i++) he_free(v[i]);
+    he_pool_stats(&nb, &bytes);
+    assert_int_equal(nb, 3);
+    assert_int_equal(bytes, (size_t)60 << 20);
+    ccs_he_thread_cache_release();
+    he_pool_stats(&nb, &bytes);
+    assert_int_equal(nb + bytes, 0);
+}
+
+static void *free_in_thread(void *arg) {
+    size_t *seen = calloc(2, sizeof *seen);
+    ccs_he_ciphertext_free(arg); /* made by another thread */
+    if (seen) he_pool_stats(&seen[0], &seen[1]);
+    return seen; /* the thread's cache goes at its exit */
+}
+
+/* A ciphertext made in one thread and freed in another: its block goes to
+ * the freeing thread's cache, the maker's is untouched, and the maker goes on. */
+static void test_pool_threads(void **state) {
+    (void)state;
+    ccs_he_params p = small(CCS_HE_BGV, 1024, 2, 30);
+    ccs_he_ctx *c = NULL;
+    ccs_he_ciphertext *ct = NULL;
+    assert_int_equal(ccs_he_ctx_new(&p, &c), CCS_OK);
+    assert_int_equal(ccs_he_ciphertext_new(c, &ct), CCS_OK);
+    ccs_he_thread_cache_release();
+    pthread_t t;
+    void *ret = NULL;
+    assert_int_equal(pthread_create(&t, NULL, free_in_thread, ct), 0);
+    assert_int_equal(pthread_join(t, &ret), 0);
+    size_t *seen = ret, nb, bytes;
+    assert_non_null(seen);
+    assert_int_equal(seen[0], 1);
+    assert_int_equal(seen[1], 3 * 2 * 1024 * sizeof(uint64_t)); /* 3 polys x L rows x n */
+    free(seen);
+    he_pool_stats(&nb, &bytes);
+    assert_int_equal(nb, 0);
+    assert_int_equal(ccs_he_ciphertext_new(c, &ct), CCS_OK);
+    ccs_he_ciphertext_free(ct);
+    ccs_he_ctx_free(c);
+    ccs_he_thread_cache_release();
+}
+
 int test_group_he_rns(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pool),      cmocka_unit_test(test_pool_threads),
         cmocka_unit_test(test_params),    cmocka_unit_test(test_poly_arith), cmocka_unit_test(test_base_conv),
         cmocka_unit_test(test_mod_down), cmocka_unit_test(test_prng),    cmocka_unit_test(test_macc),
     };

@@ -61,7 +61,13 @@ static void pool_release(he_pool *p) {
     p->n = 0, p->bytes = 0;
 }
 
-static void pool_at_exit(void *arg) { pool_release(arg); }
+/* At thread exit. An object freed by a later destructor registers the
+ * cache again, and the thread's destructors run once more for it. */
+static void pool_at_exit(void *arg) {
+    he_pool *p = arg;
+    pool_release(p);
+    p->keyed = false;
+}
 static void pool_key_init(void) {
     if (pthread_key_create(&he_pool_key, pool_at_exit) != 0) he_pool_key = (pthread_key_t)-1;
 }

@@ -17,6 +17,8 @@
 #ifndef CCS_ATTEST_H
 #define CCS_ATTEST_H
 
+#include <jansson.h>
+
 #include "ccs/core.h"
 #include "ccs/crypto.h"
 
@@ -243,6 +245,8 @@ CCS_MUST_USE ccs_status ccs_dcap_verify(ccs_bytes quote, ccs_collateral *coll, c
 /* The result as one JSON object (verdict, tee, quote_version, tcb_status,
  * advisory_ids, failed_checks, claims ...). Caller frees with free(). */
 CCS_MUST_USE ccs_status ccs_dcap_result_json(const ccs_dcap_result *r, char **out);
+/* The same object, not serialized: a new reference (NULL when out of memory). */
+json_t *ccs_dcap_result_doc(const ccs_dcap_result *r);
 
 /* The compiled-in Intel SGX Root CA (DER). */
 ccs_bytes ccs_intel_sgx_root_ca_der(void);
@@ -401,6 +405,8 @@ CCS_MUST_USE ccs_status ccs_snp_verify(ccs_bytes report, ccs_snp_collateral *col
 /* The result as one JSON object (verdict, tee "snp", report_version,
  * failed_checks, claims). Caller frees with free(). */
 CCS_MUST_USE ccs_status ccs_snp_result_json(const ccs_snp_result *r, char **out);
+/* The same object, not serialized: a new reference (NULL when out of memory). */
+json_t *ccs_snp_result_doc(const ccs_snp_result *r);
 
 /* ---- AMD KDS client (snp_kds.c; network I/O, chosen by the caller) ----------------
  * VCEK Certificate and KDS Interface Specification #57230:
@@ -553,6 +559,8 @@ typedef struct ccs_tpm_result {
 CCS_MUST_USE ccs_status ccs_tpm_verify(ccs_bytes evidence, const ccs_tpm_options *opt, ccs_tpm_result *out);
 /* The result as JSON: verdict, tee "tpm", failed_checks, claims. */
 CCS_MUST_USE ccs_status ccs_tpm_result_json(const ccs_tpm_result *r, char **out);
+/* The same object, not serialized: a new reference (NULL when out of memory). */
+json_t *ccs_tpm_result_doc(const ccs_tpm_result *r);
 
 /* Replays a TCG PC Client crypto-agile event log (TCG PC Client Platform
  * Firmware Profile, section 10) into the sha256 bank: pcrs[i] end as the
@@ -859,6 +867,8 @@ CCS_MUST_USE ccs_status ccs_csv_verify(ccs_bytes evidence, const ccs_csv_certs *
 /* The result as one JSON object (verdict, tee "csv", report_version,
  * failed_checks, claims). Caller frees with free(). */
 CCS_MUST_USE ccs_status ccs_csv_result_json(const ccs_csv_result *r, char **out);
+/* The same object, not serialized: a new reference (NULL when out of memory). */
+json_t *ccs_csv_result_doc(const ccs_csv_result *r);
 
 /* ---- PCCS / PCS collateral provider (does network I/O) ------------------------------ */
 

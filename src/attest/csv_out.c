@@ -83,8 +83,8 @@ static const char *event_log_name(ccs_csv_event_log_state s) {
     }
 }
 
-ccs_status ccs_csv_result_json(const ccs_csv_result *r, char **out) {
-    CCS_ENSURE(r != NULL && out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
+json_t *ccs_csv_result_doc(const ccs_csv_result *r) {
+    if (r == NULL) return NULL;
     json_t *o = json_object();
     json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
     json_object_set_new(o, "tee", json_string("csv"));
@@ -96,7 +96,12 @@ ccs_status ccs_csv_result_json(const ccs_csv_result *r, char **out) {
     /* A report that does not parse has no claims. */
     if (r->report_version == 2) json_object_set_new(o, "rtmr_event_log", json_string(event_log_name(r->event_log)));
     if (r->report_version) json_object_set_new(o, "claims", claims(r));
-    return ccs_result_dump(o, out);
+    return o;
+}
+
+ccs_status ccs_csv_result_json(const ccs_csv_result *r, char **out) {
+    CCS_ENSURE(r != NULL && out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
+    return ccs_result_dump(ccs_csv_result_doc(r), out);
 }
 
 /* ---- certificate directory ----------------------------------------------------- */

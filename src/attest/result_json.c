@@ -55,8 +55,8 @@ static json_t *claims(const ccs_dcap_result *r) {
     return c;
 }
 
-ccs_status ccs_dcap_result_json(const ccs_dcap_result *r, char **out) {
-    CCS_ENSURE(r != NULL && out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
+json_t *ccs_dcap_result_doc(const ccs_dcap_result *r) {
+    if (r == NULL) return NULL;
     json_t *o = json_object(), *adv = json_array();
     char date[21];
     json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
@@ -73,7 +73,12 @@ ccs_status ccs_dcap_result_json(const ccs_dcap_result *r, char **out) {
     json_object_set_new(o, "advisory_ids", adv);
     json_object_set_new(o, "failed_checks", ccs_failed_checks_json(r->failed, r->n_failed));
     json_object_set_new(o, "claims", claims(r));
-    return ccs_result_dump(o, out);
+    return o;
+}
+
+ccs_status ccs_dcap_result_json(const ccs_dcap_result *r, char **out) {
+    CCS_ENSURE(r != NULL && out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
+    return ccs_result_dump(ccs_dcap_result_doc(r), out);
 }
 
 ccs_status ccs_dcap_quote_pck_info(const ccs_dcap_quote *q, uint8_t fmspc[static 6], const char **pck_ca) {

@@ -51,8 +51,8 @@ static json_t *claims(const ccs_snp_result *r) {
     return c;
 }
 
-ccs_status ccs_snp_result_json(const ccs_snp_result *r, char **out) {
-    CCS_ENSURE(r != NULL && out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
+json_t *ccs_snp_result_doc(const ccs_snp_result *r) {
+    if (r == NULL) return NULL;
     json_t *o = json_object();
     json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
     json_object_set_new(o, "tee", json_string("snp"));
@@ -60,5 +60,10 @@ ccs_status ccs_snp_result_json(const ccs_snp_result *r, char **out) {
     json_object_set_new(o, "failed_checks", ccs_failed_checks_json(r->failed, r->n_failed));
     json_object_set_new(o, "crl_checked", json_boolean(r->crl_checked)); /* false: no CRL was given */
     json_object_set_new(o, "claims", claims(r));
-    return ccs_result_dump(o, out);
+    return o;
+}
+
+ccs_status ccs_snp_result_json(const ccs_snp_result *r, char **out) {
+    CCS_ENSURE(r != NULL && out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
+    return ccs_result_dump(ccs_snp_result_doc(r), out);
 }

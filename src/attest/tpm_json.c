@@ -66,12 +66,17 @@ static json_t *claims(const ccs_tpm_result *r) {
     return c;
 }
 
-ccs_status ccs_tpm_result_json(const ccs_tpm_result *r, char **out) {
-    CCS_ENSURE(r != NULL && out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
+json_t *ccs_tpm_result_doc(const ccs_tpm_result *r) {
+    if (r == NULL) return NULL;
     json_t *o = json_object();
     json_object_set_new(o, "verdict", json_string(r->pass ? "pass" : "fail"));
     json_object_set_new(o, "tee", json_string("tpm"));
     json_object_set_new(o, "failed_checks", ccs_failed_checks_json(r->failed, r->n_failed));
     json_object_set_new(o, "claims", claims(r));
-    return ccs_result_dump(o, out);
+    return o;
+}
+
+ccs_status ccs_tpm_result_json(const ccs_tpm_result *r, char **out) {
+    CCS_ENSURE(r != NULL && out != NULL, CCS_ERR_INVALID_ARG, "invalid argument");
+    return ccs_result_dump(ccs_tpm_result_doc(r), out);
 }

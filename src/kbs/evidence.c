@@ -106,14 +106,19 @@ ccs_status kbs_evidence_decode(const char *tee, const json_t *primary, kbs_evide
 typedef struct attempt {
     bool pass;
     bool only_binding_failed; /* the report data (or TPM nonce) was the only failed check */
-    char *json;
-    json_t *doc; /* json, parsed once for the summary, the policy and the EAR */
+    json_t *doc; /* the verifier's result, for the summary, the policy and the EAR */
     char reasons[1024];
 } attempt;
 
-/* Lists the failed checks of a verifier's JSON result as "name: message; ...". */
+/* Keeps a verifier's result (the verifiers' *_result_doc; NULL: out of memory). */
+static ccs_status keep(attempt *a, json_t *doc) {
+    a->doc = doc;
+    return doc != NULL ? CCS_OK : ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "out of memory");
+}
+
+/* Lists the failed checks of a verifier's result as "name: message; ...". */
 static void summarize(attempt *a, const char *binding_check) {
-    json_t *o = a->doc = json_loads(a->json, 0, NULL);
+    const json_t *o = a->doc;
     const json_t *failed = json_object_get(o, "failed_checks");
     size_t n = json_array_size(failed), used = 0, other = 0;
     a->pass = json_is_string(json_object_get(o, "verdict")) &&
@@ -133,9 +138,7 @@ static void summarize(attempt *a, const char *binding_check) {
 }
 
 static void attempt_clear(attempt *a) {
-    free(a->json);
     json_decref(a->doc);
-    a->json = NULL;
     a->doc = NULL;
 }
 
@@ -216,7 +219,7 @@ static ccs_status verify_dcap(const ccs_kbs_config *cfg, const kbs_evidence *e, 
         res->n_failed = 1;
         res->failed[0].name = CCS_CHECK_QUOTE_FORMAT;
         snprintf(res->failed[0].message, sizeof res->failed[0].message, "%s", ccs_error_detail());
-        st = ccs_dcap_result_json(res, &a->json);
+        st = keep(a, ccs_dcap_result_doc(res));
         free(res);
         return st;
     }
@@ -244,7 +247,7 @@ static ccs_status verify_dcap(const ccs_kbs_config *cfg, const kbs_evidence *e, 
         };
         ccs_status vs = ccs_dcap_verify(ccs_buf_view(&e->primary), kbs_coll_collateral(entry), &opt, res);
         if (vs != CCS_OK && vs != CCS_ERR_VERIFY) st = vs;
-        else st = ccs_dcap_result_json(res, &a->json);
+        else st = keep(a, ccs_dcap_result_doc(res));
     }
     kbs_coll_put(entry);
     free(res);
@@ -271,7 +274,7 @@ static ccs_status verify_snp(const ccs_kbs_config *cfg, const kbs_evidence *e, c
         ccs_snp_result res;
         ccs_snp_options opt = {.now = now, .allow_debug = true, .report_data = rd};
         ccs_status vs = ccs_snp_verify(ccs_buf_view(&e->primary), coll, &opt, &res);
-        st = vs != CCS_OK && vs != CCS_ERR_VERIFY ? vs : ccs_snp_result_json(&res, &a->json);
+        st = vs != CCS_OK && vs != CCS_ERR_VERIFY ? vs : keep(a, ccs_snp_result_doc(&res));
     }
     ccs_snp_collateral_free(coll);
     return st;
@@ -286,7 +289,7 @@ static ccs_status verify_csv(const ccs_kbs_config *cfg, const kbs_evidence *e, c
         ccs_csv_result res;
         ccs_csv_options opt = {.allow_debug = true, .report_data = rd};
         ccs_status vs = ccs_csv_verify(ccs_buf_view(&e->primary), &certs, &opt, &res);
-        st = vs != CCS_OK && vs != CCS_ERR_VERIFY ? vs : ccs_csv_result_json(&res, &a->json);
+        st = vs != CCS_OK && vs != CCS_ERR_VERIFY ? vs : keep(a, ccs_csv_result_doc(&res));
     }
     ccs_buf_free(&store);
     return st;
@@ -329,7 +332,7 @@ static ccs_status verify_tpm(const ccs_kbs_config *cfg, const kbs_evidence *e, c
         ccs_tpm_options opt = {.nonce = ccs_bytes_of(nonce, sizeof nonce), .ak = ak, .ak_chain = chain,
                                .ak_root = root, .now = now};
         ccs_status vs = ccs_tpm_verify(ccs_buf_view(&e->primary), &opt, res);
-        st = vs != CCS_OK && vs != CCS_ERR_VERIFY ? vs : ccs_tpm_result_json(res, &a->json);
+        st = vs != CCS_OK && vs != CCS_ERR_VERIFY ? vs : keep(a, ccs_tpm_result_doc(res));
     }
     free(res);
     ccs_buf_free(&b);
@@ -382,7 +385,7 @@ ccs_status kbs_evidence_verify(const ccs_kbs_config *cfg, const kbs_evidence *e,
         if (a.pass || i == 1 || !a.only_binding_failed) {
             /* Done: report this attempt, unless SHA-256 also missed the
              * binding; then the SHA-384 (default) attempt is reported. */
-            attempt *keep = (!a.pass && i == 1 && first.json != NULL) ? &first : &a;
+            attempt *keep = (!a.pass && i == 1 && first.doc != NULL) ? &first : &a;
             out->pass = keep->pass;
             out->result = keep->doc;
             keep->doc = NULL;

@@ -93,24 +93,26 @@ static ccs_status lookup(void *ctx, const char *ref, char **values_json) {
 ccs_status ccs_ratls_policy_check(const ccs_ratls_policy *p, const ccs_ratls_result *r, char *why, size_t cap) {
     CCS_ENSURE(p != NULL && r != NULL, CCS_ERR_INVALID_ARG, "ratls policy: NULL argument");
     if (why != NULL && cap > 0) why[0] = '\0';
-    char *js = NULL, tee[16];
+    char tee[16];
+    json_t *doc;
     ccs_kbs_appraisal ap;
     memset(&ap, 0, sizeof ap);
     if (r->is_tpm) { /* the "tpm" entry: PCR matchers over the quoted PCRs */
-        CCS_TRY(ccs_tpm_result_json(&r->tpm, &js));
+        doc = ccs_tpm_result_doc(&r->tpm);
         snprintf(tee, sizeof tee, "tpm");
     } else if (r->is_snp) { /* the KBS's "snp" entry over the SNP verifier's claims */
-        CCS_TRY(ccs_snp_result_json(&r->snp, &js));
+        doc = ccs_snp_result_doc(&r->snp);
         snprintf(tee, sizeof tee, "snp");
     } else if (r->is_csv) {
-        CCS_TRY(ccs_csv_result_json(&r->csv, &js));
+        doc = ccs_csv_result_doc(&r->csv);
         snprintf(tee, sizeof tee, "csv");
     } else {
-        CCS_TRY(ccs_dcap_result_json(&r->dcap, &js));
+        doc = ccs_dcap_result_doc(&r->dcap);
         snprintf(tee, sizeof tee, "%s%s", r->sim ? "sim-" : "", ccs_tee_name(r->tee));
     }
-    ccs_status st = ccs_kbs_attestation_policy_evaluate(p->att, js, tee, lookup, (void *)p, &ap);
-    free(js);
+    CCS_ENSURE(doc != NULL, CCS_ERR_NOMEM, "ratls policy: out of memory");
+    ccs_status st = ccs_kbs_attestation_policy_evaluate_doc(p->att, doc, tee, lookup, (void *)p, &ap);
+    json_decref(doc);
     if (st != CCS_OK) return st;
     if (!ap.allow) {
         size_t used = 0;

@@ -305,6 +305,13 @@ static void test_quote_verifies(void **state) {
     assert_int_equal(r.n_events, 4);
     char *js = NULL;
     assert_int_equal(ccs_tpm_result_json(&r, &js), CCS_OK);
+    { /* the unserialized result (what the KBS and RA-TLS policies read) is the same object */
+        json_t *doc = ccs_tpm_result_doc(&r), *parsed = json_loads(js, 0, NULL);
+        assert_non_null(doc);
+        assert_true(json_equal(doc, parsed));
+        json_decref(doc);
+        json_decref(parsed);
+    }
     assert_non_null(strstr(js, "\"verdict\": \"pass\""));
     assert_non_null(strstr(js, "\"replayed_sha256_pcrs\""));
     free(js);

@@ -364,12 +364,22 @@ static json_t *requester(kbs_req *r, const ccs_kbs_tee_pubkey **tee_key) {
     const char *bearer = kbs_bearer(r, &len);
     kbs_token_cache *cache = &r->w->tokens;
     if (bearer != NULL) {
-        if ((claims = kbs_token_cache_get(cache, bearer, len, now_of(r))) != NULL) return claims;
+        if ((claims = kbs_token_cache_get_key(cache, bearer, len, now_of(r), tee_key)) != NULL) return claims;
         if (ccs_kbs_ear_verify(bearer, len, r->w->token_pub, now_of(r), &claims) != CCS_OK) {
             kbs_reply_error(r, 401, CCS_KBS_ERR_TOKEN, "the bearer token is not valid: %s", ccs_error_detail());
             return NULL;
         }
-        kbs_token_cache_put(cache, bearer, len, claims);
+        /* Kept with its tee-pubkey opened, so that the token's next reads
+         * wrap to it without importing the JWK again (none: the caller
+         * imports it and words the refusal). */
+        const json_t *jwk = NULL;
+        ccs_kbs_tee_pubkey *key = NULL;
+        ccs_time until;
+        if (ccs_kbs_ear_tee_pubkey(claims, &jwk) != CCS_OK || ccs_kbs_tee_pubkey_open(jwk, &key) != CCS_OK)
+            key = NULL;
+        if (kbs_token_until(claims, &until)) kbs_token_cache_put_until(cache, bearer, len, claims, until, key);
+        else ccs_kbs_tee_pubkey_free(key);
+        json_decref(kbs_token_cache_get_key(cache, bearer, len, now_of(r), tee_key)); /* the entry's key, if kept */
         return claims;
     }
     char cookie[KBS_COOKIE_BUF];

@@ -464,9 +464,23 @@ static void test_bearer_tokens(void **state) {
         su_resp_clear(&r);
         free(t);
     }
-    assert_int_equal(su_http(&g_srv, "GET", path, NULL, token, NULL, 0, &r), 0);
-    assert_int_equal(r.status, 200);
-    su_resp_clear(&r);
+    /* Read again from the cache (claims and the opened tee-pubkey): each read a
+     * fresh JWE, with its own ephemeral key, that the tee key opens. */
+    char *epk[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) {
+        ccs_buf pt = {0};
+        assert_int_equal(su_http(&g_srv, "GET", path, NULL, token, NULL, 0, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(ccs_kbs_jwe_decrypt(r.json, c.priv, &pt), CCS_OK);
+        assert_int_equal(pt.len, strlen(SU_SECRET));
+        assert_memory_equal(pt.ptr, SU_SECRET, pt.len);
+        epk[i] = strdup(json_string_value(json_object_get(r.json, "protected")));
+        ccs_buf_free(&pt);
+        su_resp_clear(&r);
+    }
+    assert_string_not_equal(epk[0], epk[1]);
+    free(epk[0]);
+    free(epk[1]);
     ccs_buf_free(&t1);
     ccs_buf_free(&t2);
     json_decref(claims);

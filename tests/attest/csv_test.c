@@ -308,13 +308,7 @@ static void test_json_and_detect(void **state) {
     assert_string_equal(ccs_evidence_kind(ccs_buf_view(&fx.trustee)), "csv");
     EXPECT(ccs_buf_view(&fx.report), &fx.certs, NULL, &r, "");
     assert_int_equal(ccs_csv_result_json(&r, &js), CCS_OK);
-    { /* the unserialized result (what the KBS and RA-TLS policies read) is the same object */
-        json_t *doc = ccs_csv_result_doc(&r), *parsed = json_loads(js, 0, NULL);
-        assert_non_null(doc);
-        assert_true(json_equal(doc, parsed));
-        json_decref(doc);
-        json_decref(parsed);
-    }
+    tu_doc_is_text(ccs_csv_result_doc(&r), js);
     assert_non_null(strstr(js, "\"verdict\": \"pass\""));
     assert_non_null(strstr(js, "\"tee\": \"csv\""));
     assert_non_null(strstr(js, "\"chip_id\": \"NZA9T14052605\""));

@@ -58,3 +58,11 @@ bool tu_failed_exactly(const ccs_dcap_result *r, const char *const *names, size_
 void tu_print_failed(const ccs_dcap_result *r) {
     for (size_t i = 0; i < r->n_failed; i++) print_message("  failed: %s: %s\n", r->failed[i].name, r->failed[i].message);
 }
+
+void tu_doc_is_text(json_t *doc, const char *js) {
+    json_t *parsed = json_loads(js, 0, NULL);
+    assert_non_null(doc);
+    assert_true(json_equal(doc, parsed));
+    json_decref(doc);
+    json_decref(parsed);
+}

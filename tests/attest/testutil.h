@@ -17,5 +17,8 @@ void tu_bufs_free(ccs_buf *bufs, size_t n);
 /* True when the result lists exactly these failed checks, in any order. */
 bool tu_failed_exactly(const ccs_dcap_result *r, const char *const *names, size_t n);
 void tu_print_failed(const ccs_dcap_result *r);
+/* A verifier's result object (taken) equals its JSON text: what the KBS and
+ * the RA-TLS policy read is what the text says. */
+void tu_doc_is_text(json_t *doc, const char *js);
 
 #endif

@@ -342,13 +342,7 @@ static void test_result_json(void **state) {
     char *js = NULL;
     assert_int_equal(ccs_dcap_verify(ccs_buf_view(&q), c, &opt, &r), CCS_OK);
     assert_int_equal(ccs_dcap_result_json(&r, &js), CCS_OK);
-    { /* the unserialized result (what the KBS and RA-TLS policies read) is the same object */
-        json_t *doc = ccs_dcap_result_doc(&r), *parsed = json_loads(js, 0, NULL);
-        assert_non_null(doc);
-        assert_true(json_equal(doc, parsed));
-        json_decref(doc);
-        json_decref(parsed);
-    }
+    tu_doc_is_text(ccs_dcap_result_doc(&r), js);
     assert_non_null(strstr(js, "\"verdict\": \"pass\""));
     assert_non_null(strstr(js, "\"tcb_status\": \"UpToDate\""));
     assert_non_null(strstr(js, "\"fmspc\": \"b0c06f000000\""));

@@ -46,19 +46,30 @@ CCS_MUST_USE ccs_status he_params_encode(const ccs_he_ctx *c, ccs_buf *out); /* 
 #define HE_HDR 64
 
 typedef struct he_pool {
-    void *base[HE_POOL_BLOCKS];
-    size_t size[HE_POOL_BLOCKS]; /* payload bytes, a multiple of 64 */
+    struct {
+        void *base;
+        size_t size; /* payload bytes, a multiple of 64 */
+    } v[HE_POOL_BLOCKS]; /* oldest first */
     size_t n, bytes;
     bool keyed; /* the thread-exit destructor knows this pool */
 } he_pool;
 
 static _Thread_local he_pool he_tls_pool;
 static pthread_key_t he_pool_key;
+static bool he_pool_key_ok;
 static pthread_once_t he_pool_once = PTHREAD_ONCE_INIT;
 
 static void pool_release(he_pool *p) {
-    for (size_t i = 0; i < p->n; i++) free(p->base[i]);
+    for (size_t i = 0; i < p->n; i++) free(p->v[i].base);
     p->n = 0, p->bytes = 0;
+}
+
+/* Takes entry i out, keeping the others' order; its block is the caller's. */
+static void *pool_remove(he_pool *p, size_t i) {
+    void *b = p->v[i].base;
+    p->bytes -= p->v[i].size;
+    memmove(&p->v[i], &p->v[i + 1], (--p->n - i) * sizeof p->v[0]);
+    return b;
 }
 
 /* At thread exit. An object freed by a later destructor registers the
@@ -68,9 +79,7 @@ static void pool_at_exit(void *arg) {
     pool_release(p);
     p->keyed = false;
 }
-static void pool_key_init(void) {
-    if (pthread_key_create(&he_pool_key, pool_at_exit) != 0) he_pool_key = (pthread_key_t)-1;
-}
+static void pool_key_init(void) { he_pool_key_ok = pthread_key_create(&he_pool_key, pool_at_exit) == 0; }
 
 void ccs_he_thread_cache_release(void) { pool_release(&he_tls_pool); }
 
@@ -81,12 +90,9 @@ void he_pool_stats(size_t *blocks, size_t *bytes) {
 
 static void *pool_take(size_t sz) {
     he_pool *p = &he_tls_pool;
-    for (size_t i = p->n; i-- > 0;)
-        if (p->size[i] == sz) {
-            void *b = p->base[i];
-            p->bytes -= sz;
-            p->n--;
-            p->base[i] = p->base[p->n], p->size[i] = p->size[p->n];
+    for (size_t i = p->n; i-- > 0;) /* the newest first: likeliest still in cache */
+        if (p->v[i].size == sz) {
+            void *b = pool_remove(p, i);
             HE_UNPOISON((uint8_t *)b + HE_HDR, sz);
             return b;
         }
@@ -99,25 +105,20 @@ static bool pool_keep(void *b, size_t sz) {
     if (sz > HE_POOL_BYTES) return false;
     if (!p->keyed) {
         pthread_once(&he_pool_once, pool_key_init);
-        if (he_pool_key == (pthread_key_t)-1 || pthread_setspecific(he_pool_key, p) != 0) return false;
+        if (!he_pool_key_ok || pthread_setspecific(he_pool_key, p) != 0) return false;
         p->keyed = true;
     }
-    while (p->n > 0 && (p->n == HE_POOL_BLOCKS || p->bytes + sz > HE_POOL_BYTES)) { /* the oldest go */
-        free(p->base[0]);
-        p->bytes -= p->size[0];
-        memmove(p->base, p->base + 1, --p->n * sizeof p->base[0]);
-        memmove(p->size, p->size + 1, p->n * sizeof p->size[0]);
-    }
-    p->base[p->n] = b, p->size[p->n] = sz;
+    while (p->n > 0 && (p->n == HE_POOL_BLOCKS || p->bytes + sz > HE_POOL_BYTES)) /* the oldest go */
+        free(pool_remove(p, 0));
+    p->v[p->n].base = b, p->v[p->n].size = sz;
     p->n++, p->bytes += sz;
     HE_POISON((uint8_t *)b + HE_HDR, sz);
     return true;
 }
 
 void *he_alloc_raw(size_t bytes) {
-    size_t sz = (bytes + 63) & ~(size_t)63;
-    if (sz == 0) sz = 64;
-    if (sz > SIZE_MAX - HE_HDR) return NULL;
+    if (bytes > SIZE_MAX - 63 - HE_HDR) return NULL; /* rounding up and the header must not wrap */
+    size_t sz = bytes ? (bytes + 63) & ~(size_t)63 : 64;
     uint8_t *b = pool_take(sz);
     if (b == NULL && (b = aligned_alloc(64, sz + HE_HDR)) == NULL) return NULL;
     memcpy(b, &sz, sizeof sz);

@@ -183,9 +183,10 @@ void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json
 bool kbs_token_until(const json_t *claims, ccs_time *until);
 /* The same under any key, kept while now <= until (for a token, until is
  * its exp plus the skew its verification allows), with the claims'
- * tee-pubkey opened (the entry takes it; NULL: none). */
-void kbs_token_cache_put_until(kbs_token_cache *c, const char *key, size_t len, json_t *claims, ccs_time until,
-                               ccs_kbs_tee_pubkey *tee_key);
+ * tee-pubkey opened (the entry takes it; NULL: none). Returns the entry's
+ * key (borrowed: valid until the next put on c), NULL when none was kept. */
+const ccs_kbs_tee_pubkey *kbs_token_cache_put_until(kbs_token_cache *c, const char *key, size_t len, json_t *claims,
+                                                    ccs_time until, ccs_kbs_tee_pubkey *tee_key);
 /* The claims of token (a new reference) if cached and not expired at now;
  * NULL otherwise, and the caller takes the full path. */
 json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, ccs_time now);

@@ -377,9 +377,8 @@ static json_t *requester(kbs_req *r, const ccs_kbs_tee_pubkey **tee_key) {
         ccs_time until;
         if (ccs_kbs_ear_tee_pubkey(claims, &jwk) != CCS_OK || ccs_kbs_tee_pubkey_open(jwk, &key) != CCS_OK)
             key = NULL;
-        if (kbs_token_until(claims, &until)) kbs_token_cache_put_until(cache, bearer, len, claims, until, key);
+        if (kbs_token_until(claims, &until)) *tee_key = kbs_token_cache_put_until(cache, bearer, len, claims, until, key);
         else ccs_kbs_tee_pubkey_free(key);
-        json_decref(kbs_token_cache_get_key(cache, bearer, len, now_of(r), tee_key)); /* the entry's key, if kept */
         return claims;
     }
     char cookie[KBS_COOKIE_BUF];

@@ -41,24 +41,25 @@ void kbs_token_cache_clear(kbs_token_cache *c) {
     c->slots = NULL;
 }
 
-void kbs_token_cache_put_until(kbs_token_cache *c, const char *key, size_t len, json_t *claims, ccs_time until,
-                               ccs_kbs_tee_pubkey *tee_key) {
+const ccs_kbs_tee_pubkey *kbs_token_cache_put_until(kbs_token_cache *c, const char *key, size_t len, json_t *claims,
+                                                    ccs_time until, ccs_kbs_tee_pubkey *tee_key) {
     if (len == 0 || claims == NULL ||
         (c->slots == NULL && (c->slots = calloc(KBS_TOKEN_CACHE_SLOTS, sizeof *c->slots)) == NULL)) {
         ccs_kbs_tee_pubkey_free(tee_key);
-        return;
+        return NULL;
     }
     kbs_token_entry *e = &c->slots[slot_of(key, len)];
     entry_clear(e);
     if ((e->token = malloc(len)) == NULL) {
         ccs_kbs_tee_pubkey_free(tee_key);
-        return;
+        return NULL;
     }
     memcpy(e->token, key, len);
     e->len = len;
     e->until = until;
     e->claims = json_incref(claims);
     e->tee_key = tee_key;
+    return tee_key;
 }
 
 bool kbs_token_until(const json_t *claims, ccs_time *until) {
@@ -70,7 +71,7 @@ bool kbs_token_until(const json_t *claims, ccs_time *until) {
 
 void kbs_token_cache_put(kbs_token_cache *c, const char *token, size_t len, json_t *claims) {
     ccs_time until;
-    if (kbs_token_until(claims, &until)) kbs_token_cache_put_until(c, token, len, claims, until, NULL);
+    if (kbs_token_until(claims, &until)) (void)kbs_token_cache_put_until(c, token, len, claims, until, NULL);
 }
 
 json_t *kbs_token_cache_get(kbs_token_cache *c, const char *token, size_t len, ccs_time now) {
@@ -101,5 +102,5 @@ void kbs_cookie_cache_put(kbs_token_cache *c, const char *cookie, ccs_time sessi
     }
     ccs_time until = session_expires - 1; /* a session is unusable from its expiry on */
     if (token_until < until) until = token_until;
-    kbs_token_cache_put_until(c, cookie, strlen(cookie), claims, until, tee_key);
+    (void)kbs_token_cache_put_until(c, cookie, strlen(cookie), claims, until, tee_key);
 }

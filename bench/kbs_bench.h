@@ -4,6 +4,7 @@
 #define CCS_BENCH_KBS_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -82,5 +83,20 @@ kb_inproc_result kb_inproc_run(kb_inproc *b, int threads, double secs);
  * and collateral loaded once (what a cache would leave), policy parse +
  * evaluate, EAR signing. */
 void kb_inproc_breakdown(kb_inproc *b, double secs, double us[4]);
+/* Microseconds per resource JWE (ccs_kbs_jwe_encrypt_to, ECDH-ES+A256KW
+ * with A256GCM, to an opened P-256 tee-pubkey: what the resource request
+ * adds to a flow in cryptography), one thread. */
+double kb_inproc_jwe(kb_inproc *b, double secs);
+
+/* The loopback floor (kbs_floor.c): clients keep-alive connections, each
+ * sending the flow's three requests in turn (about their sizes) to a bare
+ * epoll thread that answers each with one send; server/client: where to pin
+ * the server thread and the clients (NULL: not pinned). */
+typedef struct kb_floor_result {
+    double rate;   /* requests/s */
+    double cpu_us; /* the server thread's CPU per request */
+    int errors;
+} kb_floor_result;
+kb_floor_result kb_floor_run(int clients, double secs, const cpu_set_t *server, const cpu_set_t *client);
 
 #endif

@@ -265,3 +265,22 @@ void kb_inproc_breakdown(kb_inproc *b, double secs, double us[4]) {
     ccs_collateral_free(coll);
     ccs_x509_free(root);
 }
+
+/* ---- the resource request's cryptography ---- */
+
+double kb_inproc_jwe(kb_inproc *b, double secs) {
+    ccs_kbs_tee_pubkey *key = NULL;
+    double us = 0;
+    if (ccs_kbs_tee_pubkey_open(b->pool[0].pub, &key) != CCS_OK) {
+        fprintf(stderr, "bench_kbs: jwe: %s\n", ccs_error_detail());
+        return 0;
+    }
+    ccs_bytes secret = ccs_bytes_str(KB_SECRET);
+    TIMED(us, secs, {
+        json_t *jwe = NULL;
+        if (ccs_kbs_jwe_encrypt_to(key, secret, &jwe) != CCS_OK) abort();
+        json_decref(jwe);
+    });
+    ccs_kbs_tee_pubkey_free(key);
+    return us;
+}

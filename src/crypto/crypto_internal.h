@@ -69,4 +69,7 @@ void ccs__aes256_expand(const uint8_t key[32], uint8_t rk[15][16]);
 void ccs__aes256_ctr_block(const uint8_t rk[15][16], uint64_t ctr[2], uint8_t ks[16]);
 void ccs__aes256_ctr_vaes(const uint8_t rk[15][16], uint64_t ctr[2], const uint8_t *in, uint8_t *out, size_t nb);
 
+/* SHA-512 of in (digest.c, the low-level path as ccs_sha256/ccs_sha384). */
+void ccs_sha512(ccs_bytes in, uint8_t out[static 64]);
+
 #endif

@@ -1,5 +1,7 @@
-/* SHA-2 digests. The one-shot low-level functions avoid the EVP fetch and
- * context allocation of OpenSSL 3 (measurable at quote-verifier rates). */
+/* SHA-2 digests through the low-level functions. In OpenSSL 3 the one-shot
+ * SHA256()/SHA384() and EVP_Digest with EVP_sha256() fetch the algorithm
+ * from the provider store on every call (a lock shared by every thread);
+ * SHA256_Init/Update/Final do not (measurable at quote-verifier rates). */
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init/Update/Final: this file only */
 
 #include <stdlib.h>
@@ -10,13 +12,23 @@
 #include "crypto_internal.h"
 
 void ccs_sha256(ccs_bytes in, uint8_t out[static CCS_SHA256_LEN]) {
-    static const uint8_t empty[1];
-    SHA256(in.len ? in.ptr : empty, in.len, out);
+    ccs_sha256_v(&in, 1, out);
 }
 
 void ccs_sha384(ccs_bytes in, uint8_t out[static CCS_SHA384_LEN]) {
-    static const uint8_t empty[1];
-    SHA384(in.len ? in.ptr : empty, in.len, out);
+    SHA512_CTX c;
+    SHA384_Init(&c);
+    if (in.len > 0) SHA384_Update(&c, in.ptr, in.len);
+    SHA384_Final(out, &c);
+    OPENSSL_cleanse(&c, sizeof c);
+}
+
+void ccs_sha512(ccs_bytes in, uint8_t out[static 64]) {
+    SHA512_CTX c;
+    SHA512_Init(&c);
+    if (in.len > 0) SHA512_Update(&c, in.ptr, in.len);
+    SHA512_Final(out, &c);
+    OPENSSL_cleanse(&c, sizeof c);
 }
 
 void ccs_sha256_v(const ccs_bytes *parts, size_t n, uint8_t out[static CCS_SHA256_LEN]) {

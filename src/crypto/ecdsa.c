@@ -4,8 +4,8 @@
  * goes through Nettle (hogweed): OpenSSL 3.0 has no specialised P-384 code
  * and Nettle's is about 1.3x faster here, which matters because every
  * SEV-SNP report is a P-384 signature. Verification handles public data
- * only, so the variable-time arithmetic of either is fine. The digest is
- * the one-shot SHA256()/SHA384(). */
+ * only, so the variable-time arithmetic of either is fine. The digest goes
+ * through ccs_sha256/ccs_sha384 (digest.c: no provider fetch per call). */
 #define OPENSSL_SUPPRESS_DEPRECATED /* EC_KEY/ECDSA_do_verify: this file only */
 
 #include <limits.h>
@@ -15,7 +15,6 @@
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
-#include <openssl/sha.h>
 
 #include <gmp.h>
 #include <nettle/ecc-curve.h>
@@ -28,12 +27,10 @@ static size_t digest_len(const ccs_pubkey *k) {
 }
 
 static void hash_msg(const ccs_pubkey *k, ccs_bytes msg, uint8_t *md) {
-    static const uint8_t empty[1];
-    const uint8_t *p = msg.len ? msg.ptr : empty;
     if (k->curve == CCS_CURVE_P256)
-        SHA256(p, msg.len, md);
+        ccs_sha256(msg, md);
     else
-        SHA384(p, msg.len, md);
+        ccs_sha384(msg, md);
 }
 
 static void mpz_from_bn(mpz_t z, const BIGNUM *b) {

@@ -24,7 +24,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "privkey_internal.h"
@@ -156,14 +155,12 @@ ccs_status ccs_privkey_load(const char *path, ccs_privkey **out) {
 
 /* The ECDSA signature of msg's SHA-256 (P-256) or SHA-384 (P-384). */
 static ECDSA_SIG *sign_sig(const ccs_privkey *k, ccs_bytes msg) {
-    static const uint8_t empty[1];
     uint8_t md[CCS_SHA384_LEN];
-    const uint8_t *p = msg.len ? msg.ptr : empty;
     size_t mdlen = k->curve == CCS_CURVE_P256 ? CCS_SHA256_LEN : CCS_SHA384_LEN;
     if (k->curve == CCS_CURVE_P256)
-        SHA256(p, msg.len, md);
+        ccs_sha256(msg, md);
     else
-        SHA384(p, msg.len, md);
+        ccs_sha384(msg, md);
     return ECDSA_do_sign(md, (int)mdlen, k->ec);
 }
 

@@ -5,7 +5,6 @@
 
 #include <openssl/err.h>
 #include <openssl/objects.h>
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -40,8 +39,8 @@ ccs_status ccs_x509_parse_der(ccs_bytes der, ccs_x509 **out) {
     CCS_ENSURE(der.ptr != NULL || der.len == 0, CCS_ERR_INVALID_ARG, "x509: NULL input");
     CCS_ENSURE(der.len > 0, CCS_ERR_TRUNCATED, "x509: empty input");
     CCS_ENSURE(der.len <= LONG_MAX, CCS_ERR_OVERFLOW, "x509: input too large");
-    uint8_t key[SHA256_DIGEST_LENGTH];
-    SHA256(der.ptr, der.len, key);
+    uint8_t key[CCS_SHA256_LEN];
+    ccs_sha256(der, key);
     X509 *x = ccs__x509_cache_get(key);
     if (x != NULL) return ccs__x509_wrap(x, out);
     const unsigned char *p = der.ptr;

@@ -450,6 +450,9 @@ int main(int argc, char **argv) {
     printf("  attest request   p50 %7.1f ms   p99 %7.1f ms\n", f.p50_attest, f.p99_attest);
     printf("  whole flow       p50 %7.1f ms   p99 %7.1f ms\n", f.p50_op, f.p99_op);
     print_cpu(&f, ncores);
+    if (g_pin && f.client_cpu >= 0.95 * (ncores - g_server_cores) && f.server_cpu < 0.9 * g_server_cores)
+        printf("  (the clients' cores were saturated, the server's were not: this rate is the clients';\n"
+               "  the CPU ratio below is the server's)\n");
     printf("  server CPU per flow %.0f us; client evidence generation %.0f us CPU per flow (%.2f cores)\n\n",
            f.rate > 0 ? f.server_cpu / f.rate * 1e6 : 0, f.evidence_us, f.evidence_us * f.rate / 1e6);
 

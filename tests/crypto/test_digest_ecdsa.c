@@ -37,6 +37,34 @@ static void test_sha_kat(void **state) {
     assert_memory_equal(v, d256, sizeof v);
     ccs_sha256_v(NULL, 0, v);
     hex_eq(v, sizeof v, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    ccs_sha384(ccs_bytes_of(NULL, 0), d384);
+    hex_eq(d384, sizeof d384,
+           "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b");
+}
+
+/* ccs_digest: the same digests by algorithm (FIPS 180-2 "abc"), its
+ * output length, and its refusals. */
+static void test_digest_by_alg(void **state) {
+    (void)state;
+    uint8_t d[64];
+    size_t n = 0;
+    assert_int_equal(ccs_digest(CCS_HASH_SHA256, ccs_bytes_str("abc"), d, sizeof d, &n), CCS_OK);
+    hex_eq(d, n, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(ccs_digest(CCS_HASH_SHA384, ccs_bytes_str("abc"), d, sizeof d, &n), CCS_OK);
+    hex_eq(d, n,
+           "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+    assert_int_equal(ccs_digest(CCS_HASH_SHA512, ccs_bytes_str("abc"), d, sizeof d, &n), CCS_OK);
+    hex_eq(d, n,
+           "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd"
+           "454d4423643ce80e2a9ac94fa54ca49f");
+    assert_int_equal(ccs_digest(CCS_HASH_SHA512, ccs_bytes_of(NULL, 0), d, sizeof d, &n), CCS_OK);
+    hex_eq(d, n,
+           "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f"
+           "63b931bd47417a81a538327af927da3e");
+    assert_int_equal(ccs_digest((ccs_hash_alg)99, ccs_bytes_str("abc"), d, sizeof d, &n), CCS_ERR_UNSUPPORTED);
+    assert_int_equal(ccs_digest(CCS_HASH_SHA384, ccs_bytes_str("abc"), d, 47, &n), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_digest(CCS_HASH_SHA256, ccs_bytes_of(NULL, 3), d, sizeof d, &n), CCS_ERR_INVALID_ARG);
+    assert_int_equal(ccs_digest(CCS_HASH_SHA256, ccs_bytes_str("abc"), NULL, 32, &n), CCS_ERR_INVALID_ARG);
 }
 
 static void test_ct_eq_wipe_random(void **state) {
@@ -243,6 +271,7 @@ static void test_pubkey_errors(void **state) {
 int test_group_digest_ecdsa(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha_kat),
+        cmocka_unit_test(test_digest_by_alg),
         cmocka_unit_test(test_ct_eq_wipe_random),
         cmocka_unit_test(test_ecdsa_roundtrip),
         cmocka_unit_test(test_pubkey_errors),

@@ -88,11 +88,18 @@ CCS_MUST_USE ccs_status ccs_agent_get_evidence(ccs_agent *a, ccs_bytes report_da
  *   GET /aa/token?token_type=kbs                  {"token","tee_keypair"}
  *   GET /info                                     {"version","tee","kbs","endpoints"}
  * Bound to loopback only; requests whose Host is not a loopback name are
- * refused (DNS rebinding). One request at a time. The caller ignores
- * SIGPIPE (as `ccs agent serve` does): a client may close its socket early. */
+ * refused (DNS rebinding). One request at a time. At most
+ * CCS_AGENT_MAX_CONNECTIONS connections are open at once (one more is shut
+ * down as soon as it is accepted), and a connection that has not sent a
+ * whole request within CCS_AGENT_REQUEST_DEADLINE_S seconds of its start or
+ * of its previous answer is shut down, so no local client can hold the
+ * endpoint's descriptors. The caller ignores SIGPIPE (as `ccs agent serve`
+ * does): a client may close its socket early. */
 typedef struct ccs_agent_server ccs_agent_server;
 
 #define CCS_AGENT_DEFAULT_LISTEN "127.0.0.1:8006"
+#define CCS_AGENT_MAX_CONNECTIONS 64
+#define CCS_AGENT_REQUEST_DEADLINE_S 30
 
 /* Checks that listen is "HOST:PORT" with HOST 127.x.y.z, [::1] or
  * localhost, and PORT 0..65535. CCS_ERR_INVALID_ARG otherwise (a

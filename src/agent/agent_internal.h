@@ -85,4 +85,10 @@ CCS_MUST_USE ccs_status agent_rcar_resource(agent_session *s, const char *path, 
 /* auth + attest body + attest. */
 CCS_MUST_USE ccs_status agent_rcar_attest(ccs_agent *a, agent_session *s);
 
+/* ccs_agent_server_new with the connection guard's limit and deadline
+ * given (rest.c; the public one uses CCS_AGENT_MAX_CONNECTIONS and
+ * CCS_AGENT_REQUEST_DEADLINE_S; tests use small ones). */
+CCS_MUST_USE ccs_status agent_server_new_guarded(ccs_agent *a, const char *listen, size_t max_connections,
+                                                 int64_t deadline_s, ccs_agent_server **out);
+
 #endif

@@ -13,20 +13,23 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 
 #include "agent_internal.h"
+#include "conn_guard.h"
 
 #define MAX_HEADERS 8192
-#define REQUEST_TIMEOUT_S 120
+#define REQUEST_TIMEOUT_S 120 /* evhttp's, per read or write; the guard's deadline is shorter */
 
 struct ccs_agent_server {
     ccs_agent *agent;
     struct event_base *base;
     struct evhttp *http;
+    ccs__conn_guard *conns;
     struct event *stop_ev;
     int stop_pipe[2];
     uint16_t port;
@@ -188,8 +191,7 @@ static void get_info(ccs_agent_server *s, struct evhttp_request *req) {
     json_decref(v);
 }
 
-static void on_request(struct evhttp_request *req, void *arg) {
-    ccs_agent_server *s = arg;
+static void route(ccs_agent_server *s, struct evhttp_request *req) {
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     if (!host_is_loopback(evhttp_find_header(in, "Host"))) {
         reply_text(req, 403, "Host must be a loopback name (127.0.0.1, [::1], localhost)");
@@ -223,6 +225,24 @@ static void on_request(struct evhttp_request *req, void *arg) {
     evhttp_clear_headers(&q);
 }
 
+static void on_request(struct evhttp_request *req, void *arg) {
+    ccs_agent_server *s = arg;
+    ccs__conn_guard_progress(s->conns, req);
+    route(s, req);
+    /* A handler may wait on the KBS: the deadline of the next request
+     * starts when this one is answered, not when it arrived. */
+    ccs__conn_guard_progress(s->conns, req);
+}
+
+/* Every connection's bufferevent, made here so that the connection guard
+ * tracks it. */
+static struct bufferevent *on_bev(struct event_base *base, void *arg) {
+    ccs_agent_server *s = arg;
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (bev != NULL && s->conns != NULL) (void)ccs__conn_guard_add(s->conns, bev); /* no memory: unguarded */
+    return bev;
+}
+
 /* ---- lifecycle ---- */
 
 static void on_stop(evutil_socket_t fd, short what, void *arg) {
@@ -234,6 +254,11 @@ static void on_stop(evutil_socket_t fd, short what, void *arg) {
 }
 
 ccs_status ccs_agent_server_new(ccs_agent *a, const char *listen, ccs_agent_server **out) {
+    return agent_server_new_guarded(a, listen, CCS_AGENT_MAX_CONNECTIONS, CCS_AGENT_REQUEST_DEADLINE_S, out);
+}
+
+ccs_status agent_server_new_guarded(ccs_agent *a, const char *listen, size_t max_connections, int64_t deadline_s,
+                                    ccs_agent_server **out) {
     CCS_ENSURE(a != NULL && out != NULL, CCS_ERR_INVALID_ARG, "agent server: bad arguments");
     *out = NULL;
     listen_addr la;
@@ -245,6 +270,7 @@ ccs_status ccs_agent_server_new(ccs_agent *a, const char *listen, ccs_agent_serv
     ccs_status st = CCS_OK;
     if (pipe2(s->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0 || (s->base = event_base_new()) == NULL ||
         (s->http = evhttp_new(s->base)) == NULL ||
+        (s->conns = ccs__conn_guard_new(s->base, max_connections, deadline_s)) == NULL ||
         (s->stop_ev = event_new(s->base, s->stop_pipe[0], EV_READ | EV_PERSIST, on_stop, s)) == NULL ||
         event_add(s->stop_ev, NULL) != 0)
         st = ccs_error_set(CCS_ERR_NOMEM, CCS_HERE, "agent server: cannot set up libevent");
@@ -255,6 +281,7 @@ ccs_status ccs_agent_server_new(ccs_agent *a, const char *listen, ccs_agent_serv
         evhttp_set_max_body_size(s->http, 0);
         evhttp_set_timeout(s->http, REQUEST_TIMEOUT_S);
         evhttp_set_gencb(s->http, on_request, s);
+        evhttp_set_bevcb(s->http, on_bev, s);
         sock = evhttp_bind_socket_with_handle(s->http, la.host, la.port);
         if (sock == NULL) st = ccs_error_set(CCS_ERR_IO, CCS_HERE, "agent server: cannot listen on %s", listen);
     }
@@ -293,6 +320,7 @@ void ccs_agent_server_free(ccs_agent_server *s) {
     if (s == NULL) return;
     if (s->stop_ev) event_free(s->stop_ev);
     if (s->http) evhttp_free(s->http);
+    ccs__conn_guard_free(s->conns); /* after evhttp let go of the connections */
     if (s->base) event_base_free(s->base);
     if (s->stop_pipe[0] >= 0) close(s->stop_pipe[0]);
     if (s->stop_pipe[1] >= 0) close(s->stop_pipe[1]);

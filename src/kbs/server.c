@@ -19,6 +19,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "ccs/tee.h"
+#include "conn_guard.h"
 #include "server_internal.h"
 
 #define PURGE_INTERVAL_S 60
@@ -131,7 +132,7 @@ static void on_request(struct evhttp_request *req, void *arg) {
     r.srv = r.w->srv;
     r.req = req;
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
-    kbs_conns_progress(r.w->conns, req);
+    ccs__conn_guard_progress(r.w->conns, req);
     r.method = method_name(evhttp_request_get_command(req));
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
@@ -192,12 +193,12 @@ static void on_purge(evutil_socket_t fd, short what, void *arg) {
 }
 
 /* Every connection's bufferevent, plain or TLS, made here so the loop's
- * connection guard tracks it (server_conn.c). NULL: evhttp makes its own. */
+ * connection guard tracks it (conn_guard.c). NULL: evhttp makes its own. */
 static struct bufferevent *on_bev(struct event_base *base, void *arg) {
     kbs_worker *w = arg;
     struct bufferevent *bev = w->srv->tls != NULL ? ccs_tls_bufferevent_new(w->srv->tls, base)
                                                   : bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    if (bev != NULL && w->conns != NULL && !kbs_conns_add(w->conns, bev))
+    if (bev != NULL && w->conns != NULL && !ccs__conn_guard_add(w->conns, bev))
         kbs_log(w->srv, CCS_KBS_LOG_ERROR, "no memory to track a connection");
     return bev;
 }
@@ -260,7 +261,7 @@ static void worker_free(kbs_worker *w) {
     kbs_batch_free(w);
     kbs_conns_unguard_listener(w);
     if (w->http != NULL) evhttp_free(w->http); /* closes its dup of the listening socket */
-    kbs_conns_free(w->conns);                  /* after evhttp let go of the connections */
+    ccs__conn_guard_free(w->conns); /* after evhttp let go of the connections */
     if (w->base != NULL) event_base_free(w->base);
     json_decref(w->token_pub);
     json_decref(w->admin_jwk);
@@ -281,7 +282,7 @@ void ccs_kbs_server_free(ccs_kbs_server *s) {
     if (s->stop_ev != NULL) event_free(s->stop_ev);
     kbs_conns_unguard_listener(&s->workers[0]);
     if (s->http != NULL) evhttp_free(s->http);
-    kbs_conns_free(s->workers[0].conns);
+    ccs__conn_guard_free(s->workers[0].conns);
     if (s->base != NULL) event_base_free(s->base);
     if (s->stop_pipe[0] >= 0) close(s->stop_pipe[0]);
     if (s->stop_pipe[1] >= 0) close(s->stop_pipe[1]);
@@ -417,7 +418,7 @@ static bool http_setup(kbs_worker *w) {
     evhttp_set_bevcb(w->http, on_bev, w);
     int64_t max = w->srv->cfg.max_connections > 0 ? w->srv->cfg.max_connections : 1024;
     size_t share = (size_t)max / worker_count(w->srv);
-    w->conns = kbs_conns_new(w, share > 0 ? share : 1, timeout);
+    w->conns = ccs__conn_guard_new(w->base, share > 0 ? share : 1, timeout);
     return w->conns != NULL;
 }
 

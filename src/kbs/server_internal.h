@@ -77,23 +77,14 @@ typedef struct kbs_worker {
      * (server_batch.c), in arrival order, and the event that stores them. */
     struct kbs_pending *pending, **pending_tail;
     struct event *flush_ev;
-    struct kbs_conns *conns;         /* the connection guard (server_conn.c) */
+    struct ccs__conn_guard *conns;   /* the connection guard (src/core/evhttp/conn_guard.c) */
     struct evconnlistener *listener; /* its accept loop, guarded against fd exhaustion */
     int64_t accept_error_logged;     /* the second of the last accept error logged */
 } kbs_worker;
 
 #define KBS_MAX_WORKERS 64
 
-/* ---- the connection guard (server_conn.c) ---- */
-typedef struct kbs_conns kbs_conns;
-/* limit: open connections of this loop; deadline: seconds to complete a
- * request, from the connection's start or its previous request. */
-kbs_conns *kbs_conns_new(kbs_worker *w, size_t limit, int64_t deadline);
-void kbs_conns_free(kbs_conns *c);
-/* Tracks a connection's bufferevent (from the evhttp bevcb); false: no memory. */
-bool kbs_conns_add(kbs_conns *c, struct bufferevent *bev);
-/* The connection of req completed a request: its deadline starts again. */
-void kbs_conns_progress(kbs_conns *c, struct evhttp_request *req);
+/* ---- the accept guard (server_conn.c) ---- */
 void kbs_conns_guard_listener(kbs_worker *w, struct evhttp_bound_socket *sock);
 void kbs_conns_unguard_listener(kbs_worker *w);
 

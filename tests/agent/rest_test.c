@@ -2,10 +2,16 @@
  * a real server on 127.0.0.1:0 in a thread, asked over HTTP with libcurl:
  * /info, /aa/evidence (plain and base64 runtime data, refusals), /aa/token
  * and /cdh/resource request parsing, unknown paths, methods, and Host
- * headers that are not loopback names (DNS rebinding). No KBS listens here:
- * calls that need one fail as network errors (502). */
+ * headers that are not loopback names (DNS rebinding), and the connection
+ * guard (a cap on open connections, a deadline per request). No KBS listens
+ * here: calls that need one fail as network errors (502). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -142,10 +148,84 @@ static void test_server(void **state) {
     ccs_agent_free(a);
 }
 
+/* ---- the connection guard ---- */
+
+static int connect_to(uint16_t port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+/* True when the server closed fd within ms (EOF or reset). */
+static bool closed_within(int fd, int ms) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char b[256];
+    for (int waited = 0; waited < ms; waited += 100) {
+        if (poll(&p, 1, 100) == 1) {
+            ssize_t n = recv(fd, b, sizeof b, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN)) return true;
+        }
+    }
+    return false;
+}
+
+/* With a limit of 3 and a deadline of 2 s: a request trickled a byte at a
+ * time is cut at the deadline, not kept while bytes come; a fourth
+ * connection is closed at once; once they are gone, requests are served
+ * again. */
+static void test_connection_guard(void **state) {
+    (void)state;
+    ccs_agent_config cfg = {.kbs_url = "http://127.0.0.1:1",
+                            .tee = {.platform = CCS_PLATFORM_SIM_SGX, .sim_dir = AGENT_SIM_DIR}};
+    ccs_agent *a = NULL;
+    ccs_agent_server *s = NULL;
+    assert_status(ccs_agent_new(&cfg, &a), CCS_OK);
+    assert_status(agent_server_new_guarded(a, "127.0.0.1:0", 3, 2, &s), CCS_OK);
+    uint16_t port = ccs_agent_server_port(s);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, serve, s), 0);
+
+    int slow = connect_to(port);
+    static const char head[] = "GET /info HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+    assert_int_equal(write(slow, head, sizeof head - 1), (ssize_t)(sizeof head - 1));
+    bool cut = false;
+    for (int i = 0; i < 40 && !cut; i++) { /* up to 12 s of one byte every 300 ms */
+        if (write(slow, "a", 1) != 1) cut = true;
+        else cut = closed_within(slow, 300);
+    }
+    assert_true(cut);
+    close(slow);
+
+    int c[3];
+    for (int i = 0; i < 3; i++) c[i] = connect_to(port);
+    usleep(300000);
+    int extra = connect_to(port); /* the fourth of three */
+    assert_true(closed_within(extra, 3000));
+    close(extra);
+    for (int i = 0; i < 3; i++) assert_false(closed_within(c[i], 100)); /* the three stay */
+    for (int i = 0; i < 3; i++) close(c[i]);
+    bool served = false;
+    for (int tries = 0; tries < 50 && !served; tries++) { /* the sweep releases them within a second */
+        ccs_buf b = {0};
+        served = agent_test_http_get(port, "/info", NULL, &b) == 200;
+        ccs_buf_free(&b);
+        if (!served) usleep(100000);
+    }
+    assert_true(served);
+
+    ccs_agent_server_stop(s);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    ccs_agent_server_free(s);
+    ccs_agent_free(a);
+}
+
 int ccs_test_agent_rest(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_listen_check),
         cmocka_unit_test(test_server),
+        cmocka_unit_test(test_connection_guard),
     };
     return cmocka_run_group_tests_name("agent_rest", tests, NULL, NULL);
 }

@@ -202,8 +202,7 @@ static void test_clients_gone_before_the_reply(void **state) {
     su_stop(&s);
 }
 
-/* ---- the connection guard (server_conn.c) ---- */
-
+/* ---- the connection guard (src/core/evhttp/conn_guard.c) ---- */
 
 /* True when the server closed fd within ms (EOF or reset). */
 static bool closed_within(int fd, int ms) {

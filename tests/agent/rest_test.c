@@ -5,19 +5,15 @@
  * headers that are not loopback names (DNS rebinding), and the connection
  * guard (a cap on open connections, a deadline per request). No KBS listens
  * here: calls that need one fail as network errors (502). */
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "agent_internal.h"
 #include "agent_tests.h"
 #include "ccs/attest.h"
+#include "net_probe.h"
 
 static void test_listen_check(void **state) {
     (void)state;
@@ -97,20 +93,42 @@ static void evidence_rd(uint16_t port, const char *path, uint8_t rd[64]) {
     ccs_buf_free(&q);
 }
 
-static void test_server(void **state) {
-    (void)state;
+/* A sim-sgx agent whose KBS does not listen, and its REST endpoint on
+ * 127.0.0.1:0 (guarded with limit and deadline) served by a thread. */
+typedef struct rest_fixture {
+    ccs_agent *a;
+    ccs_agent_server *s;
+    pthread_t th;
+    uint16_t port;
+} rest_fixture;
+
+static void rest_start(rest_fixture *f, size_t limit, int64_t deadline) {
     ccs_agent_config cfg = {.kbs_url = "http://127.0.0.1:1",
                             .tee = {.platform = CCS_PLATFORM_SIM_SGX, .sim_dir = AGENT_SIM_DIR}};
-    ccs_agent *a = NULL;
-    ccs_agent_server *s = NULL;
-    assert_status(ccs_agent_new(&cfg, &a), CCS_OK);
-    assert_status(ccs_agent_server_new(a, "0.0.0.0:0", &s), CCS_ERR_INVALID_ARG);
-    assert_null(s);
-    assert_status(ccs_agent_server_new(a, "127.0.0.1:0", &s), CCS_OK);
-    uint16_t port = ccs_agent_server_port(s);
-    assert_true(port != 0);
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, serve, s), 0);
+    memset(f, 0, sizeof *f);
+    assert_status(ccs_agent_new(&cfg, &f->a), CCS_OK);
+    assert_status(ccs_agent_server_new(f->a, "0.0.0.0:0", &f->s), CCS_ERR_INVALID_ARG);
+    assert_null(f->s);
+    assert_status(agent_server_new_guarded(f->a, "127.0.0.1:0", limit, deadline, &f->s), CCS_OK);
+    f->port = ccs_agent_server_port(f->s);
+    assert_true(f->port != 0);
+    assert_int_equal(pthread_create(&f->th, NULL, serve, f->s), 0);
+}
+
+static void rest_stop(rest_fixture *f) {
+    ccs_agent_server_stop(f->s);
+    void *ret = NULL;
+    assert_int_equal(pthread_join(f->th, &ret), 0);
+    assert_null(ret);
+    ccs_agent_server_free(f->s);
+    ccs_agent_free(f->a);
+}
+
+static void test_server(void **state) {
+    (void)state;
+    rest_fixture f;
+    rest_start(&f, CCS_AGENT_MAX_CONNECTIONS, CCS_AGENT_REQUEST_DEADLINE_S);
+    uint16_t port = f.port;
 
     expect(port, "/info", 200, "\"tee\":\"sim-sgx\"");
     uint8_t rd[64], want[64] = {'h', 'e', 'l', 'l', 'o'};
@@ -140,36 +158,10 @@ static void test_server(void **state) {
     assert_int_equal(http(port, "POST", "/info", NULL, &b), 405);
     ccs_buf_free(&b);
 
-    ccs_agent_server_stop(s);
-    void *ret = NULL;
-    assert_int_equal(pthread_join(th, &ret), 0);
-    assert_null(ret);
-    ccs_agent_server_free(s);
-    ccs_agent_free(a);
+    rest_stop(&f);
 }
 
 /* ---- the connection guard ---- */
-
-static int connect_to(uint16_t port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_true(fd >= 0);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
-
-/* True when the server closed fd within ms (EOF or reset). */
-static bool closed_within(int fd, int ms) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    char b[256];
-    for (int waited = 0; waited < ms; waited += 100) {
-        if (poll(&p, 1, 100) == 1) {
-            ssize_t n = recv(fd, b, sizeof b, MSG_DONTWAIT);
-            if (n == 0 || (n < 0 && errno != EAGAIN)) return true;
-        }
-    }
-    return false;
-}
 
 /* With a limit of 3 and a deadline of 2 s: a request trickled a byte at a
  * time is cut at the deadline, not kept while bytes come; a fourth
@@ -177,34 +169,20 @@ static bool closed_within(int fd, int ms) {
  * again. */
 static void test_connection_guard(void **state) {
     (void)state;
-    ccs_agent_config cfg = {.kbs_url = "http://127.0.0.1:1",
-                            .tee = {.platform = CCS_PLATFORM_SIM_SGX, .sim_dir = AGENT_SIM_DIR}};
-    ccs_agent *a = NULL;
-    ccs_agent_server *s = NULL;
-    assert_status(ccs_agent_new(&cfg, &a), CCS_OK);
-    assert_status(agent_server_new_guarded(a, "127.0.0.1:0", 3, 2, &s), CCS_OK);
-    uint16_t port = ccs_agent_server_port(s);
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, serve, s), 0);
-
-    int slow = connect_to(port);
-    static const char head[] = "GET /info HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
-    assert_int_equal(write(slow, head, sizeof head - 1), (ssize_t)(sizeof head - 1));
-    bool cut = false;
-    for (int i = 0; i < 40 && !cut; i++) { /* up to 12 s of one byte every 300 ms */
-        if (write(slow, "a", 1) != 1) cut = true;
-        else cut = closed_within(slow, 300);
-    }
-    assert_true(cut);
+    rest_fixture f;
+    rest_start(&f, 3, 2);
+    uint16_t port = f.port;
+    int slow = tu_connect_loopback(port);
+    assert_true(tu_trickle_is_cut(slow, "GET /info HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
     close(slow);
 
     int c[3];
-    for (int i = 0; i < 3; i++) c[i] = connect_to(port);
+    for (int i = 0; i < 3; i++) c[i] = tu_connect_loopback(port);
     usleep(300000);
-    int extra = connect_to(port); /* the fourth of three */
-    assert_true(closed_within(extra, 3000));
+    int extra = tu_connect_loopback(port); /* the fourth of three */
+    assert_true(tu_closed_within(extra, 3000));
     close(extra);
-    for (int i = 0; i < 3; i++) assert_false(closed_within(c[i], 100)); /* the three stay */
+    for (int i = 0; i < 3; i++) assert_false(tu_closed_within(c[i], 100)); /* the three stay */
     for (int i = 0; i < 3; i++) close(c[i]);
     bool served = false;
     for (int tries = 0; tries < 50 && !served; tries++) { /* the sweep releases them within a second */
@@ -215,10 +193,7 @@ static void test_connection_guard(void **state) {
     }
     assert_true(served);
 
-    ccs_agent_server_stop(s);
-    assert_int_equal(pthread_join(th, NULL), 0);
-    ccs_agent_server_free(s);
-    ccs_agent_free(a);
+    rest_stop(&f);
 }
 
 int ccs_test_agent_rest(void) {

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "kbs_tests.h"
+#include "net_probe.h"
 #include "server_util.h"
 
 #define THREADS 32
@@ -129,12 +130,7 @@ static void test_one_challenge_many_requests(void **state) {
 static int connect_to(const su_server *s) {
     unsigned port = 0;
     assert_int_equal(sscanf(s->url, "http://127.0.0.1:%u", &port), 1);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
+    return tu_connect_loopback((uint16_t)port);
 }
 
 static void send_and_hang_up(const su_server *s, const char *cookie, const char *body) {
@@ -204,19 +200,6 @@ static void test_clients_gone_before_the_reply(void **state) {
 
 /* ---- the connection guard (src/core/evhttp/conn_guard.c) ---- */
 
-/* True when the server closed fd within ms (EOF or reset). */
-static bool closed_within(int fd, int ms) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    char b[256];
-    for (int waited = 0; waited < ms; waited += 100) {
-        if (poll(&p, 1, 100) == 1) {
-            ssize_t n = recv(fd, b, sizeof b, MSG_DONTWAIT);
-            if (n == 0 || (n < 0 && errno != EAGAIN)) return true;
-        }
-    }
-    return false;
-}
-
 /* A request trickled a byte at a time is cut at the request timeout, not
  * kept while bytes come; a connection beyond max_connections is closed at
  * once; once they are gone, requests are served again. */
@@ -226,19 +209,12 @@ static void test_connection_guard(void **state) {
     su_opts o = {.workers = 1, .max_connections = 3, .request_timeout_s = 2};
     su_start(&s, "guard", &o);
     int slow = connect_to(&s);
-    static const char head[] = "POST /kbs/v0/auth HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
-    assert_int_equal(write(slow, head, sizeof head - 1), (ssize_t)(sizeof head - 1));
-    bool cut = false;
-    for (int i = 0; i < 40 && !cut; i++) { /* up to 12 s of one byte every 300 ms */
-        if (write(slow, "a", 1) != 1) cut = true;
-        else cut = closed_within(slow, 300);
-    }
-    assert_true(cut);
+    assert_true(tu_trickle_is_cut(slow, "POST /kbs/v0/auth HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
     close(slow);
     int a = connect_to(&s), b = connect_to(&s), c = connect_to(&s);
     usleep(300000);
     int d = connect_to(&s); /* the fourth of three */
-    assert_true(closed_within(d, 3000));
+    assert_true(tu_closed_within(d, 3000));
     close(d);
     close(a);
     close(b);

@@ -227,11 +227,12 @@ static void route(ccs_agent_server *s, struct evhttp_request *req) {
 
 static void on_request(struct evhttp_request *req, void *arg) {
     ccs_agent_server *s = arg;
-    ccs__conn_guard_progress(s->conns, req);
-    route(s, req);
+    ccs__conn_ref conn = ccs__conn_guard_ref(req);
+    ccs__conn_guard_touch(s->conns, conn);
+    route(s, req); /* req may be gone after its reply */
     /* A handler may wait on the KBS: the deadline of the next request
      * starts when this one is answered, not when it arrived. */
-    ccs__conn_guard_progress(s->conns, req);
+    ccs__conn_guard_touch(s->conns, conn);
 }
 
 /* Every connection's bufferevent, made here so that the connection guard

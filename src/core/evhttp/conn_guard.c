@@ -135,13 +135,22 @@ bool ccs__conn_guard_add(ccs__conn_guard *c, struct bufferevent *bev) {
     return true;
 }
 
-void ccs__conn_guard_progress(ccs__conn_guard *c, struct evhttp_request *req) {
-    struct evhttp_connection *evcon = c ? evhttp_request_get_connection(req) : NULL;
+ccs__conn_ref ccs__conn_guard_ref(struct evhttp_request *req) {
+    struct evhttp_connection *evcon = req ? evhttp_request_get_connection(req) : NULL;
     struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
-    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
-    if (fd < 0 || (size_t)fd >= c->nfd || c->by_fd[fd] < 0) return;
-    conn *k = &c->v[c->by_fd[fd]];
-    if (k->bev == bev) k->since = ccs_time_now();
+    return (ccs__conn_ref){.bev = bev, .fd = bev ? bufferevent_getfd(bev) : -1};
+}
+
+/* Compares the bufferevent by address only: ref may name one that evhttp
+ * has freed since (the guard's own reference keeps a tracked one alive). */
+void ccs__conn_guard_touch(ccs__conn_guard *c, ccs__conn_ref ref) {
+    if (c == NULL || ref.fd < 0 || (size_t)ref.fd >= c->nfd || c->by_fd[ref.fd] < 0) return;
+    conn *k = &c->v[c->by_fd[ref.fd]];
+    if (k->bev == ref.bev) k->since = ccs_time_now();
+}
+
+void ccs__conn_guard_progress(ccs__conn_guard *c, struct evhttp_request *req) {
+    if (c != NULL) ccs__conn_guard_touch(c, ccs__conn_guard_ref(req));
 }
 
 size_t ccs__conn_guard_count(const ccs__conn_guard *c) { return c ? c->n : 0; }

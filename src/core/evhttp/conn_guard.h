@@ -37,6 +37,15 @@ void ccs__conn_guard_free(ccs__conn_guard *g);
 bool ccs__conn_guard_add(ccs__conn_guard *g, struct bufferevent *bev);
 /* The connection of req completed a request: its deadline starts again. */
 void ccs__conn_guard_progress(ccs__conn_guard *g, struct evhttp_request *req);
+/* The same in two steps, for a handler after which req may be gone (evhttp
+ * frees a request once it is answered): the connection of req, taken
+ * before, and touched after. */
+typedef struct ccs__conn_ref {
+    const struct bufferevent *bev; /* compared, never followed */
+    int fd;
+} ccs__conn_ref;
+ccs__conn_ref ccs__conn_guard_ref(struct evhttp_request *req);
+void ccs__conn_guard_touch(ccs__conn_guard *g, ccs__conn_ref ref);
 /* Connections tracked now, open or not yet released (tests). */
 size_t ccs__conn_guard_count(const ccs__conn_guard *g);
 

@@ -18,7 +18,7 @@
  * requests' worth of the kernel's loopback TCP (measured with a bare epoll
  * thread, no HTTP), so the ratio cannot exceed in-process / their sum.
  * Each figure is the best of --repeat runs of --seconds each.
- * Usage: bench_kbs [--clients N] [--seconds S] [--repeat R] */
+ * Usage: bench_kbs [--clients N] [--seconds S] [--repeat R] [--pin|--no-pin] [--tls] */
 #include <ftw.h>
 #include <math.h>
 #include <sched.h>
@@ -153,6 +153,35 @@ static void *serve(void *arg) {
     return NULL;
 }
 
+/* --tls: a self-signed P-256 certificate for localhost / 127.0.0.1 and its
+ * key, in the run's directory. */
+static bool g_tls;
+
+static ccs_status make_tls(kb_env *e, char *key, size_t cap) {
+    /* subjectAltName: SEQUENCE { [2] "localhost", [7] 127.0.0.1 } */
+    static const uint8_t san[] = {0x30, 0x11, 0x82, 0x09, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't',
+                                  0x87, 0x04, 127,  0,    0,    1};
+    ccs_x509_ext ext = {"2.5.29.17", ccs_bytes_of(san, sizeof san), false};
+    ccs_time now = ccs_time_now();
+    ccs_x509_spec spec = {.subject_cn = "localhost", .subject_o = "ccs bench", .serial = 1, .not_before = now - 3600,
+                          .not_after = now + 86400, .ca = false, .path_len = -1,
+                          .key_usage = CCS_KU_DIGITAL_SIGNATURE, .exts = &ext, .n_exts = 1};
+    ccs_privkey *k = NULL;
+    ccs_x509 *c = NULL;
+    ccs_buf pem = {0};
+    snprintf(e->tls_cert, sizeof e->tls_cert, "%s/tls.crt", e->dir);
+    snprintf(key, cap, "%s/tls.key", e->dir);
+    ccs_status st = ccs_privkey_generate(CCS_CURVE_P256, &k);
+    if (st == CCS_OK) st = ccs_x509_build(&spec, k, NULL, k, &c);
+    if (st == CCS_OK) st = ccs_x509_to_pem(c, &pem);
+    if (st == CCS_OK) st = ccs_file_write(e->tls_cert, ccs_buf_view(&pem));
+    if (st == CCS_OK) st = ccs_privkey_save(k, key);
+    ccs_buf_free(&pem);
+    ccs_x509_free(c);
+    ccs_privkey_free(k);
+    return st;
+}
+
 static int env_start(kb_env *e) {
     const char *tmp = getenv("TMPDIR");
     memset(e, 0, sizeof *e);
@@ -174,6 +203,12 @@ static int env_start(kb_env *e) {
     if (st == CCS_OK) st = ccs_kbs_config_set(&e->cfg.insecure_trust_sim_dir, e->sim_dir);
     e->cfg.log_level = CCS_KBS_LOG_ERROR;
     if (g_pin) e->cfg.workers = g_server_cores;
+    if (st == CCS_OK && g_tls) {
+        char key[600];
+        st = make_tls(e, key, sizeof key);
+        if (st == CCS_OK) st = ccs_kbs_config_set(&e->cfg.tls_cert, e->tls_cert);
+        if (st == CCS_OK) st = ccs_kbs_config_set(&e->cfg.tls_key, key);
+    }
     if (st == CCS_OK) st = ccs_kbs_server_new(&e->cfg, &e->srv);
     if (st != CCS_OK) {
         fprintf(stderr, "bench_kbs: setup: %s\n", ccs_error_detail());
@@ -183,7 +218,8 @@ static int env_start(kb_env *e) {
         fprintf(stderr, "bench_kbs: cannot start the server thread\n");
         return -1;
     }
-    snprintf(e->url, sizeof e->url, "http://127.0.0.1:%u", (unsigned)ccs_kbs_server_port(e->srv));
+    snprintf(e->url, sizeof e->url, "%s://127.0.0.1:%u", g_tls ? "https" : "http",
+             (unsigned)ccs_kbs_server_port(e->srv));
     if (pthread_getcpuclockid(e->thread, &e->cpu_clock) != 0) {
         fprintf(stderr, "bench_kbs: no CPU clock for the server thread\n");
         return -1;
@@ -387,11 +423,15 @@ int main(int argc, char **argv) {
             pin_opt = !strcmp(argv[i], "--pin");
             continue;
         }
+        if (!strcmp(argv[i], "--tls")) {
+            g_tls = true;
+            continue;
+        }
         if (!strcmp(argv[i], "--clients") && i + 1 < argc) clients = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = atof(argv[++i]);
         else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
         else {
-            printf("usage: bench_kbs [--clients N] [--seconds S] [--repeat R] [--pin|--no-pin]\n"
+            printf("usage: bench_kbs [--clients N] [--seconds S] [--repeat R] [--pin|--no-pin] [--tls]\n"
                    "The KBS under load over loopback: N clients (default 64) run the whole RCAR flow\n"
                    "(auth, attest with sim-sgx evidence, resource) for S seconds (default 3), then read\n"
                    "the resource with a bearer token; beside them the same verification, policy and\n"
@@ -399,7 +439,9 @@ int main(int argc, char **argv) {
                    "resource JWE and a bare loopback TCP exchange per request, measured in the same run).\n"
                    "Each figure is the best of R runs (default 3).\n"
                    "--pin (the default with 2+ cores): the server on the upper half of the cores, the\n"
-                   "clients on the lower half, the in-process baseline on the server's cores.\n");
+                   "clients on the lower half, the in-process baseline on the server's cores.\n"
+                   "--tls: HTTPS (a self-signed P-256 certificate; one TLS 1.3 handshake per client\n"
+                   "connection, kept alive); the ceiling's floor stays plain TCP.\n");
             return strcmp(argv[i], "--help") ? 2 : 0;
         }
     }
@@ -421,8 +463,8 @@ int main(int argc, char **argv) {
         env_stop(&env);
         return 2;
     }
-    printf("KBS under load: %d clients over loopback HTTP (keep-alive), best of %d runs of %.1f s\n", clients,
-           repeat, secs);
+    printf("KBS under load: %d clients over loopback %s (keep-alive), best of %d runs of %.1f s\n", clients,
+           g_tls ? "HTTPS" : "HTTP", repeat, secs);
     if (g_pin)
         printf("machine: %d cores; the server's %d libevent loop(s) pinned to %d core(s), the clients to the\n"
                "other %d; store %s on %s (SQLite WAL; 1 session row per flow, group-committed, SIGKILL-safe)\n\n",

@@ -21,6 +21,7 @@ typedef struct kb_env {
     char dir[512]; /* mkdtemp under $TMPDIR */
     char sim_dir[600], store[600], token_key[600];
     char url[64];
+    char tls_cert[600]; /* --tls: the server's self-signed certificate (the clients' CA); "" for HTTP */
     char fs[32]; /* file system type of dir ("ext4", "tmpfs", ...) */
     ccs_kbs_config cfg;
     ccs_kbs_server *srv;

@@ -81,6 +81,7 @@ static int http(kb_client *c, const char *method, const char *path, const char *
     curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, out);
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 60L);
+    if (c->env->tls_cert[0]) curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->env->tls_cert);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
     CURLcode cc = curl_easy_perform(c->curl);
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);

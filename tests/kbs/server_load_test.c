@@ -13,6 +13,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -231,6 +232,52 @@ static void test_connection_guard(void **state) {
     su_stop(&s);
 }
 
+/* The server's end of the TCP connection whose client end is fd, among
+ * this process's descriptors (the server runs in-process); -1 if none. */
+static int server_end_of(int fd) {
+    struct sockaddr_in me;
+    socklen_t len = sizeof me;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&me, &len), 0);
+    for (int cand = 3; cand < 4096; cand++) {
+        struct sockaddr_in a, b;
+        socklen_t la = sizeof a, lb = sizeof b;
+        if (cand == fd || getsockname(cand, (struct sockaddr *)&a, &la) != 0 ||
+            getpeername(cand, (struct sockaddr *)&b, &lb) != 0 || la != sizeof a || lb != sizeof b)
+            continue;
+        if (a.sin_family == AF_INET && b.sin_port == me.sin_port && b.sin_addr.s_addr == me.sin_addr.s_addr)
+            return cand;
+    }
+    return -1;
+}
+
+/* Accepted connections have Nagle's algorithm off (TCP_NODELAY, inherited
+ * from the listening socket): a reply over TLS leaves as several records,
+ * and with Nagle the last would wait for the client's delayed ACK. Checked
+ * on the server's own socket, plain and TLS. */
+static void test_nodelay(void **state) {
+    (void)state;
+    for (int tls = 0; tls < 2; tls++) {
+        su_server s;
+        su_opts o = {.tls = tls != 0};
+        su_start(&s, tls ? "nodelay-tls" : "nodelay", &o);
+        unsigned port = 0;
+        assert_int_equal(sscanf(s.url + (tls ? 8 : 7), "127.0.0.1:%u", &port), 1);
+        int fd = tu_connect_loopback((uint16_t)port);
+        int srv = -1;
+        for (int tries = 0; tries < 50 && srv < 0; tries++) { /* accepted by the server's loop */
+            srv = server_end_of(fd);
+            if (srv < 0) usleep(20000);
+        }
+        assert_true(srv >= 0);
+        int on = 0;
+        socklen_t len = sizeof on;
+        assert_int_equal(getsockopt(srv, IPPROTO_TCP, TCP_NODELAY, &on, &len), 0);
+        assert_int_equal(on, 1);
+        close(fd);
+        su_stop(&s);
+    }
+}
+
 /* Ambiguous framing is refused with 400 and the connection closed, so what
  * follows (a request smuggled after the first Content-Length) is never
  * answered. */
@@ -437,6 +484,7 @@ int ccs_test_server_load(void) {
         cmocka_unit_test(test_one_challenge_many_requests),
         cmocka_unit_test(test_clients_gone_before_the_reply),
         cmocka_unit_test(test_connection_guard),
+        cmocka_unit_test(test_nodelay),
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_sigkill_durability),
     };

@@ -35,6 +35,7 @@
 #include "ccs/crypto.h"
 #include "ccs/tee.h"
 #include "kbs_bench.h"
+#include "self_signed.h" /* tests/common */
 #include "kbs_internal.h"
 
 #define MAX_CLIENTS 1024
@@ -158,28 +159,9 @@ static void *serve(void *arg) {
 static bool g_tls;
 
 static ccs_status make_tls(kb_env *e, char *key, size_t cap) {
-    /* subjectAltName: SEQUENCE { [2] "localhost", [7] 127.0.0.1 } */
-    static const uint8_t san[] = {0x30, 0x11, 0x82, 0x09, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't',
-                                  0x87, 0x04, 127,  0,    0,    1};
-    ccs_x509_ext ext = {"2.5.29.17", ccs_bytes_of(san, sizeof san), false};
-    ccs_time now = ccs_time_now();
-    ccs_x509_spec spec = {.subject_cn = "localhost", .subject_o = "ccs bench", .serial = 1, .not_before = now - 3600,
-                          .not_after = now + 86400, .ca = false, .path_len = -1,
-                          .key_usage = CCS_KU_DIGITAL_SIGNATURE, .exts = &ext, .n_exts = 1};
-    ccs_privkey *k = NULL;
-    ccs_x509 *c = NULL;
-    ccs_buf pem = {0};
     snprintf(e->tls_cert, sizeof e->tls_cert, "%s/tls.crt", e->dir);
     snprintf(key, cap, "%s/tls.key", e->dir);
-    ccs_status st = ccs_privkey_generate(CCS_CURVE_P256, &k);
-    if (st == CCS_OK) st = ccs_x509_build(&spec, k, NULL, k, &c);
-    if (st == CCS_OK) st = ccs_x509_to_pem(c, &pem);
-    if (st == CCS_OK) st = ccs_file_write(e->tls_cert, ccs_buf_view(&pem));
-    if (st == CCS_OK) st = ccs_privkey_save(k, key);
-    ccs_buf_free(&pem);
-    ccs_x509_free(c);
-    ccs_privkey_free(k);
-    return st;
+    return tu_self_signed_localhost(e->tls_cert, key);
 }
 
 static int env_start(kb_env *e) {

@@ -11,31 +11,14 @@
 
 #include "ccs/tee.h"
 #include "kbs_tests.h"
+#include "self_signed.h"
 #include "server_util.h"
 
 /* A self-signed P-256 certificate for 127.0.0.1 and localhost. */
 static void make_tls(const su_server *s, char *cert, char *key, size_t cap) {
-    /* subjectAltName: SEQUENCE { [2] "localhost", [7] 127.0.0.1 } */
-    static const uint8_t san[] = {0x30, 0x11, 0x82, 0x09, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't',
-                                  0x87, 0x04, 127,  0,    0,    1};
-    ccs_x509_ext ext = {"2.5.29.17", ccs_bytes_of(san, sizeof san), false};
-    ccs_time now = ccs_time_now();
-    ccs_x509_spec spec = {.subject_cn = "localhost", .subject_o = "ccs test", .serial = 7, .not_before = now - 3600,
-                          .not_after = now + 86400, .ca = false, .path_len = -1,
-                          .key_usage = CCS_KU_DIGITAL_SIGNATURE, .exts = &ext, .n_exts = 1};
-    ccs_privkey *k = NULL;
-    ccs_x509 *c = NULL;
-    ccs_buf pem = {0};
-    assert_int_equal(ccs_privkey_generate(CCS_CURVE_P256, &k), CCS_OK);
-    assert_int_equal(ccs_x509_build(&spec, k, NULL, k, &c), CCS_OK);
-    assert_int_equal(ccs_x509_to_pem(c, &pem), CCS_OK);
     snprintf(cert, cap, "%s/tls.crt", s->dir);
     snprintf(key, cap, "%s/tls.key", s->dir);
-    assert_int_equal(ccs_file_write(cert, ccs_buf_view(&pem)), CCS_OK);
-    assert_int_equal(ccs_privkey_save(k, key), CCS_OK);
-    ccs_buf_free(&pem);
-    ccs_x509_free(c);
-    ccs_privkey_free(k);
+    assert_int_equal(tu_self_signed_localhost(cert, key), CCS_OK);
 }
 
 static void *run_thread(void *arg) {

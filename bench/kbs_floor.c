@@ -153,7 +153,6 @@ kb_floor_result kb_floor_run(int clients, double secs, const cpu_set_t *server, 
     if (s == NULL || cl == NULL || ct == NULL) abort();
     s->stop = &stop;
     s->set = server;
-    s->ep = -1;
     s->lfd = listen_loopback(&port);
     s->ep = epoll_create1(0);
     struct epoll_event lev = {.events = EPOLLIN, .data.fd = s->lfd};

@@ -71,5 +71,8 @@ void ccs__aes256_ctr_vaes(const uint8_t rk[15][16], uint64_t ctr[2], const uint8
 
 /* SHA-512 of in (digest.c, the low-level path as ccs_sha256/ccs_sha384). */
 void ccs_sha512(ccs_bytes in, uint8_t out[static 64]);
+/* The ECDSA digest of msg for curve: SHA-256 for P-256, SHA-384 for P-384
+ * (digest.c); returns its length. */
+size_t ccs__ec_digest(ccs_curve curve, ccs_bytes msg, uint8_t md[static CCS_SHA384_LEN]);
 
 #endif

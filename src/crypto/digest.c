@@ -31,6 +31,15 @@ void ccs_sha512(ccs_bytes in, uint8_t out[static 64]) {
     OPENSSL_cleanse(&c, sizeof c);
 }
 
+size_t ccs__ec_digest(ccs_curve curve, ccs_bytes msg, uint8_t md[static CCS_SHA384_LEN]) {
+    if (curve == CCS_CURVE_P256) {
+        ccs_sha256(msg, md);
+        return CCS_SHA256_LEN;
+    }
+    ccs_sha384(msg, md);
+    return CCS_SHA384_LEN;
+}
+
 void ccs_sha256_v(const ccs_bytes *parts, size_t n, uint8_t out[static CCS_SHA256_LEN]) {
     SHA256_CTX c;
     SHA256_Init(&c);

@@ -26,13 +26,6 @@ static size_t digest_len(const ccs_pubkey *k) {
     return k->curve == CCS_CURVE_P256 ? CCS_SHA256_LEN : CCS_SHA384_LEN;
 }
 
-static void hash_msg(const ccs_pubkey *k, ccs_bytes msg, uint8_t *md) {
-    if (k->curve == CCS_CURVE_P256)
-        ccs_sha256(msg, md);
-    else
-        ccs_sha384(msg, md);
-}
-
 static void mpz_from_bn(mpz_t z, const BIGNUM *b) {
     uint8_t buf[48];
     int n = BN_bn2binpad(b, buf, sizeof buf); /* r, s < n: fits */
@@ -134,8 +127,7 @@ ccs_status ccs_ecdsa_verify_raw(const ccs_pubkey *k, ccs_bytes msg, ccs_bytes si
     CCS_ENSURE(msg.ptr != NULL || msg.len == 0, CCS_ERR_INVALID_ARG, "ecdsa: NULL message");
     CCS_ENSURE(sig_rs.len == 2 * k->field_len, CCS_ERR_INVALID_ARG,
                "ecdsa: raw signature must be %zu bytes, got %zu", 2 * k->field_len, sig_rs.len);
-    hash_msg(k, msg, md);
-    return verify_rs(k, md, digest_len(k), sig_rs);
+    return verify_rs(k, md, ccs__ec_digest(k->curve, msg, md), sig_rs);
 }
 
 ccs_status ccs_ecdsa_verify_digest_raw(const ccs_pubkey *k, ccs_bytes digest, ccs_bytes sig_rs) {
@@ -169,6 +161,5 @@ ccs_status ccs_ecdsa_verify_der(const ccs_pubkey *k, ccs_bytes msg, ccs_bytes si
         ERR_clear_error();
         CCS_BAIL(CCS_ERR_SIGNATURE, "ecdsa: signature is not DER-encoded");
     }
-    hash_msg(k, msg, md);
-    return verify_sig(k, md, digest_len(k), sig);
+    return verify_sig(k, md, ccs__ec_digest(k->curve, msg, md), sig);
 }

@@ -156,11 +156,7 @@ ccs_status ccs_privkey_load(const char *path, ccs_privkey **out) {
 /* The ECDSA signature of msg's SHA-256 (P-256) or SHA-384 (P-384). */
 static ECDSA_SIG *sign_sig(const ccs_privkey *k, ccs_bytes msg) {
     uint8_t md[CCS_SHA384_LEN];
-    size_t mdlen = k->curve == CCS_CURVE_P256 ? CCS_SHA256_LEN : CCS_SHA384_LEN;
-    if (k->curve == CCS_CURVE_P256)
-        ccs_sha256(msg, md);
-    else
-        ccs_sha384(msg, md);
+    size_t mdlen = ccs__ec_digest(k->curve, msg, md);
     return ECDSA_do_sign(md, (int)mdlen, k->ec);
 }
 

@@ -152,5 +152,3 @@ void ccs__conn_guard_touch(ccs__conn_guard *c, ccs__conn_ref ref) {
 void ccs__conn_guard_progress(ccs__conn_guard *c, struct evhttp_request *req) {
     if (c != NULL) ccs__conn_guard_touch(c, ccs__conn_guard_ref(req));
 }
-
-size_t ccs__conn_guard_count(const ccs__conn_guard *c) { return c ? c->n : 0; }

@@ -46,7 +46,5 @@ typedef struct ccs__conn_ref {
 } ccs__conn_ref;
 ccs__conn_ref ccs__conn_guard_ref(struct evhttp_request *req);
 void ccs__conn_guard_touch(ccs__conn_guard *g, ccs__conn_ref ref);
-/* Connections tracked now, open or not yet released (tests). */
-size_t ccs__conn_guard_count(const ccs__conn_guard *g);
 
 #endif
